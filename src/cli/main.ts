@@ -1,0 +1,371 @@
+// `behalf`: the engine from a terminal (CI use). Secrets come from the environment
+// (BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>]); nothing secret is ever printed.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as readline from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { findConnectionsFile, loadConnections } from '../core/connections';
+import { BehalfEngine } from '../core/engine';
+import { BehalfError, isBehalfError } from '../core/errors';
+import { parseHttpFile, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
+import { loadDotenv, loadEnvironments } from '../core/http/environments';
+import { resolveRequest } from '../core/http/variables';
+import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, ResponseRecord } from '../core/model';
+import { envSecretStore, type Log, type LogLevel, type Prompt } from '../core/ports';
+import { formatBytes, originOf } from '../core/transport';
+import { allVendors } from '../vendors';
+
+const VERSION = '0.1.0';
+
+const HELP = `behalf ${VERSION} — send HTTP requests on behalf of another user
+
+Usage:
+  behalf send <file.http> [options]        send the requests of a .http file (all, or --name)
+  behalf principals <connection> [--json]  list a connection's principals (DealCloud: proxy assignments)
+  behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones)
+  behalf history <connection> <assetId>    an Orange Logic asset's version history
+  behalf --help | --version
+
+Options for send:
+  --name <request>      only the request named with "# @name <request>"
+  --as <principal>      send as this principal (id, email or vendor user id); overrides "# @as"
+  --mode lite|full      impersonation mode; overrides "# @mode" and the connection's default
+  --connection <id>     connection to use; overrides "# @connection"
+  --env <name>          named environment from http-client.env.json
+  --json                one JSON object per request on stdout
+  --yes                 confirm requests that change data as someone else (required when not interactive)
+  --fail                exit 1 when a response has status >= 400
+
+Common options:
+  --config <file>       connections file (default: BEHALF_CONFIG, or behalf.connections.json found upward)
+  --verbose             log every step to stderr (never secrets)
+
+Secrets: BEHALF_SECRET_<CONNECTION_ID> and BEHALF_SECRET_<CONNECTION_ID>_<PRINCIPAL_ID>, ids upper-cased
+with every non-alphanumeric character turned into "_".
+Exit codes: 0 every request got a response; 1 an error (or, with --fail, a status >= 400); 2 bad usage.
+`;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  interactive: boolean;
+  /** Ask a yes/no question on the terminal. */
+  ask?: (question: string) => Promise<boolean>;
+}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  as: { type: 'string' },
+  mode: { type: 'string' },
+  connection: { type: 'string' },
+  env: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  fail: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
+  let flags: Flags;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    flags = parsed.values as Flags;
+    positionals = parsed.positionals;
+  } catch (e) {
+    io.err(`behalf: ${e instanceof Error ? e.message : String(e)}\nRun "behalf --help" for usage.\n`);
+    return 2;
+  }
+  if (flags.version) {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, ...args] = positionals;
+  if (flags.help || !command) {
+    io.out(HELP);
+    return flags.help ? 0 : 2;
+  }
+  if (flags.mode !== undefined && flags.mode !== 'lite' && flags.mode !== 'full') {
+    io.err(`behalf: --mode must be lite or full (got "${flags.mode}").\n`);
+    return 2;
+  }
+
+  const log: Log = {
+    log: (level: LogLevel, message: string) => {
+      if (flags.verbose || level === 'warn' || level === 'error') io.err(`[${level}] ${message}\n`);
+    },
+  };
+  const prompt: Prompt = {
+    confirm: async (question) => {
+      if (flags.yes) return true;
+      if (!io.interactive || !io.ask) return false;
+      return io.ask(`${question} [y/N] `);
+    },
+  };
+  const engine = new BehalfEngine({ vendors: allVendors, secrets: envSecretStore(io.env), prompt, log });
+  try {
+    switch (command) {
+      case 'send':
+        return await sendCommand(engine, args, flags, io, signal);
+      case 'principals':
+        return await principalsCommand(engine, args, flags, io, signal);
+      case 'assign':
+        return await assignCommand(engine, args, flags, io, signal);
+      case 'history':
+        return await historyCommand(engine, args, flags, io, signal);
+      default:
+        io.err(`behalf: unknown command "${command}". Run "behalf --help".\n`);
+        return 2;
+    }
+  } catch (e) {
+    io.err(`behalf: ${describeError(engine, e)}\n`);
+    return 1;
+  } finally {
+    // Every full impersonation session ends, whatever happened.
+    await engine.dispose();
+  }
+}
+
+async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const [fileArg] = args;
+  if (!fileArg || args.length > 1) {
+    io.err('behalf: usage: behalf send <file.http> [options]\n');
+    return 2;
+  }
+  const file = path.resolve(io.cwd, fileArg);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new BehalfError('file', `Cannot read ${fileArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
+  }
+  const parsed = parseHttpFile(text, file);
+  const selected = selectRequests(parsed, flags.name);
+  const blocking = parsed.diagnostics.filter((d) => d.severity === 'error' && selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine));
+  for (const d of parsed.diagnostics) {
+    if (d.severity === 'warning') io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: warning: ${d.message}\n`);
+  }
+  if (blocking.length) {
+    for (const d of blocking) io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: error: ${d.message}\n`);
+    return 1;
+  }
+
+  const environments = await loadEnvironments(path.dirname(file));
+  if (flags.env && !environments.names.includes(flags.env)) {
+    throw new BehalfError('env', `No environment "${flags.env}" (known: ${environments.names.join(', ') || 'none; add http-client.env.json'}).`);
+  }
+  const variableContext = { environment: environments.get(flags.env), processEnv: io.env, dotenv: loadDotenv(path.dirname(file)) };
+  const config = await loadConfig(flags, io, path.dirname(file));
+
+  let failed = false;
+  for (const request of selected) {
+    if (signal?.aborted) break;
+    try {
+      const spec = resolveRequest(parsed, request, variableContext);
+      const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
+      const principalRef = flags.as ?? request.as;
+      const principal = principalRef ? await engine.resolvePrincipal(connection, principalRef, signal) : undefined;
+      const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
+      const actAs: ActAs = { connection, principal, mode };
+      const record = await engine.sendAs(spec, actAs, { signal });
+      if (flags.json) io.out(`${JSON.stringify(jsonRecord(record))}\n`);
+      else io.out(humanRecord(record, request));
+      if (flags.fail && record.status >= 400) failed = true;
+    } catch (e) {
+      failed = true;
+      const message = describeError(engine, e);
+      if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
+      else io.err(`${requestTitle(request)}: ${message}\n`);
+      if (isBehalfError(e) && e.code === 'cancelled') break;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+async function principalsCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const connection = await connectionArg(args, 1, 'behalf principals <connection>', flags, io);
+  const principals = await engine.listPrincipals(connection, signal);
+  if (flags.json) io.out(`${JSON.stringify(principals)}\n`);
+  else {
+    io.out(`${connection.label} — ${principals.length} principal(s); modes: ${engine.modes(connection).join(', ')}\n`);
+    for (const p of principals) io.out(`  ${p.id.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${(p.email ?? '').padEnd(24)} ${p.userId ?? p.clientId ?? ''}${p.source === 'vendor' ? '  (from vendor)' : ''}\n`);
+  }
+  return 0;
+}
+
+async function assignCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const connection = await connectionArg(args, 2, 'behalf assign <connection> <userId>', flags, io);
+  const principals = await engine.createProxyAssignment(connection, args[1]!, signal);
+  io.out(`The service user of ${connection.label} may now act as: ${principals.map((p) => p.userId ?? p.id).join(', ')}\n`);
+  return 0;
+}
+
+async function historyCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const connection = await connectionArg(args, 2, 'behalf history <connection> <assetId>', flags, io);
+  const versions = await engine.assetHistory(connection, args[1]!, undefined, signal);
+  if (flags.json) io.out(`${JSON.stringify(versions)}\n`);
+  else {
+    for (const v of versions) {
+      io.out(`v${v.version}  ${v.date}  ${v.user}\n`);
+      for (const c of v.changes) io.out(`    ${c.field}: ${JSON.stringify(c.oldValue)} → ${JSON.stringify(c.newValue)}\n`);
+    }
+  }
+  return 0;
+}
+
+async function connectionArg(args: string[], count: number, usage: string, flags: Flags, io: Io): Promise<Connection> {
+  if (args.length !== count) throw new BehalfError('usage', `usage: ${usage}`);
+  const config = await loadConfig(flags, io, io.cwd);
+  const connection = config.connections.find((c) => c.id === args[0]);
+  if (!connection) throw new BehalfError('connection', `No connection "${args[0]}" in ${config.file} (known: ${config.connections.map((c) => c.id).join(', ')}).`);
+  return connection;
+}
+
+async function loadConfig(flags: Flags, io: Io, startDir: string): Promise<ConnectionsFile> {
+  const given = flags.config ?? io.env['BEHALF_CONFIG'];
+  const file = given ? path.resolve(io.cwd, given) : await findConnectionsFile(startDir);
+  if (!file) {
+    throw new BehalfError('config', `No behalf.connections.json found from ${startDir} upwards.`, {
+      hint: 'pass --config <file>, set BEHALF_CONFIG, or run "npm run sandbox" to write one for the sandbox',
+    });
+  }
+  return loadConnections(file);
+}
+
+function selectRequests(parsed: ParsedHttpFile, name: string | undefined): HttpFileRequest[] {
+  if (!name) {
+    if (parsed.requests.length === 0) throw new BehalfError('http', `${parsed.file} has no requests.`);
+    return parsed.requests;
+  }
+  const found = parsed.requests.filter((r) => r.name === name);
+  if (found.length === 0) {
+    const names = parsed.requests.map((r) => r.name).filter(Boolean);
+    throw new BehalfError('http', `No request named "${name}" in ${parsed.file} (named: ${names.join(', ') || 'none; add "# @name <name>"'}).`);
+  }
+  return found;
+}
+
+/** The connection: named explicitly, else the one whose origin the URL targets, else the only one. */
+function pickConnection(config: ConnectionsFile, id: string | undefined, url: string, request: HttpFileRequest): Connection {
+  if (id) {
+    const found = config.connections.find((c) => c.id === id);
+    if (!found) throw new BehalfError('connection', `No connection "${id}" in ${config.file} (known: ${config.connections.map((c) => c.id).join(', ')}).`);
+    return found;
+  }
+  if (/^https?:/i.test(url)) {
+    const byPrefix = config.connections.filter((c) => url.startsWith(c.baseUrl.replace(/\/+$/, '')));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    const byOrigin = config.connections.filter((c) => originOf(c.baseUrl) === originOf(url));
+    if (byOrigin.length === 1) return byOrigin[0]!;
+  }
+  if (config.connections.length === 1) return config.connections[0]!;
+  throw new BehalfError('connection', `Which connection should request ${request.name ?? `#${request.index + 1}`} use?`, {
+    hint: `add "# @connection <id>" above it or pass --connection (known: ${config.connections.map((c) => c.id).join(', ')})`,
+  });
+}
+
+function requestTitle(request: HttpFileRequest): string {
+  return `${request.name ?? `request #${request.index + 1}`} (line ${request.requestLine})`;
+}
+
+function humanRecord(record: ResponseRecord, request: HttpFileRequest): string {
+  const lines = [
+    `### ${requestTitle(request)}`,
+    `→ ${record.request.method} ${record.request.url}`,
+    `  as ${record.sentAs.who} · ${record.sentAs.mode} · ${record.sentAs.connectionLabel}`,
+    `← ${record.status} ${record.statusText} · ${record.durationMs.toFixed(0)} ms · ${formatBytes(record.bodyBytes)}`,
+  ];
+  for (const note of record.notes) lines.push(`  note: ${note}`);
+  if (record.explanation) lines.push(`  ! ${record.explanation.message}`);
+  lines.push(prettyBody(record), '');
+  return lines.join('\n') + '\n';
+}
+
+function prettyBody(record: ResponseRecord): string {
+  const type = record.headers['content-type'] ?? '';
+  if (/json/i.test(type)) {
+    try {
+      return JSON.stringify(JSON.parse(record.body), null, 2);
+    } catch {
+      return record.body;
+    }
+  }
+  return record.body;
+}
+
+function jsonRecord(record: ResponseRecord): unknown {
+  let body: unknown = record.body;
+  if (/json/i.test(record.headers['content-type'] ?? '')) {
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      // Malformed JSON stays a string: the caller still sees what came back.
+    }
+  }
+  return {
+    name: record.name ?? null,
+    status: record.status,
+    headers: record.headers,
+    body,
+    sentAs: record.sentAs,
+    mode: record.sentAs.mode,
+    durationMs: Math.round(record.durationMs * 10) / 10,
+    request: record.request,
+    explanation: record.explanation?.message,
+    notes: record.notes,
+  };
+}
+
+function describeError(engine: BehalfEngine, e: unknown): string {
+  if (isBehalfError(e)) return engine.redactor.text(e.describe());
+  return engine.redactor.text(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Entry point of dist/cli.js. */
+export function main(): void {
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('behalf: interrupted — cancelling and ending impersonation sessions…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
+  const io: Io = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+    interactive,
+    ask: async (question) => {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return /^y(es)?$/i.test((await rl.question(question)).trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+  runCli(process.argv.slice(2), io, controller.signal).then(
+    (code) => {
+      process.exitCode = interrupted ? 130 : code;
+    },
+    (e) => {
+      process.stderr.write(`behalf: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+

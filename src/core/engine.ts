@@ -1,0 +1,344 @@
+import { BehalfError, isBehalfError } from './errors';
+import type { ActAs, AssetVersion, Connection, ImpersonationMode, PreparedRequest, Principal, RequestSpec, ResponseRecord, SentAs } from './model';
+import { isMutating } from './model';
+import { silentLog, systemClock, type Clock, type Log, type Prompt, type SecretStore } from './ports';
+import { RateLimiter } from './rateLimiter';
+import { Redactor } from './redact';
+import { TokenCache } from './tokenCache';
+import { DEFAULT_MAX_BODY_BYTES, findHeader, originOf, sendHttp } from './transport';
+import { describePrincipal, type AdapterCall, type ConnectionAdapter, type ImpersonationSession, type VendorDefinition } from './vendor';
+
+export interface EngineOptions {
+  vendors: readonly VendorDefinition[];
+  secrets: SecretStore;
+  prompt: Prompt;
+  log?: Log;
+  clock?: Clock;
+  maxBodyBytes?: number;
+  idleSessionTimeoutMs?: number;
+  max429Retries?: number;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Progress notes (rate-limit waits, dropped headers) as they happen. */
+  onNote?: (note: string) => void;
+}
+
+interface Bound {
+  key: string;
+  adapter: ConnectionAdapter;
+  limiter?: RateLimiter;
+}
+
+const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
+
+/**
+ * The send pipeline: guard → authenticate → act as → transport → explain → record. One engine per
+ * host (the CLI run, the extension); adapters are created per connection and hold its tokens and
+ * sessions until dispose().
+ */
+export class BehalfEngine {
+  readonly redactor = new Redactor();
+  readonly tokens: TokenCache;
+  private readonly clock: Clock;
+  private readonly log: Log;
+  private readonly bound = new Map<string, Bound>();
+  private readonly vendors: Map<string, VendorDefinition>;
+
+  constructor(private readonly options: EngineOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? silentLog;
+    this.tokens = new TokenCache(this.clock);
+    this.vendors = new Map(options.vendors.map((v) => [v.id, v]));
+  }
+
+  vendor(connection: Connection): VendorDefinition {
+    const vendor = this.vendors.get(connection.vendor);
+    if (!vendor) {
+      throw new BehalfError('config', `Connection "${connection.id}" uses vendor "${connection.vendor}", which Behalf does not know.`, {
+        hint: `use one of ${[...this.vendors.keys()].join(', ')}`,
+        position: connection.position,
+      });
+    }
+    return vendor;
+  }
+
+  /** The adapter for a connection, created on first use and replaced when the connection's settings change. */
+  adapter(connection: Connection): ConnectionAdapter {
+    const key = JSON.stringify({ ...connection, position: undefined });
+    const existing = this.bound.get(connection.id);
+    if (existing && existing.key === key) return existing.adapter;
+    if (existing) void existing.adapter.dispose().catch((e) => this.log.log('warn', `Ending sessions of ${connection.id}: ${this.message(e)}`));
+    const adapter = this.vendor(connection).create({
+      connection,
+      secrets: this.options.secrets,
+      tokens: this.tokens,
+      redactor: this.redactor,
+      log: this.log,
+      clock: this.clock,
+      idleSessionTimeoutMs: this.options.idleSessionTimeoutMs ?? DEFAULT_IDLE_SESSION_MS,
+      call: (call, signal) => this.adapterCall(connection, call, signal),
+    });
+    const limiter = adapter.requestsPerSecond ? new RateLimiter(adapter.requestsPerSecond, this.clock) : undefined;
+    this.bound.set(connection.id, { key, adapter, limiter });
+    return adapter;
+  }
+
+  modes(connection: Connection): readonly ImpersonationMode[] {
+    return this.adapter(connection).modes;
+  }
+
+  /** The mode to use when none is given: the connection's default if the vendor supports it. */
+  defaultMode(connection: Connection): ImpersonationMode {
+    const modes = this.modes(connection);
+    return connection.defaultMode && modes.includes(connection.defaultMode) ? connection.defaultMode : modes[modes.length - 1]!;
+  }
+
+  /** Send a request as a principal (or as the service user when actAs.principal is undefined). */
+  async sendAs(spec: RequestSpec, actAs: ActAs, options: SendOptions = {}): Promise<ResponseRecord> {
+    const { connection, principal } = actAs;
+    const adapter = this.adapter(connection);
+    if (principal && !adapter.modes.includes(actAs.mode)) {
+      throw new BehalfError('mode', `${this.vendor(connection).displayName} has no ${actAs.mode} mode; it supports ${adapter.modes.join(' and ')}.`, {
+        hint: adapter.modes.length === 1 ? `use "# @mode ${adapter.modes[0]}" or leave @mode out` : undefined,
+        position: spec.position,
+      });
+    }
+    const url = this.absoluteUrl(spec, connection);
+    const method = spec.method.toUpperCase();
+    await this.guard(method, url, actAs);
+
+    const trustedOrigin = originOf(connection.baseUrl);
+    const ownOrigin = originOf(url) === trustedOrigin;
+    const notes: string[] = [];
+    const onNote = (n: string) => {
+      notes.push(n);
+      this.log.log('info', n);
+      options.onNote?.(n);
+    };
+    if (!ownOrigin) {
+      onNote(`${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}): sent without authentication or impersonation headers.`);
+    }
+    const prepare = async (): Promise<PreparedRequest> => {
+      const prepared: PreparedRequest = {
+        method,
+        url,
+        headers: { ...spec.headers },
+        body: spec.body,
+        // Headers the user wrote that carry identity are dropped on a cross-origin redirect too.
+        identityHeaders: ['Authorization', 'Cookie', 'Proxy-Authorization'],
+        trustedOrigin,
+      };
+      if (ownOrigin) await adapter.authorize(prepared, actAs, options.signal);
+      return prepared;
+    };
+
+    const bound = this.bound.get(connection.id);
+    const send = async (prepared: PreparedRequest) => {
+      await bound?.limiter?.acquire(options.signal);
+      return sendHttp(prepared, {
+        clock: this.clock,
+        signal: options.signal,
+        timeoutMs: connection.timeoutMs,
+        verifyTls: connection.verifyTls,
+        maxBodyBytes: this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        max429Retries: this.options.max429Retries,
+        onNote,
+      });
+    };
+
+    const sentAs = this.sentAs(actAs);
+    let prepared: PreparedRequest | undefined;
+    try {
+      prepared = await prepare();
+      let response = await send(prepared);
+      if (response.status === 401 && ownOrigin && (await adapter.onUnauthorized(actAs, prepared))) {
+        onNote('401 Unauthorized: fetched fresh credentials and retried once.');
+        prepared = await prepare();
+        response = await send(prepared);
+      }
+      const explanation = response.status >= 400 && ownOrigin ? adapter.explain(response, prepared, actAs) : undefined;
+      const record: ResponseRecord = {
+        name: spec.name,
+        request: this.redactRequest(prepared),
+        status: response.status,
+        statusText: response.statusText,
+        headers: this.redactor.headers(response.headers),
+        body: this.redactor.text(response.body.toString('utf8')),
+        bodyBytes: response.body.length,
+        durationMs: response.durationMs,
+        sentAs,
+        explanation,
+        notes: [...notes],
+      };
+      this.log.log(
+        response.status >= 400 ? 'warn' : 'info',
+        `${method} ${this.redactor.url(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
+      );
+      return record;
+    } catch (e) {
+      const error = this.asBehalfError(e);
+      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${this.redactor.url(url)} as ${sentAs.who}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Who a request goes out as, for banners, logs and CLI output. */
+  sentAs(actAs: ActAs): SentAs {
+    return {
+      connectionId: actAs.connection.id,
+      connectionLabel: actAs.connection.label,
+      vendor: actAs.connection.vendor,
+      who: describePrincipal(actAs.principal),
+      principalId: actAs.principal?.id,
+      mode: actAs.principal ? actAs.mode : 'self',
+    };
+  }
+
+  /** Find a principal by id, email, vendor user id, app client id or name; ask the vendor when it keeps the list. */
+  async resolvePrincipal(connection: Connection, ref: string, signal?: AbortSignal): Promise<Principal> {
+    const match = (list: Principal[]) => {
+      const lower = ref.toLowerCase();
+      return (
+        list.find((p) => p.id === ref) ??
+        list.find((p) => p.email?.toLowerCase() === lower || p.userId === ref || p.clientId === ref) ??
+        list.find((p) => p.name?.toLowerCase() === lower)
+      );
+    };
+    const local = match(connection.principals);
+    if (local) return local;
+    const adapter = this.adapter(connection);
+    if (adapter.listPrincipals) {
+      const remote = match(await adapter.listPrincipals(signal));
+      if (remote) return remote;
+    }
+    const known = connection.principals.map((p) => p.id).join(', ') || 'none in the connections file';
+    throw new BehalfError('principal', `No principal "${ref}" on connection "${connection.id}" (known: ${known}).`, {
+      hint: adapter.listPrincipals ? 'the vendor does not list it either: create a proxy assignment first' : 'add it to the connection\'s "principals"',
+    });
+  }
+
+  async listPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[]> {
+    const adapter = this.adapter(connection);
+    if (!adapter.listPrincipals) return connection.principals;
+    const remote = await this.wrap(adapter.listPrincipals(signal));
+    // Principals in the file keep their ids; vendor-only ones are added.
+    const merged = [...connection.principals];
+    for (const p of remote) if (!merged.some((m) => m.userId !== undefined && m.userId === p.userId)) merged.push(p);
+    return merged;
+  }
+
+  async createProxyAssignment(connection: Connection, userId: string, signal?: AbortSignal): Promise<Principal[]> {
+    const adapter = this.adapter(connection);
+    if (!adapter.createProxyAssignment) {
+      throw new BehalfError('unsupported', `${this.vendor(connection).displayName} has no proxy assignments.`);
+    }
+    return this.wrap(adapter.createProxyAssignment(userId, signal));
+  }
+
+  async assetHistory(connection: Connection, assetId: string, actAs?: ActAs, signal?: AbortSignal): Promise<AssetVersion[]> {
+    const adapter = this.adapter(connection);
+    if (!adapter.assetHistory) {
+      throw new BehalfError('unsupported', `${this.vendor(connection).displayName} has no asset version history in Behalf.`);
+    }
+    return this.wrap(adapter.assetHistory(assetId, actAs ?? { connection, mode: this.defaultMode(connection) }, signal));
+  }
+
+  /** The UI changed the identity in use: adapters release sessions that no longer apply. */
+  async identityChanged(actAs: ActAs): Promise<void> {
+    await this.adapter(actAs.connection).identityChanged?.(actAs);
+  }
+
+  sessions(): ImpersonationSession[] {
+    return [...this.bound.values()].flatMap((b) => b.adapter.sessions?.() ?? []);
+  }
+
+  async endSession(connection: Connection, principalId: string): Promise<void> {
+    await this.adapter(connection).endSession?.(principalId);
+  }
+
+  /** End every impersonation session and timer. Safe to call more than once. */
+  async dispose(): Promise<void> {
+    const adapters = [...this.bound.values()];
+    this.bound.clear();
+    const results = await Promise.allSettled(adapters.map((b) => b.adapter.dispose()));
+    for (const r of results) if (r.status === 'rejected') this.log.log('warn', `Ending a session failed: ${this.message(r.reason)}`);
+  }
+
+  private async guard(method: string, url: string, actAs: ActAs): Promise<void> {
+    const { connection, principal } = actAs;
+    const asSomeoneElse = principal !== undefined;
+    const needsConfirm = (asSomeoneElse && isMutating(method)) || (connection.production === true && (asSomeoneElse || isMutating(method)));
+    if (!needsConfirm) return;
+    const who = describePrincipal(principal);
+    const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
+    const question = asSomeoneElse
+      ? `${method} ${this.redactor.url(url)} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
+      : `${method} ${this.redactor.url(url)} on ${where}. Send it?`;
+    if (!(await this.options.prompt.confirm(question))) {
+      throw new BehalfError('not-confirmed', `Not sent: ${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation.`, {
+        hint: 'confirm it when asked (in the CLI: pass --yes)',
+      });
+    }
+  }
+
+  private absoluteUrl(spec: RequestSpec, connection: Connection): string {
+    const raw = spec.url.trim();
+    if (/^https?:\/\//i.test(raw)) return raw;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
+      throw new BehalfError('url', `Only http and https URLs can be sent (got "${raw.split(':')[0]}:").`, { position: spec.position });
+    }
+    const base = connection.baseUrl.replace(/\/+$/, '');
+    return `${base}${raw.startsWith('/') ? '' : '/'}${raw}`;
+  }
+
+  private async adapterCall(connection: Connection, call: AdapterCall, signal?: AbortSignal) {
+    const headers: Record<string, string> = { Accept: 'application/json', ...call.headers };
+    let body: string | undefined;
+    if (call.form) {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(call.form).toString();
+    } else if (call.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(call.json);
+    }
+    const response = await sendHttp(
+      { method: call.method, url: call.url, headers, body, identityHeaders: ['Authorization'], trustedOrigin: originOf(call.url) },
+      { clock: this.clock, signal, timeoutMs: connection.timeoutMs, verifyTls: connection.verifyTls, maxBodyBytes: this.options.maxBodyBytes },
+    );
+    this.log.log('debug', `${connection.id}: ${call.method} ${this.redactor.url(call.url)} → ${response.status}`);
+    return response;
+  }
+
+  private redactRequest(prepared: PreparedRequest): ResponseRecord['request'] {
+    const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : prepared.body.toString('utf8');
+    return {
+      method: prepared.method,
+      url: this.redactor.url(prepared.url),
+      headers: this.redactor.headers(prepared.headers),
+      body: body === undefined ? undefined : this.redactor.body(body, findHeader(prepared.headers, 'content-type')),
+    };
+  }
+
+  private async wrap<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (e) {
+      throw this.asBehalfError(e);
+    }
+  }
+
+  /** Anything unexpected still reaches the user as one redacted sentence. */
+  private asBehalfError(e: unknown): BehalfError {
+    if (isBehalfError(e)) {
+      const message = this.redactor.text(e.message);
+      return message === e.message ? e : new BehalfError(e.code, message, { position: e.position, hint: e.hint });
+    }
+    return new BehalfError('internal', `Unexpected error: ${this.message(e)}`);
+  }
+
+  private message(e: unknown): string {
+    return this.redactor.text(e instanceof Error ? e.message : String(e));
+  }
+}

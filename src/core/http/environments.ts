@@ -1,0 +1,261 @@
+// Named environments for .http files (http-client.env.json + http-client.private.env.json, the shape
+// httpYac and the JetBrains client read; REST Client's `rest-client.environmentVariables` setting has the
+// same shape) and `.env` files for {{$dotenv NAME}}.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { BehalfError } from '../errors';
+import type { SourcePosition } from '../model';
+import { JsonSyntaxError, parseJsonc, toPlain, type JsonNode } from './jsonc';
+
+export const ENV_FILE = 'http-client.env.json';
+export const PRIVATE_ENV_FILE = 'http-client.private.env.json';
+export const SHARED = '$shared';
+
+export interface HttpEnvironments {
+  /** Environment names, `$shared` excluded, in the order first defined. */
+  names: string[];
+  /**
+   * The variables of environment `name` over `$shared` (the environment wins); `$shared` alone when no name.
+   * `{{$shared x}}` in a value is replaced by `$shared`'s x. A fresh object on every call.
+   * Throws BehalfError (code 'environment') for an unknown name.
+   */
+  get(name?: string): Record<string, string>;
+  /** Files (or the labels of objects) the environments came from, lowest precedence first. */
+  sources: string[];
+}
+
+type EnvTable = Map<string, Map<string, string>>;
+
+interface Layer {
+  source: string;
+  table: EnvTable;
+}
+
+function envError(message: string, position?: SourcePosition, hint?: string): BehalfError {
+  const options: { position?: SourcePosition; hint?: string } = {};
+  if (position) options.position = position;
+  if (hint) options.hint = hint;
+  return new BehalfError('environment', message, options);
+}
+
+function stringValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** Environments from a parsed JSON document, with positions for shape errors. */
+function tableFromNode(root: JsonNode, file: string): EnvTable {
+  if (root.type !== 'object') {
+    throw envError(
+      `${path.basename(file)} must be a JSON object (expected {"$shared": {...}, "dev": {...}})`,
+      { file, line: root.pos.line, column: root.pos.column },
+    );
+  }
+  const table: EnvTable = new Map();
+  for (const p of root.properties) {
+    if (p.key === '__proto__') continue;
+    if (p.value.type !== 'object') {
+      throw envError(
+        `environment "${p.key}" must be an object of variables (expected "${p.key}": {"name": "value"})`,
+        { file, line: p.value.pos.line, column: p.value.pos.column },
+      );
+    }
+    const vars = table.get(p.key) ?? new Map<string, string>();
+    for (const v of p.value.properties) {
+      if (v.key === '__proto__') continue;
+      vars.set(v.key, v.value.type === 'number' ? v.value.raw : stringValue(toPlain(v.value)));
+    }
+    table.set(p.key, vars);
+  }
+  return table;
+}
+
+function tableFromObject(settings: unknown, source: string): EnvTable {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw envError(`${source}: environments must be an object (expected {"$shared": {...}, "dev": {...}})`);
+  }
+  const table: EnvTable = new Map();
+  for (const [name, vars] of Object.entries(settings as Record<string, unknown>)) {
+    if (name === '__proto__') continue;
+    if (vars === null || typeof vars !== 'object' || Array.isArray(vars)) {
+      throw envError(`${source}: environment "${name}" must be an object of variables (expected "${name}": {"name": "value"})`);
+    }
+    const m = new Map<string, string>();
+    for (const [k, v] of Object.entries(vars as Record<string, unknown>)) if (k !== '__proto__') m.set(k, stringValue(v));
+    table.set(name, m);
+  }
+  return table;
+}
+
+function replaceSharedRefs(value: string, shared: Map<string, string>): string {
+  if (!value.includes('$shared')) return value;
+  // `{{$shared name}}` (REST Client): single pass, no recursion; unknown names stay for the resolver to report.
+  return value.replace(/\{\{\s*\$shared\s+([^\s{}]+)\s*\}\}/g, (whole: string, name: string) => shared.get(name) ?? whole);
+}
+
+function combine(layers: Layer[]): HttpEnvironments {
+  const merged: EnvTable = new Map();
+  for (const layer of layers) {
+    for (const [name, vars] of layer.table) {
+      let target = merged.get(name);
+      if (!target) merged.set(name, (target = new Map()));
+      for (const [k, v] of vars) target.set(k, v);
+    }
+  }
+  const names = [...merged.keys()].filter((n) => !n.startsWith('$'));
+  const shared = merged.get(SHARED) ?? new Map<string, string>();
+  return {
+    names,
+    sources: layers.map((l) => l.source),
+    get(name?: string): Record<string, string> {
+      const out: Record<string, string> = {};
+      for (const [k, v] of shared) out[k] = v;
+      if (name === undefined || name === '' || name === SHARED) return out;
+      const env = merged.get(name);
+      if (!env || name.startsWith('$')) {
+        throw envError(
+          `Unknown environment "${name}" (expected ${names.length ? `one of: ${names.join(', ')}` : `an environment defined in ${ENV_FILE}`})`,
+        );
+      }
+      for (const [k, v] of env) out[k] = replaceSharedRefs(v, shared);
+      return out;
+    },
+  };
+}
+
+/**
+ * Environments from REST Client settings-style objects (`{"$shared": {...}, "dev": {...}}`), e.g. the value of
+ * `rest-client.environmentVariables`. Later objects override earlier ones, variable by variable.
+ */
+export function environmentsFromObject(settings: unknown | unknown[], source = 'settings'): HttpEnvironments {
+  const list = Array.isArray(settings) ? settings : [settings];
+  return combine(list.map((s, i) => ({ source: list.length > 1 ? `${source}[${i}]` : source, table: tableFromObject(s, source) })));
+}
+
+async function readLayer(file: string): Promise<Layer | undefined> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw envError(`Cannot read ${file} (${code ?? String(e)})`, { file, line: 1, column: 1 }, 'check the file permissions');
+  }
+  let root: JsonNode;
+  try {
+    root = parseJsonc(text);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) {
+      throw envError(`${path.basename(file)}: ${e.message}`, { file, line: e.pos.line, column: e.pos.column });
+    }
+    throw e;
+  }
+  return { source: file, table: tableFromNode(root, file) };
+}
+
+/** Directories from `start` up to `root` (inclusive); only `start` when root is not an ancestor of it. */
+function searchDirs(start: string, root: string | undefined): string[] {
+  const dirs: string[] = [];
+  const within =
+    root === undefined ||
+    start === root ||
+    start.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  let dir = start;
+  for (;;) {
+    dirs.push(dir);
+    if (!within || dir === root) break;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return dirs;
+}
+
+/**
+ * Loads http-client.env.json and http-client.private.env.json from the .http file's directory and each parent
+ * up to `rootDir` (default: the filesystem root). Precedence, lowest first: `options.settings` (REST Client
+ * settings-style object), then files from the farthest directory to the nearest, public before private.
+ * Rejects with BehalfError (code 'environment', with file:line:column) for unreadable or malformed files.
+ */
+export async function loadEnvironments(
+  httpFileDir: string,
+  rootDir?: string,
+  options: { settings?: unknown } = {},
+): Promise<HttpEnvironments> {
+  const layers: Layer[] = [];
+  if (options.settings !== undefined) layers.push({ source: 'settings', table: tableFromObject(options.settings, 'settings') });
+  const dirs = searchDirs(path.resolve(httpFileDir), rootDir === undefined ? undefined : path.resolve(rootDir));
+  for (let k = dirs.length - 1; k >= 0; k--) {
+    for (const name of [ENV_FILE, PRIVATE_ENV_FILE]) {
+      const layer = await readLayer(path.join(dirs[k], name));
+      if (layer) layers.push(layer);
+    }
+  }
+  return combine(layers);
+}
+
+/**
+ * Parses .env text: `NAME=value`, optional `export `, `#` comments, 'single' (literal) and "double" quoted
+ * values (\n, \r, \t, \", \\ escapes; may span lines), unquoted values end at ` #`.
+ */
+export function parseDotenv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+  for (let li = 0; li < lines.length; li++) {
+    let line = lines[li].trim();
+    if (!line || line[0] === '#') continue;
+    if (line.startsWith('export ')) line = line.slice(7).trimStart();
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    if (!key || key === '__proto__') continue;
+    let rest = line.slice(eq + 1).trimStart();
+    const q = rest[0];
+    if (q === '"' || q === "'" || q === '`') {
+      let close = rest.indexOf(q, 1);
+      if (q === '"') {
+        while (close > 0 && isEscaped(rest, close)) close = rest.indexOf(q, close + 1);
+      }
+      // Multi-line quoted value: join following lines until the closing quote.
+      while (close < 0 && li + 1 < lines.length) {
+        rest += `\n${lines[++li]}`;
+        close = rest.indexOf(q, 1);
+        if (q === '"') while (close > 0 && isEscaped(rest, close)) close = rest.indexOf(q, close + 1);
+      }
+      let value = close < 0 ? rest.slice(1) : rest.slice(1, close);
+      if (q === '"') value = value.replace(/\\([nrt"\\])/g, (_m: string, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : c));
+      out.set(key, value);
+    } else {
+      const hash = rest.search(/\s#/);
+      out.set(key, (hash >= 0 ? rest.slice(0, hash) : rest).trim());
+    }
+  }
+  return out;
+}
+
+function isEscaped(s: string, at: number): boolean {
+  let backslashes = 0;
+  for (let k = at - 1; k >= 0 && s[k] === '\\'; k--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/**
+ * Lookup in `<dir>/.env` for {{$dotenv NAME}}. The file is read once, on the first lookup; a missing or
+ * unreadable file means every name is undefined.
+ */
+export function loadDotenv(dir: string): (name: string) => string | undefined {
+  let values: Map<string, string> | undefined;
+  return (name: string) => {
+    if (!values) {
+      try {
+        values = parseDotenv(fs.readFileSync(path.join(dir, '.env'), 'utf8'));
+      } catch {
+        values = new Map();
+      }
+    }
+    return values.get(name);
+  };
+}

@@ -1,0 +1,24 @@
+// .http files: parsing, environments and variable resolution. Pure core: no 'vscode'.
+export {
+  HTTP_METHODS,
+  parseHttpFile,
+  requestAtLine,
+  type HttpBodyFileReference,
+  type HttpDiagnostic,
+  type HttpFileRequest,
+  type HttpFileVariable,
+  type HttpHeaderLine,
+  type HttpUrlPart,
+  type ParsedHttpFile,
+} from './parser';
+export { resolveRequest, resolveString, type VariableContext } from './variables';
+export {
+  ENV_FILE,
+  PRIVATE_ENV_FILE,
+  environmentsFromObject,
+  loadDotenv,
+  loadEnvironments,
+  parseDotenv,
+  type HttpEnvironments,
+} from './environments';
+export { SYSTEM_VARIABLES } from './template';

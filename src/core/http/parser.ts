@@ -1,0 +1,747 @@
+// The .http file parser: the syntax REST Client (vscode-restclient) and httpYac share, plus Behalf's
+// annotations (`# @connection`, `# @as`, `# @mode`). Pure: never reads files, never throws, linear in the input.
+
+import type { ImpersonationMode, SourcePosition } from '../model';
+import { classifyRef, nextRef } from './template';
+
+export const HTTP_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT'];
+const METHOD_SET: ReadonlySet<string> = new Set(HTTP_METHODS);
+const REQUEST_LINE = 'a request line "METHOD URL [HTTP/1.1]"';
+
+export interface HttpHeaderLine {
+  name: string;
+  /** The value as written (variables not resolved). */
+  value: string;
+  /** 1-based line of the header. */
+  line: number;
+  /** 1-based column of the header name. */
+  column: number;
+  /** 1-based column where the value starts (for positions of bad references in it). */
+  valueColumn: number;
+}
+
+/** One source piece of the URL: the request line's URL, then each `?`/`&` continuation line. */
+export interface HttpUrlPart {
+  text: string;
+  line: number;
+  column: number;
+}
+
+/** A `< ./file` / `<@ ./file` / `<@latin1 ./file` line in a body (not read: reported as not supported). */
+export interface HttpBodyFileReference {
+  path: string;
+  processVariables: boolean;
+  encoding?: string;
+  line: number;
+}
+
+export interface HttpFileRequest {
+  /** 0-based position among the file's requests. */
+  index: number;
+  /** `# @name`, else the text after `###`. */
+  name?: string;
+  /** Upper-case; GET when the request line is only a URL. */
+  method: string;
+  /** As written (variables not resolved): the request line's URL followed by its continuation lines. */
+  url: string;
+  /** "HTTP/1.1" when the request line ends with a version. */
+  httpVersion?: string;
+  headers: HttpHeaderLine[];
+  /** As written: comment lines removed, leading/trailing blank lines trimmed, lines joined by "\n". */
+  body?: string;
+  /** The 1-based source line of each line of `body` (comment lines removed, so not always consecutive). */
+  bodyLines?: number[];
+  /** `< file` lines in the body: not supported yet, each has a warning diagnostic. */
+  bodyFiles?: HttpBodyFileReference[];
+  /** connection, as, mode, name and any other `# @key value` above the request line. */
+  annotations: Record<string, string>;
+  connection?: string;
+  as?: string;
+  mode?: ImpersonationMode;
+  /** 1-based line of the request line (for CodeLens). */
+  requestLine: number;
+  /** 1-based, the whole block including its `###` line, comments and annotations. */
+  range: { startLine: number; endLine: number };
+  urlParts: HttpUrlPart[];
+  /** The text after the `###` that opened the block, when there was any. */
+  title?: string;
+  /** An error diagnostic lies within `range`: callers must refuse to send this request. */
+  hasErrors: boolean;
+}
+
+export interface HttpDiagnostic {
+  severity: 'error' | 'warning';
+  /** A sentence that names the problem and what was expected instead. */
+  message: string;
+  expected?: string;
+  position: SourcePosition;
+}
+
+export interface HttpFileVariable {
+  name: string;
+  /** As written (may reference other variables). */
+  value: string;
+  /** 1-based line of the definition. */
+  line: number;
+  /** 1-based column of the `@`. */
+  column: number;
+  /** 1-based column where the value starts. */
+  valueColumn: number;
+}
+
+export interface ParsedHttpFile {
+  file: string;
+  requests: HttpFileRequest[];
+  fileVariables: HttpFileVariable[];
+  diagnostics: HttpDiagnostic[];
+}
+
+const MAX_DIAGNOSTICS = 500;
+
+interface Annotation {
+  key: string;
+  value: string;
+  line: number;
+  keyColumn: number;
+  valueColumn: number;
+}
+
+interface PendingBodyLine {
+  text: string;
+  line: number;
+}
+
+const IDENTITY_KEYS = new Set(['connection', 'as', 'mode']);
+
+function isWs(code: number): boolean {
+  return code === 32 || code === 9 || code === 11 || code === 12 || code === 160 || code === 0xfeff;
+}
+
+function firstNonWs(line: string): number {
+  let i = 0;
+  while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  return i;
+}
+
+function isCommentAt(line: string, i: number): boolean {
+  const c = line.charCodeAt(i);
+  return c === 35 /* # */ || (c === 47 /* / */ && line.charCodeAt(i + 1) === 47);
+}
+
+function isSeparatorAt(line: string, i: number): boolean {
+  return line.startsWith('###', i);
+}
+
+// RFC 9110 token characters.
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_LIKE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*:/;
+const HOST_WITH_DOT = /^[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)/;
+const HOST_WITH_PORT = /^[A-Za-z0-9][A-Za-z0-9-]*:\d+(?:[/?#]|$)/;
+const LOCALHOST = /^localhost(?::\d+)?(?:[/?#]|$)/i;
+const HTTP_VERSION = /^HTTP\/(\d+(?:\.\d+)?)$/i;
+const ANNOTATION_KEY_CHAR = /[A-Za-z0-9_.\-]/;
+
+function looksLikeUrl(token: string): boolean {
+  const lower = token.slice(0, 8).toLowerCase();
+  return (
+    token[0] === '/' ||
+    token.startsWith('{{') ||
+    lower.startsWith('http://') ||
+    lower.startsWith('https://') ||
+    HOST_WITH_DOT.test(token) ||
+    HOST_WITH_PORT.test(token) ||
+    LOCALHOST.test(token)
+  );
+}
+
+/** Parses an annotation in a comment line (`# @key value`, `// @key=value`), or undefined. */
+function parseAnnotation(line: string, i0: number): Annotation | undefined {
+  let i = i0;
+  if (line.charCodeAt(i) === 35) while (line.charCodeAt(i) === 35) i++;
+  else while (line.charCodeAt(i) === 47) i++;
+  while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  if (line[i] !== '@') return undefined;
+  const keyStart = ++i;
+  while (i < line.length && ANNOTATION_KEY_CHAR.test(line[i])) i++;
+  if (i === keyStart) return undefined;
+  const key = line.slice(keyStart, i);
+  if (i < line.length && line[i] !== '=' && !isWs(line.charCodeAt(i))) return undefined;
+  while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  if (line[i] === '=') {
+    i++;
+    while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  }
+  return { key, value: line.slice(i).trimEnd(), line: 0, keyColumn: keyStart, valueColumn: i + 1 };
+}
+
+function hasWhitespaceOutsideRefs(s: string): boolean {
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === 123 && s.charCodeAt(i + 1) === 123) {
+      const close = s.indexOf('}}', i + 2);
+      if (close < 0) return false;
+      i = close + 2;
+      continue;
+    }
+    if (isWs(c)) return true;
+    i++;
+  }
+  return false;
+}
+
+class Parser {
+  readonly diagnostics: HttpDiagnostic[] = [];
+  readonly requests: HttpFileRequest[] = [];
+  readonly fileVariables: HttpFileVariable[] = [];
+  private readonly namesSeen = new Map<string, number>();
+  private readonly errorLines: number[] = [];
+  private truncated = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly lines: string[],
+  ) {}
+
+  diag(severity: 'error' | 'warning', line: number, column: number, message: string, expected?: string): void {
+    // Errors always mark their request, even past the cap on listed diagnostics.
+    if (severity === 'error') this.errorLines.push(line);
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
+      if (!this.truncated) {
+        this.truncated = true;
+        this.diagnostics.push({
+          severity: 'warning',
+          message: `more than ${MAX_DIAGNOSTICS} problems; the rest are not listed`,
+          position: { file: this.file, line, column: Math.max(1, column) },
+        });
+      }
+      return;
+    }
+    const d: HttpDiagnostic = { severity, message, position: { file: this.file, line, column: Math.max(1, column) } };
+    if (expected !== undefined) d.expected = expected;
+    this.diagnostics.push(d);
+  }
+
+  /** Reports malformed `{{...}}` in `text`, which starts at (line, column). */
+  checkTemplate(text: string, line: number, column: number): void {
+    let from = 0;
+    for (;;) {
+      const ref = nextRef(text, from);
+      if (!ref) return;
+      if (ref.end < 0) {
+        this.diag('error', line, column + ref.start, 'unterminated {{ (expected }})', '}}');
+        return;
+      }
+      const parsed = classifyRef(ref.inner);
+      if (parsed.type === 'invalid') {
+        this.diag('error', line, column + ref.start, `${parsed.message} (expected ${parsed.expected})`, parsed.expected);
+      }
+      from = ref.end;
+    }
+  }
+
+  run(): void {
+    const { lines } = this;
+    let blockStart = 0;
+    let separator: { line: number; title: string } | undefined;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      const i0 = firstNonWs(line);
+      if (isSeparatorAt(line, i0)) {
+        this.block(blockStart, i, separator);
+        let t = i0;
+        while (line.charCodeAt(t) === 35) t++;
+        separator = { line: i + 1, title: line.slice(t).trim() };
+        blockStart = i + 1;
+      }
+    }
+    this.block(blockStart, lines.length, separator);
+    this.markErrors();
+  }
+
+  private block(start: number, end: number, separator: { line: number; title: string } | undefined): void {
+    const { lines } = this;
+    const annotations: Annotation[] = [];
+    let state: 'pre' | 'query' | 'headers' | 'body' | 'skip' = 'pre';
+    let firstContent = separator ? separator.line : 0;
+    let lastContent = separator ? separator.line : 0;
+    let requestLineNo = 0;
+    let method = '';
+    let httpVersion: string | undefined;
+    const urlParts: HttpUrlPart[] = [];
+    const headers: HttpHeaderLine[] = [];
+    const body: PendingBodyLine[] = [];
+
+    for (let idx = start; idx < end; idx++) {
+      const line = lines[idx];
+      const lineNo = idx + 1;
+      const i0 = firstNonWs(line);
+      const blank = i0 >= line.length;
+      if (!blank) {
+        if (!firstContent) firstContent = lineNo;
+        lastContent = lineNo;
+      }
+      if (state === 'skip') continue;
+      if (state === 'body') {
+        body.push({ text: line, line: lineNo });
+        continue;
+      }
+      if (state === 'pre') {
+        if (blank) continue;
+        if (isCommentAt(line, i0)) {
+          const a = parseAnnotation(line, i0);
+          if (a) {
+            a.line = lineNo;
+            annotations.push(a);
+          }
+          continue;
+        }
+        if (line[i0] === '@') {
+          this.fileVariable(line, i0, lineNo);
+          continue;
+        }
+        const trimmed = line.trim();
+        if (trimmed === '{{' || /^\{\{\+[a-z]*$/.test(trimmed)) {
+          // httpYac script block: skip to its closing "}}".
+          this.diag('warning', lineNo, i0 + 1, 'script blocks are not supported; this one is ignored');
+          let j = idx + 1;
+          while (j < end && lines[j].trim() !== '}}') j++;
+          for (let k = idx + 1; k <= Math.min(j, end - 1); k++) if (lines[k].trim()) lastContent = k + 1;
+          idx = j;
+          continue;
+        }
+        if (/^HTTP\/\d/i.test(trimmed)) {
+          this.diag('warning', lineNo, i0 + 1, 'a response (HTTP/... status line) is not a request; this block is ignored');
+          state = 'skip';
+          continue;
+        }
+        const parsed = this.requestLine(line, i0, lineNo);
+        if (!parsed) {
+          state = 'skip';
+          continue;
+        }
+        requestLineNo = lineNo;
+        method = parsed.method;
+        httpVersion = parsed.httpVersion;
+        urlParts.push({ text: parsed.url, line: lineNo, column: parsed.urlColumn });
+        state = 'query';
+        continue;
+      }
+      if (state === 'query') {
+        if (blank) {
+          state = 'body';
+          continue;
+        }
+        const c = line[i0];
+        if (isCommentAt(line, i0)) {
+          this.misplacedAnnotation(line, i0, lineNo, 'below the request line');
+          continue;
+        }
+        if (c === '?' || c === '&') {
+          const text = line.slice(i0).trimEnd();
+          urlParts.push({ text, line: lineNo, column: i0 + 1 });
+          this.checkTemplate(text, lineNo, i0 + 1);
+          continue;
+        }
+        state = 'headers';
+      }
+      // headers
+      if (blank) {
+        state = 'body';
+        continue;
+      }
+      if (isCommentAt(line, i0)) {
+        this.misplacedAnnotation(line, i0, lineNo, 'between headers');
+        continue;
+      }
+      if (line[i0] === '@') {
+        this.diag(
+          'error',
+          lineNo,
+          i0 + 1,
+          'file variable between headers (expected file variables above the request line or in their own ### block)',
+          'file variables above the request line or in their own ### block',
+        );
+        continue;
+      }
+      if (!this.header(line, i0, lineNo, headers)) {
+        // Most likely a body without the blank line before it: report once, keep the rest as body.
+        state = 'body';
+        body.push({ text: line, line: lineNo });
+      }
+    }
+
+    if (!requestLineNo) {
+      if (annotations.length && state !== 'skip') {
+        const a = annotations[0];
+        this.diag(
+          'warning',
+          a.line,
+          a.keyColumn,
+          `@${a.key} applies to no request (expected a request line "METHOD URL" below it)`,
+          'a request line below the annotations',
+        );
+      }
+      return;
+    }
+
+    const request: HttpFileRequest = {
+      index: this.requests.length,
+      method,
+      url: urlParts.map((p) => p.text).join(''),
+      headers,
+      annotations: {},
+      requestLine: requestLineNo,
+      range: { startLine: firstContent || requestLineNo, endLine: Math.max(lastContent, requestLineNo) },
+      urlParts,
+      hasErrors: false,
+    };
+    if (httpVersion) request.httpVersion = httpVersion;
+    if (separator && /[\p{L}\p{N}]/u.test(separator.title)) request.title = separator.title;
+    this.applyAnnotations(request, annotations);
+    if (request.name === undefined && request.title !== undefined) request.name = request.title;
+    this.body(request, body);
+    this.requests.push(request);
+  }
+
+  private requestLine(
+    line: string,
+    i0: number,
+    lineNo: number,
+  ): { method: string; url: string; urlColumn: number; httpVersion?: string } | undefined {
+    let tokenEnd = i0;
+    while (tokenEnd < line.length && !isWs(line.charCodeAt(tokenEnd))) tokenEnd++;
+    const token = line.slice(i0, tokenEnd);
+    const upper = token.toUpperCase();
+    let method: string;
+    let urlStart: number;
+    if (METHOD_SET.has(upper)) {
+      method = upper;
+      urlStart = firstNonWsFrom(line, tokenEnd);
+      if (urlStart >= line.length || HTTP_VERSION.test(line.slice(urlStart).trim())) {
+        this.diag('error', lineNo, tokenEnd + 1, `expected a URL after ${upper} (expected ${REQUEST_LINE})`, REQUEST_LINE);
+        return undefined;
+      }
+    } else if (looksLikeUrl(token)) {
+      method = 'GET';
+      urlStart = i0;
+    } else if (HEADER_LIKE.test(line.slice(i0, i0 + 512))) {
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        `header without a request line (expected ${REQUEST_LINE} before the headers)`,
+        `${REQUEST_LINE} before the headers`,
+      );
+      return undefined;
+    } else if (/^[A-Za-z]{2,20}$/.test(token) && (token === upper || looksLikeUrl(nextToken(line, tokenEnd)))) {
+      const expected = `${REQUEST_LINE} with METHOD one of ${HTTP_METHODS.join(', ')}`;
+      this.diag('error', lineNo, i0 + 1, `unknown method "${token}" (expected ${expected})`, expected);
+      return undefined;
+    } else {
+      const shown = line.length - i0 > 40 ? `${line.slice(i0, i0 + 37)}...` : line.slice(i0);
+      this.diag('error', lineNo, i0 + 1, `expected ${REQUEST_LINE}, found "${shown}"`, REQUEST_LINE);
+      return undefined;
+    }
+    let url = line.slice(urlStart).trimEnd();
+    let httpVersion: string | undefined;
+    let lastWs = url.length - 1;
+    while (lastWs >= 0 && !isWs(url.charCodeAt(lastWs))) lastWs--;
+    if (lastWs > 0) {
+      const m = HTTP_VERSION.exec(url.slice(lastWs + 1));
+      if (m) {
+        httpVersion = `HTTP/${m[1]}`;
+        url = url.slice(0, lastWs).trimEnd();
+      }
+    }
+    if (hasWhitespaceOutsideRefs(url)) {
+      this.diag(
+        'warning',
+        lineNo,
+        urlStart + 1,
+        'the URL contains spaces (expected "METHOD URL [HTTP/1.1]" with spaces in the URL written as %20)',
+        'spaces in the URL written as %20',
+      );
+    }
+    this.checkTemplate(url, lineNo, urlStart + 1);
+    return httpVersion ? { method, url, urlColumn: urlStart + 1, httpVersion } : { method, url, urlColumn: urlStart + 1 };
+  }
+
+  private header(line: string, i0: number, lineNo: number, headers: HttpHeaderLine[]): boolean {
+    const colon = line.indexOf(':', i0);
+    if (colon < 0) {
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        'expected "Name: value" header or a blank line before the body',
+        '"Name: value" header or a blank line before the body',
+      );
+      return false;
+    }
+    const name = line.slice(i0, colon).trimEnd();
+    if (!name || !TCHAR.test(name)) {
+      if ('{["<'.includes(line[i0])) {
+        this.diag(
+          'error',
+          lineNo,
+          i0 + 1,
+          'expected "Name: value" header or a blank line before the body',
+          '"Name: value" header or a blank line before the body',
+        );
+        return false;
+      }
+      const expected = "a header name of letters, digits and !#$%&'*+-.^_`|~";
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        name ? `invalid characters in header name "${name.length > 40 ? `${name.slice(0, 37)}...` : name}" (expected ${expected})` : `missing header name (expected ${expected})`,
+        expected,
+      );
+      return true;
+    }
+    const valueStart = firstNonWsFrom(line, colon + 1);
+    const value = line.slice(valueStart).trimEnd();
+    headers.push({ name, value, line: lineNo, column: i0 + 1, valueColumn: valueStart + 1 });
+    this.checkTemplate(value, lineNo, valueStart + 1);
+    return true;
+  }
+
+  private fileVariable(line: string, i0: number, lineNo: number): void {
+    let j = i0 + 1;
+    while (j < line.length && line[j] !== '=' && !isWs(line.charCodeAt(j))) j++;
+    const name = line.slice(i0 + 1, j);
+    const k = firstNonWsFrom(line, j);
+    const expected = '"@name = value"';
+    if (!name) {
+      this.diag('error', lineNo, i0 + 1, `file variable without a name (expected ${expected})`, expected);
+      return;
+    }
+    if (line[k] !== '=') {
+      this.diag('error', lineNo, k + 1, `file variable @${name} has no "=" (expected ${expected})`, expected);
+      return;
+    }
+    if (name[0] === '$' || name.includes('{') || name.includes('}')) {
+      const what = name[0] === '$' ? 'names starting with $ are reserved for system variables' : 'braces are not allowed in a name';
+      this.diag('error', lineNo, i0 + 2, `invalid file variable name "${name}": ${what} (expected ${expected})`, expected);
+      return;
+    }
+    const valueStart = firstNonWsFrom(line, k + 1);
+    const value = line.slice(valueStart).trimEnd();
+    this.fileVariables.push({ name, value, line: lineNo, column: i0 + 1, valueColumn: valueStart + 1 });
+    this.checkTemplate(value, lineNo, valueStart + 1);
+  }
+
+  private misplacedAnnotation(line: string, i0: number, lineNo: number, where: string): void {
+    const a = parseAnnotation(line, i0);
+    if (!a) return;
+    const identity = IDENTITY_KEYS.has(a.key);
+    this.diag(
+      identity ? 'error' : 'warning',
+      lineNo,
+      a.keyColumn,
+      `@${a.key} ${where} is ignored (expected annotations above the request line)`,
+      'annotations above the request line',
+    );
+  }
+
+  private applyAnnotations(request: HttpFileRequest, annotations: Annotation[]): void {
+    const seen = new Map<string, number>();
+    for (const a of annotations) {
+      const { key, value } = a;
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      if (IDENTITY_KEYS.has(key) || key === 'name') {
+        const previous = seen.get(key);
+        if (previous !== undefined && key !== 'name') {
+          this.diag('error', a.line, a.keyColumn, `@${key} is given twice (first at line ${previous}; expected one @${key} per request)`, `one @${key} per request`);
+          continue;
+        }
+        seen.set(key, a.line);
+        if (!value) {
+          const what = key === 'mode' ? 'lite or full' : key === 'as' ? 'a principal id or email' : key === 'connection' ? 'a connection id' : 'a request name';
+          this.diag('error', a.line, a.keyColumn, `@${key} needs a value (expected ${what})`, what);
+          continue;
+        }
+        if (key === 'mode') {
+          const mode = value.toLowerCase();
+          if (mode !== 'lite' && mode !== 'full') {
+            this.diag('error', a.line, a.valueColumn, `invalid @mode "${value}" (expected lite or full)`, 'lite or full');
+            continue;
+          }
+          request.mode = mode;
+          request.annotations.mode = mode;
+          continue;
+        }
+        if (key !== 'name' && hasWhitespaceOutsideRefs(value)) {
+          const what = key === 'as' ? 'a single principal id or email' : 'a single connection id';
+          this.diag('error', a.line, a.valueColumn, `invalid @${key} "${value}" (expected ${what})`, what);
+          continue;
+        }
+        if (key === 'name') {
+          const first = this.namesSeen.get(value);
+          if (first !== undefined) {
+            this.diag('warning', a.line, a.valueColumn, `request name "${value}" is also used at line ${first} (expected unique names)`, 'unique request names');
+          } else this.namesSeen.set(value, a.line);
+          request.name = value;
+        } else if (key === 'as') request.as = value;
+        else request.connection = value;
+        request.annotations[key] = value;
+        continue;
+      }
+      request.annotations[key] = value;
+    }
+  }
+
+  private body(request: HttpFileRequest, pending: PendingBodyLine[]): void {
+    if (!pending.length) return;
+    let contentType = '';
+    for (const h of request.headers) if (h.name.toLowerCase() === 'content-type') contentType = h.value.toLowerCase();
+    const markdown = contentType.includes('markdown');
+    const kept: PendingBodyLine[] = [];
+    for (let i = 0; i < pending.length; i++) {
+      const { text, line } = pending[i];
+      const i0 = firstNonWs(text);
+      if (!markdown && isCommentAt(text, i0)) {
+        this.misplacedAnnotation(text, i0, line, 'in a body');
+        continue;
+      }
+      if (text.startsWith('> {%', i0)) {
+        // JetBrains / httpYac response handler script: skip it.
+        this.diag('warning', line, i0 + 1, 'response handler scripts are not supported; this one is ignored');
+        let j = i;
+        while (j < pending.length && !pending[j].text.trimEnd().endsWith('%}')) j++;
+        i = j;
+        continue;
+      }
+      if (text.startsWith('>>', i0) || text.startsWith('<>', i0)) {
+        this.diag('warning', line, i0 + 1, 'response redirection (>> file) and references (<> file) are not supported; this line is ignored');
+        continue;
+      }
+      kept.push(pending[i]);
+    }
+    let first = 0;
+    while (first < kept.length && firstNonWs(kept[first].text) >= kept[first].text.length) first++;
+    let last = kept.length - 1;
+    while (last >= first && firstNonWs(kept[last].text) >= kept[last].text.length) last--;
+    if (last < first) return;
+    const texts: string[] = [];
+    const lineNos: number[] = [];
+    const files: HttpBodyFileReference[] = [];
+    for (let i = first; i <= last; i++) {
+      const { text, line } = kept[i];
+      texts.push(text);
+      lineNos.push(line);
+      const ref = fileReference(text);
+      if (ref) {
+        ref.line = line;
+        files.push(ref);
+        this.diag(
+          'warning',
+          line,
+          1,
+          `body file references ("< ${ref.path}") are not supported yet; this line is sent as text (expected the body inline)`,
+          'the body inline',
+        );
+      } else {
+        this.checkTemplate(text, line, 1);
+      }
+    }
+    const firstText = texts[0];
+    const f0 = firstNonWs(firstText);
+    let tokenEnd = f0;
+    while (tokenEnd < firstText.length && !isWs(firstText.charCodeAt(tokenEnd))) tokenEnd++;
+    if (METHOD_SET.has(firstText.slice(f0, tokenEnd)) && tokenEnd < firstText.length) {
+      this.diag(
+        'warning',
+        lineNos[0],
+        f0 + 1,
+        'this looks like a second request line but is sent as the body of the request above (expected ### between requests)',
+        '### between requests',
+      );
+    }
+    request.body = texts.join('\n');
+    request.bodyLines = lineNos;
+    if (files.length) request.bodyFiles = files;
+  }
+
+  private markErrors(): void {
+    const { errorLines, requests } = this;
+    if (!errorLines.length || !requests.length) return;
+    // Both lists are in line order (blocks are parsed top to bottom, ranges do not overlap).
+    errorLines.sort((a, b) => a - b);
+    let e = 0;
+    for (const r of requests) {
+      while (e < errorLines.length && errorLines[e] < r.range.startLine) e++;
+      if (e < errorLines.length && errorLines[e] <= r.range.endLine) r.hasErrors = true;
+    }
+  }
+}
+
+function nextToken(line: string, from: number): string {
+  const start = firstNonWsFrom(line, from);
+  let end = start;
+  while (end < line.length && !isWs(line.charCodeAt(end))) end++;
+  return line.slice(start, end);
+}
+
+function firstNonWsFrom(line: string, from: number): number {
+  let i = from;
+  while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  return i;
+}
+
+function fileReference(text: string): HttpBodyFileReference | undefined {
+  if (text[0] !== '<') return undefined;
+  let i = 1;
+  let processVariables = false;
+  let encoding: string | undefined;
+  if (text[i] === '@') {
+    processVariables = true;
+    i++;
+    const start = i;
+    while (i < text.length && /\w/.test(text[i])) i++;
+    if (i > start) encoding = text.slice(start, i);
+  }
+  if (i >= text.length || !isWs(text.charCodeAt(i))) return undefined;
+  const path = text.slice(i).trim();
+  if (!path) return undefined;
+  const ref: HttpBodyFileReference = { path, processVariables, line: 0 };
+  if (encoding) ref.encoding = encoding;
+  return ref;
+}
+
+/**
+ * Parses a .http / .rest file. Never throws: every problem becomes a diagnostic with a 1-based position.
+ * Requests with an error diagnostic in their range have `hasErrors: true`.
+ */
+export function parseHttpFile(text: string, file: string): ParsedHttpFile {
+  const source = typeof text === 'string' ? text : '';
+  const fileName = typeof file === 'string' ? file : String(file);
+  try {
+    const body = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+    const parser = new Parser(fileName, body.split(/\r\n|\r|\n/));
+    parser.run();
+    return { file: fileName, requests: parser.requests, fileVariables: parser.fileVariables, diagnostics: parser.diagnostics };
+  } catch (e) {
+    // Defensive: a bug here must not take the editor down. Report it like any other problem.
+    return {
+      file: fileName,
+      requests: [],
+      fileVariables: [],
+      diagnostics: [
+        {
+          severity: 'error',
+          message: `internal parser error: ${e instanceof Error ? e.message : String(e)} (expected a parsable .http file; please report this)`,
+          position: { file: fileName, line: 1, column: 1 },
+        },
+      ],
+    };
+  }
+}
+
+/** The request whose range contains the 1-based `line`, if any (for "send the request under the cursor"). */
+export function requestAtLine(parsed: ParsedHttpFile, line: number): HttpFileRequest | undefined {
+  for (const r of parsed.requests) if (line >= r.range.startLine && line <= r.range.endLine) return r;
+  return undefined;
+}

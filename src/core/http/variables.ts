@@ -1,0 +1,416 @@
+// Variable resolution for parsed .http requests: {{name}} from file variables, the selected environment and
+// $shared (in that order), and the {{$system}} variables REST Client and httpYac share. Runs per request, so it
+// allocates only when a text actually holds a reference.
+
+import { randomUUID } from 'crypto';
+import * as path from 'path';
+import { BehalfError } from '../errors';
+import type { RequestSpec, SourcePosition } from '../model';
+import { applyOffset, formatDate } from './datetime';
+import { loadDotenv } from './environments';
+import type { HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
+import { classifyRef, nextRef, type ParsedRef, type SystemCall } from './template';
+
+export interface VariableContext {
+  /** The selected environment's variables, `$shared` already merged under them (HttpEnvironments.get). */
+  environment?: Record<string, string>;
+  /** `$shared` on its own: lowest precedence, and the source of {{$shared name}}. */
+  shared?: Record<string, string>;
+  /** For {{$processEnv NAME}}; default process.env. */
+  processEnv?: Record<string, string | undefined>;
+  /** For {{$dotenv NAME}}; default: the .env file in the .http file's directory. */
+  dotenv?: (name: string) => string | undefined;
+  /** Milliseconds since the epoch; read once per request. Default Date.now. */
+  now?: () => number;
+  /** [0, 1) like Math.random (the default); also drives $guid when given, for reproducible tests. */
+  random?: () => number;
+}
+
+const EXPECTED_VARIABLE = 'a file variable, an environment variable or a $system variable';
+const MAX_DEPTH = 64;
+const MAX_LENGTH = 16 * 1024 * 1024;
+const MAX_DATE_MS = 8.64e15;
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+interface FileVariableIndex {
+  source: HttpFileVariable[];
+  length: number;
+  byName: Map<string, HttpFileVariable[]>;
+}
+
+const indexCache = new WeakMap<ParsedHttpFile, FileVariableIndex>();
+const dotenvCache = new WeakMap<ParsedHttpFile, (name: string) => string | undefined>();
+
+function fileVariableIndex(parsed: ParsedHttpFile): Map<string, HttpFileVariable[]> {
+  const vars = parsed.fileVariables ?? [];
+  const cached = indexCache.get(parsed);
+  if (cached && cached.source === vars && cached.length === vars.length) return cached.byName;
+  const byName = new Map<string, HttpFileVariable[]>();
+  for (const v of vars) {
+    const list = byName.get(v.name);
+    if (list) list.push(v);
+    else byName.set(v.name, [v]);
+  }
+  for (const list of byName.values()) list.sort((a, b) => a.line - b.line);
+  indexCache.set(parsed, { source: vars, length: vars.length, byName });
+  return byName;
+}
+
+/** Which definition a reference is being expanded inside (a reference to its own name looks one layer down). */
+interface Self {
+  name: string;
+  /** 0 file variable, 1 environment, 2 $shared. */
+  layer: 0 | 1 | 2;
+  def?: HttpFileVariable;
+}
+
+interface Origin {
+  line: number;
+  column: number;
+}
+
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const cur = new Array<number>(b.length + 1);
+    cur[0] = i;
+    let rowMin = cur[0];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (cur[j] < rowMin) rowMin = cur[j];
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+class Resolution {
+  private memo: Map<HttpFileVariable | string, string> | undefined;
+  private readonly active: Array<HttpFileVariable | string> = [];
+  private readonly labels: string[] = [];
+  private nowMs: number | undefined;
+  private readonly byName: Map<string, HttpFileVariable[]>;
+
+  constructor(
+    private readonly parsed: ParsedHttpFile,
+    /** File variables defined on lines before this one are visible. */
+    private readonly limitLine: number,
+    private readonly ctx: VariableContext,
+  ) {
+    this.byName = fileVariableIndex(parsed);
+  }
+
+  private pos(origin: Origin | undefined, offset: number, fallback: SourcePosition): SourcePosition {
+    return origin ? { file: this.parsed.file, line: origin.line, column: origin.column + offset } : fallback;
+  }
+
+  private fail(message: string, position: SourcePosition, hint?: string): never {
+    throw new BehalfError('variable', message, hint ? { position, hint } : { position });
+  }
+
+  /**
+   * `text` with every reference replaced. `origin` is where `text` starts in the .http file (one line);
+   * without it (environment values) errors point at `fallback`, the reference that led here.
+   */
+  expand(text: string, origin: Origin | undefined, fallback: SourcePosition, self?: Self): string {
+    let ref = nextRef(text, 0);
+    if (!ref) return text;
+    let out = '';
+    let last = 0;
+    while (ref) {
+      const at = this.pos(origin, ref.start, fallback);
+      if (ref.end < 0) this.fail('unterminated {{ (expected }})', at);
+      out += text.slice(last, ref.start);
+      out += this.reference(classifyRef(ref.inner), at, self);
+      if (out.length > MAX_LENGTH) {
+        this.fail(`resolved text is longer than ${MAX_LENGTH / 1024 / 1024} MiB (expected variables that do not multiply each other)`, at);
+      }
+      last = ref.end;
+      ref = nextRef(text, last);
+    }
+    return out + text.slice(last);
+  }
+
+  private reference(ref: ParsedRef, at: SourcePosition, self: Self | undefined): string {
+    if (ref.type === 'invalid') this.fail(`${ref.message} (expected ${ref.expected})`, at);
+    if (ref.type === 'system') return this.system(ref.call, ref.raw, at, self);
+    return this.variable(ref.name, ref.raw, at, self);
+  }
+
+  private variable(name: string, raw: string, at: SourcePosition, self: Self | undefined): string {
+    const own = self !== undefined && self.name === name;
+    const startLayer = own ? (self.layer === 0 ? 0 : self.layer + 1) : 0;
+    if (startLayer === 0) {
+      const defs = this.byName.get(name);
+      if (defs) {
+        const limit = own && self.def ? self.def.line : this.limitLine;
+        for (let k = defs.length - 1; k >= 0; k--) if (defs[k].line < limit) return this.fileVariable(defs[k], at);
+      }
+    }
+    const { environment, shared } = this.ctx;
+    if (startLayer <= 1 && environment && hasOwn(environment, name)) return this.envVariable(name, environment[name], 1, at);
+    if (startLayer <= 2 && shared && hasOwn(shared, name)) return this.envVariable(name, shared[name], 2, at);
+    return this.unknown(name, raw, at, own);
+  }
+
+  private enter(key: HttpFileVariable | string, label: string, at: SourcePosition): void {
+    const seen = this.active.indexOf(key);
+    if (seen >= 0) {
+      const chain = [...this.labels.slice(seen), label].join(' → ');
+      this.fail(`variable cycle: ${chain} (expected variables that do not refer back to themselves)`, at);
+    }
+    if (this.active.length >= MAX_DEPTH) {
+      this.fail(`variables nested more than ${MAX_DEPTH} deep (expected a shorter chain of variables)`, at);
+    }
+    this.active.push(key);
+    this.labels.push(label);
+  }
+
+  private leave(): void {
+    this.active.pop();
+    this.labels.pop();
+  }
+
+  private fileVariable(def: HttpFileVariable, at: SourcePosition): string {
+    const hit = this.memo?.get(def);
+    if (hit !== undefined) return hit;
+    if (def.value.indexOf('{{') < 0) return def.value;
+    this.enter(def, `{{${def.name}}}`, at);
+    const origin = { line: def.line, column: def.valueColumn };
+    const value = this.expand(def.value, origin, this.pos(origin, 0, at), { name: def.name, layer: 0, def });
+    this.leave();
+    (this.memo ??= new Map()).set(def, value);
+    return value;
+  }
+
+  private envVariable(name: string, raw: string, layer: 1 | 2, at: SourcePosition): string {
+    const value = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : String(raw);
+    if (value.indexOf('{{') < 0) return value;
+    const key = `${layer}:${name}`;
+    const hit = this.memo?.get(key);
+    if (hit !== undefined) return hit;
+    this.enter(key, `{{${name}}}`, at);
+    let resolved: string;
+    try {
+      resolved = this.expand(value, undefined, at, { name, layer });
+    } catch (e) {
+      if (e instanceof BehalfError && e.code === 'variable' && !(e.hint ?? '').includes('environment variable')) {
+        const where = `in the value of ${layer === 1 ? 'environment' : '$shared'} variable "${name}"`;
+        throw new BehalfError('variable', e.message, { position: e.position ?? at, hint: e.hint ? `${e.hint}; ${where}` : where });
+      }
+      throw e;
+    }
+    this.leave();
+    (this.memo ??= new Map()).set(key, resolved);
+    return resolved;
+  }
+
+  private unknown(name: string, raw: string, at: SourcePosition, own: boolean): never {
+    if (/^[^.]+\.(?:response|request)\./.test(name)) {
+      this.fail(`Request variables like ${raw} are not supported (expected ${EXPECTED_VARIABLE})`, at);
+    }
+    let hint: string | undefined;
+    const later = this.byName.get(name)?.find((d) => d.line >= this.limitLine);
+    if (own) hint = `{{${name}}} inside @${name} refers to an earlier @${name} or the environment's ${name}, and there is none`;
+    else if (later) hint = `@${name} is defined at line ${later.line}, below this request; file variables apply to requests after them`;
+    else {
+      let best: string | undefined;
+      let bestDistance = 3;
+      const consider = (candidate: string): void => {
+        if (candidate === name) return;
+        const d = editDistance(name.toLowerCase(), candidate.toLowerCase(), 2);
+        if (d < bestDistance && d < Math.max(2, name.length / 2)) {
+          bestDistance = d;
+          best = candidate;
+        }
+      };
+      for (const [n, defs] of this.byName) if (defs[0].line < this.limitLine) consider(n);
+      if (this.ctx.environment) for (const n of Object.keys(this.ctx.environment)) consider(n);
+      if (this.ctx.shared) for (const n of Object.keys(this.ctx.shared)) consider(n);
+      if (best !== undefined) hint = `did you mean {{${best}}}?`;
+    }
+    this.fail(`Unknown variable ${raw} (expected ${EXPECTED_VARIABLE})`, at, hint);
+  }
+
+  private now(): number {
+    if (this.nowMs === undefined) this.nowMs = (this.ctx.now ?? Date.now)();
+    return this.nowMs;
+  }
+
+  private random(): number {
+    const r = (this.ctx.random ?? Math.random)();
+    return Number.isFinite(r) ? Math.min(Math.max(r, 0), 1 - Number.EPSILON) : 0;
+  }
+
+  private guid(): string {
+    if (!this.ctx.random) return randomUUID();
+    const hex: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      let byte = Math.floor(this.random() * 256);
+      if (i === 6) byte = (byte & 0x0f) | 0x40;
+      if (i === 8) byte = (byte & 0x3f) | 0x80;
+      hex.push(byte.toString(16).padStart(2, '0'));
+    }
+    const h = hex.join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  private date(ms: number, raw: string, at: SourcePosition): number {
+    if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) this.fail(`${raw} is out of the range of dates (expected a smaller offset)`, at);
+    return ms;
+  }
+
+  private system(call: SystemCall, raw: string, at: SourcePosition, self: Self | undefined): string {
+    switch (call.kind) {
+      case 'guid':
+        return this.guid();
+      case 'timestamp': {
+        const ms = this.date(applyOffset(this.now(), call.offset, false), raw, at);
+        return String(Math.floor(ms / 1000));
+      }
+      case 'datetime': {
+        const ms = this.date(applyOffset(this.now(), call.offset, call.local), raw, at);
+        return formatDate(ms, call.format, call.local);
+      }
+      case 'randomInt':
+        return String(call.min + Math.floor(this.random() * (call.max - call.min)));
+      case 'processEnv': {
+        const name = call.indirect ? this.variable(call.name, `{{${call.name}}}`, at, self) : call.name;
+        const env = this.ctx.processEnv ?? process.env;
+        const value = hasOwn(env, name) ? env[name] : undefined;
+        if (value === undefined) {
+          this.fail(`Process environment variable ${name} is not set (expected it set where Behalf runs, for ${raw})`, at);
+        }
+        return value;
+      }
+      case 'dotenv': {
+        const name = call.indirect ? this.variable(call.name, `{{${call.name}}}`, at, self) : call.name;
+        const lookup = this.ctx.dotenv ?? this.defaultDotenv();
+        const value = lookup(name);
+        if (value === undefined) {
+          const where = path.join(path.dirname(this.parsed.file), '.env');
+          this.fail(`${name} is not in the .env file (expected a ${name}=value line in ${where}, for ${raw})`, at);
+        }
+        return value;
+      }
+      case 'shared': {
+        const { shared } = this.ctx;
+        if (!shared || !hasOwn(shared, call.name)) this.fail(`${raw}: ${call.name} is not in $shared (expected it in the "$shared" environment)`, at);
+        return this.envVariable(call.name, shared[call.name], 2, at);
+      }
+    }
+  }
+
+  private defaultDotenv(): (name: string) => string | undefined {
+    let lookup = dotenvCache.get(this.parsed);
+    if (!lookup) {
+      lookup = loadDotenv(path.dirname(this.parsed.file));
+      dotenvCache.set(this.parsed, lookup);
+    }
+    return lookup;
+  }
+}
+
+function joinHeader(name: string, previous: string, next: string): string {
+  return `${previous}${name.toLowerCase() === 'cookie' ? '; ' : ', '}${next}`;
+}
+
+/**
+ * The request with every variable resolved, ready for the engine. A URL starting with `/` stays relative (the
+ * engine joins it with the connection's base URL). Throws only BehalfError: code 'variable' with the position
+ * of the bad reference, or code 'parse' when the request has error diagnostics (`hasErrors`).
+ */
+export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest, ctx: VariableContext = {}): RequestSpec {
+  const file = parsed.file;
+  const position: SourcePosition = { file, line: request.requestLine, column: 1 };
+  if (request.hasErrors) {
+    const first = parsed.diagnostics.find(
+      (d) => d.severity === 'error' && d.position.line >= request.range.startLine && d.position.line <= request.range.endLine,
+    );
+    throw new BehalfError('parse', first ? first.message : 'the request has errors (expected a request without error diagnostics)', {
+      position: first ? first.position : position,
+      hint: 'fix the problems in the .http file before sending',
+    });
+  }
+  const r = new Resolution(parsed, request.requestLine, ctx);
+
+  let url: string;
+  if (request.urlParts && request.urlParts.length) {
+    url = '';
+    for (const part of request.urlParts) url += r.expand(part.text, part, { file, line: part.line, column: part.column });
+  } else {
+    url = r.expand(request.url, { line: request.requestLine, column: 1 }, position);
+  }
+
+  const headers: Record<string, string> = {};
+  let lowerNames: Map<string, string> | undefined;
+  for (const h of request.headers) {
+    const value = r.expand(h.value, { line: h.line, column: h.valueColumn ?? 1 }, { file, line: h.line, column: h.valueColumn ?? 1 });
+    const lower = h.name.toLowerCase();
+    const existing = (lowerNames ??= new Map()).get(lower);
+    if (existing === undefined) {
+      lowerNames.set(lower, h.name);
+      headers[h.name] = value;
+    } else {
+      headers[existing] = joinHeader(existing, headers[existing], value);
+    }
+  }
+
+  const spec: RequestSpec = { method: request.method, url, headers, position };
+  if (request.name !== undefined) spec.name = request.name;
+  if (request.body !== undefined) spec.body = resolveBody(r, request, headers, file);
+  return spec;
+}
+
+function contentTypeOf(headers: Record<string, string>): string {
+  for (const k in headers) if (k.toLowerCase() === 'content-type') return headers[k].toLowerCase();
+  return '';
+}
+
+function resolveBody(r: Resolution, request: HttpFileRequest, headers: Record<string, string>, file: string): string {
+  const body = request.body ?? '';
+  const contentType = contentTypeOf(headers);
+  const form = contentType.includes('application/x-www-form-urlencoded');
+  const multipart = contentType.includes('multipart/');
+  const ndjson = contentType.includes('ndjson') || contentType.includes('jsonlines') || contentType.includes('json-seq');
+  if (!form && !multipart && !ndjson && body.indexOf('{{') < 0) return body;
+  const lines = body.split('\n');
+  const lineNos = request.bodyLines;
+  const eol = multipart ? '\r\n' : '\n';
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lineNos && lineNos[i] !== undefined ? lineNos[i] : request.requestLine;
+    const text = r.expand(lines[i], { line, column: 1 }, { file, line, column: 1 });
+    if (i > 0) {
+      // Form bodies: a line starting with & continues the previous one (REST Client and httpYac).
+      if (form && lines[i].trimStart().startsWith('&')) {
+        out += text.trim();
+        continue;
+      }
+      out += eol;
+    }
+    out += text;
+  }
+  if (ndjson) out += eol;
+  return out;
+}
+
+/**
+ * Resolves one text as a request's header would be (e.g. an annotation value such as `# @as {{user}}`).
+ * `request` limits which file variables are visible (those above it); without it, every file variable is.
+ */
+export function resolveString(
+  parsed: ParsedHttpFile,
+  request: HttpFileRequest | undefined,
+  text: string,
+  ctx: VariableContext = {},
+  position?: SourcePosition,
+): string {
+  const at = position ?? { file: parsed.file, line: request ? request.requestLine : 1, column: 1 };
+  const r = new Resolution(parsed, request ? request.requestLine : Number.POSITIVE_INFINITY, ctx);
+  return r.expand(text, position ? { line: position.line, column: position.column } : undefined, at);
+}

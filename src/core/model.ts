@@ -1,0 +1,168 @@
+// Core data model shared by the engine, the vendor adapters, the CLI and the extension.
+// Pure TypeScript: never import 'vscode' here, and never name a vendor.
+
+export type ImpersonationMode = 'lite' | 'full';
+
+export const MUTATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function isMutating(method: string): boolean {
+  return MUTATING_METHODS.has(method.toUpperCase());
+}
+
+/** A position in a source file, 1-based, for errors a user can jump to. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A principal: the user a request is sent on behalf of. */
+export interface Principal {
+  /** Behalf's own id for the principal, unique within its connection (used in `# @as`, env names). */
+  id: string;
+  /** The vendor's id for the user (DealCloud numeric user id, Orange Logic API id, ...). */
+  userId?: string;
+  email?: string;
+  name?: string;
+  /** For vendors where each principal is its own registered app (Creative Force): the app's client id. */
+  clientId?: string;
+  /** Where this principal came from: the connections file, or fetched from the vendor. */
+  source?: 'file' | 'vendor';
+}
+
+/** Generic impersonation strategies, for in-house APIs and Keycloak-style servers. */
+export type GenericImpersonation =
+  | {
+      kind: 'header';
+      /** Header name → template, e.g. {"X-Impersonate-User": "{{principal.email}}"}. */
+      headers: Record<string, string>;
+      /** Only send the headers on mutating requests (a "lite"-style attribution header). */
+      writesOnly?: boolean;
+    }
+  | {
+      kind: 'tokenExchange';
+      /** Token endpoint for the exchange; defaults to the connection's token URL. */
+      tokenUrl?: string;
+      /** Template for the requested subject, default "{{principal.userId}}" falling back to id. */
+      subject?: string;
+      /** Form field carrying the subject: RFC 8693 servers differ (Keycloak: requested_subject). */
+      subjectParam?: string;
+      audience?: string;
+    };
+
+export interface Connection {
+  id: string;
+  vendor: string;
+  label: string;
+  baseUrl: string;
+  /** Token endpoint when it is not at the vendor's default place relative to baseUrl. */
+  tokenUrl?: string;
+  clientId?: string;
+  scopes?: string[];
+  defaultMode?: ImpersonationMode;
+  /** Production connections always confirm requests sent as someone else. */
+  production?: boolean;
+  /** TLS verification stays on unless this is explicitly false (a warning is shown). */
+  verifyTls?: boolean;
+  /** The service user's own vendor id (DealCloud proxy user id), where the vendor needs it. */
+  serviceUserId?: string;
+  /** How the service authenticates: OAuth client credentials (default), a static bearer token, or none. */
+  auth?: 'clientCredentials' | 'token' | 'none';
+  /** Orange Logic: query parameter that carries the principal's API id on start impersonation. */
+  impersonationParam?: string;
+  /** Generic vendor: how to impersonate. */
+  impersonation?: GenericImpersonation;
+  /** Request timeout in milliseconds (default 30000). */
+  timeoutMs?: number;
+  principals: Principal[];
+  /** Where the connection was defined, for errors. */
+  position?: SourcePosition;
+}
+
+export interface ConnectionsFile {
+  connections: Connection[];
+  file: string;
+}
+
+/** Who a request is sent as. An explicit value passed down the pipeline, never a global. */
+export interface ActAs {
+  connection: Connection;
+  /** undefined = the service user itself ("self"). */
+  principal?: Principal;
+  mode: ImpersonationMode;
+}
+
+/** A request ready to be sent: variables resolved, URL absolute or relative to the connection. */
+export interface RequestSpec {
+  name?: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** Where it came from in a .http file. */
+  position?: SourcePosition;
+}
+
+/** The request exactly as the transport will send it (absolute URL). */
+export interface PreparedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** Header names that carry identity (auth + impersonation): stripped when the origin changes. */
+  identityHeaders: string[];
+  /** Origin the identity headers may go to. */
+  trustedOrigin: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Final URL after redirects. */
+  url: string;
+  durationMs: number;
+  /** Notes the transport wants the user to see (headers dropped on a cross-origin redirect, retries). */
+  notes: string[];
+}
+
+export interface SentAs {
+  connectionId: string;
+  connectionLabel: string;
+  vendor: string;
+  /** Display form: "Jane Doe <jane@acme.test> (6045)" or "service user". */
+  who: string;
+  principalId?: string;
+  mode: ImpersonationMode | 'self';
+}
+
+/** What a request produced, safe to show and store: the request in it is redacted. */
+export interface ResponseRecord {
+  name?: string;
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+  bodyBytes: number;
+  durationMs: number;
+  sentAs: SentAs;
+  /** A sentence a user can act on when the vendor refused (from the adapter's explain). */
+  explanation?: Explanation;
+  notes: string[];
+}
+
+export interface Explanation {
+  message: string;
+  /** A follow-up the UI can offer, e.g. create a proxy assignment. */
+  action?: { kind: string; title: string; args?: Record<string, string> };
+}
+
+/** One version of an asset, normalised from whatever shape the vendor returned. */
+export interface AssetVersion {
+  version: number;
+  date: string;
+  user: string;
+  changes: Array<{ field: string; oldValue: string; newValue: string }>;
+}

@@ -1,0 +1,66 @@
+// Small interfaces the core needs from its host. The CLI fills them from the terminal and the
+// environment; the extension from VS Code (SecretStorage, dialogs, an output channel).
+
+export interface SecretStore {
+  /** The connection's own secret (API key / client secret / static token), or undefined. */
+  get(key: SecretKey): Promise<string | undefined>;
+  set?(key: SecretKey, value: string): Promise<void>;
+  delete?(key: SecretKey): Promise<void>;
+  /** How the user provides this secret here ("set BEHALF_SECRET_X", "run Behalf: Set Secret"). */
+  whereToSet(key: SecretKey): string;
+}
+
+export interface SecretKey {
+  connectionId: string;
+  /** Set for per-principal secrets (e.g. the principal's own registered app secret). */
+  principalId?: string;
+}
+
+export interface Prompt {
+  /** Ask the user to confirm; resolves false when declined or when nobody can be asked. */
+  confirm(message: string): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Log {
+  log(level: LogLevel, message: string): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export const silentLog: Log = { log: () => undefined };
+
+/** Environment variable name for a secret: BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>], ids upper-cased, non-alphanumerics → _. */
+export function secretEnvName(key: SecretKey): string {
+  const part = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return `BEHALF_SECRET_${part(key.connectionId)}${key.principalId ? `_${part(key.principalId)}` : ''}`;
+}
+
+/** SecretStore over environment variables (the CLI's). */
+export function envSecretStore(env: NodeJS.ProcessEnv = process.env): SecretStore {
+  return {
+    get: async (key) => env[secretEnvName(key)] || undefined,
+    whereToSet: (key) => `set the environment variable ${secretEnvName(key)}`,
+  };
+}

@@ -1,0 +1,135 @@
+// The one interface every vendor adapter implements. The core drives adapters through it and never
+// knows a vendor by name; everything vendor-specific (paths, header names, response shapes,
+// permission tables, error wording) lives in the adapter's own file under src/vendors.
+
+import type { ActAs, AssetVersion, Connection, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from './model';
+import type { Clock, Log, SecretStore } from './ports';
+import type { Redactor } from './redact';
+import type { TokenCache } from './tokenCache';
+
+/** What an adapter may use: its connection, secrets, the token cache and a way to make its own calls. */
+export interface AdapterContext {
+  connection: Connection;
+  secrets: SecretStore;
+  tokens: TokenCache;
+  redactor: Redactor;
+  log: Log;
+  clock: Clock;
+  /** Make an adapter-owned call (token endpoints, session start/stop, listings): real HTTP, no identity logic. */
+  call(request: AdapterCall, signal?: AbortSignal): Promise<HttpResponse>;
+  /** Idle time after which held impersonation sessions are ended. */
+  idleSessionTimeoutMs: number;
+}
+
+export interface AdapterCall {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** A form body (token endpoints): encoded as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  json?: unknown;
+}
+
+export interface ImpersonationSession {
+  connectionId: string;
+  principalId: string;
+  principalLabel: string;
+  startedAt: number;
+  lastUsedAt: number;
+}
+
+export interface ConnectionAdapter {
+  /** Modes the vendor supports for this connection ('full' alone where there is one way to act as someone). */
+  readonly modes: readonly ImpersonationMode[];
+  /** Requests per second to stay under, when the vendor publishes a limit. */
+  readonly requestsPerSecond?: number;
+  /**
+   * Add authentication and impersonation to a request bound for the connection's own origin. Every
+   * header it adds that carries identity must be listed in `request.identityHeaders`.
+   */
+  authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void>;
+  /** A 401 came back: forget what could be stale. Return true when a retry may succeed. */
+  onUnauthorized(actAs: ActAs, request: PreparedRequest): Promise<boolean>;
+  /** A vendor error as a sentence the user can act on (undefined when there is nothing to add). */
+  explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined;
+  /** The identity in use changed (UI mode toggle, another principal): release what no longer applies. */
+  identityChanged?(actAs: ActAs): Promise<void>;
+  /** End every session and timer this adapter holds. Always called on exit. */
+  dispose(): Promise<void>;
+  sessions?(): ImpersonationSession[];
+  endSession?(principalId: string): Promise<void>;
+  /** Principals known to the vendor (DealCloud proxy assignments). */
+  listPrincipals?(signal?: AbortSignal): Promise<Principal[]>;
+  /** Let the service user act as this vendor user, keeping every existing assignment. */
+  createProxyAssignment?(userId: string, signal?: AbortSignal): Promise<Principal[]>;
+  /** An asset's version history, oldest first, normalised. */
+  assetHistory?(assetId: string, actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]>;
+}
+
+export interface VendorDefinition {
+  /** The `vendor` value in the connections file. */
+  id: string;
+  displayName: string;
+  create(context: AdapterContext): ConnectionAdapter;
+}
+
+/** Parse a JSON body, or undefined when it is not JSON: vendor shapes are checked by the caller. */
+export function parseJsonBody(response: HttpResponse): unknown {
+  if (response.body.length === 0) return undefined;
+  try {
+    return JSON.parse(response.body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Read a field tolerant of casing and of a wrapping object, the way vendors vary
+ * (`Token`, `token`, `APIResponse.Token`, `apiResponse.token`).
+ */
+export function pickField(value: unknown, ...path: string[]): unknown {
+  let current: unknown = value;
+  for (const key of path) {
+    if (!current || typeof current !== 'object') return undefined;
+    const record = current as Record<string, unknown>;
+    if (key in record) {
+      current = record[key];
+      continue;
+    }
+    const lower = key.toLowerCase();
+    const match = Object.keys(record).find((k) => k.toLowerCase() === lower);
+    if (match === undefined) return undefined;
+    current = record[match];
+  }
+  return current;
+}
+
+/** The standard OAuth token response, tolerant of a few spellings. */
+export function readTokenResponse(body: unknown): { token: string; expiresInSeconds?: number } | undefined {
+  const token = pickField(body, 'access_token') ?? pickField(body, 'accessToken') ?? pickField(body, 'APIResponse', 'Token') ?? pickField(body, 'token');
+  if (typeof token !== 'string' || token.length === 0) return undefined;
+  const expires = pickField(body, 'expires_in') ?? pickField(body, 'expiresIn') ?? pickField(body, 'APIResponse', 'ExpiresIn');
+  const seconds = typeof expires === 'number' ? expires : typeof expires === 'string' && expires.trim() !== '' ? Number(expires) : undefined;
+  return { token, expiresInSeconds: seconds !== undefined && Number.isFinite(seconds) ? seconds : undefined };
+}
+
+/** `Jane Doe <jane@acme.test> (6045)` — every place that names a principal uses this. */
+export function describePrincipal(principal: Principal | undefined): string {
+  if (!principal) return 'the service user';
+  const name = principal.name ?? principal.email ?? principal.id;
+  const email = principal.email && principal.email !== name ? ` <${principal.email}>` : '';
+  const id = principal.userId ?? principal.clientId;
+  return `${name}${email}${id ? ` (${id})` : ''}`;
+}
+
+/** Set a header that carries identity, so the transport drops it if the request leaves the origin. */
+export function setIdentityHeader(request: PreparedRequest, name: string, value: string): void {
+  for (const key of Object.keys(request.headers)) if (key.toLowerCase() === name.toLowerCase()) delete request.headers[key];
+  request.headers[name] = value;
+  if (!request.identityHeaders.some((h) => h.toLowerCase() === name.toLowerCase())) request.identityHeaders.push(name);
+}
+
+/** The connection's base URL without a trailing slash, for building vendor paths. */
+export function baseOf(connection: Connection): string {
+  return connection.baseUrl.replace(/\/+$/, '');
+}

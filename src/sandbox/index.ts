@@ -1,0 +1,157 @@
+// The vendor sandbox: local doubles of DealCloud, Orange Logic, Creative Force and a generic OAuth2 server
+// on one HTTP listener, plus a "foreign" listener on another port. The contract is docs/sandbox.md.
+
+import { secretEnvName } from '../core/ports';
+import { createCreativeForce } from './creativeforce';
+import { createDealCloud } from './dealcloud';
+import { createGeneric } from './generic';
+import { createOrangeLogic } from './orangelogic';
+import {
+  type AsUserDenialStatus,
+  type ConnectionJson,
+  type FaultSpec,
+  type SandboxConfig,
+  type SandboxConnection,
+  type SandboxLogEntry,
+  SandboxServer,
+  isPlainObject,
+} from './server';
+
+export type { AsUserDenialStatus, ConnectionJson, FaultKind, FaultSpec, LogVendor, SandboxLogEntry, VendorName } from './server';
+
+export interface SandboxOptions {
+  /** Default 0 (any free port); `npm run sandbox` uses 7400. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Overrides every vendor's token lifetime (tests of expiry); default per vendor. */
+  tokenLifetimeSeconds?: number;
+  /** What DealCloud answers to AS-USER without a proxy assignment; default 401. */
+  asUserDenialStatus?: AsUserDenialStatus;
+  /** Creative Force gateway limit per IP per second; default 20. */
+  cfRequestsPerSecond?: number;
+}
+
+export interface SandboxUrls {
+  dealcloud: string;
+  orangelogic: string;
+  creativeforceGateway: string;
+  creativeforceToken: string;
+  generic: string;
+  genericToken: string;
+}
+
+export interface ConnectionsFileJson {
+  $schema?: string;
+  connections: ConnectionJson[];
+}
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** A second listener (another origin) answering 200 {"ok":true} to anything, and logging it. */
+  foreignUrl: string;
+  urls: SandboxUrls;
+  /** Every request both listeners received, oldest first. */
+  log: SandboxLogEntry[];
+  /** Orange Logic impersonation sessions currently open. */
+  openSessions(): number;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  /** Every token issued so far becomes invalid; open Orange Logic sessions and the static token stay valid. */
+  expireTokens(): void;
+  setAsUserDenialStatus(status: AsUserDenialStatus): void;
+  /** Seed data, sessions, tokens, faults, rate windows, configuration and log back to the start. */
+  reset(): void;
+  /** A ready connections file for this sandbox; holds no secret. */
+  connectionsFile(): ConnectionsFileJson;
+  /** BEHALF_SECRET_* variables for that file. */
+  secretsEnv(): Record<string, string>;
+  /** Closes both listeners and every open socket. */
+  close(): Promise<void>;
+}
+
+const CONNECTIONS_SCHEMA = 'https://behalf.dev/schemas/connections.schema.json';
+const AS_USER_DENIAL_STATUSES: readonly number[] = [400, 401, 403];
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const initialConfig = validatedConfig(options);
+  const config: SandboxConfig = { ...initialConfig };
+  const orangeLogic = createOrangeLogic(config);
+  const doubles = [createDealCloud(config), orangeLogic, createCreativeForce(config), createGeneric(config)];
+
+  const setAsUserDenialStatus = (status: AsUserDenialStatus) => {
+    if (!AS_USER_DENIAL_STATUSES.includes(status)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
+    config.asUserDenialStatus = status;
+  };
+  const expireTokens = () => doubles.forEach((double) => double.expireTokens());
+  const reset = () => {
+    Object.assign(config, initialConfig);
+    doubles.forEach((double) => double.reset());
+    server.clearFaults();
+    server.clearLog();
+  };
+
+  let sandboxUrl = '';
+  const served = (): SandboxConnection[] => doubles.flatMap((double) => double.connections(sandboxUrl));
+  const connectionsFile = (): ConnectionsFileJson => ({
+    $schema: CONNECTIONS_SCHEMA,
+    connections: served().map(({ connection }) => structuredClone(connection)),
+  });
+  const secretsEnv = (): Record<string, string> => {
+    const env: Record<string, string> = {};
+    for (const { connection, secret, principalSecrets } of served()) {
+      env[secretEnvName({ connectionId: connection.id })] = secret;
+      for (const [principalId, principalSecret] of Object.entries(principalSecrets ?? {})) {
+        env[secretEnvName({ connectionId: connection.id, principalId })] = principalSecret;
+      }
+    }
+    return env;
+  };
+
+  const server = new SandboxServer(doubles, {
+    state: () => ({ openSessions: orangeLogic.openSessions() }),
+    expireTokens,
+    reset,
+    configure(patch) {
+      if (!isPlainObject(patch)) throw new TypeError('Expected a JSON object such as {"asUserDenialStatus": 403}.');
+      const unknown = Object.keys(patch).find((key) => key !== 'asUserDenialStatus');
+      if (unknown !== undefined) throw new TypeError(`Unknown setting ${unknown}; known: asUserDenialStatus.`);
+      if (patch.asUserDenialStatus !== undefined) setAsUserDenialStatus(patch.asUserDenialStatus as AsUserDenialStatus);
+    },
+    connectionsFile,
+  });
+
+  const { url, foreignUrl } = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  sandboxUrl = url;
+  return {
+    url,
+    foreignUrl,
+    urls: {
+      dealcloud: `${url}/dealcloud`,
+      orangelogic: `${url}/orangelogic`,
+      creativeforceGateway: `${url}/creativeforce/gateway/v1`,
+      creativeforceToken: `${url}/creativeforce/accounts/connect/token`,
+      generic: `${url}/generic`,
+      genericToken: `${url}/generic/oauth/token`,
+    },
+    log: server.log,
+    openSessions: () => orangeLogic.openSessions(),
+    injectFault: (fault) => server.injectFault(fault),
+    clearFaults: () => server.clearFaults(),
+    expireTokens,
+    setAsUserDenialStatus,
+    reset,
+    connectionsFile,
+    secretsEnv,
+    close: () => server.close(),
+  };
+}
+
+function validatedConfig(options: SandboxOptions): SandboxConfig {
+  const { tokenLifetimeSeconds, asUserDenialStatus = 401, cfRequestsPerSecond = 20 } = options;
+  if (tokenLifetimeSeconds !== undefined && !(tokenLifetimeSeconds > 0)) throw new TypeError('tokenLifetimeSeconds must be positive.');
+  if (!AS_USER_DENIAL_STATUSES.includes(asUserDenialStatus)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
+  if (!Number.isInteger(cfRequestsPerSecond) || cfRequestsPerSecond < 1) throw new TypeError('cfRequestsPerSecond must be a positive integer.');
+  return { tokenLifetimeSeconds, asUserDenialStatus, cfRequestsPerSecond };
+}

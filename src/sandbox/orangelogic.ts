@@ -1,0 +1,319 @@
+// Orange Logic double (prefix /orangelogic): client-credentials and static tokens, full impersonation
+// sessions (start/stop, counted), lite attribution through X-Cortex-Save-Changes-As-User on writes where the
+// account has it enabled, role-based asset access, and an asset version history appended on every update.
+
+import { randomBytes } from 'node:crypto';
+import {
+  type ConnectionJson,
+  type Reply,
+  type ReplyOptions,
+  type SandboxConfig,
+  type SandboxConnection,
+  type SandboxRequest,
+  type VendorDouble,
+  MalformedRequest,
+  Refusal,
+  TokenStore,
+  createRouter,
+  isPlainObject,
+  isoSeconds,
+  json,
+  newToken,
+  tokenLifetime,
+} from './server';
+
+const TOKEN_LIFETIME_SECONDS = 3600;
+const LITE_HEADER = 'x-cortex-save-changes-as-user';
+const ASSET_FIELDS = ['Title', 'Caption', 'Keywords'] as const;
+type AssetField = (typeof ASSET_FIELDS)[number];
+
+interface Account {
+  clientId: string;
+  secret: string;
+  apiId: string;
+  email: string;
+  /** Holds the "Impersonate Another User" security function. */
+  canImpersonate: boolean;
+  /** Lite impersonation switched on by the vendor; otherwise the header is ignored. */
+  liteEnabled: boolean;
+}
+
+const ACCOUNTS: Account[] = [
+  { clientId: 'ol-svc', secret: 'ol-sandbox-secret-9c1e', apiId: 'svc-api', email: 'svc@acme.test', canImpersonate: true, liteEnabled: true },
+  { clientId: 'ol-noimp', secret: 'ol-sandbox-secret-n0pe', apiId: 'noimp-api', email: 'noimp@acme.test', canImpersonate: false, liteEnabled: false },
+];
+/** A non-expiring token kept on the ol-svc account. */
+const STATIC_TOKEN = 'ol-static-token-5b7d';
+const STATIC_TOKEN_ACCOUNT = ACCOUNTS[0];
+
+interface OrangeLogicUser {
+  apiId: string;
+  email: string;
+  name: string;
+  /** Assets the user may read (undefined: every asset) and whether they may update what they read. */
+  readable?: string[];
+  canUpdate: boolean;
+}
+
+const USERS: OrangeLogicUser[] = [
+  { apiId: 'jane.api', email: 'jane@acme.test', name: 'Jane Doe', canUpdate: true }, // editor
+  { apiId: 'raj.api', email: 'raj@acme.test', name: 'Raj Patel', readable: ['A-1', 'A-2'], canUpdate: false }, // viewer
+];
+
+type Changes = Array<{ Field: AssetField; OldValue: string; NewValue: string }>;
+interface Version {
+  VersionNumber: number;
+  Date: string;
+  User: string;
+  Changes: Changes;
+}
+
+/** The seed is the version history; each asset's current fields are the history replayed. */
+const SEED_HISTORY: Record<string, Array<Omit<Version, 'VersionNumber'>>> = {
+  'A-1': [
+    {
+      Date: '2026-01-05T10:00:00Z',
+      User: 'svc@acme.test',
+      Changes: [
+        { Field: 'Title', OldValue: '', NewValue: 'Harbour at dawn' },
+        { Field: 'Keywords', OldValue: '', NewValue: 'harbour' },
+      ],
+    },
+    {
+      Date: '2026-01-12T14:30:00Z',
+      User: 'jane@acme.test',
+      Changes: [{ Field: 'Caption', OldValue: '', NewValue: 'Fishing boats leave the harbour at first light.' }],
+    },
+    {
+      Date: '2026-02-02T09:15:00Z',
+      User: 'jane@acme.test',
+      Changes: [{ Field: 'Keywords', OldValue: 'harbour', NewValue: 'harbour, dawn, boats' }],
+    },
+  ],
+  'A-2': [
+    {
+      Date: '2026-01-20T16:00:00Z',
+      User: 'svc@acme.test',
+      Changes: [
+        { Field: 'Title', OldValue: '', NewValue: 'Team offsite' },
+        { Field: 'Caption', OldValue: '', NewValue: 'The whole team at the lake.' },
+        { Field: 'Keywords', OldValue: '', NewValue: 'team, offsite' },
+      ],
+    },
+  ],
+  'A-3': [
+    {
+      Date: '2026-02-10T11:00:00Z',
+      User: 'svc@acme.test',
+      Changes: [
+        { Field: 'Title', OldValue: '', NewValue: 'Board deck' },
+        { Field: 'Keywords', OldValue: '', NewValue: 'board, deck' },
+      ],
+    },
+    {
+      Date: '2026-02-11T08:45:00Z',
+      User: 'jane@acme.test',
+      Changes: [{ Field: 'Title', OldValue: 'Board deck', NewValue: 'Board deck cover' }],
+    },
+  ],
+};
+
+interface Asset {
+  recordId: string;
+  fields: Record<AssetField, string>;
+  versions: Version[];
+}
+
+/** Who a token speaks for: the service account itself, or a user inside a full impersonation session. */
+type Caller = { account: Account; session?: undefined } | { account: Account; session: { user: OrangeLogicUser } };
+
+export interface OrangeLogicDouble extends VendorDouble {
+  openSessions(): number;
+}
+
+export function createOrangeLogic(config: SandboxConfig): OrangeLogicDouble {
+  const tokens = new TokenStore<Account>('ol', tokenLifetime(config, TOKEN_LIFETIME_SECONDS));
+  // Session tokens live until stop (or reset), not by the service token lifetime.
+  const sessions = new Map<string, { account: Account; user: OrangeLogicUser }>();
+  let assets = new Map<string, Asset>();
+
+  function seed(): void {
+    assets = new Map(
+      Object.entries(SEED_HISTORY).map(([recordId, history]) => {
+        const fields: Record<AssetField, string> = { Title: '', Caption: '', Keywords: '' };
+        const versions = history.map((version, index) => {
+          for (const change of version.Changes) fields[change.Field] = change.NewValue;
+          return { ...version, VersionNumber: index + 1, Changes: version.Changes.map((c) => ({ ...c })) };
+        });
+        return [recordId, { recordId, fields, versions }];
+      }),
+    );
+  }
+
+  function authenticate(req: SandboxRequest): Reply {
+    const form = req.formOrJson();
+    if (form.grant_type !== undefined && form.grant_type !== 'client_credentials') {
+      return apiError(400, 'UnsupportedGrantType', 'Only client_credentials is supported.');
+    }
+    const account = ACCOUNTS.find((a) => a.clientId === form.client_id && a.secret === form.client_secret);
+    if (!account) return apiError(401, 'AuthenticationFailed', 'Invalid client credentials.');
+    const { token, expiresIn } = tokens.issue(account);
+    return json(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+  }
+
+  function caller(req: SandboxRequest): Caller {
+    const token = presentedToken(req);
+    if (token === STATIC_TOKEN) return { account: STATIC_TOKEN_ACCOUNT };
+    const account = tokens.lookup(token);
+    if (account) return { account };
+    const session = token === undefined ? undefined : sessions.get(token);
+    if (session) return { account: session.account, session: { user: session.user } };
+    throw new Refusal(apiError(401, 'NotAuthenticated', 'Not authenticated.'));
+  }
+
+  function startImpersonation(req: SandboxRequest): Reply {
+    const { account, session } = caller(req);
+    const asService = { effectiveUser: account.email };
+    if (session) return apiError(400, 'AlreadyImpersonating', 'This token is already an impersonation session; stop it first.', asService);
+    if (!account.canImpersonate) {
+      return apiError(403, 'SecurityFunctionMissing', 'You need the Impersonate Another User security function.', asService);
+    }
+    const apiId = req.query.UserAPIID ?? '';
+    const user = USERS.find((u) => u.apiId === apiId);
+    if (!user) return apiError(400, 'UserNotFound', `No user with API ID ${apiId}.`, asService);
+    const token = newToken('olimp');
+    sessions.set(token, { account, user });
+    return json(200, { APIResponse: { Code: 'success', Token: token } }, asService);
+  }
+
+  function stopImpersonation(req: SandboxRequest): Reply {
+    const { account, session } = caller(req);
+    if (!session) return apiError(400, 'NotImpersonating', 'This token is not an impersonation session.', { effectiveUser: account.email });
+    sessions.delete(presentedToken(req) ?? '');
+    return json(200, { APIResponse: { Code: 'success' } }, { effectiveUser: session.user.email });
+  }
+
+  function canRead(who: Caller, asset: Asset): boolean {
+    return !who.session || who.session.user.readable === undefined || who.session.user.readable.includes(asset.recordId);
+  }
+
+  function readDocuments(req: SandboxRequest): Reply {
+    const who = caller(req);
+    // The lite header is ignored on reads: the service account's own privileges apply and nobody is attributed.
+    const effectiveUser = who.session?.user.email ?? who.account.email;
+    const wanted = req.query.RecordID;
+    const items = [...assets.values()]
+      .filter((asset) => (wanted === undefined || asset.recordId === wanted) && canRead(who, asset))
+      .map((asset) => ({ RecordID: asset.recordId, ...asset.fields }));
+    return json(200, { APIResponse: { Code: 'success', Items: items } }, { effectiveUser });
+  }
+
+  /** Who a write is attributed to: the session's user; else the lite header where enabled; else the account. */
+  function writer(req: SandboxRequest, who: Caller): string {
+    if (who.session) return who.session.user.email;
+    const lite = req.header(LITE_HEADER)?.trim();
+    if (!who.account.liteEnabled || !lite) return who.account.email;
+    const user = USERS.find((u) => u.email.toLowerCase() === lite.toLowerCase());
+    if (!user) throw new Refusal(apiError(400, 'UserNotFound', `No user with email ${lite}.`));
+    return user.email;
+  }
+
+  function updateDocument(req: SandboxRequest): Reply {
+    const who = caller(req);
+    const body = req.json();
+    if (!isPlainObject(body) || typeof body.RecordID !== 'string' || !isPlainObject(body.Fields)) {
+      throw new MalformedRequest('Expected {"RecordID": "...", "Fields": {...}}.');
+    }
+    const fields = body.Fields;
+    for (const [name, value] of Object.entries(fields)) {
+      if (!ASSET_FIELDS.includes(name as AssetField)) throw new MalformedRequest(`Unknown field ${name}; known: ${ASSET_FIELDS.join(', ')}.`);
+      if (typeof value !== 'string') throw new MalformedRequest(`Field ${name} must be a string.`);
+    }
+    const user = writer(req, who);
+    const asset = assets.get(body.RecordID);
+    if (!asset) return apiError(404, 'NotFound', `No asset with RecordID ${body.RecordID}.`, { effectiveUser: user });
+    if (who.session && (!who.session.user.canUpdate || !canRead(who, asset))) {
+      return apiError(403, 'AccessDenied', `${user} may not update ${asset.recordId}.`, { effectiveUser: user });
+    }
+    const changes: Changes = [];
+    for (const name of ASSET_FIELDS) {
+      const value = fields[name];
+      if (typeof value === 'string' && value !== asset.fields[name]) {
+        changes.push({ Field: name, OldValue: asset.fields[name], NewValue: value });
+        asset.fields[name] = value;
+      }
+    }
+    // Every update is a version, even one that changes nothing.
+    const version: Version = { VersionNumber: asset.versions.length + 1, Date: isoSeconds(), User: user, Changes: changes };
+    asset.versions.push(version);
+    return json(200, { APIResponse: { Code: 'success', VersionNumber: version.VersionNumber } }, { effectiveUser: user });
+  }
+
+  function assetHistory(req: SandboxRequest): Reply {
+    const who = caller(req);
+    const effectiveUser = who.session?.user.email ?? who.account.email;
+    const recordId = req.query.RecordID ?? '';
+    const asset = assets.get(recordId);
+    if (!asset) return apiError(404, 'NotFound', `No asset with RecordID ${recordId}.`, { effectiveUser });
+    if (!canRead(who, asset)) return apiError(403, 'AccessDenied', `${effectiveUser} may not read ${recordId}.`, { effectiveUser });
+    return json(200, { APIResponse: { Code: 'success', Versions: structuredClone(asset.versions) } }, { effectiveUser });
+  }
+
+  // Orange Logic runs on IIS: paths are case-insensitive.
+  const route = createRouter(
+    [
+      { method: 'POST', path: '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1', handle: authenticate },
+      { method: 'GET', path: '/webapi/security/authentication/startimpersonation_4CN_v1', handle: startImpersonation },
+      { method: 'GET', path: '/webapi/security/authentication/stopimpersonation_4CO_v1', handle: stopImpersonation },
+      { method: 'GET', path: '/API/DataTable/v2.2/Documents.All:Read', handle: readDocuments },
+      { method: 'POST', path: '/API/DataTable/v2.2/Documents.All:Update', handle: updateDocument },
+      { method: 'GET', path: '/webapi/versioning/assetversioning/get_asset_versioning_49U_v1', handle: assetHistory },
+    ],
+    { caseInsensitive: true },
+  );
+
+  seed();
+  return {
+    vendor: 'orangelogic',
+    prefix: '/orangelogic',
+    handle: route,
+    badRequest: (message) => apiError(400, 'BadRequest', message),
+    responseHeaders: () => ({ 'x-cortex-request-id': randomBytes(8).toString('hex') }),
+    openSessions: () => sessions.size,
+    reset() {
+      seed();
+      tokens.expireAll();
+      sessions.clear();
+    },
+    expireTokens: () => tokens.expireAll(),
+    connections: (sandboxUrl) => [
+      orangeLogicConnection(sandboxUrl, 'ol-sandbox', 'Orange Logic (sandbox)', ACCOUNTS[0]),
+      // No impersonation right and no lite: full mode is refused, lite attribution silently falls back to the account.
+      orangeLogicConnection(sandboxUrl, 'ol-noimp-sandbox', 'Orange Logic without impersonation (sandbox)', ACCOUNTS[1]),
+    ],
+  };
+}
+
+/** Orange Logic takes the token as a bearer header or, on many endpoints, as a `token` query parameter. */
+function presentedToken(req: SandboxRequest): string | undefined {
+  return req.bearerToken() ?? req.query.token;
+}
+
+function apiError(status: number, code: string, message: string, options?: ReplyOptions): Reply {
+  return json(status, { APIResponse: { Code: code, Message: message } }, options);
+}
+
+function orangeLogicConnection(sandboxUrl: string, id: string, label: string, account: Account): SandboxConnection {
+  const principal = (principalId: string, user: OrangeLogicUser) => ({ id: principalId, userId: user.apiId, email: user.email, name: user.name });
+  const connection: ConnectionJson = {
+    id,
+    vendor: 'orangelogic',
+    label,
+    baseUrl: `${sandboxUrl}/orangelogic`,
+    clientId: account.clientId,
+    defaultMode: 'lite',
+    production: false,
+    principals: [principal('jane', USERS[0]), principal('raj', USERS[1])],
+  };
+  return { connection, secret: account.secret };
+}

@@ -1,0 +1,147 @@
+// Creative Force Gateway API: an app is registered on behalf of one user, so acting as another user
+// means using that user's app (its own client id and secret). Per-endpoint Developer API permissions
+// are None (fails) or Access (succeeds); the table below is the seed's, and lives only here.
+
+import { BehalfError } from '../core/errors';
+import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
+import { bearer, clientCredentialsToken, vendorMessage } from '../core/oauth';
+import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
+
+const DEFAULT_TOKEN_URL = 'https://accounts.creativeforce.io/connect/token';
+/** The published limit is 20/s per IP; a steady 19/s keeps any 1 s window under it. */
+const REQUESTS_PER_SECOND = 19;
+
+type Module = 'ECOMM' | 'EDITORIAL';
+interface Permission {
+  method: string;
+  path: string;
+  module: Module;
+  required: boolean;
+}
+
+/** Developer API permissions from the seed (External Post-Production), paths relative to /v1. */
+export const DEVELOPER_API_PERMISSIONS: readonly Permission[] = [
+  ...(
+    [
+      ['GET', '/extpost/tasks/{taskId}', true],
+      ['POST', '/assets/bulk-get-assets', true],
+      ['POST', '/files/bulk-get-files', true],
+      ['POST', '/specs/bulk-get-specs', true],
+      ['PUT', '/extpost/tasks/{taskId}/start', true],
+      ['POST', '/assets/get-presigned-url', true],
+      ['POST', '/extpost/tasks/{taskId}/submit-assets', true],
+      ['GET', '/jobs/{jobId}', false],
+      ['GET', '/products/{productId}', false],
+    ] as const
+  ).map(([method, path, required]) => ({ method, path, module: 'ECOMM' as const, required })),
+  ...(
+    [
+      ['GET', '/editorial/extpost/tasks/{taskId}', true],
+      ['POST', '/assets/bulk-get-assets', true],
+      ['POST', '/files/bulk-get-files', true],
+      ['POST', '/editorial/specs/bulk-get-specs', true],
+      ['PUT', '/editorial/extpost/tasks/{taskId}/start', true],
+      ['POST', '/assets/get-presigned-url', true],
+      ['POST', '/editorial/extpost/tasks/{taskId}/submit-assets', true],
+      ['GET', '/editorial/projects/{projectId}', false],
+      ['GET', '/editorial/deliverables/{deliverableId}', false],
+    ] as const
+  ).map(([method, path, required]) => ({ method, path, module: 'EDITORIAL' as const, required })),
+];
+
+export const creativeForce: VendorDefinition = {
+  id: 'creativeforce',
+  displayName: 'Creative Force',
+  create: (ctx) => new CreativeForceAdapter(ctx),
+};
+
+class CreativeForceAdapter implements ConnectionAdapter {
+  readonly modes = ['full'] as const;
+  readonly requestsPerSecond = REQUESTS_PER_SECOND;
+
+  constructor(private readonly ctx: AdapterContext) {}
+
+  async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
+    setIdentityHeader(request, 'Authorization', bearer(await this.appToken(actAs, signal)));
+  }
+
+  async onUnauthorized(actAs: ActAs): Promise<boolean> {
+    this.ctx.tokens.invalidate(this.app(actAs).cacheKey);
+    return true;
+  }
+
+  explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined {
+    const app = this.app(actAs);
+    const onBehalf = actAs.principal ? describePrincipal(actAs.principal) : 'the connection\'s own on-behalf user';
+    if (response.status === 403) {
+      const permissions = permissionsFor(request.method, pathWithinGateway(request.url, this.ctx.connection.baseUrl));
+      if (permissions.length === 0) {
+        return { message: `Creative Force refused app ${app.clientId} (${onBehalf}) with 403; this endpoint is not in the Developer API permission table Behalf knows.` };
+      }
+      const where = permissions.map((p) => `${p.module}, ${p.required ? 'required' : 'optional'}`).join('; ');
+      return {
+        message: `The on-behalf user of app ${app.clientId} (${onBehalf}) has "None" for the Developer API permission ${permissions[0]!.method} ${permissions[0]!.path} (${where}). Set it to "Access" in that user's role (Developer API tab); changes can take up to 10 minutes.`,
+      };
+    }
+    if (response.status === 401) return { message: `Creative Force did not accept the token of app ${app.clientId} even after a fresh one.` };
+    if (response.status === 429) return { message: 'Creative Force allows 20 requests per second per IP; Behalf waited as Retry-After asked and gave up. Slow down and retry.' };
+    const message = vendorMessage(parseJsonBody(response));
+    return message ? { message: `Creative Force said: "${message}" (${response.status}).` } : undefined;
+  }
+
+  async dispose(): Promise<void> {
+    // Tokens only; they expire on their own.
+  }
+
+  /** Acting as a principal = using that principal's registered app. */
+  private app(actAs: ActAs): { clientId: string; principalId?: string; cacheKey: string } {
+    const { connection, principal } = actAs;
+    const clientId = principal ? principal.clientId : connection.clientId;
+    if (!clientId) {
+      throw new BehalfError(
+        'config',
+        principal
+          ? `Principal "${principal.id}" has no "clientId": on Creative Force each principal is a registered app with its own client id.`
+          : `Connection "${connection.id}" needs a "clientId" (the Application ID of its own registered app).`,
+        { position: connection.position },
+      );
+    }
+    return { clientId, principalId: principal?.id, cacheKey: `${connection.id}:app:${clientId}` };
+  }
+
+  private appToken(actAs: ActAs, signal?: AbortSignal): Promise<string> {
+    const app = this.app(actAs);
+    return clientCredentialsToken(this.ctx, {
+      cacheKey: app.cacheKey,
+      tokenUrl: this.ctx.connection.tokenUrl ?? DEFAULT_TOKEN_URL,
+      clientId: app.clientId,
+      secretKey: { connectionId: this.ctx.connection.id, principalId: app.principalId },
+      secretName: app.principalId ? 'app secret key' : 'secret key',
+      form: { scope: 'cfgateway' },
+      signal,
+    });
+  }
+}
+
+/** The request's path below the gateway's /v1, e.g. "/extpost/tasks/42". */
+function pathWithinGateway(url: string, baseUrl: string): string {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return url;
+  }
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  if (basePath && path.startsWith(basePath)) path = path.slice(basePath.length);
+  return path.replace(/^\/v1(?=\/)/, '');
+}
+
+export function permissionsFor(method: string, path: string): Permission[] {
+  return DEVELOPER_API_PERMISSIONS.filter((p) => p.method === method.toUpperCase() && templateMatches(p.path, path));
+}
+
+function templateMatches(template: string, path: string): boolean {
+  const a = template.split('/');
+  const b = path.replace(/\/+$/, '').split('/');
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith('{') ? b[i]!.length > 0 : seg === b[i]));
+}

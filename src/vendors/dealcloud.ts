@@ -1,0 +1,201 @@
+// DealCloud (Intapp): a service user acts as a principal with the `AS-USER: <userId>` header, allowed
+// only where a proxy assignment (service user → principal) exists. Everything DealCloud-specific lives here.
+
+import { BehalfError } from '../core/errors';
+import type { ActAs, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
+import { bearer, clientCredentialsToken, requireSecret, vendorMessage } from '../core/oauth';
+import { baseOf, describePrincipal, parseJsonBody, pickField, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
+
+const AS_USER = 'AS-USER';
+const PROXY_PATH = '/api/rest/v1/management/user/proxy';
+const PAGE_SIZE = 1000;
+const MAX_PAGES = 1000;
+
+export interface ProxyAssignment {
+  proxyUser: DealCloudUser;
+  users: DealCloudUser[];
+}
+
+interface DealCloudUser {
+  id: string;
+  email?: string;
+  fullName?: string;
+}
+
+export const dealCloud: VendorDefinition = {
+  id: 'dealcloud',
+  displayName: 'DealCloud',
+  create: (ctx) => new DealCloudAdapter(ctx),
+};
+
+class DealCloudAdapter implements ConnectionAdapter {
+  readonly modes = ['full'] as const;
+  private readonly tokenKey: string;
+
+  constructor(private readonly ctx: AdapterContext) {
+    this.tokenKey = `${ctx.connection.id}:service`;
+  }
+
+  async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
+    const token = await this.serviceToken(signal);
+    if (token) setIdentityHeader(request, 'Authorization', bearer(token));
+    if (actAs.principal) setIdentityHeader(request, AS_USER, userIdOf(actAs.principal));
+  }
+
+  async onUnauthorized(): Promise<boolean> {
+    if (this.ctx.connection.auth === 'none' || this.ctx.connection.auth === 'token') return false;
+    this.ctx.tokens.invalidate(this.tokenKey);
+    return true;
+  }
+
+  explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs): Explanation | undefined {
+    const message = vendorMessage(parseJsonBody(response)) ?? '';
+    const { principal, connection } = actAs;
+    if (/scope/i.test(message)) {
+      return { message: `The token lacks a scope this endpoint needs (DealCloud said: "${message}"). Add it to "scopes" on ${connection.id} (data, user_management, publish, backup).` };
+    }
+    if (principal && [400, 401, 403].includes(response.status)) {
+      const userId = principal.userId ?? '?';
+      if (/user with provided id does not exist/i.test(message)) {
+        return { message: `DealCloud has no user with id ${userId} (sent as AS-USER for ${describePrincipal(principal)}). Check the principal's userId.` };
+      }
+      // A 401 that survived a token refresh on an AS-USER call is a missing assignment, not an expired token.
+      const service = connection.serviceUserId ? ` (${connection.serviceUserId})` : '';
+      return {
+        message: `No proxy assignment lets the service user${service} act as ${userId}${principal.name ? ` (${principal.name})` : ''}. Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".`,
+        action: { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } },
+      };
+    }
+    if (response.status === 401) return { message: `DealCloud rejected the service credentials of ${connection.id} (401) even after a fresh token. Check the client id and API key.` };
+    if (response.status === 403) return { message: `DealCloud refused (403${message ? `: "${message}"` : ''}). The service user may lack the "API" capability or a scope.` };
+    if (response.status === 429) return { message: 'DealCloud is rate limiting this client (429); retries honoured Retry-After and gave up. Wait and retry.' };
+    return undefined;
+  }
+
+  async dispose(): Promise<void> {
+    // Nothing held but cached tokens, which simply expire.
+  }
+
+  /** Principals = users the service user has proxy assignments for. */
+  async listPrincipals(signal?: AbortSignal): Promise<Principal[]> {
+    const assignments = await this.readAssignments(signal);
+    const serviceUserId = this.ctx.connection.serviceUserId;
+    const mine = serviceUserId ? assignments.filter((a) => a.proxyUser.id === serviceUserId) : assignments;
+    if (!serviceUserId && assignments.length > 1) {
+      this.ctx.log.log('warn', `${this.ctx.connection.id}: no "serviceUserId" set; listing the users of every proxy user (${assignments.length}).`);
+    }
+    const seen = new Set<string>();
+    const principals: Principal[] = [];
+    for (const user of mine.flatMap((a) => a.users)) {
+      if (seen.has(user.id)) continue;
+      seen.add(user.id);
+      principals.push({ id: user.id, userId: user.id, email: user.email, name: user.fullName, source: 'vendor' });
+    }
+    return principals;
+  }
+
+  /** Read, merge, write: the POST replaces the proxy user's whole list, so never drop existing users. */
+  async createProxyAssignment(userId: string, signal?: AbortSignal): Promise<Principal[]> {
+    const serviceUserId = this.ctx.connection.serviceUserId;
+    if (!serviceUserId) {
+      throw new BehalfError('config', `Set "serviceUserId" on connection "${this.ctx.connection.id}" (the service user's DealCloud user id) to create proxy assignments.`, {
+        position: this.ctx.connection.position,
+      });
+    }
+    const existing = (await this.readAssignments(signal)).find((a) => a.proxyUser.id === serviceUserId)?.users.map((u) => u.id) ?? [];
+    if (!existing.includes(userId)) {
+      const response = await this.ctx.call(
+        {
+          method: 'POST',
+          url: `${baseOf(this.ctx.connection)}${PROXY_PATH}`,
+          headers: { Authorization: bearer(await this.requireToken(signal)) },
+          json: { proxyUserId: toIdValue(serviceUserId), users: [...existing, userId].map(toIdValue) },
+        },
+        signal,
+      );
+      if (response.status >= 300) throw this.managementError(response, `create a proxy assignment for ${userId}`);
+    }
+    return this.listPrincipals(signal);
+  }
+
+  private async readAssignments(signal?: AbortSignal): Promise<ProxyAssignment[]> {
+    const token = await this.requireToken(signal);
+    const all: ProxyAssignment[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await this.ctx.call(
+        { method: 'GET', url: `${baseOf(this.ctx.connection)}${PROXY_PATH}?pageNumber=${page}&pageSize=${PAGE_SIZE}`, headers: { Authorization: bearer(token) } },
+        signal,
+      );
+      if (response.status !== 200) throw this.managementError(response, 'list proxy assignments');
+      const items = parseProxyAssignments(parseJsonBody(response));
+      if (!items) {
+        throw new BehalfError('vendor-shape', `DealCloud answered the proxy assignment list with an unexpected shape (expected a JSON array of {proxyUser, users}).`);
+      }
+      all.push(...items);
+      if (items.length < PAGE_SIZE) break;
+    }
+    return all;
+  }
+
+  private managementError(response: HttpResponse, what: string): BehalfError {
+    const message = vendorMessage(parseJsonBody(response)) ?? `HTTP ${response.status}`;
+    const hint = response.status === 403 ? 'the connection needs the "user_management" scope and an admin service user' : undefined;
+    return new BehalfError('vendor', `Could not ${what}: DealCloud said "${message}" (${response.status}).`, { hint });
+  }
+
+  private async requireToken(signal?: AbortSignal): Promise<string> {
+    const token = await this.serviceToken(signal);
+    if (!token) throw new BehalfError('config', `Connection "${this.ctx.connection.id}" has "auth": "none"; managing proxy assignments needs a token.`);
+    return token;
+  }
+
+  private async serviceToken(signal?: AbortSignal): Promise<string | undefined> {
+    const { connection } = this.ctx;
+    if (connection.auth === 'none') return undefined;
+    if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
+    if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" (the API client id) for client credentials.`, { position: connection.position });
+    return clientCredentialsToken(this.ctx, {
+      cacheKey: this.tokenKey,
+      tokenUrl: connection.tokenUrl ?? `${baseOf(connection)}/api/rest/v1/oauth/token`,
+      clientId: connection.clientId,
+      secretKey: { connectionId: connection.id },
+      secretName: 'API key (client secret)',
+      form: { scope: (connection.scopes ?? ['data', 'user_management']).join(' ') },
+      signal,
+    });
+  }
+}
+
+function userIdOf(principal: Principal): string {
+  if (!principal.userId) {
+    throw new BehalfError('config', `Principal "${principal.id}" has no "userId": DealCloud's AS-USER header needs the principal's numeric user id.`);
+  }
+  return principal.userId;
+}
+
+/** DealCloud ids are numbers; keep strings that are not. */
+function toIdValue(id: string): number | string {
+  return /^\d+$/.test(id) ? Number(id) : id;
+}
+
+/** The proxy assignment list, tolerant of casing and of a wrapping object. */
+export function parseProxyAssignments(body: unknown): ProxyAssignment[] | undefined {
+  const list = Array.isArray(body) ? body : (['items', 'data', 'rows', 'proxies'].map((k) => pickField(body, k)).find(Array.isArray) as unknown[] | undefined);
+  if (!list) return undefined;
+  const out: ProxyAssignment[] = [];
+  for (const item of list) {
+    const proxyUser = readUser(pickField(item, 'proxyUser'));
+    const users = pickField(item, 'users');
+    if (!proxyUser || !Array.isArray(users)) return undefined;
+    out.push({ proxyUser, users: users.map(readUser).filter((u): u is DealCloudUser => u !== undefined) });
+  }
+  return out;
+}
+
+function readUser(value: unknown): DealCloudUser | undefined {
+  const id = pickField(value, 'id');
+  if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+  const email = pickField(value, 'email');
+  const fullName = pickField(value, 'fullName') ?? pickField(value, 'name');
+  return { id: String(id), email: typeof email === 'string' ? email : undefined, fullName: typeof fullName === 'string' ? fullName : undefined };
+}

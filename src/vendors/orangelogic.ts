@@ -1,0 +1,291 @@
+// Orange Logic (Cortex DAM): full impersonation (a session per principal: start once, use its token,
+// always stop it) and lite impersonation (an attribution header on writes only). Everything Orange
+// Logic-specific — paths, header names, response shapes — lives in this file.
+
+import { BehalfError } from '../core/errors';
+import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
+import { isMutating } from '../core/model';
+import { bearer, clientCredentialsToken, requireSecret, vendorMessage } from '../core/oauth';
+import {
+  baseOf,
+  describePrincipal,
+  parseJsonBody,
+  pickField,
+  setIdentityHeader,
+  type AdapterContext,
+  type ConnectionAdapter,
+  type ImpersonationSession,
+  type VendorDefinition,
+} from '../core/vendor';
+
+const LITE_HEADER = 'X-Cortex-Save-Changes-As-User';
+const START_PATH = '/webapi/security/authentication/startimpersonation_4CN_v1';
+const STOP_PATH = '/webapi/security/authentication/stopimpersonation_4CO_v1';
+const TOKEN_PATH = '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1';
+const HISTORY_PATH = '/webapi/versioning/assetversioning/get_asset_versioning_49U_v1';
+const DEFAULT_IMPERSONATION_PARAM = 'UserAPIID';
+const IMPERSONATE_RIGHT = '"Impersonate Another User"';
+
+export const orangeLogic: VendorDefinition = {
+  id: 'orangelogic',
+  displayName: 'Orange Logic',
+  create: (ctx) => new OrangeLogicAdapter(ctx),
+};
+
+interface OpenSession extends ImpersonationSession {
+  token: string;
+  principal: Principal;
+}
+
+class OrangeLogicAdapter implements ConnectionAdapter {
+  readonly modes = ['lite', 'full'] as const;
+  private readonly tokenKey: string;
+  /** At most one session: a new principal or mode ends the previous one. */
+  private session: OpenSession | undefined;
+  private starting: Promise<OpenSession> | undefined;
+  private startingFor: string | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: AdapterContext) {
+    this.tokenKey = `${ctx.connection.id}:service`;
+  }
+
+  async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
+    const { principal, mode } = actAs;
+    if (principal && mode === 'full') {
+      const session = await this.sessionFor(principal, signal);
+      setIdentityHeader(request, 'Authorization', bearer(session.token));
+      session.lastUsedAt = this.ctx.clock.now();
+      this.armIdleTimer();
+      return;
+    }
+    // Lite mode or the service user itself: no session may stay open across the change.
+    await this.stopSession('identity changed');
+    setIdentityHeader(request, 'Authorization', bearer(await this.serviceToken(signal)));
+    if (principal && isMutating(request.method)) {
+      if (!principal.email) {
+        throw new BehalfError('config', `Principal "${principal.id}" has no "email": lite impersonation sends ${LITE_HEADER} with the principal's email.`);
+      }
+      setIdentityHeader(request, LITE_HEADER, principal.email);
+    }
+  }
+
+  async onUnauthorized(actAs: ActAs): Promise<boolean> {
+    if (actAs.principal && actAs.mode === 'full') await this.stopSession('token rejected');
+    if (this.ctx.connection.auth === 'token') return actAs.mode === 'full' && !!actAs.principal;
+    this.ctx.tokens.invalidate(this.tokenKey);
+    return true;
+  }
+
+  explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined {
+    const body = parseJsonBody(response);
+    const code = String(pickField(body, 'APIResponse', 'Code') ?? '');
+    const message = vendorMessage(body);
+    const { principal, mode } = actAs;
+    if (response.status === 403 && /impersonat/i.test(`${code} ${message ?? ''}`)) return { message: missingRightMessage(this.ctx.connection.label) };
+    if (response.status === 403 && principal && mode === 'full') {
+      return { message: `${describePrincipal(principal)} may not do this: full impersonation applies the principal's own privileges${message ? ` (Orange Logic said: "${message}")` : ''}.` };
+    }
+    if (response.status === 403 && principal && mode === 'lite') {
+      return { message: `The service account may not do this: lite impersonation applies your own privileges, only attribution changes${message ? ` ("${message}")` : ''}.` };
+    }
+    if (response.status === 401) return { message: `Orange Logic did not accept the credentials of ${this.ctx.connection.id} even after a fresh token${message ? ` ("${message}")` : ''}.` };
+    if (response.status === 503) return { message: 'Orange Logic is not accepting API calls right now (503). Retry later.' };
+    if (response.status === 403 && request.url.startsWith('http:')) return { message: 'Orange Logic answers 403 to http on an https server, and to over-long URLs; check the base URL.' };
+    return message ? { message: `Orange Logic said: "${message}" (${response.status}).` } : undefined;
+  }
+
+  async identityChanged(actAs: ActAs): Promise<void> {
+    if (!(actAs.mode === 'full' && actAs.principal && this.session?.principalId === actAs.principal.id)) await this.stopSession('identity changed');
+  }
+
+  sessions(): ImpersonationSession[] {
+    if (!this.session) return [];
+    const { token: _token, principal: _principal, ...info } = this.session;
+    return [info];
+  }
+
+  async endSession(principalId: string): Promise<void> {
+    if (this.session?.principalId === principalId) await this.stopSession('ended by the user');
+  }
+
+  async dispose(): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    await this.stopSession('exit');
+  }
+
+  async assetHistory(assetId: string, _actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]> {
+    const url = `${baseOf(this.ctx.connection)}${HISTORY_PATH}?RecordID=${encodeURIComponent(assetId)}&format=JSON`;
+    let response = await this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
+    if (response.status === 401 && (await this.onUnauthorized({ connection: this.ctx.connection, mode: 'lite' }))) {
+      response = await this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
+    }
+    if (response.status !== 200) {
+      const message = vendorMessage(parseJsonBody(response)) ?? `HTTP ${response.status}`;
+      throw new BehalfError('vendor', `Could not read the version history of ${assetId}: Orange Logic said "${message}" (${response.status}).`);
+    }
+    return normaliseVersionHistory(response.body.toString('utf8'), assetId);
+  }
+
+  /** The open session for this principal, starting one (once, even for concurrent requests). */
+  private sessionFor(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
+    if (this.session?.principalId === principal.id) return Promise.resolve(this.session);
+    if (this.starting && this.startingFor === principal.id) return this.starting;
+    // Check and claim synchronously, so concurrent first requests share one start.
+    const previous = this.starting;
+    const starting: Promise<OpenSession> = (async () => {
+      await previous?.catch(() => undefined);
+      await this.stopSession('principal changed');
+      this.session = await this.startSession(principal, signal);
+      return this.session;
+    })().finally(() => {
+      if (this.starting === starting) {
+        this.starting = undefined;
+        this.startingFor = undefined;
+      }
+    });
+    this.starting = starting;
+    this.startingFor = principal.id;
+    return starting;
+  }
+
+  private async startSession(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
+    if (!principal.userId) {
+      throw new BehalfError('config', `Principal "${principal.id}" has no "userId": full impersonation starts a session with the principal's Orange Logic API id.`);
+    }
+    const param = this.ctx.connection.impersonationParam ?? DEFAULT_IMPERSONATION_PARAM;
+    const url = `${baseOf(this.ctx.connection)}${START_PATH}?${encodeURIComponent(param)}=${encodeURIComponent(principal.userId)}&format=JSON`;
+    const call = async () => this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
+    let response = await call();
+    if (response.status === 401 && this.ctx.connection.auth !== 'token') {
+      this.ctx.tokens.invalidate(this.tokenKey);
+      response = await call();
+    }
+    const body = parseJsonBody(response);
+    const token = pickField(body, 'APIResponse', 'Token') ?? pickField(body, 'Token');
+    if (response.status === 200 && typeof token === 'string' && token) {
+      this.ctx.redactor.add(token);
+      const now = this.ctx.clock.now();
+      this.ctx.log.log('info', `${this.ctx.connection.id}: started full impersonation of ${describePrincipal(principal)}.`);
+      return { connectionId: this.ctx.connection.id, principalId: principal.id, principalLabel: describePrincipal(principal), principal, token, startedAt: now, lastUsedAt: now };
+    }
+    const code = String(pickField(body, 'APIResponse', 'Code') ?? '');
+    const message = vendorMessage(body);
+    if (response.status === 403 || /SecurityFunction|Impersonat/i.test(code)) {
+      throw new BehalfError('impersonation-right', missingRightMessage(this.ctx.connection.label), { hint: 'or use lite mode, which does not need it' });
+    }
+    throw new BehalfError('impersonation-start', `Orange Logic did not start impersonating ${describePrincipal(principal)}: ${message ?? `HTTP ${response.status}`}.`, {
+      hint: response.status === 400 ? `check the principal's API id (sent as ${param})` : undefined,
+    });
+  }
+
+  /** Stop the open session, if any. Never throws: a failed stop is logged, and the session forgotten. */
+  private async stopSession(reason: string): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    try {
+      const response = await this.ctx.call({ method: 'GET', url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`, headers: { Authorization: bearer(session.token) } });
+      const level = response.status === 200 ? 'info' : 'warn';
+      this.ctx.log.log(level, `${this.ctx.connection.id}: stopped impersonating ${session.principalLabel} (${reason}) → ${response.status}.`);
+    } catch (e) {
+      this.ctx.log.log('warn', `${this.ctx.connection.id}: could not stop impersonating ${session.principalLabel} (${reason}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stopSession('idle'), this.ctx.idleSessionTimeoutMs);
+    this.idleTimer.unref?.();
+  }
+
+  private async serviceToken(signal?: AbortSignal): Promise<string> {
+    const { connection } = this.ctx;
+    if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
+    if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" for client credentials (or "auth": "token").`, { position: connection.position });
+    return clientCredentialsToken(this.ctx, {
+      cacheKey: this.tokenKey,
+      tokenUrl: connection.tokenUrl ?? `${baseOf(connection)}${TOKEN_PATH}`,
+      clientId: connection.clientId,
+      secretKey: { connectionId: connection.id },
+      secretName: 'client secret',
+      signal,
+    });
+  }
+}
+
+function missingRightMessage(label: string): string {
+  return `The service account of ${label} lacks Orange Logic's ${IMPERSONATE_RIGHT} security function, which full impersonation needs. Ask an Orange Logic administrator to grant it.`;
+}
+
+/**
+ * The asset versioning response, normalised. Shapes vary [assumed in vendors.md]: a wrapping
+ * `APIResponse` or none, any casing, `Versions` / `Items` / a bare array, and XML when `format=JSON` is
+ * ignored. Oldest first.
+ */
+export function normaliseVersionHistory(text: string, assetId: string): AssetVersion[] {
+  const trimmed = text.trim();
+  let raw: unknown[] | undefined;
+  if (trimmed.startsWith('<')) {
+    raw = readVersionsFromXml(trimmed);
+  } else {
+    let body: unknown;
+    try {
+      body = JSON.parse(trimmed);
+    } catch {
+      throw new BehalfError('vendor-shape', `The version history of ${assetId} is not JSON or XML.`);
+    }
+    const candidates = [body, pickField(body, 'APIResponse'), pickField(body, 'Response'), pickField(body, 'data')];
+    for (const c of candidates) {
+      if (Array.isArray(c)) raw = c;
+      else for (const key of ['Versions', 'AssetVersions', 'Items', 'VersionHistory']) {
+        const v = pickField(c, key);
+        if (Array.isArray(v)) raw = v;
+      }
+      if (raw) break;
+    }
+  }
+  if (!raw) throw new BehalfError('vendor-shape', `The version history of ${assetId} has an unexpected shape (expected a "Versions" list).`);
+  const versions = raw.map((item, index) => {
+    const number = Number(pickField(item, 'VersionNumber') ?? pickField(item, 'Version') ?? pickField(item, 'Number') ?? index + 1);
+    const changes = pickField(item, 'Changes') ?? pickField(item, 'FieldChanges');
+    return {
+      version: Number.isFinite(number) ? number : index + 1,
+      date: String(pickField(item, 'Date') ?? pickField(item, 'ModifiedDate') ?? pickField(item, 'CreatedDate') ?? ''),
+      user: String(pickField(item, 'User') ?? pickField(item, 'UserEmail') ?? pickField(item, 'ModifiedBy') ?? ''),
+      changes: (Array.isArray(changes) ? changes : []).map((c) => ({
+        field: String(pickField(c, 'Field') ?? pickField(c, 'FieldName') ?? ''),
+        oldValue: stringify(pickField(c, 'OldValue') ?? pickField(c, 'Old')),
+        newValue: stringify(pickField(c, 'NewValue') ?? pickField(c, 'New')),
+      })),
+    };
+  });
+  return versions.sort((a, b) => a.version - b.version);
+}
+
+function stringify(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Just enough XML for the versioning response: <Version> elements with child fields and <Change> items. */
+function readVersionsFromXml(xml: string): unknown[] {
+  const versions: unknown[] = [];
+  for (const block of xml.matchAll(/<(?:Asset)?Version>([\s\S]*?)<\/(?:Asset)?Version>/gi)) {
+    const inner = block[1]!;
+    const field = (name: string, within = inner) => decodeXml(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'i').exec(within)?.[1] ?? '');
+    const changes = [...inner.matchAll(/<Change>([\s\S]*?)<\/Change>/gi)].map((m) => ({
+      Field: field('Field', m[1]),
+      OldValue: field('OldValue', m[1]),
+      NewValue: field('NewValue', m[1]),
+    }));
+    versions.push({ VersionNumber: field('VersionNumber'), Date: field('Date'), User: field('User'), Changes: changes });
+  }
+  return versions;
+}
+
+function decodeXml(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}

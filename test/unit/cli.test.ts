@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../src/cli/main';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+const ROOT = path.join(__dirname, '..', '..');
+
+describe('behalf CLI against the sandbox', function () {
+  let sandbox: Sandbox;
+  let dir: string;
+  let config: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-cli-'));
+    config = path.join(dir, 'behalf.connections.json');
+    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
+    env = { ...sandbox.secretsEnv() };
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(args: string[], options: { interactive?: boolean; answer?: boolean } = {}) {
+    let out = '';
+    let err = '';
+    const code = await runCli(args, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      env,
+      cwd: dir,
+      interactive: options.interactive ?? false,
+      ask: async () => options.answer ?? false,
+    });
+    return { code, out, err, lines: out.trim().split('\n').filter(Boolean) };
+  }
+
+  it('sends one named request as a principal and prints who it was sent as', async () => {
+    const r = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'deals-as-jane', '--config', config]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /as Jane Doe <jane@acme\.test> \(6045\) · full · DealCloud \(sandbox\)/);
+    assert.match(r.out, /← 200 OK/);
+    assert.match(r.out, /Project Borealis/);
+    assert.doesNotMatch(r.out, /Project Cedar/);
+    assert.equal(sandbox.log.find((e) => e.path.endsWith('/rows/Deals'))!.headers['as-user'], '6045');
+  });
+
+  it('--json prints one object per request with name, status, headers, body, sentAs, mode, durationMs', async () => {
+    const r = await run(['send', path.join(EXAMPLES, 'generic.http'), '--json', '--config', config]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.lines.length, 2);
+    const [header, exchange] = r.lines.map((l) => JSON.parse(l));
+    assert.equal(header.name, 'whoami-header');
+    assert.deepEqual(header.body, { sub: 'jane@acme.test', via: 'header' });
+    assert.equal(exchange.body.via, 'token-exchange');
+    for (const key of ['name', 'status', 'headers', 'body', 'sentAs', 'mode', 'durationMs']) assert.ok(key in header, key);
+    assert.equal(header.mode, 'full');
+  });
+
+  it('--as and --mode override the file; the whole OL flow leaves no session open', async () => {
+    const r = await run(['send', path.join(EXAMPLES, 'orangelogic.http'), '--name', 'read-asset', '--mode', 'full', '--as', 'raj@acme.test', '--config', config, '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.lines[0]!).sentAs.principalId, 'raj');
+    assert.equal(sandbox.log.filter((e) => e.path.includes('startimpersonation')).length, 1);
+    assert.equal(sandbox.openSessions(), 0);
+  });
+
+  it('refuses a write as someone else without --yes when not interactive, and sends nothing', async () => {
+    const r = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /needs confirmation.*pass --yes/);
+    assert.equal(sandbox.log.filter((e) => e.method === 'POST' && e.path.includes('/rows/')).length, 0);
+  });
+
+  it('asks when interactive, and sends with --yes', async () => {
+    const declined = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config], { interactive: true, answer: false });
+    assert.equal(declined.code, 1);
+    const yes = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config, '--yes', '--json']);
+    assert.equal(yes.code, 0, yes.err);
+    assert.equal(JSON.parse(yes.lines[0]!).body[0].CreatedBy, 6045);
+  });
+
+  it('exits 0 on a 4xx response, 1 with --fail, and explains it', async () => {
+    const file = path.join(EXAMPLES, 'dealcloud.http');
+    const plain = await run(['send', file, '--name', 'deals-as-lee', '--config', config]);
+    assert.equal(plain.code, 0);
+    assert.match(plain.out, /No proxy assignment lets the service user \(6001\) act as 6047/);
+    const failing = await run(['send', file, '--name', 'deals-as-lee', '--config', config, '--fail']);
+    assert.equal(failing.code, 1);
+  });
+
+  it('every example request runs (with --yes) and no secret reaches stdout or stderr', async () => {
+    let all = '';
+    for (const f of ['dealcloud.http', 'orangelogic.http', 'creativeforce.http', 'generic.http']) {
+      const r = await run(['send', path.join(EXAMPLES, f), '--config', config, '--yes', '--verbose']);
+      assert.equal(r.code, 0, `${f}: ${r.err}`);
+      all += r.out + r.err;
+    }
+    const tokens = sandbox.log.flatMap((e) => (e.headers['authorization'] ? [e.headers['authorization'].replace(/^Bearer /, '')] : []));
+    for (const secret of [...Object.values(env).filter((v): v is string => !!v), ...tokens]) assert.ok(!all.includes(secret), `leaked ${secret.slice(0, 4)}…`);
+    assert.equal(sandbox.openSessions(), 0);
+  });
+
+  it('principals lists DealCloud proxy assignments; history prints versions', async () => {
+    const p = await run(['principals', 'dc-sandbox', '--config', config]);
+    assert.equal(p.code, 0, p.err);
+    assert.match(p.out, /jane .*Jane Doe .*jane@acme\.test .*6045/);
+    const h = await run(['history', 'ol-sandbox', 'A-1', '--config', config]);
+    assert.equal(h.code, 0, h.err);
+    assert.match(h.out, /^v1 /m);
+  });
+
+  it('a missing secret names the variable to set and exits 1', async () => {
+    delete env['BEHALF_SECRET_DC_SANDBOX'];
+    const r = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'deals-as-jane', '--config', config]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /BEHALF_SECRET_DC_SANDBOX/);
+  });
+
+  it('malformed .http files give file:line:column errors and exit 1', async () => {
+    const bad = path.join(dir, 'bad.http');
+    fs.writeFileSync(bad, '# @connection dc-sandbox\n# @mode sideways\nGET /x\n');
+    const r = await run(['send', bad, '--config', config]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /bad\.http:2:\d+: error: .*lite or full/);
+  });
+
+  it('usage errors exit 2; --help exits 0', async () => {
+    assert.equal((await run(['send'])).code, 2);
+    assert.equal((await run(['frobnicate'])).code, 2);
+    assert.equal((await run(['send', 'x.http', '--mode', 'half'])).code, 2);
+    const help = await run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /behalf send <file.http>/);
+  });
+
+  it('a bad connections file names the field and its position', async () => {
+    fs.writeFileSync(config, '{ "connections": [ { "id": "x", "vendor": "nope", "label": "X", "baseUrl": "http://h", "principals": [] } ] }');
+    const r = await run(['principals', 'x', '--config', config]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /behalf\.connections\.json:1:\d+: .*vendor/);
+  });
+
+  it('as a real process: Ctrl+C (SIGINT) mid-request ends the OL session and exits 130', async () => {
+    sandbox.injectFault({ kind: 'timeout', match: { pathIncludes: 'Documents.All:Read' } });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/bin.ts'), 'send', path.join(EXAMPLES, 'orangelogic.http'), '--name', 'read-asset', '--mode', 'full', '--config', config], {
+      env: { ...process.env, ...env },
+      cwd: ROOT,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const deadline = Date.now() + 15_000;
+    while (sandbox.openSessions() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sandbox.openSessions(), 1, `session never opened: ${stderr}`);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 130, stderr);
+    assert.equal(sandbox.openSessions(), 0);
+  });
+});

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import type { ActAs } from '../../src/core/model';
+import { permissionsFor } from '../../src/vendors/creativeforce';
+import { received, startHarness, type Harness } from './support';
+
+describe('Creative Force adapter against the sandbox', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => h.close());
+
+  const as = (principalId?: string): ActAs => ({
+    connection: h.connection('cf-sandbox'),
+    principal: principalId ? h.principal('cf-sandbox', principalId) : undefined,
+    mode: 'full',
+  });
+  const tokenCalls = () => received(h.sandbox, '/connect/token').map((e) => new URLSearchParams(e.body).get('client_id'));
+
+  it('acting as a principal uses that principal\'s own app', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('eve'));
+    assert.equal(record.status, 200);
+    assert.equal(JSON.parse(record.body).actedBy, 'eve@studio.test');
+    assert.deepEqual(tokenCalls(), ['cf-app-ecomm']);
+    const form = new URLSearchParams(received(h.sandbox, '/connect/token')[0]!.body);
+    assert.equal(form.get('scope'), 'cfgateway');
+  });
+
+  it('as the service user uses the connection\'s own app', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: '/editorial/projects/P-1', headers: {} }, as());
+    assert.equal(record.status, 200);
+    assert.deepEqual(tokenCalls(), ['cf-app-ops']);
+  });
+
+  it('caches each app\'s token for its lifetime', async () => {
+    for (let i = 0; i < 3; i++) await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('eve'));
+    await h.engine.sendAs({ method: 'GET', url: '/editorial/extpost/tasks/T-2', headers: {} }, as('ed'));
+    assert.deepEqual(tokenCalls(), ['cf-app-ecomm', 'cf-app-editorial']);
+  });
+
+  it('a 403 names the Developer API permission the on-behalf user lacks (required)', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('ed'));
+    assert.equal(record.status, 403);
+    assert.match(record.explanation!.message, /Ed Torres.*"None" for the Developer API permission GET \/extpost\/tasks\/\{taskId\} \(ECOMM, required\)/);
+  });
+
+  it('a 403 on an optional permission says optional', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: '/products/PR-9', headers: {} }, as('pat'));
+    assert.equal(record.status, 403);
+    assert.match(record.explanation!.message, /GET \/products\/\{productId\} \(ECOMM, optional\)/);
+  });
+
+  it('a write the app may not do (PUT start) is refused and explained', async () => {
+    const record = await h.engine.sendAs({ method: 'PUT', url: '/extpost/tasks/T-1/start', headers: {} }, as('pat'));
+    assert.equal(record.status, 403);
+    assert.match(record.explanation!.message, /PUT \/extpost\/tasks\/\{taskId\}\/start \(ECOMM, required\)/);
+    assert.ok(h.prompts.length === 1, 'a write as someone else was confirmed');
+  });
+
+  it('stays under 20 requests per second: 45 concurrent requests, no 429', async () => {
+    const records = await Promise.all(Array.from({ length: 45 }, (_, i) => h.engine.sendAs({ method: 'GET', url: `/jobs/J-${i}`, headers: {} }, as('eve'))));
+    assert.deepEqual([...new Set(records.map((r) => r.status))], [200]);
+    assert.equal(received(h.sandbox, '/jobs/').filter((e) => e.status === 429).length, 0);
+  });
+
+  it('honours Retry-After on a 429 and says it waited', async () => {
+    h.sandbox.injectFault({ kind: 'status', status: 429, retryAfterSeconds: 1, match: { pathIncludes: '/jobs/' } });
+    const record = await h.engine.sendAs({ method: 'GET', url: '/jobs/J-1', headers: {} }, as('eve'));
+    assert.equal(record.status, 200);
+    assert.ok(record.notes.some((n) => /waiting 1\.0 s as Retry-After asks/.test(n)));
+    assert.equal(received(h.sandbox, '/jobs/J-1').length, 2);
+  });
+});
+
+describe('Creative Force permission table', () => {
+  it('matches templates and lists both modules for shared endpoints', () => {
+    assert.deepEqual(permissionsFor('POST', '/assets/bulk-get-assets').map((p) => p.module), ['ECOMM', 'EDITORIAL']);
+    assert.equal(permissionsFor('GET', '/extpost/tasks/42')[0]!.required, true);
+    assert.equal(permissionsFor('GET', '/extpost/tasks').length, 0);
+    assert.equal(permissionsFor('DELETE', '/extpost/tasks/42').length, 0);
+  });
+});

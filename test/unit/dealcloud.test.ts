@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import type { ActAs } from '../../src/core/model';
+import { BehalfError } from '../../src/core/errors';
+import { parseProxyAssignments } from '../../src/vendors/dealcloud';
+import { received, startHarness, type Harness } from './support';
+
+const ROWS = '/api/rest/v4/data/entrydata/rows/Deals';
+
+describe('DealCloud adapter against the sandbox', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => h.close());
+
+  const asJane = (): ActAs => ({ connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'jane'), mode: 'full' });
+  const names = (body: string) => (JSON.parse(body) as { rows: Array<{ Name: string }> }).rows.map((r) => r.Name).sort();
+
+  it('sends AS-USER with the principal\'s user id and sees only the principal\'s rows', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.equal(record.status, 200);
+    assert.deepEqual(names(record.body), ['Project Atlas', 'Project Borealis', 'Project Echo']);
+    const [call] = received(h.sandbox, ROWS);
+    assert.equal(call!.headers['as-user'], '6045');
+    assert.match(call!.headers['authorization']!, /^Bearer dc_/);
+    assert.equal(record.sentAs.mode, 'full');
+    assert.match(record.sentAs.who, /Jane Doe/);
+    // The record keeps the scheme but never the token.
+    assert.equal(record.request.headers['Authorization'], 'Bearer «redacted»');
+  });
+
+  it('as the service user sends no AS-USER and sees every row', async () => {
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection: h.connection('dc-sandbox'), mode: 'full' });
+    assert.equal(JSON.parse(record.body).rows.length, 5);
+    assert.equal(received(h.sandbox, ROWS)[0]!.headers['as-user'], undefined);
+    assert.equal(record.sentAs.mode, 'self');
+  });
+
+  it('caches the token: 20 concurrent requests cost one token call', async () => {
+    await Promise.all(Array.from({ length: 20 }, () => h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane())));
+    assert.equal(received(h.sandbox, '/oauth/token').length, 1);
+    const form = new URLSearchParams(received(h.sandbox, '/oauth/token')[0]!.body);
+    assert.equal(form.get('scope'), 'data user_management');
+    assert.equal(form.get('grant_type'), 'client_credentials');
+  });
+
+  it('refreshes the token after one 401 when it expired on the server', async () => {
+    await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    h.sandbox.expireTokens();
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.equal(record.status, 200);
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+    assert.ok(record.notes.some((n) => /retried once/.test(n)));
+  });
+
+  it('refreshes a token that expires by its lifetime without a 401', async () => {
+    await h.close();
+    h = await startHarness({ sandbox: { tokenLifetimeSeconds: 1 } });
+    await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    await new Promise((r) => setTimeout(r, 1100));
+    await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+    assert.equal(received(h.sandbox, ROWS).filter((e) => e.status === 401).length, 0);
+  });
+
+  for (const status of [400, 401, 403] as const) {
+    it(`explains a ${status} on AS-USER without a proxy assignment`, async () => {
+      h.sandbox.setAsUserDenialStatus(status);
+      const lee = h.principal('dc-sandbox', 'lee');
+      const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection: h.connection('dc-sandbox'), principal: lee, mode: 'full' });
+      assert.equal(record.status, status);
+      assert.match(record.explanation!.message, /No proxy assignment lets the service user \(6001\) act as 6047/);
+      assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
+      // A 401 gets exactly one token refresh before it is explained.
+      assert.equal(received(h.sandbox, ROWS).length, status === 401 ? 2 : 1);
+    });
+  }
+
+  it('lists proxy assignments of the service user as principals', async () => {
+    const principals = await h.engine.listPrincipals(h.connection('dc-sandbox'));
+    const ids = principals.map((p) => p.userId).sort();
+    assert.deepEqual(ids, ['6045', '6046', '6047']); // jane, raj, lee from the file; 6045/6046 also from the vendor
+    const call = received(h.sandbox, '/management/user/proxy')[0]!;
+    assert.equal(call.query['pageNumber'], '1');
+  });
+
+  it('creates a proxy assignment by read-merge-write, keeping existing users', async () => {
+    await h.engine.createProxyAssignment(h.connection('dc-sandbox'), '6047');
+    const post = received(h.sandbox, '/management/user/proxy').find((e) => e.method === 'POST')!;
+    assert.deepEqual(JSON.parse(post.body), { proxyUserId: 6001, users: [6045, 6046, 6047] });
+    const lee = h.principal('dc-sandbox', 'lee');
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection: h.connection('dc-sandbox'), principal: lee, mode: 'full' });
+    assert.equal(record.status, 200);
+    assert.deepEqual(names(record.body), ['Project Delta', 'Project Echo']);
+  });
+
+  it('refuses a write as someone else without confirmation, and sends nothing', async () => {
+    h.confirmAnswer = false;
+    await assert.rejects(
+      h.engine.sendAs({ method: 'POST', url: ROWS, headers: { 'Content-Type': 'application/json' }, body: '[{"Name":"X"}]' }, asJane()),
+      (e: BehalfError) => e.code === 'not-confirmed' && /needs confirmation/.test(e.message),
+    );
+    assert.equal(received(h.sandbox, ROWS).length, 0);
+    assert.match(h.prompts[0]!, /POST .* as Jane Doe/);
+  });
+
+  it('a confirmed write is recorded as created by the principal', async () => {
+    const record = await h.engine.sendAs({ method: 'POST', url: ROWS, headers: { 'Content-Type': 'application/json' }, body: '[{"Name":"Project Fjord"}]' }, asJane());
+    assert.equal(record.status, 200);
+    assert.equal(JSON.parse(record.body)[0].CreatedBy, 6045);
+  });
+
+  it('production connections confirm even reads as someone else', async () => {
+    const connection = { ...h.connection('dc-sandbox'), production: true };
+    h.confirmAnswer = false;
+    await assert.rejects(h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { ...asJane(), connection }), /PRODUCTION/);
+  });
+
+  it('rejects lite mode: DealCloud has one way to act as a user', async () => {
+    await assert.rejects(h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { ...asJane(), mode: 'lite' }), /no lite mode/);
+  });
+
+  it('explains a missing scope', async () => {
+    const connection = { ...h.connection('dc-sandbox'), scopes: ['data'] };
+    await assert.rejects(h.engine.listPrincipals(connection), /user_management/);
+  });
+
+  it('says which variable to set when the secret is missing, without a value', async () => {
+    const connection = { ...h.connection('dc-sandbox'), id: 'dc-nosecret' };
+    await assert.rejects(h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { ...asJane(), connection }), /BEHALF_SECRET_DC_NOSECRET/);
+  });
+});
+
+describe('DealCloud proxy assignment parsing', () => {
+  it('tolerates casing and a wrapping object', () => {
+    const parsed = parseProxyAssignments({ Items: [{ ProxyUser: { Id: 1, Email: 'a@x' }, Users: [{ ID: 2, FullName: 'B' }] }] });
+    assert.deepEqual(parsed, [{ proxyUser: { id: '1', email: 'a@x', fullName: undefined }, users: [{ id: '2', email: undefined, fullName: 'B' }] }]);
+  });
+  it('rejects a wrong shape', () => {
+    assert.equal(parseProxyAssignments({ message: 'nope' }), undefined);
+    assert.equal(parseProxyAssignments([{ users: [] }]), undefined);
+  });
+});

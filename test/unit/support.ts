@@ -1,0 +1,72 @@
+// Shared set-up for tests that run the engine against the vendor sandbox over real sockets.
+
+import { BehalfEngine, type EngineOptions } from '../../src/core/engine';
+import type { Connection, Principal } from '../../src/core/model';
+import type { Log, Prompt, SecretStore } from '../../src/core/ports';
+import { secretEnvName } from '../../src/core/ports';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import { allVendors } from '../../src/vendors';
+
+export interface Harness {
+  sandbox: Sandbox;
+  engine: BehalfEngine;
+  connections: Connection[];
+  logLines: string[];
+  prompts: string[];
+  /** Every secret value the sandbox handed out, for leak scans. */
+  secrets: string[];
+  connection(id: string): Connection;
+  principal(connectionId: string, principalId: string): Principal;
+  /** Answer to the next confirmations (default: yes). */
+  confirmAnswer: boolean;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { sandbox?: SandboxOptions; engine?: Partial<EngineOptions> } = {}): Promise<Harness> {
+  const sandbox = await startSandbox(options.sandbox);
+  const env = sandbox.secretsEnv();
+  const connections = (sandbox.connectionsFile() as { connections: Connection[] }).connections.map((c) => ({ ...c, principals: c.principals ?? [] }));
+  const logLines: string[] = [];
+  const prompts: string[] = [];
+  const secretStore: SecretStore = {
+    get: async (key) => env[secretEnvName(key)],
+    whereToSet: (key) => `set ${secretEnvName(key)}`,
+  };
+  const harness: Harness = {
+    sandbox,
+    connections,
+    logLines,
+    prompts,
+    secrets: Object.values(env),
+    confirmAnswer: true,
+    engine: undefined as unknown as BehalfEngine,
+    connection(id) {
+      const c = connections.find((x) => x.id === id);
+      if (!c) throw new Error(`no sandbox connection ${id}`);
+      return c;
+    },
+    principal(connectionId, principalId) {
+      const p = harness.connection(connectionId).principals.find((x) => x.id === principalId);
+      if (!p) throw new Error(`no principal ${principalId} on ${connectionId}`);
+      return p;
+    },
+    async close() {
+      await harness.engine.dispose();
+      await sandbox.close();
+    },
+  };
+  const log: Log = { log: (level, message) => logLines.push(`[${level}] ${message}`) };
+  const prompt: Prompt = {
+    confirm: async (q) => {
+      prompts.push(q);
+      return harness.confirmAnswer;
+    },
+  };
+  harness.engine = new BehalfEngine({ vendors: allVendors, secrets: secretStore, prompt, log, ...options.engine });
+  return harness;
+}
+
+/** Requests the sandbox received whose path contains `fragment`. */
+export function received(sandbox: Sandbox, fragment: string) {
+  return sandbox.log.filter((e) => e.path.includes(fragment));
+}
