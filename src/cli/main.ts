@@ -339,6 +339,10 @@ export function main(): void {
     process.stderr.write('behalf: interrupted — cancelling and ending impersonation sessions…\n');
     controller.abort();
   };
+  // `behalf send … | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;

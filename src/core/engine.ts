@@ -173,7 +173,7 @@ export class BehalfEngine {
         notes: [...notes],
       };
       this.log.log(
-        response.status >= 400 ? 'warn' : 'info',
+        'info',
         `${method} ${this.redactor.url(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
       );
       return record;
