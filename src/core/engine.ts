@@ -17,6 +17,8 @@ export interface EngineOptions {
   maxBodyBytes?: number;
   idleSessionTimeoutMs?: number;
   max429Retries?: number;
+  /** Called when impersonation sessions open or close. */
+  onSessionsChanged?: () => void;
 }
 
 export interface SendOptions {
@@ -79,6 +81,7 @@ export class BehalfEngine {
       clock: this.clock,
       idleSessionTimeoutMs: this.options.idleSessionTimeoutMs ?? DEFAULT_IDLE_SESSION_MS,
       call: (call, signal) => this.adapterCall(connection, call, signal),
+      sessionsChanged: () => this.options.onSessionsChanged?.(),
     });
     const limiter = adapter.requestsPerSecond ? new RateLimiter(adapter.requestsPerSecond, this.clock) : undefined;
     this.bound.set(connection.id, { key, adapter, limiter });

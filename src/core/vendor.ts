@@ -19,6 +19,8 @@ export interface AdapterContext {
   call(request: AdapterCall, signal?: AbortSignal): Promise<HttpResponse>;
   /** Idle time after which held impersonation sessions are ended. */
   idleSessionTimeoutMs: number;
+  /** Tell the host that sessions opened or closed (the UI's Sessions view). */
+  sessionsChanged(): void;
 }
 
 export interface AdapterCall {
@@ -70,6 +72,8 @@ export interface VendorDefinition {
   /** The `vendor` value in the connections file. */
   id: string;
   displayName: string;
+  /** One sentence on how this vendor acts as a user, for the UI (e.g. why there is no lite mode). */
+  modesNote: string;
   create(context: AdapterContext): ConnectionAdapter;
 }
 

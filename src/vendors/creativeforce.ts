@@ -52,6 +52,7 @@ export const DEVELOPER_API_PERMISSIONS: readonly Permission[] = [
 export const creativeForce: VendorDefinition = {
   id: 'creativeforce',
   displayName: 'Creative Force',
+  modesNote: "each principal is its own registered app, carrying that user's role and permissions (full).",
   create: (ctx) => new CreativeForceAdapter(ctx),
 };
 

@@ -25,6 +25,7 @@ interface DealCloudUser {
 export const dealCloud: VendorDefinition = {
   id: 'dealcloud',
   displayName: 'DealCloud',
+  modesNote: "AS-USER applies the principal's own permissions and audit identity (full).",
   create: (ctx) => new DealCloudAdapter(ctx),
 };
 

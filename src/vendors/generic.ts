@@ -13,6 +13,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const generic: VendorDefinition = {
   id: 'generic',
   displayName: 'Generic API',
+  modesNote: "the connection's impersonation settings decide: a header on writes only is lite, otherwise full.",
   create: (ctx) => new GenericAdapter(ctx),
 };
 

@@ -29,6 +29,7 @@ const IMPERSONATE_RIGHT = '"Impersonate Another User"';
 export const orangeLogic: VendorDefinition = {
   id: 'orangelogic',
   displayName: 'Orange Logic',
+  modesNote: "full starts a session with the principal's privileges; lite keeps yours and attributes writes to the principal.",
   create: (ctx) => new OrangeLogicAdapter(ctx),
 };
 
@@ -137,6 +138,7 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       await previous?.catch(() => undefined);
       await this.stopSession('principal changed');
       this.session = await this.startSession(principal, signal);
+      this.ctx.sessionsChanged();
       return this.session;
     })().finally(() => {
       if (this.starting === starting) {
@@ -186,6 +188,7 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const session = this.session;
     if (!session) return;
     this.session = undefined;
+    this.ctx.sessionsChanged();
     try {
       const response = await this.ctx.call({ method: 'GET', url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`, headers: { Authorization: bearer(session.token) } });
       const level = response.status === 200 ? 'info' : 'warn';

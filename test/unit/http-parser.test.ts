@@ -608,9 +608,8 @@ describe('http parser', () => {
         `X${'-'.repeat(100_000)}: v`,
       ];
       for (const text of big) {
-        const start = Date.now();
+        // A hang would trip mocha's timeout; speed itself is measured by npm run bench, not asserted here.
         const p = parse(text);
-        assert.ok(Date.now() - start < 2000, `slow on ${JSON.stringify(text.slice(0, 30))}`);
         for (const d of p.diagnostics) assert.ok(d.position.line >= 1 && d.position.column >= 1);
         assert.ok(p.diagnostics.length <= 501);
       }

@@ -5,6 +5,7 @@ import { Redactor, REDACTED } from '../../src/core/redact';
 import { TokenCache } from '../../src/core/tokenCache';
 import { retryAfterMs } from '../../src/core/transport';
 import { systemClock } from '../../src/core/ports';
+import { toCurl } from '../../src/core/curl';
 import { received, startHarness, type Harness } from './support';
 
 const ROWS = '/api/rest/v4/data/entrydata/rows/Deals';
@@ -156,5 +157,12 @@ describe('Retry-After', () => {
     assert.equal(retryAfterMs('2', 0), 2000);
     assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
     assert.equal(retryAfterMs('soon', 0), undefined);
+  });
+});
+
+describe('cURL export', () => {
+  it('quotes for the shell and carries only what the record holds (already redacted)', () => {
+    const curl = toCurl({ method: 'POST', url: 'http://h/x?q=1', headers: { Authorization: 'Bearer «redacted»', 'AS-USER': '6045' }, body: `{"n":"it's"}` });
+    assert.equal(curl, `curl \\\n  -X POST \\\n  'http://h/x?q=1' \\\n  -H 'Authorization: Bearer «redacted»' \\\n  -H 'AS-USER: 6045' \\\n  --data-raw '{"n":"it'\\''s"}'`);
   });
 });

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BehalfError } from '../errors';
 import type { SourcePosition } from '../model';
-import { JsonSyntaxError, parseJsonc, toPlain, type JsonNode } from './jsonc';
+import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { jsonSyntaxMessage, LineIndex } from '../jsonText';
 
 export const ENV_FILE = 'http-client.env.json';
 export const PRIVATE_ENV_FILE = 'http-client.private.env.json';
@@ -46,29 +47,29 @@ function stringValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Environments from a parsed JSON document, with positions for shape errors. */
-function tableFromNode(root: JsonNode, file: string): EnvTable {
+/** Environments from a parsed JSON document (jsonc-parser's tree), with positions for shape errors. */
+function tableFromNode(root: Node, text: string, file: string): EnvTable {
+  const lines = new LineIndex(text, file);
   if (root.type !== 'object') {
-    throw envError(
-      `${path.basename(file)} must be a JSON object (expected {"$shared": {...}, "dev": {...}})`,
-      { file, line: root.pos.line, column: root.pos.column },
-    );
+    throw envError(`${path.basename(file)} must be a JSON object (expected {"$shared": {...}, "dev": {...}})`, lines.at(root.offset));
   }
   const table: EnvTable = new Map();
-  for (const p of root.properties) {
-    if (p.key === '__proto__') continue;
-    if (p.value.type !== 'object') {
-      throw envError(
-        `environment "${p.key}" must be an object of variables (expected "${p.key}": {"name": "value"})`,
-        { file, line: p.value.pos.line, column: p.value.pos.column },
-      );
+  for (const property of root.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (!keyNode || !valueNode) continue;
+    const key = String(keyNode.value);
+    if (key === '__proto__') continue;
+    if (valueNode.type !== 'object') {
+      throw envError(`environment "${key}" must be an object of variables (expected "${key}": {"name": "value"})`, lines.at(valueNode.offset));
     }
-    const vars = table.get(p.key) ?? new Map<string, string>();
-    for (const v of p.value.properties) {
-      if (v.key === '__proto__') continue;
-      vars.set(v.key, v.value.type === 'number' ? v.value.raw : stringValue(toPlain(v.value)));
+    const vars = table.get(key) ?? new Map<string, string>();
+    for (const variable of valueNode.children ?? []) {
+      const [nameNode, value] = variable.children ?? [];
+      if (!nameNode || !value || nameNode.value === '__proto__') continue;
+      // Numbers keep their written form (1.50 stays "1.50").
+      vars.set(String(nameNode.value), value.type === 'number' ? text.slice(value.offset, value.offset + value.length) : stringValue(getNodeValue(value)));
     }
-    table.set(p.key, vars);
+    table.set(key, vars);
   }
   return table;
 }
@@ -144,16 +145,16 @@ async function readLayer(file: string): Promise<Layer | undefined> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw envError(`Cannot read ${file} (${code ?? String(e)})`, { file, line: 1, column: 1 }, 'check the file permissions');
   }
-  let root: JsonNode;
-  try {
-    root = parseJsonc(text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) {
-      throw envError(`${path.basename(file)}: ${e.message}`, { file, line: e.pos.line, column: e.pos.column });
-    }
-    throw e;
+  // A byte-order mark is not JSON whitespace; blank it without moving offsets.
+  if (text.charCodeAt(0) === 0xfeff) text = ` ${text.slice(1)}`;
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length || !root) {
+    const first = errors[0];
+    const what = first ? jsonSyntaxMessage(first, text) : 'the file is empty (expected {"$shared": {...}, "dev": {...}})';
+    throw envError(`${path.basename(file)}: ${what}`, new LineIndex(text, file).at(first?.offset ?? 0));
   }
-  return { source: file, table: tableFromNode(root, file) };
+  return { source: file, table: tableFromNode(root, text, file) };
 }
 
 /** Directories from `start` up to `root` (inclusive); only `start` when root is not an ancestor of it. */

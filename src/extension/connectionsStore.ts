@@ -1,0 +1,141 @@
+import * as jsonc from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { CONNECTIONS_FILE_NAME, parseConnections } from '../core/connections';
+import type { Connection, Principal } from '../core/model';
+
+const EMPTY_FILE = `{
+  "$schema": "https://behalf.dev/schemas/connections.schema.json",
+  "connections": []
+}
+`;
+
+/**
+ * The workspace's connections file: found, parsed, watched, and edited in place (comments and
+ * formatting kept, through jsonc-parser's edits). Problems go to the Problems panel with positions.
+ * Principals fetched from a vendor live here too, in memory only.
+ */
+export class ConnectionsStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('behalf-connections');
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
+  private cache: { uri: vscode.Uri | undefined; connections: Connection[] } | undefined;
+  private loading: Promise<Connection[]> | undefined;
+  private readonly fetched = new Map<string, Principal[]>();
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONNECTIONS_FILE_NAME}`);
+    const invalidate = () => this.invalidate();
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(invalidate),
+      watcher.onDidCreate(invalidate),
+      watcher.onDidDelete(invalidate),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (d.uri.path.endsWith(CONNECTIONS_FILE_NAME)) invalidate();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('behalf.connectionsFile')) invalidate();
+      }),
+    );
+  }
+
+  invalidate(): void {
+    this.cache = undefined;
+    this.changed.fire();
+  }
+
+  /** Where the file is, or would be created. */
+  async fileUri(): Promise<vscode.Uri | undefined> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
+    if (configured && folder) return vscode.Uri.joinPath(folder.uri, configured);
+    if (!folder) return undefined;
+    const atRoot = vscode.Uri.joinPath(folder.uri, CONNECTIONS_FILE_NAME);
+    if (await exists(atRoot)) return atRoot;
+    const found = await vscode.workspace.findFiles(`**/${CONNECTIONS_FILE_NAME}`, '**/node_modules/**', 1);
+    return found[0] ?? atRoot;
+  }
+
+  async connections(): Promise<Connection[]> {
+    if (this.cache) return this.cache.connections;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  async connection(id: string): Promise<Connection | undefined> {
+    return (await this.connections()).find((c) => c.id === id);
+  }
+
+  /** Principals in the file plus those fetched from the vendor (without duplicates). */
+  principals(connection: Connection): Principal[] {
+    const fetched = this.fetched.get(connection.id) ?? [];
+    const known = new Set(connection.principals.map((p) => p.userId ?? p.id));
+    return [...connection.principals, ...fetched.filter((p) => !known.has(p.userId ?? p.id))];
+  }
+
+  /** User ids the vendor says the service user may act as (undefined: never fetched). */
+  fetchedUserIds(connectionId: string): Set<string> | undefined {
+    const list = this.fetched.get(connectionId);
+    return list ? new Set(list.map((p) => p.userId ?? p.id)) : undefined;
+  }
+
+  setFetched(connectionId: string, principals: Principal[]): void {
+    this.fetched.set(connectionId, principals.filter((p) => p.source === 'vendor' || p.userId));
+    this.changed.fire();
+  }
+
+  /** Apply edits to the file (created when missing), keeping comments; values never include secrets. */
+  async edit(edits: Array<{ path: jsonc.JSONPath; value: unknown }>): Promise<void> {
+    const uri = await this.fileUri();
+    if (!uri) throw new Error('Open a folder first: the connections file lives in the workspace.');
+    let text = (await exists(uri)) ? Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') : EMPTY_FILE;
+    const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
+    for (const edit of edits) text = jsonc.applyEdits(text, jsonc.modify(text, edit.path, edit.value, { formattingOptions }));
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    this.invalidate();
+  }
+
+  /** Index of a connection in the file's array (edits address it by position). */
+  async indexOf(connectionId: string): Promise<number> {
+    const uri = await this.fileUri();
+    if (!uri || !(await exists(uri))) return -1;
+    const raw = jsonc.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { connections?: Array<{ id?: string }> };
+    return raw?.connections?.findIndex((c) => c?.id === connectionId) ?? -1;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async load(): Promise<Connection[]> {
+    const uri = await this.fileUri();
+    if (!uri || !(await exists(uri))) {
+      this.cache = { uri, connections: [] };
+      this.diagnostics.clear();
+      return [];
+    }
+    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+    const parsed = parseConnections(text, uri.fsPath);
+    this.diagnostics.set(
+      uri,
+      parsed.diagnostics.map((d) => {
+        const pos = new vscode.Position(d.position.line - 1, d.position.column - 1);
+        const diagnostic = new vscode.Diagnostic(new vscode.Range(pos, pos.translate(0, 1)), d.message, vscode.DiagnosticSeverity.Error);
+        diagnostic.source = 'Behalf';
+        return diagnostic;
+      }),
+    );
+    this.cache = { uri, connections: parsed.connections };
+    return parsed.connections;
+  }
+}
+
+export async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { loadDotenv, loadEnvironments } from '../core/http/environments';
+import { parseHttpFile, requestAtLine, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
+import { resolveRequest } from '../core/http/variables';
+import { BehalfError } from '../core/errors';
+import type { RequestSpec } from '../core/model';
+
+export function isHttpDocument(doc: vscode.TextDocument): boolean {
+  return doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
+}
+
+/** Parsed .http documents, cached by version: CodeLens, diagnostics and commands share one parse. */
+export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly cache = new Map<string, { version: number; parsed: ParsedHttpFile }>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('behalf-http');
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.diagnostics, this.lensesChanged];
+
+  constructor() {
+    const update = (doc: vscode.TextDocument) => {
+      if (isHttpDocument(doc)) this.publish(doc);
+    };
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument(update),
+      vscode.workspace.onDidChangeTextDocument((e) => update(e.document)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        this.cache.delete(doc.uri.toString());
+        this.diagnostics.delete(doc.uri);
+      }),
+    );
+    for (const doc of vscode.workspace.textDocuments) update(doc);
+  }
+
+  parse(doc: vscode.TextDocument): ParsedHttpFile {
+    const key = doc.uri.toString();
+    const hit = this.cache.get(key);
+    if (hit && hit.version === doc.version) return hit.parsed;
+    const parsed = parseHttpFile(doc.getText(), doc.uri.fsPath);
+    this.cache.set(key, { version: doc.version, parsed });
+    return parsed;
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const lenses: vscode.CodeLens[] = [];
+    for (const request of this.parse(doc).requests) {
+      const range = new vscode.Range(request.requestLine - 1, 0, request.requestLine - 1, 0);
+      const args = [doc.uri, request.requestLine];
+      const sendTitle = request.as ? `$(play) Send as ${request.as}${request.mode ? ` · ${request.mode}` : ''}` : '$(play) Send';
+      lenses.push(
+        new vscode.CodeLens(range, { title: sendTitle, command: 'behalf.sendRequest', arguments: args, tooltip: 'Send this request (Ctrl+Alt+Enter)' }),
+        new vscode.CodeLens(range, { title: '$(account) Send as user…', command: 'behalf.sendAsUser', arguments: args, tooltip: 'Pick a principal and send this request on their behalf' }),
+      );
+    }
+    return lenses;
+  }
+
+  /** The request a command targets: an explicit line (CodeLens) or the cursor's. */
+  async target(uri?: vscode.Uri, line?: number): Promise<{ doc: vscode.TextDocument; parsed: ParsedHttpFile; request: HttpFileRequest }> {
+    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!doc || !isHttpDocument(doc)) throw new BehalfError('no-request', 'Open a .http file and put the cursor on a request.');
+    const parsed = this.parse(doc);
+    const cursorLine = line ?? (vscode.window.activeTextEditor?.document === doc ? vscode.window.activeTextEditor.selection.active.line + 1 : 1);
+    const request = requestAtLine(parsed, cursorLine) ?? (parsed.requests.length === 1 ? parsed.requests[0] : undefined);
+    if (!request) throw new BehalfError('no-request', `No request at line ${cursorLine} of ${path.basename(doc.uri.fsPath)}: put the cursor inside a request block.`);
+    const error = parsed.diagnostics.find((d) => d.severity === 'error' && d.position.line >= request.range.startLine && d.position.line <= request.range.endLine);
+    if (error) throw new BehalfError('http', error.message, { position: error.position });
+    return { doc, parsed, request };
+  }
+
+  /** Variables resolved with the selected environment, the file's .env and the process environment. */
+  async resolve(doc: vscode.TextDocument, parsed: ParsedHttpFile, request: HttpFileRequest): Promise<RequestSpec> {
+    const dir = path.dirname(doc.uri.fsPath);
+    const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
+    const environments = await loadEnvironments(dir, root);
+    const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || undefined;
+    const environment = envName && environments.names.includes(envName) ? environments.get(envName) : environments.get();
+    return resolveRequest(parsed, request, { environment, processEnv: process.env, dotenv: loadDotenv(dir) });
+  }
+
+  async environmentNames(doc: vscode.TextDocument | undefined): Promise<string[]> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const dir = doc ? path.dirname(doc.uri.fsPath) : folder;
+    if (!dir) return [];
+    return (await loadEnvironments(dir, folder)).names;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private publish(doc: vscode.TextDocument): void {
+    const parsed = this.parse(doc);
+    this.diagnostics.set(
+      doc.uri,
+      parsed.diagnostics.map((d) => {
+        const start = new vscode.Position(Math.max(0, d.position.line - 1), Math.max(0, d.position.column - 1));
+        const line = doc.lineAt(Math.min(start.line, doc.lineCount - 1));
+        const diagnostic = new vscode.Diagnostic(new vscode.Range(start, line.range.end), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        diagnostic.source = 'Behalf';
+        return diagnostic;
+      }),
+    );
+    this.lensesChanged.fire();
+  }
+}

@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import type { BehalfEngine } from '../core/engine';
+import type { ActAs, Connection, ImpersonationMode } from '../core/model';
+import { describePrincipal } from '../core/vendor';
+import type { ConnectionsStore } from './connectionsStore';
+
+const STATE_KEY = 'behalf.activeIdentity';
+
+/** What is remembered (ids only, never a secret): who the user acts as by default. */
+interface StoredIdentity {
+  connectionId: string;
+  principalId?: string;
+  mode?: ImpersonationMode;
+}
+
+/**
+ * The active identity: the default "who" for Send, shown in the status bar with its mode. Requests
+ * still carry an explicit ActAs; this only supplies the default.
+ */
+export class ActiveIdentity implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly store: ConnectionsStore,
+    private readonly engine: () => BehalfEngine,
+  ) {
+    this.item = vscode.window.createStatusBarItem('behalf.identity', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Behalf Identity';
+    this.item.command = 'behalf.toggleMode';
+    this.disposables.push(
+      this.item,
+      this.changed,
+      store.onDidChange(() => void this.render()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('behalf.showStatusBar')) void this.render();
+      }),
+    );
+    void this.render();
+  }
+
+  /** The active identity resolved against the current connections, if it still exists. */
+  async current(): Promise<ActAs | undefined> {
+    const stored = this.state.get<StoredIdentity>(STATE_KEY);
+    const connections = await this.store.connections();
+    const connection = (stored && connections.find((c) => c.id === stored.connectionId)) ?? connections[0];
+    if (!connection) return undefined;
+    const principal = stored?.connectionId === connection.id && stored.principalId ? this.store.principals(connection).find((p) => p.id === stored.principalId) : undefined;
+    return { connection, principal, mode: this.modeFor(connection, stored?.connectionId === connection.id ? stored.mode : undefined) };
+  }
+
+  async set(connection: Connection, principalId: string | undefined, mode?: ImpersonationMode): Promise<void> {
+    const resolved = this.modeFor(connection, mode ?? (await this.current())?.mode);
+    await this.state.update(STATE_KEY, { connectionId: connection.id, principalId, mode: resolved } satisfies StoredIdentity);
+    const actAs = await this.current();
+    if (actAs) await this.engine().identityChanged(actAs);
+    this.changed.fire();
+    await this.render();
+  }
+
+  /** Flip lite ⇄ full where the vendor has both; explain where it has one. */
+  async toggleMode(): Promise<void> {
+    const actAs = await this.current();
+    if (!actAs) {
+      void vscode.window.showInformationMessage('Behalf: add a connection first (or start the vendor sandbox).');
+      return;
+    }
+    const modes = this.engine().modes(actAs.connection);
+    if (modes.length < 2) {
+      const vendor = this.engine().vendor(actAs.connection);
+      void vscode.window.showInformationMessage(`${vendor.displayName} has one way to act as a user (${modes[0]}): ${vendor.modesNote}`);
+      return;
+    }
+    const next: ImpersonationMode = actAs.mode === 'lite' ? 'full' : 'lite';
+    await this.set(actAs.connection, actAs.principal?.id, next);
+    void vscode.window.setStatusBarMessage(`Behalf: ${next} impersonation${next === 'lite' ? ' (your privileges, writes attributed to the principal)' : ' (the principal\'s privileges)'}`, 4000);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private modeFor(connection: Connection, wanted: ImpersonationMode | undefined): ImpersonationMode {
+    const engine = this.engine();
+    const modes = engine.modes(connection);
+    return wanted && modes.includes(wanted) ? wanted : engine.defaultMode(connection);
+  }
+
+  private async render(): Promise<void> {
+    let actAs: ActAs | undefined;
+    try {
+      actAs = await this.current();
+    } catch {
+      actAs = undefined;
+    }
+    const visible = vscode.workspace.getConfiguration('behalf').get<boolean>('showStatusBar', true);
+    if (!actAs || !visible) {
+      this.item.hide();
+      return;
+    }
+    const name = actAs.principal ? (actAs.principal.name ?? actAs.principal.email ?? actAs.principal.id) : 'service user';
+    const modes = this.engine().modes(actAs.connection);
+    this.item.text = `$(account) ${name} · ${actAs.principal ? actAs.mode : 'self'}`;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**Behalf** — requests are sent as\n\n`);
+    tooltip.appendText(`${describePrincipal(actAs.principal)}\n`);
+    tooltip.appendMarkdown(`\n\nConnection: `);
+    tooltip.appendText(`${actAs.connection.label} (${actAs.connection.id})${actAs.connection.production ? ' — PRODUCTION' : ''}`);
+    tooltip.appendMarkdown(`\n\nMode: `);
+    tooltip.appendText(actAs.mode);
+    tooltip.appendMarkdown(modes.length > 1 ? `\n\nClick to switch lite ⇄ full.` : `\n\nThis vendor has one mode.`);
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: `Behalf: acting as ${name}, ${actAs.mode} mode, on ${actAs.connection.label}`, role: 'button' };
+    this.item.backgroundColor = actAs.connection.production && actAs.principal ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+  }
+}
+

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { BehalfError } from '../core/errors';
+import type { SecretKey, SecretStore } from '../core/ports';
+
+/** SecretStorage behind the core's SecretStore port: the only place the extension keeps secrets. */
+export class SecretStorageStore implements SecretStore {
+  constructor(private readonly storage: vscode.SecretStorage) {}
+
+  static keyOf(key: SecretKey): string {
+    return `behalf.secret/${key.connectionId}${key.principalId ? `/${key.principalId}` : ''}`;
+  }
+
+  async get(key: SecretKey): Promise<string | undefined> {
+    return this.guard('read', () => this.storage.get(SecretStorageStore.keyOf(key)));
+  }
+
+  async set(key: SecretKey, value: string): Promise<void> {
+    await this.guard('store', () => this.storage.store(SecretStorageStore.keyOf(key), value));
+  }
+
+  async delete(key: SecretKey): Promise<void> {
+    await this.guard('delete', () => this.storage.delete(SecretStorageStore.keyOf(key)));
+  }
+
+  whereToSet(key: SecretKey): string {
+    return `run "Behalf: Set Secret…" for ${key.principalId ? `principal "${key.principalId}" of ` : ''}connection "${key.connectionId}"`;
+  }
+
+  /** A keyring that is locked or missing becomes a sentence, not a crash. */
+  private async guard<T>(what: string, op: () => Thenable<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw new BehalfError('secret-store', `Could not ${what} a secret in VS Code's secret storage: ${e instanceof Error ? e.message : String(e)}.`, {
+        hint: 'check that the system keyring is unlocked and available',
+      });
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Messages between the response panel's host (src/extension/responsePanel.ts) and its page
+// (media/response/main.ts). Both sides import this file; it must stay free of 'vscode' and of Node APIs.
+//
+// Flow: the page loads and posts `ready`; the host answers with `show` (again after every `ready`: a
+// hidden panel is torn down and reloads when shown again). The page only asks; the host decides: copy and
+// action requests carry no content the host would trust, it uses its own copy of the view.
+
+import type { ResponseRecord } from '../core/model';
+
+export type SentAsMode = 'lite' | 'full' | 'self';
+
+export interface ResponseViewSentAs {
+  /** Display form: "Jane Doe <jane@acme.test> (6045)" or "service user". */
+  who: string;
+  mode: SentAsMode;
+  connectionLabel: string;
+  vendor: string;
+}
+
+export interface ResponseViewRequest {
+  method: string;
+  url: string;
+  /** Already redacted by the engine. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface ResponseViewAction {
+  kind: string;
+  title: string;
+  args: Record<string, string>;
+}
+
+export interface ResponseViewExplanation {
+  message: string;
+  action?: ResponseViewAction;
+}
+
+/** Everything the page shows. Built from a ResponseRecord (whose request is already redacted). */
+export interface ResponseView {
+  /**
+   * Identifies this response so the page can tell "the same response again, after a reload" (keep the
+   * open tab, folding and scroll position) from a new one. The host fills it in when missing.
+   */
+  id?: string;
+  /** The request's name from the .http file, when it has one. */
+  name?: string;
+  status: number;
+  statusText: string;
+  durationMs: number;
+  bodyBytes: number;
+  headers: Record<string, string>;
+  body: string;
+  contentType: string;
+  sentAs: ResponseViewSentAs;
+  request: ResponseViewRequest;
+  explanation?: ResponseViewExplanation;
+  notes: string[];
+  /** cURL for the redacted request (tokens appear as «redacted»). */
+  curl: string;
+  /** Set when the response describes an asset whose version history can be opened. */
+  assetId?: string;
+}
+
+export type HostToPanel = { type: 'show'; view: ResponseView };
+
+export type CopyTarget = 'body' | 'curl';
+
+export type PanelToHost =
+  | { type: 'ready' }
+  | { type: 'copy'; what: CopyTarget }
+  | { type: 'action'; kind: string; args: Record<string, string> }
+  | { type: 'openHistory'; assetId: string };
+
+// --- building a view ------------------------------------------------------------------------------------
+
+/** Case-insensitive header lookup. */
+export function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** The view of a recorded response. `curl` must be built from the record's (redacted) request. */
+export function responseViewFromRecord(record: ResponseRecord, extra: { curl: string; assetId?: string; id?: string }): ResponseView {
+  const view: ResponseView = {
+    status: record.status,
+    statusText: record.statusText,
+    durationMs: record.durationMs,
+    bodyBytes: record.bodyBytes,
+    headers: { ...record.headers },
+    body: record.body,
+    contentType: headerValue(record.headers, 'content-type') ?? '',
+    sentAs: {
+      who: record.sentAs.who,
+      mode: record.sentAs.mode,
+      connectionLabel: record.sentAs.connectionLabel,
+      vendor: record.sentAs.vendor,
+    },
+    request: { method: record.request.method, url: record.request.url, headers: { ...record.request.headers } },
+    notes: [...record.notes],
+    curl: extra.curl,
+  };
+  if (record.request.body !== undefined) view.request.body = record.request.body;
+  if (record.name !== undefined) view.name = record.name;
+  if (extra.id !== undefined) view.id = extra.id;
+  if (extra.assetId !== undefined) view.assetId = extra.assetId;
+  if (record.explanation) {
+    view.explanation = { message: record.explanation.message };
+    const action = record.explanation.action;
+    if (action) view.explanation.action = { kind: action.kind, title: action.title, args: { ...(action.args ?? {}) } };
+  }
+  return view;
+}
+
+// --- guards ---------------------------------------------------------------------------------------------
+// Messages cross a trust boundary both ways: the host must not trust the page (it renders server data), and
+// the page checks what it renders so a malformed view fails loudly instead of half-drawing.
+
+/** Upper bounds for what the page may send; anything larger is not a message this protocol produces. */
+const MAX_KIND = 200;
+const MAX_ARGS = 50;
+const MAX_ARG_LENGTH = 10_000;
+const MAX_ASSET_ID = 1_000;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** A plain object whose values are all strings (headers, action args). */
+export function isStringRecord(x: unknown, maxEntries = Number.POSITIVE_INFINITY, maxLength = Number.POSITIVE_INFINITY): x is Record<string, string> {
+  if (!isRecord(x)) return false;
+  const proto: unknown = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const entries = Object.entries(x);
+  if (entries.length > maxEntries) return false;
+  return entries.every(([key, value]) => typeof value === 'string' && key.length <= maxLength && value.length <= maxLength);
+}
+
+function isNonEmptyString(x: unknown, max: number): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= max;
+}
+
+export function isPanelToHost(x: unknown): x is PanelToHost {
+  if (!isRecord(x)) return false;
+  switch (x.type) {
+    case 'ready':
+      return true;
+    case 'copy':
+      return x.what === 'body' || x.what === 'curl';
+    case 'action':
+      return isNonEmptyString(x.kind, MAX_KIND) && isStringRecord(x.args, MAX_ARGS, MAX_ARG_LENGTH);
+    case 'openHistory':
+      return isNonEmptyString(x.assetId, MAX_ASSET_ID);
+    default:
+      return false;
+  }
+}
+
+const MODES: ReadonlySet<unknown> = new Set<SentAsMode>(['lite', 'full', 'self']);
+
+function isOptionalString(x: unknown): x is string | undefined {
+  return x === undefined || typeof x === 'string';
+}
+
+export function isResponseView(x: unknown): x is ResponseView {
+  if (!isRecord(x)) return false;
+  const { sentAs, request, explanation, notes } = x;
+  if (
+    !isOptionalString(x.id) ||
+    !isOptionalString(x.name) ||
+    !isOptionalString(x.assetId) ||
+    typeof x.status !== 'number' ||
+    typeof x.statusText !== 'string' ||
+    typeof x.durationMs !== 'number' ||
+    typeof x.bodyBytes !== 'number' ||
+    typeof x.body !== 'string' ||
+    typeof x.contentType !== 'string' ||
+    typeof x.curl !== 'string' ||
+    !isStringRecord(x.headers)
+  ) {
+    return false;
+  }
+  if (!Array.isArray(notes) || !notes.every((n) => typeof n === 'string')) return false;
+  if (!isRecord(sentAs) || typeof sentAs.who !== 'string' || !MODES.has(sentAs.mode)) return false;
+  if (typeof sentAs.connectionLabel !== 'string' || typeof sentAs.vendor !== 'string') return false;
+  if (!isRecord(request) || typeof request.method !== 'string' || typeof request.url !== 'string') return false;
+  if (!isStringRecord(request.headers) || !isOptionalString(request.body)) return false;
+  if (explanation !== undefined) {
+    if (!isRecord(explanation) || typeof explanation.message !== 'string') return false;
+    const action = explanation.action;
+    if (action !== undefined) {
+      if (!isRecord(action) || typeof action.kind !== 'string' || typeof action.title !== 'string') return false;
+      if (!isStringRecord(action.args)) return false;
+    }
+  }
+  return true;
+}
+
+export function isHostToPanel(x: unknown): x is HostToPanel {
+  return isRecord(x) && x.type === 'show' && isResponseView(x.view);
+}
