@@ -11,9 +11,9 @@ function shellQuote(s: string): string {
  */
 export function toCurl(request: ResponseRecord['request']): string {
   const parts = ['curl'];
-  if (request.method !== 'GET') parts.push('-X', request.method);
+  if (request.method !== 'GET') parts.push(`-X ${request.method}`);
   parts.push(shellQuote(request.url));
-  for (const [name, value] of Object.entries(request.headers)) parts.push('-H', shellQuote(`${name}: ${value}`));
-  if (request.body !== undefined && request.body !== '') parts.push('--data-raw', shellQuote(request.body));
+  for (const [name, value] of Object.entries(request.headers)) parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  if (request.body !== undefined && request.body !== '') parts.push(`--data-raw ${shellQuote(request.body)}`);
   return parts.join(' \\\n  ');
 }
