@@ -1,4 +1,4 @@
-// Bundles the extension, the CLI and the sandbox with esbuild (and, later, the webviews).
+// Bundles the extension, the CLI, the sandbox and the webviews with esbuild.
 import * as esbuild from 'esbuild';
 import { chmod } from 'node:fs/promises';
 
@@ -17,6 +17,8 @@ const common = {
 };
 
 const entries = [
+  // 'vscode' is provided by the editor at run time.
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: 'dist/sandbox.js', banner: { js: '#!/usr/bin/env node' } },
 ];
@@ -24,3 +26,4 @@ const entries = [
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
 await chmod('dist/cli.js', 0o755);
 await chmod('dist/sandbox.js', 0o755);
+await (await import('./build-webviews.mjs')).buildWebviews({ production });

@@ -261,6 +261,13 @@ export class BehalfEngine {
     await this.adapter(connection).endSession?.(principalId);
   }
 
+  /** Forget a connection: end its sessions and drop its adapter (a removed or replaced connection). */
+  async release(connectionId: string): Promise<void> {
+    const bound = this.bound.get(connectionId);
+    this.bound.delete(connectionId);
+    await bound?.adapter.dispose();
+  }
+
   /** End every impersonation session and timer. Safe to call more than once. */
   async dispose(): Promise<void> {
     const adapters = [...this.bound.values()];

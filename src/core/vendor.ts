@@ -74,7 +74,22 @@ export interface VendorDefinition {
   displayName: string;
   /** One sentence on how this vendor acts as a user, for the UI (e.g. why there is no lite mode). */
   modesNote: string;
+  /** What the "Add connection / Add principal" wizards ask and suggest for this vendor. */
+  setup: VendorSetup;
   create(context: AdapterContext): ConnectionAdapter;
+}
+
+export type PrincipalField = 'userId' | 'email' | 'clientId';
+
+export interface VendorSetup {
+  /** Scopes the vendor knows, and those to tick by default. */
+  scopes?: readonly string[];
+  defaultScopes?: readonly string[];
+  /** Token endpoint when it is not derived from the base URL. */
+  defaultTokenUrl?: string;
+  /** Fields a principal needs, in the order to ask, with the question to ask. */
+  principalFields: readonly PrincipalField[];
+  principalPrompts: Partial<Record<PrincipalField, string>>;
 }
 
 /** Parse a JSON body, or undefined when it is not JSON: vendor shapes are checked by the caller. */

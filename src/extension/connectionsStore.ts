@@ -85,23 +85,57 @@ export class ConnectionsStore implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Apply edits to the file (created when missing), keeping comments; values never include secrets. */
-  async edit(edits: Array<{ path: jsonc.JSONPath; value: unknown }>): Promise<void> {
+  /** Add a connection, or replace the one with the same id. */
+  async upsertConnection(connection: { id: string } & Record<string, unknown>): Promise<void> {
+    const index = await this.indexOf(connection.id);
+    await this.edit(['connections', index >= 0 ? index : -1], connection, index < 0);
+  }
+
+  async removeConnection(connectionId: string): Promise<void> {
+    const index = await this.indexOf(connectionId);
+    if (index >= 0) await this.edit(['connections', index], undefined);
+  }
+
+  /** Set one field of a connection (undefined removes it). */
+  async setField(connectionId: string, field: string, value: unknown): Promise<void> {
+    const index = await this.indexOf(connectionId);
+    if (index < 0) throw new Error(`Connection "${connectionId}" is not in the connections file.`);
+    await this.edit(['connections', index, field], value);
+  }
+
+  async addPrincipal(connectionId: string, principal: Record<string, unknown>): Promise<void> {
+    const index = await this.indexOf(connectionId);
+    if (index < 0) throw new Error(`Connection "${connectionId}" is not in the connections file.`);
+    await this.edit(['connections', index, 'principals', -1], principal, true);
+  }
+
+  /** Create the file when it is missing. */
+  async ensureFile(): Promise<vscode.Uri> {
+    const uri = await this.fileUri();
+    if (!uri) throw new Error('Open a folder first: the connections file lives in the workspace.');
+    if (!(await exists(uri))) await this.edit(undefined, undefined);
+    return uri;
+  }
+
+  /** One edit of the file (created when missing), keeping comments; values never include secrets. */
+  private async edit(path: jsonc.JSONPath | undefined, value: unknown, insert = false): Promise<void> {
     const uri = await this.fileUri();
     if (!uri) throw new Error('Open a folder first: the connections file lives in the workspace.');
     let text = (await exists(uri)) ? Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') : EMPTY_FILE;
-    const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
-    for (const edit of edits) text = jsonc.applyEdits(text, jsonc.modify(text, edit.path, edit.value, { formattingOptions }));
+    if (path) {
+      const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
+      text = jsonc.applyEdits(text, jsonc.modify(text, path, value, { formattingOptions, isArrayInsertion: insert }));
+    }
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.invalidate();
   }
 
   /** Index of a connection in the file's array (edits address it by position). */
-  async indexOf(connectionId: string): Promise<number> {
+  private async indexOf(connectionId: string): Promise<number> {
     const uri = await this.fileUri();
     if (!uri || !(await exists(uri))) return -1;
     const raw = jsonc.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as { connections?: Array<{ id?: string }> };
-    return raw?.connections?.findIndex((c) => c?.id === connectionId) ?? -1;
+    return Array.isArray(raw?.connections) ? raw.connections.findIndex((c) => c?.id === connectionId) : -1;
   }
 
   dispose(): void {

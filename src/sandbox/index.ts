@@ -46,6 +46,12 @@ export interface ConnectionsFileJson {
   connections: ConnectionJson[];
 }
 
+export interface SandboxSecret {
+  connectionId: string;
+  principalId?: string;
+  value: string;
+}
+
 export interface Sandbox {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -67,6 +73,8 @@ export interface Sandbox {
   connectionsFile(): ConnectionsFileJson;
   /** BEHALF_SECRET_* variables for that file. */
   secretsEnv(): Record<string, string>;
+  /** The same secrets keyed by connection (and principal), for hosts with a secret store of their own. */
+  secrets(): SandboxSecret[];
   /** Closes both listeners and every open socket. */
   close(): Promise<void>;
 }
@@ -98,16 +106,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     $schema: CONNECTIONS_SCHEMA,
     connections: served().map(({ connection }) => structuredClone(connection)),
   });
-  const secretsEnv = (): Record<string, string> => {
-    const env: Record<string, string> = {};
-    for (const { connection, secret, principalSecrets } of served()) {
-      env[secretEnvName({ connectionId: connection.id })] = secret;
-      for (const [principalId, principalSecret] of Object.entries(principalSecrets ?? {})) {
-        env[secretEnvName({ connectionId: connection.id, principalId })] = principalSecret;
-      }
-    }
-    return env;
-  };
+  const secrets = (): SandboxSecret[] =>
+    served().flatMap(({ connection, secret, principalSecrets }) => [
+      { connectionId: connection.id, value: secret },
+      ...Object.entries(principalSecrets ?? {}).map(([principalId, value]) => ({ connectionId: connection.id, principalId, value })),
+    ]);
+  const secretsEnv = (): Record<string, string> =>
+    Object.fromEntries(secrets().map(({ value, ...key }) => [secretEnvName(key), value]));
 
   const server = new SandboxServer(doubles, {
     state: () => ({ openSessions: orangeLogic.openSessions() }),
@@ -144,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reset,
     connectionsFile,
     secretsEnv,
+    secrets,
     close: () => server.close(),
   };
 }

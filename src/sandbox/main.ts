@@ -7,7 +7,7 @@ import path from 'node:path';
 import { secretEnvName } from '../core/ports';
 import { type Sandbox, startSandbox } from './index';
 
-const USAGE = `Usage: behalf-sandbox [--port 7400] [--host 127.0.0.1] [--out .behalf-sandbox]
+const USAGE = `Usage: behalf-sandbox [--port 7400] [--host 127.0.0.1] [--out .behalf-sandbox] [--machine]
 
 Starts local doubles of DealCloud, Orange Logic, Creative Force and a generic OAuth2 server, and writes
 <out>/behalf.connections.json and <out>/sandbox.env (the sandbox's public test credentials).`;
@@ -16,10 +16,12 @@ interface Args {
   port: number;
   host: string;
   out: string;
+  /** For another program (the extension): one JSON line on stdout, no files written. */
+  machine: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const args: Args = { port: 7400, host: '127.0.0.1', out: '.behalf-sandbox' };
+  const args: Args = { port: 7400, host: '127.0.0.1', out: '.behalf-sandbox', machine: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -39,6 +41,9 @@ function parseArgs(argv: string[]): Args | 'help' {
         break;
       case '--out':
         args.out = value();
+        break;
+      case '--machine':
+        args.machine = true;
         break;
       case '-h':
       case '--help':
@@ -118,14 +123,19 @@ async function main(): Promise<void> {
   }
 
   const sandbox = await startSandbox({ port: args.port, host: args.host });
-  const files = await writeOutputs(sandbox, args.out);
-  process.stdout.write(`${describe(sandbox, files)}\n`);
+  if (args.machine) {
+    // The parent stores the secrets in its own secret storage; nothing touches the disk.
+    process.stdout.write(`${JSON.stringify({ url: sandbox.url, connections: sandbox.connectionsFile().connections, secrets: sandbox.secrets() })}\n`);
+  } else {
+    const files = await writeOutputs(sandbox, args.out);
+    process.stdout.write(`${describe(sandbox, files)}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${signal}: closing the sandbox.\n`);
+    if (!args.machine) process.stdout.write(`\n${signal}: closing the sandbox.\n`);
     sandbox.close().then(
       () => process.exit(0),
       () => process.exit(1),

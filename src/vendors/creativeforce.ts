@@ -53,6 +53,11 @@ export const creativeForce: VendorDefinition = {
   id: 'creativeforce',
   displayName: 'Creative Force',
   modesNote: "each principal is its own registered app, carrying that user's role and permissions (full).",
+  setup: {
+    defaultTokenUrl: DEFAULT_TOKEN_URL,
+    principalFields: ['clientId', 'email'],
+    principalPrompts: { clientId: 'The Application ID of the app registered on behalf of this user', email: 'The on-behalf user\'s email (optional, for display)' },
+  },
   create: (ctx) => new CreativeForceAdapter(ctx),
 };
 

@@ -26,6 +26,12 @@ export const dealCloud: VendorDefinition = {
   id: 'dealcloud',
   displayName: 'DealCloud',
   modesNote: "AS-USER applies the principal's own permissions and audit identity (full).",
+  setup: {
+    scopes: ['data', 'user_management', 'publish', 'backup'],
+    defaultScopes: ['data', 'user_management'],
+    principalFields: ['userId', 'email'],
+    principalPrompts: { userId: 'The principal\'s numeric DealCloud user id (sent as AS-USER)', email: 'The principal\'s email (optional, for display)' },
+  },
   create: (ctx) => new DealCloudAdapter(ctx),
 };
 

@@ -14,6 +14,10 @@ export const generic: VendorDefinition = {
   id: 'generic',
   displayName: 'Generic API',
   modesNote: "the connection's impersonation settings decide: a header on writes only is lite, otherwise full.",
+  setup: {
+    principalFields: ['userId', 'email'],
+    principalPrompts: { userId: 'The user id the API expects (token exchange subject)', email: 'The user\'s email (header templates often use it)' },
+  },
   create: (ctx) => new GenericAdapter(ctx),
 };
 

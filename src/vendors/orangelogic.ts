@@ -30,6 +30,10 @@ export const orangeLogic: VendorDefinition = {
   id: 'orangelogic',
   displayName: 'Orange Logic',
   modesNote: "full starts a session with the principal's privileges; lite keeps yours and attributes writes to the principal.",
+  setup: {
+    principalFields: ['userId', 'email'],
+    principalPrompts: { userId: 'The user\'s Orange Logic API id (full impersonation starts a session with it)', email: 'The user\'s email (lite impersonation attributes writes to it)' },
+  },
   create: (ctx) => new OrangeLogicAdapter(ctx),
 };
 

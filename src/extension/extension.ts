@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import { BehalfEngine } from '../core/engine';
+import { allVendors } from '../vendors';
+import { registerConnectionCommands } from './connectionCommands';
+import { ConnectionsStore } from './connectionsStore';
+import { HttpDocuments } from './httpDocuments';
+import { ActiveIdentity } from './identity';
+import { outputChannelLog } from './log';
+import { SandboxProcess } from './sandboxProcess';
+import { SecretStorageStore } from './secrets';
+import { registerSendCommands } from './sendCommands';
+import { ConnectionsTree, SessionsTree } from './trees';
+
+/** Everything the commands share. The engine is created on first use, not at activation. */
+export class Services implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly secrets: SecretStorageStore;
+  readonly store = new ConnectionsStore();
+  readonly documents = new HttpDocuments();
+  readonly identity: ActiveIdentity;
+  readonly connectionsTree: ConnectionsTree;
+  readonly sessionsTree: SessionsTree;
+  readonly sandbox: SandboxProcess;
+  private engineInstance: BehalfEngine | undefined;
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Behalf', { log: true });
+    this.secrets = new SecretStorageStore(context.secrets);
+    this.identity = new ActiveIdentity(context.workspaceState, this.store, () => this.engine);
+    this.connectionsTree = new ConnectionsTree(this.store, this.identity, () => this.engine);
+    this.sessionsTree = new SessionsTree(() => this.engineInstance);
+    this.sandbox = new SandboxProcess(context, this.log);
+  }
+
+  get engine(): BehalfEngine {
+    if (!this.engineInstance) {
+      const config = vscode.workspace.getConfiguration('behalf');
+      this.engineInstance = new BehalfEngine({
+        vendors: allVendors,
+        secrets: this.secrets,
+        log: outputChannelLog(this.log),
+        prompt: {
+          confirm: async (question) => (await vscode.window.showWarningMessage(question, { modal: true }, 'Send')) === 'Send',
+        },
+        maxBodyBytes: Math.max(1, config.get<number>('maxResponseSizeMB', 50)) * 1024 * 1024,
+        idleSessionTimeoutMs: Math.max(1, config.get<number>('idleSessionMinutes', 5)) * 60_000,
+        onSessionsChanged: () => this.sessionsTree.refresh(),
+      });
+    }
+    return this.engineInstance;
+  }
+
+  /** End every impersonation session (deactivate, settings change). */
+  async disposeEngine(): Promise<void> {
+    const engine = this.engineInstance;
+    this.engineInstance = undefined;
+    await engine?.dispose();
+    this.sessionsTree.refresh();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+    this.documents.dispose();
+    this.identity.dispose();
+    this.connectionsTree.dispose();
+    this.sessionsTree.dispose();
+    this.log.dispose();
+  }
+}
+
+/** What activate() returns: for integration tests and other extensions, never secrets. */
+export interface BehalfApi {
+  services: Services;
+}
+
+let services: Services | undefined;
+
+export function activate(context: vscode.ExtensionContext): BehalfApi {
+  services = new Services(context);
+  const s = services;
+  context.subscriptions.push(
+    s,
+    vscode.window.createTreeView('behalf.connections', { treeDataProvider: s.connectionsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('behalf.sessions', { treeDataProvider: s.sessionsTree }),
+    vscode.languages.registerCodeLensProvider([{ language: 'http' }, { pattern: '**/*.{http,rest}' }], s.documents),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // Limits are read when the engine is made: make a new one (ending sessions) when they change.
+      if (e.affectsConfiguration('behalf.maxResponseSizeMB') || e.affectsConfiguration('behalf.idleSessionMinutes')) void s.disposeEngine();
+    }),
+    vscode.commands.registerCommand('behalf.showLog', () => s.log.show()),
+    vscode.commands.registerCommand('behalf.refresh', () => s.store.invalidate()),
+  );
+  registerSendCommands(s);
+  registerConnectionCommands(s);
+  return { services: s };
+}
+
+export async function deactivate(): Promise<void> {
+  const s = services;
+  services = undefined;
+  if (!s) return;
+  // Every full impersonation session ends with the extension.
+  await Promise.allSettled([s.disposeEngine(), s.sandbox.stop()]);
+}

@@ -1,0 +1,230 @@
+import * as vscode from 'vscode';
+import { toCurl } from '../core/curl';
+import { BehalfError, isBehalfError } from '../core/errors';
+import type { HttpFileRequest } from '../core/http/parser';
+import type { ActAs, Connection, ImpersonationMode, Principal, RequestSpec, ResponseRecord } from '../core/model';
+import { originOf } from '../core/transport';
+import { describePrincipal } from '../core/vendor';
+import { responseViewFromRecord } from '../protocol/response';
+import type { Services } from './extension';
+import { ResponsePanel } from './responsePanel';
+import type { ConnectionsNode } from './trees';
+
+export function registerSendCommands(s: Services): void {
+  const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
+    s.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e))));
+
+  register('behalf.sendRequest', async (uri?: vscode.Uri, line?: number) => {
+    const target = await s.documents.target(uri, line);
+    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
+    const connection = await connectionFor(s, target.request, spec);
+    const active = await s.identity.current();
+    const sameConnection = active?.connection.id === connection.id;
+    const principal = target.request.as
+      ? await resolvePrincipal(s, connection, target.request.as)
+      : sameConnection
+        ? active?.principal
+        : undefined;
+    const mode = target.request.mode ?? (sameConnection ? active?.mode : undefined) ?? s.engine.defaultMode(connection);
+    return sendAndShow(s, spec, { connection, principal, mode });
+  });
+
+  register('behalf.sendAsUser', async (uri?: vscode.Uri, line?: number) => {
+    const target = await s.documents.target(uri, line);
+    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
+    const connection = await connectionFor(s, target.request, spec);
+    const picked = await pickPrincipal(s, connection, `Send ${spec.method} ${shortUrl(spec.url)} as…`);
+    if (!picked) return;
+    const active = await s.identity.current();
+    const mode = target.request.mode ?? (active?.connection.id === connection.id ? active.mode : undefined) ?? s.engine.defaultMode(connection);
+    return sendAndShow(s, spec, { connection, principal: picked.principal, mode });
+  });
+
+  // From the tree: the request under the cursor, as the principal that was right-clicked.
+  register('behalf.sendAsThisUser', async (node?: ConnectionsNode) => {
+    if (!node || node.kind !== 'principal') throw new BehalfError('usage', 'Right-click a principal in the Connections view.');
+    const editor = vscode.window.visibleTextEditors.find((e) => /\.(http|rest)$/i.test(e.document.uri.path) || e.document.languageId === 'http');
+    if (!editor) throw new BehalfError('no-request', 'Open a .http file with the request to send, then try again.');
+    const line = editor.selection.active.line + 1;
+    const target = await s.documents.target(editor.document.uri, line);
+    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
+    const active = await s.identity.current();
+    const mode = target.request.mode ?? (active?.connection.id === node.connection.id ? active.mode : undefined) ?? s.engine.defaultMode(node.connection);
+    return sendAndShow(s, spec, { connection: node.connection, principal: node.principal, mode });
+  });
+
+  register('behalf.copyAsCurl', async (uri?: vscode.Uri, line?: number) => {
+    const target = await s.documents.target(uri, line);
+    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
+    const connection = await connectionFor(s, target.request, spec).catch(() => undefined);
+    const url = /^https?:/i.test(spec.url) || !connection ? spec.url : `${connection.baseUrl.replace(/\/+$/, '')}${spec.url.startsWith('/') ? '' : '/'}${spec.url}`;
+    const body = spec.body === undefined ? undefined : String(spec.body);
+    const r = s.engine.redactor;
+    await vscode.env.clipboard.writeText(toCurl({ method: spec.method, url: r.url(url), headers: r.headers(spec.headers), body: body === undefined ? undefined : r.text(body) }));
+    void vscode.window.setStatusBarMessage('Behalf: cURL copied (secrets redacted; authentication is added when Behalf sends it)', 4000);
+  });
+
+  register('behalf.toggleMode', () => s.identity.toggleMode());
+
+  register('behalf.selectIdentity', async () => {
+    const connections = await s.store.connections();
+    if (connections.length === 0) throw new BehalfError('config', 'No connections yet: run "Behalf: Add Connection…" or "Behalf: Start the Vendor Sandbox".');
+    const connection = connections.length === 1 ? connections[0]! : await pickConnection(connections, 'Act as a user of which connection?');
+    if (!connection) return;
+    const picked = await pickPrincipal(s, connection, `Act as… (${connection.label})`);
+    if (picked) await s.identity.set(connection, picked.principal?.id);
+  });
+
+  register('behalf.setActivePrincipal', async (node?: ConnectionsNode) => {
+    if (node?.kind !== 'principal') return vscode.commands.executeCommand('behalf.selectIdentity');
+    await s.identity.set(node.connection, node.principal.id);
+  });
+
+  register('behalf.actAsServiceUser', async (node?: ConnectionsNode) => {
+    const connection = node?.connection ?? (await s.identity.current())?.connection;
+    if (connection) await s.identity.set(connection, undefined);
+  });
+
+  register('behalf.selectEnvironment', async () => {
+    const names = await s.documents.environmentNames(vscode.window.activeTextEditor?.document);
+    const current = vscode.workspace.getConfiguration('behalf').get<string>('environment') ?? '';
+    const items = [{ label: '$shared only', name: '' }, ...names.map((name) => ({ label: name, name }))].map((i) => ({ ...i, description: i.name === current ? 'current' : undefined }));
+    const picked = await vscode.window.showQuickPick(items, { title: 'Behalf: environment for {{variables}}', placeHolder: names.length ? 'Pick an environment' : 'No http-client.env.json found' });
+    if (picked) await vscode.workspace.getConfiguration('behalf').update('environment', picked.name, vscode.ConfigurationTarget.Workspace);
+  });
+
+  register('behalf.endSession', async (session?: { connectionId: string; principalId: string }) => {
+    if (!session) return vscode.commands.executeCommand('behalf.endAllSessions');
+    const connection = await s.store.connection(session.connectionId);
+    if (connection) await s.engine.endSession(connection, session.principalId);
+    s.sessionsTree.refresh();
+  });
+
+  register('behalf.endAllSessions', async () => {
+    const count = s.engine.sessions().length;
+    await s.disposeEngine();
+    void vscode.window.setStatusBarMessage(`Behalf: ended ${count} impersonation session${count === 1 ? '' : 's'}`, 4000);
+  });
+}
+
+/** Send with progress and Cancel, then show the response panel. */
+async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promise<ResponseRecord | undefined> {
+  const who = describePrincipal(actAs.principal);
+  const controller = new AbortController();
+  const record = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
+    (progress, token) => {
+      token.onCancellationRequested(() => controller.abort());
+      return s.engine.sendAs(spec, actAs, { signal: controller.signal, onNote: (message) => progress.report({ message }) });
+    },
+  );
+  showResponse(s, record);
+  if (record.explanation) {
+    const action = record.explanation.action;
+    void vscode.window.showWarningMessage(record.explanation.message, ...(action ? [action.title] : [])).then((choice) => {
+      if (action && choice === action.title) void runAction(s, action.kind, action.args ?? {});
+    });
+  }
+  s.sessionsTree.refresh();
+  return record;
+}
+
+export function showResponse(s: Services, record: ResponseRecord): void {
+  const view = responseViewFromRecord(record, { curl: toCurl(record.request) });
+  ResponsePanel.show(s.context.extensionUri, view, {
+    onAction: (kind, args) => void runAction(s, kind, args),
+    onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', assetId),
+  });
+}
+
+async function runAction(s: Services, kind: string, args: Record<string, string>): Promise<void> {
+  if (kind === 'createProxyAssignment') await vscode.commands.executeCommand('behalf.createProxyAssignment', args);
+  else s.log.warn(`Unknown action "${kind}" from a response.`);
+}
+
+/** The request's connection: annotated, else the one its absolute URL targets, else the active one, else asked. */
+async function connectionFor(s: Services, request: HttpFileRequest, spec: RequestSpec): Promise<Connection> {
+  const connections = await s.store.connections();
+  if (connections.length === 0) {
+    throw new BehalfError('config', 'No connections yet: run "Behalf: Add Connection…" or "Behalf: Start the Vendor Sandbox".');
+  }
+  if (request.connection) {
+    const named = connections.find((c) => c.id === request.connection);
+    if (!named) {
+      throw new BehalfError('connection', `No connection "${request.connection}" (known: ${connections.map((c) => c.id).join(', ')}).`, {
+        position: spec.position ?? { file: '', line: request.requestLine, column: 1 },
+      });
+    }
+    return named;
+  }
+  if (/^https?:/i.test(spec.url)) {
+    const byPrefix = connections.filter((c) => spec.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    const byOrigin = connections.filter((c) => originOf(c.baseUrl) === originOf(spec.url));
+    if (byOrigin.length === 1) return byOrigin[0]!;
+  }
+  const active = await s.identity.current();
+  if (active) return active.connection;
+  const picked = await pickConnection(connections, 'Which connection should this request use? (add "# @connection <id>" to skip this)');
+  if (!picked) throw new BehalfError('cancelled', 'The request was cancelled.');
+  return picked;
+}
+
+async function resolvePrincipal(s: Services, connection: Connection, ref: string): Promise<Principal> {
+  const withFetched = { ...connection, principals: s.store.principals(connection) };
+  return s.engine.resolvePrincipal(withFetched, ref);
+}
+
+async function pickConnection(connections: Connection[], title: string): Promise<Connection | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    connections.map((c) => ({ label: c.label, description: c.id, detail: `${c.vendor} · ${c.baseUrl}${c.production ? ' · PRODUCTION' : ''}`, connection: c })),
+    { title, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.connection;
+}
+
+/** QuickPick of principals: name, email, ids and which modes the vendor supports; plus the service user. */
+async function pickPrincipal(s: Services, connection: Connection, title: string): Promise<{ principal?: Principal } | undefined> {
+  const modes = s.engine.modes(connection);
+  const active = await s.identity.current();
+  const mode: ImpersonationMode | undefined = active?.connection.id === connection.id ? active.mode : undefined;
+  const modeText = `modes: ${modes.join(' · ')}${mode ? ` (now ${mode})` : ''}`;
+  type Item = vscode.QuickPickItem & { principal?: Principal };
+  const items: Item[] = s.store.principals(connection).map((p) => ({
+    label: `$(account) ${p.name ?? p.email ?? p.id}`,
+    description: p.email,
+    detail: `id ${p.id}${p.userId ? ` · user ${p.userId}` : ''}${p.clientId ? ` · app ${p.clientId}` : ''} · ${modeText}${p.source === 'vendor' ? ' · from the vendor' : ''}`,
+    principal: p,
+  }));
+  items.push({ label: '$(server) Service user (yourself)', description: connection.clientId, detail: 'no impersonation: the connection\'s own identity' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: `${connection.label}: type a name, email or id`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return picked ? { principal: picked.principal } : undefined;
+}
+
+function shortUrl(url: string): string {
+  return url.length > 60 ? `${url.slice(0, 57)}…` : url;
+}
+
+export function reportError(s: Services, e: unknown): void {
+  if (isBehalfError(e) && e.code === 'cancelled') {
+    void vscode.window.setStatusBarMessage('Behalf: cancelled', 3000);
+    return;
+  }
+  const message = isBehalfError(e) ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message) : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  s.log.error(message);
+  const position = isBehalfError(e) ? e.position : undefined;
+  const actions = position?.file ? ['Go to Problem', 'Show Log'] : ['Show Log'];
+  void vscode.window.showErrorMessage(`Behalf: ${message}`, ...actions).then(async (choice) => {
+    if (choice === 'Show Log') s.log.show();
+    if (choice === 'Go to Problem' && position) {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(position.file));
+      const at = new vscode.Position(position.line - 1, Math.max(0, position.column - 1));
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(at, at) });
+    }
+  });
+}
