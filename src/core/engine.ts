@@ -222,10 +222,16 @@ export class BehalfEngine {
     });
   }
 
-  async listPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[]> {
+  /** Principals as the vendor lists them (DealCloud: proxy assignments); undefined where the vendor keeps no list. */
+  async vendorPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[] | undefined> {
     const adapter = this.adapter(connection);
-    if (!adapter.listPrincipals) return connection.principals;
-    const remote = await this.wrap(adapter.listPrincipals(signal));
+    return adapter.listPrincipals ? this.wrap(adapter.listPrincipals(signal)) : undefined;
+  }
+
+  /** The file's principals plus those only the vendor knows. */
+  async listPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[]> {
+    const remote = await this.vendorPrincipals(connection, signal);
+    if (!remote) return connection.principals;
     // Principals in the file keep their ids; vendor-only ones are added.
     const merged = [...connection.principals];
     for (const p of remote) if (!merged.some((m) => m.userId !== undefined && m.userId === p.userId)) merged.push(p);

@@ -56,10 +56,11 @@ export function registerConnectionCommands(s: Services): void {
     if (!connection) return;
     const principals = await vscode.window.withProgress(
       { location: { viewId: 'behalf.connections' }, title: `Fetching principals of ${connection.label}` },
-      () => s.engine.listPrincipals(connection),
+      () => s.engine.vendorPrincipals(connection),
     );
-    s.store.setFetched(connection.id, principals.filter((p) => p.source === 'vendor'));
-    const vendorCount = principals.filter((p) => p.source === 'vendor').length;
+    if (!principals) throw new BehalfError('unsupported', `${s.engine.vendor(connection).displayName} keeps no list of principals; add them with "Add Principal…".`);
+    s.store.setFetched(connection.id, principals);
+    const vendorCount = principals.length;
     void vscode.window.setStatusBarMessage(`Behalf: ${vendorCount} principal${vendorCount === 1 ? '' : 's'} with a proxy assignment on ${connection.label}`, 5000);
   });
 
@@ -90,7 +91,7 @@ export function registerConnectionCommands(s: Services): void {
     const principals = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating a proxy assignment for ${userId}` }, () =>
       s.engine.createProxyAssignment(target, userId!.trim()),
     );
-    s.store.setFetched(target.id, principals.filter((p) => p.source === 'vendor'));
+    s.store.setFetched(target.id, principals);
     void vscode.window.showInformationMessage(`Behalf: the service user of ${target.label} may now act as ${userId}.`);
   });
 

@@ -81,7 +81,7 @@ export class ConnectionsStore implements vscode.Disposable {
   }
 
   setFetched(connectionId: string, principals: Principal[]): void {
-    this.fetched.set(connectionId, principals.filter((p) => p.source === 'vendor' || p.userId));
+    this.fetched.set(connectionId, principals);
     this.changed.fire();
   }
 

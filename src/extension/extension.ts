@@ -21,6 +21,8 @@ export class Services implements vscode.Disposable {
   readonly connectionsTree: ConnectionsTree;
   readonly sessionsTree: SessionsTree;
   readonly sandbox: SandboxProcess;
+  /** Requests on their way, so "Cancel Running Requests" can abort them. */
+  readonly inFlight = new Set<AbortController>();
   private engineInstance: BehalfEngine | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
@@ -99,6 +101,7 @@ export async function deactivate(): Promise<void> {
   const s = services;
   services = undefined;
   if (!s) return;
-  // Every full impersonation session ends with the extension.
-  await Promise.allSettled([s.disposeEngine(), s.sandbox.stop()]);
+  // Every full impersonation session ends with the extension (before the sandbox, which may host them).
+  await s.disposeEngine().catch(() => undefined);
+  await s.sandbox.stop().catch(() => undefined);
 }

@@ -66,6 +66,10 @@ export function registerSendCommands(s: Services): void {
 
   register('behalf.toggleMode', () => s.identity.toggleMode());
 
+  register('behalf.cancelRequests', async () => {
+    for (const controller of s.inFlight) controller.abort();
+  });
+
   register('behalf.selectIdentity', async () => {
     const connections = await s.store.connections();
     if (connections.length === 0) throw new BehalfError('config', 'No connections yet: run "Behalf: Add Connection…" or "Behalf: Start the Vendor Sandbox".');
@@ -111,13 +115,19 @@ export function registerSendCommands(s: Services): void {
 async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promise<ResponseRecord | undefined> {
   const who = describePrincipal(actAs.principal);
   const controller = new AbortController();
-  const record = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
-    (progress, token) => {
-      token.onCancellationRequested(() => controller.abort());
-      return s.engine.sendAs(spec, actAs, { signal: controller.signal, onNote: (message) => progress.report({ message }) });
-    },
-  );
+  s.inFlight.add(controller);
+  let record: ResponseRecord;
+  try {
+    record = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => controller.abort());
+        return s.engine.sendAs(spec, actAs, { signal: controller.signal, onNote: (message) => progress.report({ message }) });
+      },
+    );
+  } finally {
+    s.inFlight.delete(controller);
+  }
   showResponse(s, record);
   if (record.explanation) {
     const action = record.explanation.action;

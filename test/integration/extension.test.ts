@@ -1,0 +1,238 @@
+// Runs inside a real VS Code extension host (code-server here, @vscode/test-electron on desktops).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BehalfApi } from '../../src/extension/extension';
+import type { ConnectionsNode } from '../../src/extension/trees';
+
+const EXTENSION_ID = 'behalf-dev.behalf';
+
+interface LogEntry {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  status: number;
+}
+
+let api: BehalfApi;
+let sandboxUrl: string;
+
+async function sandbox<T>(route: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${sandboxUrl}/__sandbox/${route}`, init);
+  return (await res.json()) as T;
+}
+const sandboxLog = () => sandbox<LogEntry[]>('log');
+const openSessions = async () => (await sandbox<{ openSessions: number }>('state')).openSessions;
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function node(connectionId: string, principalId?: string): Promise<ConnectionsNode> {
+  const tree = api.services.connectionsTree;
+  const roots = await tree.getChildren();
+  const connection = roots.find((n) => n.connection.id === connectionId);
+  assert.ok(connection, `connection ${connectionId} in the tree`);
+  if (!principalId) return connection;
+  const child = (await tree.getChildren(connection)).find((n) => n.kind === 'principal' && n.principal.id === principalId);
+  assert.ok(child, `principal ${principalId} under ${connectionId}`);
+  return child;
+}
+
+/** Open requests.http with the cursor on the request named `name`. */
+async function openRequest(name: string): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders![0]!.uri;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'requests.http'));
+  const editor = await vscode.window.showTextDocument(doc);
+  const line = doc.getText().split('\n').findIndex((l) => l.trim() === `# @name ${name}`);
+  assert.ok(line >= 0, `request ${name}`);
+  const at = new vscode.Position(line + 2, 0);
+  editor.selection = new vscode.Selection(at, at);
+  return editor;
+}
+
+/** Answer VS Code's modal confirmations in this test ("Send"); restored afterwards. */
+function answerModals(answer: string | undefined): () => void {
+  const window = vscode.window as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
+  const original = window.showWarningMessage;
+  window.showWarningMessage = (...args: unknown[]) => {
+    const options = args[1];
+    if (options && typeof options === 'object' && (options as vscode.MessageOptions).modal) return Promise.resolve(answer);
+    return original.apply(vscode.window, args);
+  };
+  return () => (window.showWarningMessage = original);
+}
+
+describe('Behalf in a real VS Code', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<BehalfApi>(EXTENSION_ID);
+    assert.ok(extension, 'the extension is installed');
+    api = await extension.activate();
+    await vscode.commands.executeCommand('behalf.startSandbox');
+    assert.ok(api.services.sandbox.url, 'the sandbox started');
+    sandboxUrl = api.services.sandbox.url!;
+  });
+
+  it('activates and contributes its commands and views', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['behalf.sendRequest', 'behalf.sendAsUser', 'behalf.toggleMode', 'behalf.addConnection', 'behalf.startSandbox', 'behalf.copyAsCurl']) {
+      assert.ok(commands.includes(id), id);
+    }
+  });
+
+  it('"Start the vendor sandbox" writes ready connections and the tree shows them', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const file = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'behalf.connections.json'))).toString('utf8'));
+    assert.ok(file.connections.length >= 5);
+    await waitFor('connections in the tree', async () => (await api.services.connectionsTree.getChildren()).length === file.connections.length);
+    const dc = await node('dc-sandbox');
+    const item = await api.services.connectionsTree.getTreeItem(dc);
+    assert.equal(item.contextValue, 'connection:dealcloud');
+  });
+
+  it('fetches DealCloud proxy assignments from the sandbox and marks who is assigned', async () => {
+    await vscode.commands.executeCommand('behalf.fetchPrincipals', await node('dc-sandbox'));
+    assert.ok((await sandboxLog()).some((e) => e.path.endsWith('/management/user/proxy') && e.method === 'GET'));
+    const tree = api.services.connectionsTree;
+    assert.equal((await tree.getTreeItem(await node('dc-sandbox', 'jane'))).contextValue, 'principal:dealcloud:assigned');
+    assert.equal((await tree.getTreeItem(await node('dc-sandbox', 'lee'))).contextValue, 'principal:dealcloud:unassigned');
+  });
+
+  it('"Send current request as this user" sends AS-USER and opens the response panel', async () => {
+    await openRequest('deals');
+    await vscode.commands.executeCommand('behalf.sendAsThisUser', await node('dc-sandbox', 'jane'));
+    const rows = (await sandboxLog()).filter((e) => e.path.endsWith('/rows/Deals'));
+    assert.equal(rows[rows.length - 1]!.headers['as-user'], '6045');
+    await waitFor('the response panel', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^Response/.test(t.label))));
+  });
+
+  it('"Send" uses the request\'s own # @as', async () => {
+    await openRequest('deals-as-jane');
+    await vscode.commands.executeCommand('behalf.sendRequest');
+    const rows = (await sandboxLog()).filter((e) => e.path.endsWith('/rows/Deals'));
+    assert.equal(rows[rows.length - 1]!.headers['as-user'], '6045');
+  });
+
+  it('toggling the mode switches Orange Logic between the lite header and a full session; ending leaves 0 open', async () => {
+    const restore = answerModals('Send');
+    try {
+      await vscode.commands.executeCommand('behalf.setActivePrincipal', await node('ol-sandbox', 'jane'));
+      const connection = (await api.services.store.connection('ol-sandbox'))!;
+      await api.services.identity.set(connection, 'jane', 'lite');
+      await openRequest('ol-update');
+      await vscode.commands.executeCommand('behalf.sendRequest');
+      let updates = (await sandboxLog()).filter((e) => e.path.endsWith('Documents.All:Update'));
+      assert.equal(updates[updates.length - 1]!.headers['x-cortex-save-changes-as-user'], 'jane@acme.test');
+      assert.equal(await openSessions(), 0);
+
+      await vscode.commands.executeCommand('behalf.toggleMode');
+      assert.equal((await api.services.identity.current())!.mode, 'full');
+      await vscode.commands.executeCommand('behalf.sendRequest');
+      updates = (await sandboxLog()).filter((e) => e.path.endsWith('Documents.All:Update'));
+      assert.equal(updates[updates.length - 1]!.headers['x-cortex-save-changes-as-user'], undefined);
+      assert.match(updates[updates.length - 1]!.headers['authorization']!, /^Bearer olimp_/);
+      assert.equal(await openSessions(), 1);
+      assert.equal(api.services.sessionsTree.getChildren().length, 1);
+
+      await vscode.commands.executeCommand('behalf.toggleMode');
+      assert.equal(await openSessions(), 0, 'switching back to lite ends the session');
+
+      await vscode.commands.executeCommand('behalf.toggleMode');
+      await openRequest('ol-read');
+      await vscode.commands.executeCommand('behalf.sendRequest');
+      assert.equal(await openSessions(), 1);
+      const [session] = api.services.sessionsTree.getChildren();
+      await vscode.commands.executeCommand('behalf.endSession', session);
+      assert.equal(await openSessions(), 0);
+    } finally {
+      restore();
+    }
+  });
+
+  it('Cancel aborts a request in flight', async () => {
+    await sandbox('faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'timeout', match: { pathIncludes: '/rows/Companies' } }) });
+    await openRequest('companies');
+    const before = (await sandboxLog()).length;
+    const sending = vscode.commands.executeCommand('behalf.sendRequest');
+    await waitFor('the request to reach the sandbox', async () => (await sandboxLog()).slice(before).some((e) => e.path.endsWith('/rows/Companies')));
+    assert.equal(api.services.inFlight.size, 1);
+    await vscode.commands.executeCommand('behalf.cancelRequests');
+    await sending;
+    assert.equal(api.services.inFlight.size, 0);
+    await sandbox('faults', { method: 'DELETE' });
+  });
+
+  it('a keyring failure is a clear message, not a crash', async () => {
+    const { SecretStorageStore } = await import('../../src/extension/secrets');
+    const broken = new SecretStorageStore({
+      get: () => Promise.reject(new Error('keyring locked')),
+      store: () => Promise.reject(new Error('keyring locked')),
+      delete: () => Promise.reject(new Error('keyring locked')),
+      keys: () => Promise.resolve([]),
+      onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event,
+    } as vscode.SecretStorage);
+    await assert.rejects(broken.get({ connectionId: 'x' }), /Could not read a secret in VS Code's secret storage: keyring locked/);
+  });
+
+  it('secrets live in SecretStorage and nowhere else: settings, workspace files, state, storage, the log', async () => {
+    const { services } = api;
+    const connections = await services.store.connections();
+    const secrets: string[] = [];
+    for (const c of connections) {
+      for (const principalId of [undefined, ...c.principals.map((p) => p.id)]) {
+        const value = await services.secrets.get({ connectionId: c.id, principalId });
+        if (value) secrets.push(value);
+      }
+    }
+    assert.ok(secrets.length >= 6, 'the sandbox secrets are in SecretStorage');
+    const tokens = (await sandboxLog()).flatMap((e) => (e.headers['authorization'] ? [e.headers['authorization'].replace(/^Bearer /, '')] : []));
+    assert.ok(tokens.length > 3);
+    const places: Array<[string, string]> = [];
+    const readTree = (dir: string) => {
+      if (!fs.existsSync(dir)) return;
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) readTree(full);
+        else if (fs.statSync(full).size < 20 * 1024 * 1024) places.push([full, fs.readFileSync(full, 'utf8')]);
+      }
+    };
+    readTree(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    readTree(services.context.globalStorageUri.fsPath);
+    if (services.context.storageUri) readTree(services.context.storageUri.fsPath);
+    readTree(services.context.logUri.fsPath);
+    places.push(['settings', JSON.stringify(vscode.workspace.getConfiguration('behalf'))]);
+    for (const state of [services.context.globalState, services.context.workspaceState]) {
+      places.push(['state', JSON.stringify(state.keys().map((k) => [k, state.get(k)]))]);
+    }
+    assert.ok(places.some(([p]) => p.startsWith(services.context.logUri.fsPath)), 'the log file was scanned');
+    for (const [where, text] of places) {
+      for (const secret of [...secrets, ...tokens]) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}…) leaked into ${where}`);
+    }
+  });
+
+  it('deactivating ends every impersonation session', async () => {
+    const connection = (await api.services.store.connection('ol-sandbox'))!;
+    await api.services.identity.set(connection, 'raj', 'full');
+    await openRequest('ol-read');
+    await vscode.commands.executeCommand('behalf.sendRequest');
+    assert.equal(await openSessions(), 1);
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    // The module VS Code loaded: its deactivate is what the editor calls on shutdown.
+    const main = require(path.join(extension.extensionPath, 'dist', 'extension.js')) as { deactivate(): Promise<void> };
+    // Keep the sandbox up through deactivate so it can be asked afterwards; stop it by hand.
+    const sandboxProcess = api.services.sandbox;
+    const stop = sandboxProcess.stop.bind(sandboxProcess);
+    sandboxProcess.stop = async () => undefined;
+    await main.deactivate();
+    assert.equal(await openSessions(), 0);
+    await stop();
+  });
+});
