@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI, the sandbox and the webviews with esbuild.
 import * as esbuild from 'esbuild';
 import { chmod } from 'node:fs/promises';
+import { leanAxios } from './esbuild-lean.mjs';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -14,6 +15,7 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
+  plugins: [leanAxios],
 };
 
 const entries = [
