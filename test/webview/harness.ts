@@ -1,0 +1,160 @@
+// Serves the response panel's real HTML (renderResponseHtml, same CSP) and bundle to Chromium from a fake
+// origin, with a stand-in for VS Code's acquireVsCodeApi that records what the page posts and keeps its state
+// in sessionStorage (so a reload plays the part of a panel that was hidden and shown again).
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { PanelToHost, ResponseView } from '../../src/protocol/response';
+import { launchChromium, until, type PwBrowser, type PwPage } from './browser';
+import { THEMES, type ThemeName } from './themes';
+
+export const ORIGIN = 'http://webview.test';
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The pure HTML builder lives in the host module, which imports 'vscode': load it with a stand-in. */
+export type HtmlRenderer = (parts: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }) => string;
+
+const STUB = (themes: typeof THEMES): string => `(() => {
+  const STATE_KEY = '__behalf_state';
+  const THEMES = ${JSON.stringify(themes)};
+  window.__posted = [];
+  window.__csp = [];
+  window.__errors = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__csp.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
+  });
+  window.addEventListener('error', (e) => window.__errors.push(String(e.message)));
+  let acquired = false;
+  window.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('acquireVsCodeApi may be called only once');
+    acquired = true;
+    return Object.freeze({
+      postMessage(message) {
+        const copy = JSON.parse(JSON.stringify(message));
+        window.__posted.push(copy);
+        if (typeof window.__toHost === 'function') window.__toHost(copy);
+      },
+      getState() {
+        const s = sessionStorage.getItem(STATE_KEY);
+        return s === null ? undefined : JSON.parse(s);
+      },
+      setState(state) {
+        sessionStorage.setItem(STATE_KEY, JSON.stringify(state));
+        return state;
+      },
+    });
+  };
+  window.__applyTheme = (name) => {
+    const theme = THEMES[name];
+    const apply = () => {
+      const body = document.body;
+      for (const t of Object.values(THEMES)) body.classList.remove(t.bodyClass);
+      body.classList.add(theme.bodyClass);
+      for (const [k, v] of Object.entries(theme.vars)) body.style.setProperty(k, v);
+    };
+    if (document.body) apply(); else document.addEventListener('DOMContentLoaded', apply, { once: true });
+  };
+  window.__applyTheme(sessionStorage.getItem('__behalf_theme') || 'dark');
+})();`;
+
+export interface PanelPage {
+  page: PwPage;
+  pageErrors: string[];
+  /** Posts `{type:'show', view}` the way the host does. */
+  show(view: ResponseView): Promise<void>;
+  posted(): Promise<PanelToHost[]>;
+  cspViolations(): Promise<unknown[]>;
+  theme(name: ThemeName): Promise<void>;
+  eval<T>(expression: string): Promise<T>;
+  /** Waits until the expression is truthy in the page. */
+  until(expression: string, timeoutMs?: number): Promise<void>;
+}
+
+export class Harness {
+  private constructor(
+    readonly browser: PwBrowser,
+    private readonly bundleDir: string,
+    private readonly html: string,
+  ) {}
+
+  static async start(renderHtml: HtmlRenderer): Promise<Harness> {
+    const bundleDir = mkdtempSync(join(tmpdir(), 'behalf-webview-'));
+    const { buildWebviews } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build-webviews.mjs')).href)) as {
+      buildWebviews(o: { production: boolean; outdir: string }): Promise<void>;
+    };
+    await buildWebviews({ production: false, outdir: bundleDir });
+    const html = renderHtml({
+      cspSource: ORIGIN,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: `${ORIGIN}/dist/webviews/response.js`,
+      styleUri: `${ORIGIN}/media/response/response.css`,
+    });
+    const browser = await launchChromium();
+    return new Harness(browser, bundleDir, html);
+  }
+
+  /**
+   * Opens a page. By default it serves the panel HTML built for ORIGIN; `html` + `origin` serve another
+   * document (e.g. the one a host under test produced), with resources under `/ext/` mapped to the repo.
+   */
+  async open(options: { theme?: ThemeName; width?: number; height?: number; html?: string; origin?: string } = {}): Promise<PanelPage> {
+    const origin = options.origin ?? ORIGIN;
+    const html = options.html ?? this.html;
+    const page = await this.browser.newPage({ viewport: { width: options.width ?? 900, height: options.height ?? 700 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.route(`${origin}/**`, async (route) => {
+      const url = new URL(route.request().url());
+      const file = this.fileFor(url.pathname.replace(/^\/ext\//, '/'));
+      if (file === 'index') return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+      if (!file) return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
+      const type = file.endsWith('.css') ? 'text/css' : file.endsWith('.map') ? 'application/json' : 'text/javascript';
+      return route.fulfill({ status: 200, contentType: type, body: readFileSync(file) });
+    });
+    if (options.theme) await page.addInitScript(`sessionStorage.setItem('__behalf_theme', ${JSON.stringify(options.theme)})`);
+    await page.addInitScript(STUB(THEMES));
+    await page.goto(`${origin}/index.html`, { waitUntil: 'load' });
+    const evaluate = async <T>(expression: string): Promise<T> => (await page.evaluate(expression)) as T;
+    return {
+      page,
+      pageErrors,
+      show: async (view) => {
+        await page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view })}, '*')`);
+        await until(page, `document.querySelector('.banner') !== null`);
+      },
+      posted: () => evaluate<PanelToHost[]>('window.__posted'),
+      cspViolations: () => evaluate<unknown[]>('window.__csp'),
+      theme: async (name) => {
+        await page.evaluate(`window.__applyTheme(${JSON.stringify(name)})`);
+      },
+      eval: evaluate,
+      until: (expression, timeoutMs) => until(page, expression, timeoutMs),
+    };
+  }
+
+  private fileFor(pathname: string): string | 'index' | undefined {
+    if (pathname === '/index.html') return 'index';
+    if (pathname.startsWith('/dist/webviews/')) return safeJoin(this.bundleDir, pathname.slice('/dist/webviews/'.length));
+    if (pathname.startsWith('/media/')) return safeJoin(join(ROOT, 'media'), pathname.slice('/media/'.length));
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    rmSync(this.bundleDir, { recursive: true, force: true });
+  }
+}
+
+function safeJoin(dir: string, rel: string): string | undefined {
+  const full = resolve(dir, rel);
+  if (!full.startsWith(dir + '/')) return undefined;
+  try {
+    readFileSync(full);
+    return full;
+  } catch {
+    return undefined;
+  }
+}

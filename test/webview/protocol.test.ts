@@ -1,0 +1,253 @@
+// The response panel's message protocol, HTML/CSP and the page's pure helpers, in plain Node.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bannerParts, formatBytes, formatDuration, looksLikeJson, statusClass, viewKey } from '../../media/response/format';
+import { JsonText, type JsonEntry } from '../../media/response/jsonScan';
+import { isHostToPanel, isPanelToHost, isResponseView, responseViewFromRecord } from '../../src/protocol/response';
+import { JANE, XSS, forbiddenView, record, view } from './fixtures';
+import { loadResponsePanelModule } from './host';
+
+describe('webview: response protocol', () => {
+  it('accepts exactly the messages the page sends', () => {
+    assert.ok(isPanelToHost({ type: 'ready' }));
+    assert.ok(isPanelToHost({ type: 'copy', what: 'body' }));
+    assert.ok(isPanelToHost({ type: 'copy', what: 'curl' }));
+    assert.ok(isPanelToHost({ type: 'action', kind: 'createProxyAssignment', args: { userId: '6045' } }));
+    assert.ok(isPanelToHost({ type: 'action', kind: 'k', args: {} }));
+    assert.ok(isPanelToHost({ type: 'openHistory', assetId: 'A-1' }));
+  });
+
+  it('rejects anything else, including near misses', () => {
+    const bad: unknown[] = [
+      undefined,
+      null,
+      'ready',
+      [],
+      { type: 'show' },
+      { type: 'copy', what: 'token' },
+      { type: 'copy' },
+      { type: 'action', kind: '', args: {} },
+      { type: 'action', kind: 'k' },
+      { type: 'action', kind: 'k', args: { n: 1 } },
+      { type: 'action', kind: 'k', args: ['a'] },
+      { type: 'action', kind: 'k'.repeat(201), args: {} },
+      { type: 'action', kind: 'k', args: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, 'v'])) },
+      { type: 'action', kind: 'k', args: new (class Args {})() },
+      { type: 'openHistory', assetId: 7 },
+      { type: 'openHistory', assetId: '' },
+      { type: 'eval', code: 'x' },
+    ];
+    for (const message of bad) assert.equal(isPanelToHost(message), false, JSON.stringify(message) ?? String(message));
+  });
+
+  it('builds a view from a record: content type, sentAs, redacted request, action args', () => {
+    const v = forbiddenView();
+    assert.equal(v.contentType, 'application/json; charset=utf-8');
+    assert.deepEqual(v.sentAs, { who: JANE, mode: 'full', connectionLabel: 'DealCloud (sandbox)', vendor: 'dealcloud' });
+    assert.equal(v.request.headers.Authorization, 'Bearer «redacted»');
+    assert.ok(v.curl.includes('«redacted»'));
+    assert.deepEqual(v.explanation?.action, { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: 'dc-sandbox', userId: '6045' } });
+    assert.ok(isResponseView(v));
+    assert.ok(isHostToPanel({ type: 'show', view: v }));
+
+    const noArgs = responseViewFromRecord(record({ explanation: { message: 'm', action: { kind: 'k', title: 't' } } }), { curl: 'curl x', assetId: 'A-9' });
+    assert.deepEqual(noArgs.explanation?.action?.args, {});
+    assert.equal(noArgs.assetId, 'A-9');
+    assert.equal('body' in noArgs.request, false);
+  });
+
+  it('the page rejects a malformed view', () => {
+    const v = view();
+    assert.equal(isHostToPanel({ type: 'show', view: { ...v, status: '200' } }), false);
+    assert.equal(isHostToPanel({ type: 'show', view: { ...v, sentAs: { ...v.sentAs, mode: 'root' } } }), false);
+    assert.equal(isHostToPanel({ type: 'show', view: { ...v, headers: { a: 1 } } }), false);
+    assert.equal(isHostToPanel({ type: 'show', view: { ...v, notes: [1] } }), false);
+    assert.equal(isHostToPanel({ type: 'other', view: v }), false);
+  });
+});
+
+describe('webview: response panel HTML', () => {
+  const { renderResponseHtml, createNonce, responseCsp } = loadResponsePanelModule();
+  const parts = { cspSource: 'https://fake.vscode-cdn.test', nonce: 'bm9uY2Vub25jZW5vbmNlMQ==', scriptUri: 'https://fake.vscode-cdn.test/dist/webviews/response.js', styleUri: 'https://fake.vscode-cdn.test/media/response/response.css' };
+
+  it('declares the exact CSP: nothing by default, scripts by nonce only, styles and fonts from the webview', () => {
+    const html = renderResponseHtml(parts);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    assert.equal(
+      csp,
+      `default-src 'none'; img-src https://fake.vscode-cdn.test data:; style-src https://fake.vscode-cdn.test; script-src 'nonce-bm9uY2Vub25jZW5vbmNlMQ=='; font-src https://fake.vscode-cdn.test`,
+    );
+    assert.equal(csp, responseCsp(parts.cspSource, parts.nonce));
+    assert.doesNotMatch(csp ?? '', /unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('loads one script, by nonce, and one stylesheet; no inline script or style', () => {
+    const html = renderResponseHtml(parts);
+    assert.deepEqual(html.match(/<script[^>]*>/g), [`<script nonce="${parts.nonce}" src="${parts.scriptUri}">`]);
+    assert.equal((html.match(/<link rel="stylesheet" href="([^"]+)">/) ?? [])[1], parts.styleUri);
+    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it('nonces are 16 random bytes, base64', () => {
+    const a = createNonce();
+    const b = createNonce();
+    assert.notEqual(a, b);
+    assert.equal(Buffer.from(a, 'base64').length, 16);
+    assert.match(a, /^[A-Za-z0-9+/]{22}==$/);
+  });
+
+  it('escapes what it interpolates', () => {
+    const html = renderResponseHtml({ ...parts, scriptUri: `x"><script>${XSS}` });
+    assert.equal(html.includes(XSS), false);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+  });
+});
+
+describe('webview: JSON scanner', () => {
+  function children(doc: JsonText, entry: JsonEntry, limit = 1000): JsonEntry[] {
+    return doc.page(entry, limit).entries;
+  }
+
+  it('keeps member order, exact numbers and duplicate keys as sent', () => {
+    const doc = JsonText.parse('{"b":1,"2":2,"id":12345678901234567890,"price":1.50,"e":1e3,"b":"again"}');
+    assert.ok(doc instanceof JsonText);
+    const root = doc.root();
+    assert.equal(root.kind, 'object');
+    assert.equal(root.count, 6);
+    const kids = children(doc, root);
+    assert.deepEqual(
+      kids.map((k) => [k.key, doc.source(k)]),
+      [
+        ['b', '1'],
+        ['2', '2'],
+        ['id', '12345678901234567890'],
+        ['price', '1.50'],
+        ['e', '1e3'],
+        ['b', '"again"'],
+      ],
+    );
+  });
+
+  it('reads kinds, counts, escapes and whitespace', () => {
+    const text = ` {\n "s\\"q": "a\\\\\\"b" , "arr" : [ 1, [ ], {}, "x,]}" , true,false ,null ] , "o": { "k": { } } , "empty": [] } `;
+    const doc = JsonText.parse(text);
+    assert.ok(doc instanceof JsonText);
+    const [s, arr, o, empty] = children(doc, doc.root());
+    assert.equal(s?.key, 's"q');
+    assert.equal(doc.stringValue(s as JsonEntry), 'a\\"b');
+    assert.equal(arr?.kind, 'array');
+    assert.equal(arr?.count, 7);
+    assert.deepEqual(
+      children(doc, arr as JsonEntry).map((e) => [e.kind, e.count, doc.source(e)]),
+      [
+        ['number', 0, '1'],
+        ['array', 0, '[ ]'],
+        ['object', 0, '{}'],
+        ['string', 0, '"x,]}"'],
+        ['boolean', 0, 'true'],
+        ['boolean', 0, 'false'],
+        ['null', 0, 'null'],
+      ],
+    );
+    assert.equal(o?.count, 1);
+    assert.equal(children(doc, o as JsonEntry)[0]?.kind, 'object');
+    assert.equal(empty?.count, 0);
+    assert.deepEqual(children(doc, empty as JsonEntry), []);
+  });
+
+  it('pages long containers and resumes where it stopped', () => {
+    const doc = JsonText.parse(JSON.stringify(Array.from({ length: 450 }, (_, i) => ({ i }))));
+    assert.ok(doc instanceof JsonText);
+    const root = doc.root();
+    assert.equal(root.count, 450);
+    const first = doc.page(root, 200);
+    assert.equal(first.entries.length, 200);
+    assert.ok(first.next > 0);
+    const second = doc.page(root, 200, first.next, 200);
+    assert.equal(second.entries[0]?.index, 200);
+    assert.equal(doc.source(second.entries[0] as JsonEntry), '{"i":200}');
+    const third = doc.page(root, 200, second.next, 400);
+    assert.equal(third.entries.length, 50);
+    assert.equal(third.next, -1);
+    assert.equal(third.entries.at(-1)?.index, 449);
+  });
+
+  it('primitive roots, and invalid JSON is refused with the parser message', () => {
+    for (const [text, kind] of [
+      ['"just a string"', 'string'],
+      [' 42 ', 'number'],
+      ['null', 'null'],
+    ] as const) {
+      const doc = JsonText.parse(text);
+      assert.ok(doc instanceof JsonText);
+      assert.equal(doc.root().kind, kind);
+    }
+    const bad = JsonText.parse('{"a": }');
+    assert.ok(!(bad instanceof JsonText));
+    assert.match(bad.error, /JSON/);
+  });
+});
+
+describe('webview: display helpers', () => {
+  it('formats sizes, durations and status classes', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1234), '1.2 KB');
+    assert.equal(formatBytes(5 * 1024 * 1024), '5.0 MB');
+    assert.equal(formatBytes(123 * 1024 * 1024), '123 MB');
+    assert.equal(formatDuration(123.4), '123 ms');
+    assert.equal(formatDuration(1234), '1.23 s');
+    assert.equal(formatDuration(75_000), '1 min 15 s');
+    assert.equal(statusClass(204), 'success');
+    assert.equal(statusClass(302), 'redirect');
+    assert.equal(statusClass(404), 'client-error');
+    assert.equal(statusClass(503), 'server-error');
+  });
+
+  it('recognises JSON by content type or, when undeclared, by its first character', () => {
+    assert.ok(looksLikeJson('application/json; charset=utf-8', 'x'));
+    assert.ok(looksLikeJson('application/problem+json', '{}'));
+    assert.ok(looksLikeJson('', '  [1]'));
+    assert.ok(looksLikeJson('text/plain', '{"a":1}'));
+    assert.equal(looksLikeJson('text/html', '{"a":1}'), false);
+    assert.equal(looksLikeJson('', 'hello'), false);
+  });
+
+  it('banner parts: no mode for the service user', () => {
+    assert.deepEqual(bannerParts({ who: JANE, mode: 'lite', connectionLabel: 'DC', vendor: 'dealcloud' }), { who: JANE, mode: 'lite', connection: 'DC' });
+    assert.deepEqual(bannerParts({ who: 'the service user', mode: 'self', connectionLabel: 'DC', vendor: 'dealcloud' }), { who: 'the service user', connection: 'DC' });
+  });
+
+  it('a view is identified by its id, or by what it shows', () => {
+    assert.equal(viewKey({ ...view(), id: 'r1' }), 'id:r1');
+    assert.equal(viewKey(view()), viewKey(view()));
+    assert.notEqual(viewKey(view()), viewKey(forbiddenView()));
+  });
+});
+
+describe('webview: media code audit', () => {
+  const dir = join(__dirname, '..', '..', 'media', 'response');
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
+
+  it('never uses an API that parses markup, nor eval', () => {
+    assert.ok(sources.length >= 3);
+    for (const [file, code] of sources) {
+      assert.doesNotMatch(code, /\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|\beval\(|new Function\(/, file);
+    }
+  });
+
+  it('sets no inline styles (the CSP allows none) and no event-handler attributes', () => {
+    for (const [file, code] of sources) {
+      assert.doesNotMatch(code, /\.style\b|setAttribute\(\s*['"](style|on[a-z]+)['"]/, file);
+    }
+  });
+
+  it('the stylesheet uses theme variables, never literal colours', () => {
+    const css = readFileSync(join(dir, 'response.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    assert.doesNotMatch(css, /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|:\s*(white|black|red|green|blue|gray|grey)\s*[;}]/i);
+    assert.match(css, /var\(--vscode-editor-background\)/);
+  });
+});

@@ -1,0 +1,471 @@
+// The response panel's page in real Chromium (Debian's, driven by playwright-core from the tools cache):
+// served with the host's own HTML and CSP, talking to a stand-in acquireVsCodeApi.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PanelToHost, ResponseView } from '../../src/protocol/response';
+import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
+import { JANE, XSS, forbiddenView, hostileHtmlView, hostileView, selfView, view } from './fixtures';
+import { Harness, type PanelPage } from './harness';
+import { loadResponsePanelModule } from './host';
+
+const RESULTS = resolve(__dirname, '..', '..', 'test-results');
+const { renderResponseHtml, ResponsePanel } = loadResponsePanelModule();
+
+function jsonView(body: unknown, extra: { id?: string } = {}): ResponseView {
+  const text = JSON.stringify(body, null, 2);
+  return view({ body: text, bodyBytes: Buffer.byteLength(text) }, extra);
+}
+
+describe('webview: response panel in Chromium', function () {
+  this.timeout(60_000);
+  let harness: Harness;
+  let panel: PanelPage | undefined;
+
+  before(async () => {
+    harness = await Harness.start(renderResponseHtml);
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  async function open(options: Parameters<Harness['open']>[0] = {}): Promise<PanelPage> {
+    panel = await harness.open(options);
+    await panel.until(`window.__posted.some((m) => m.type === 'ready')`);
+    return panel;
+  }
+
+  // Every test: the CSP blocked nothing (nothing tried to load or run outside it) and the page threw nothing.
+  afterEach(async () => {
+    if (!panel) return;
+    const p = panel;
+    panel = undefined;
+    try {
+      assert.deepEqual(await p.cspViolations(), [], 'CSP violations');
+      assert.deepEqual(await p.eval<string[]>('window.__errors'), [], 'errors in the page');
+      assert.deepEqual(p.pageErrors, [], 'uncaught page errors');
+    } finally {
+      await p.page.close();
+    }
+  });
+
+  const text = async (p: PanelPage, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
+  const activeLabel = (p: PanelPage): Promise<string | null> => p.eval<string | null>(`document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)`);
+
+  it('posts ready on load and renders nothing until the host sends a view', async () => {
+    const p = await open();
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
+    assert.equal(await text(p, '#app'), 'Waiting for the response…');
+    await p.show(view());
+    assert.equal(await p.page.locator('.banner').count(), 1);
+  });
+
+  it('banner: who, mode and connection, as a status region; the service user without a mode', async () => {
+    const p = await open();
+    await p.show(view());
+    const banner = p.page.locator('.banner');
+    assert.equal(await banner.textContent(), `Sent as ${JANE} · full · DealCloud (sandbox)`);
+    assert.equal(await banner.getAttribute('role'), 'status');
+    assert.equal(await text(p, '.banner .who'), JANE);
+
+    await p.show(selfView());
+    assert.equal(await banner.textContent(), 'Sent as the service user · DealCloud (sandbox)');
+    assert.equal(await p.page.locator('.banner .mode').count(), 0);
+  });
+
+  it('status, time and size, the status coloured by class from the theme', async () => {
+    const p = await open({ theme: 'dark' });
+    const v = view();
+    await p.show(v);
+    assert.equal(await text(p, '.status'), '200 OK');
+    assert.equal(await text(p, '.time'), '123 ms');
+    assert.equal(await text(p, '.size'), v.bodyBytes < 1024 ? `${v.bodyBytes} B` : `${(v.bodyBytes / 1024).toFixed(1)} KB`);
+    const colour = (): Promise<string> => p.eval<string>(`getComputedStyle(document.querySelector('.status')).color`);
+    assert.equal(await colour(), 'rgb(115, 201, 145)'); // --vscode-testing-iconPassed (Dark Modern)
+    await p.show(forbiddenView());
+    assert.equal(await text(p, '.status'), '403 Forbidden');
+    assert.equal(await colour(), 'rgb(248, 81, 73)'); // --vscode-errorForeground
+    await p.theme('light');
+    await p.show(view({ status: 201, statusText: 'Created' }));
+    assert.equal(await colour(), 'rgb(56, 138, 52)'); // --vscode-testing-iconPassed (Light Modern)
+  });
+
+  it('explanation with its action button, and notes', async () => {
+    const p = await open();
+    const v = forbiddenView();
+    await p.show(v);
+    assert.equal(await text(p, '.explanation-message'), v.explanation?.message);
+    assert.equal(await text(p, '.notes li'), 'Retried once after a 401: the token had expired.');
+    const action = p.page.locator('.explanation button.action');
+    assert.equal(await action.textContent(), 'Create proxy assignment');
+    await action.focus();
+    await p.page.keyboard.press('Enter');
+    const posted = await p.posted();
+    assert.deepEqual(posted.at(-1), { type: 'action', kind: 'createProxyAssignment', args: { connectionId: 'dc-sandbox', userId: '6045' } });
+    // A second press while the host works does not send the action twice.
+    await p.page.keyboard.press('Enter');
+    assert.equal((await p.posted()).filter((m) => m.type === 'action').length, 1);
+  });
+
+  it('copy buttons and the history button post their requests', async () => {
+    const p = await open();
+    await p.show(view({}, { assetId: 'A-17' }));
+    await p.page.locator('button.copy-body').click();
+    await p.page.locator('button.copy-curl').click();
+    await p.page.locator('button.open-history').click();
+    const posted: PanelToHost[] = (await p.posted()).slice(1);
+    assert.deepEqual(posted, [
+      { type: 'copy', what: 'body' },
+      { type: 'copy', what: 'curl' },
+      { type: 'openHistory', assetId: 'A-17' },
+    ]);
+    assert.equal(await p.page.locator('button.copy-curl').getAttribute('title'), 'Copy the request as a cURL command (secrets redacted)');
+    await p.show(view());
+    assert.equal(await p.page.locator('button.open-history').count(), 0);
+  });
+
+  it('JSON tree: shallow levels open, deeper ones closed and not even created; keyboard folds', async () => {
+    const p = await open();
+    await p.show(view());
+    const tree = p.page.locator('.tree');
+    assert.equal(await tree.locator('.key-name').first().textContent(), 'entryId');
+    // Depth 1 containers are open (owner, tags, fields); the objects inside fields (depth 2) are closed.
+    const owner = p.page.locator('button.twisty[aria-label="owner, 3 keys"]');
+    assert.equal(await owner.getAttribute('aria-expanded'), 'true');
+    const item0 = p.page.locator('button.twisty[aria-label="item 0, 2 keys"]');
+    assert.equal(await item0.getAttribute('aria-expanded'), 'false');
+    const item0Node = `document.querySelector('button.twisty[aria-label="item 0, 2 keys"]').closest('.node')`;
+    assert.equal(await p.eval<number>(`${item0Node}.querySelectorAll('.children').length`), 0, 'children are created only on expand');
+
+    await item0.focus();
+    await p.page.keyboard.press('Enter');
+    assert.equal(await item0.getAttribute('aria-expanded'), 'true');
+    assert.equal(await p.eval<string>(`${item0Node}.querySelector('.children').textContent`), 'fieldId: 100value: "value 0"');
+    await p.page.keyboard.press('ArrowLeft');
+    assert.equal(await item0.getAttribute('aria-expanded'), 'false');
+    assert.equal(await p.eval<boolean>(`${item0Node}.querySelector('.children').hidden`), true);
+    await p.page.keyboard.press('ArrowRight');
+    assert.equal(await item0.getAttribute('aria-expanded'), 'true');
+    await p.page.keyboard.press(' ');
+    assert.equal(await item0.getAttribute('aria-expanded'), 'false');
+    await p.page.keyboard.press('ArrowDown');
+    assert.equal(await activeLabel(p), 'item 1, 2 keys');
+    await p.page.keyboard.press('ArrowUp');
+    await p.page.keyboard.press('ArrowLeft'); // closed already: moves to the parent
+    assert.equal(await activeLabel(p), 'fields, 5 items');
+    // Focus is visible.
+    assert.equal(await p.eval<string>(`getComputedStyle(document.activeElement).outlineStyle`), 'solid');
+    // Values are typed and exact.
+    assert.equal(await text(p, '.value.number'), '1042');
+    assert.equal(await p.page.locator('.value.null').count(), 1);
+    assert.equal(await p.page.locator('.value.boolean').textContent(), 'true');
+  });
+
+  it('long arrays are closed and paged 200 at a time with "show more"; long strings are cut', async () => {
+    const p = await open();
+    await p.show(jsonView({ items: Array.from({ length: 450 }, (_, i) => ({ i })), long: 'x'.repeat(2000) }));
+    const items = p.page.locator('button.twisty[aria-label="items, 450 items"]');
+    assert.equal(await items.getAttribute('aria-expanded'), 'false');
+    await items.click();
+    const rows = `document.querySelector('button.twisty[aria-label="items, 450 items"]').closest('.node').querySelector('.children').children.length`;
+    assert.equal(await p.eval<number>(rows), 201); // 200 members + the "show more" row
+    const more = p.page.locator('button.more');
+    assert.equal(await more.textContent(), 'Show 200 more (200 of 450 shown)');
+    await more.click();
+    assert.equal(await more.textContent(), 'Show 50 more (400 of 450 shown)');
+    await more.focus();
+    await p.page.keyboard.press('Enter');
+    assert.equal(await p.page.locator('button.more').count(), 0);
+    assert.equal(await p.eval<number>(rows), 450);
+    assert.equal(await activeLabel(p), 'item 400, 1 key', 'focus moves to the first member added');
+
+    const long = p.page.locator('.value.string').last();
+    assert.equal((await long.textContent())?.startsWith(`"${'x'.repeat(499)}`), true);
+    await p.page.locator('button.more-chars').click();
+    assert.equal(await long.textContent(), `"${'x'.repeat(2000)}"`);
+  });
+
+  it('Raw shows the body exactly as received; non-JSON bodies are raw only', async () => {
+    const p = await open();
+    const v = view();
+    await p.show(v);
+    const raw = p.page.locator('button.toggle-raw');
+    assert.equal(await raw.getAttribute('aria-pressed'), 'false');
+    await raw.click();
+    assert.equal(await raw.getAttribute('aria-pressed'), 'true');
+    assert.equal(await p.page.locator('pre.raw').textContent(), v.body);
+    assert.equal(await p.page.locator('.tree').isVisible(), false);
+    await raw.press('Enter');
+    assert.equal(await p.page.locator('.tree').isVisible(), true);
+    assert.equal(await p.page.locator('pre.raw').isVisible(), false);
+
+    const html = hostileHtmlView();
+    await p.show(html);
+    assert.equal(await p.page.locator('button.toggle-raw').count(), 0);
+    assert.equal(await p.page.locator('pre.raw').textContent(), html.body);
+
+    const broken = view({ body: '{"a": 1,', bodyBytes: 8 });
+    await p.show(broken);
+    assert.match(await text(p, '.parse-error'), /not valid JSON/);
+    assert.equal(await p.page.locator('pre.raw').textContent(), '{"a": 1,');
+  });
+
+  it('Headers and Request tabs: response headers, the redacted request and cURL; tabs work by keyboard', async () => {
+    const p = await open();
+    const v = view({ request: { method: 'POST', url: 'https://acme.dealcloud.test/api/rest/v4/data/entrydata/deal', headers: { Authorization: 'Bearer «redacted»', 'AS-USER': '6045' }, body: '{"name":"Acme"}' } });
+    await p.show(v);
+    const tab = (id: string) => p.page.locator(`#tab-${id}`);
+    assert.equal(await tab('body').getAttribute('aria-selected'), 'true');
+    assert.equal(await tab('headers').textContent(), 'Headers (3)');
+    await tab('body').focus();
+    await p.page.keyboard.press('ArrowRight');
+    assert.equal(await tab('headers').getAttribute('aria-selected'), 'true');
+    assert.equal(await activeLabel(p), 'Headers (3)');
+    assert.equal(await p.page.locator('#panel-body').isVisible(), false);
+    const headerRows = await p.eval<string[]>(`[...document.querySelectorAll('#panel-headers tbody tr')].map((r) => r.textContent)`);
+    assert.deepEqual(headerRows, ['content-typeapplication/json; charset=utf-8', 'x-request-idreq-7f3a', 'cache-controlno-store']);
+
+    await p.page.keyboard.press('ArrowRight');
+    assert.equal(await tab('request').getAttribute('aria-selected'), 'true');
+    const request = (await text(p, '#panel-request')) ?? '';
+    assert.ok(request.includes('POST https://acme.dealcloud.test/api/rest/v4/data/entrydata/deal'));
+    assert.ok(request.includes('AuthorizationBearer «redacted»'));
+    assert.ok(request.includes('AS-USER6045'));
+    assert.ok(request.includes('{"name":"Acme"}'));
+    assert.equal(await text(p, '#panel-request pre.curl'), v.curl);
+    assert.ok(v.curl.includes('«redacted»'));
+    await p.page.keyboard.press('Home');
+    assert.equal(await tab('body').getAttribute('aria-selected'), 'true');
+    await p.page.keyboard.press('ArrowLeft');
+    assert.equal(await tab('request').getAttribute('aria-selected'), 'true');
+  });
+
+  it('server data is shown as text, never as markup (body, headers, explanation, notes, identity)', async () => {
+    const p = await open();
+    for (const v of [hostileView(), hostileHtmlView()]) {
+      await p.show(v);
+      // Visit everything that renders server data: both body views, every tab, every tree node.
+      await p.eval(`(async () => {
+        for (const b of document.querySelectorAll('button.twisty[aria-expanded="false"]')) b.click();
+        for (const b of document.querySelectorAll('button.more-chars')) b.click();
+        document.querySelector('button.toggle-raw')?.click();
+        document.querySelector('#tab-headers').click();
+        document.querySelector('#tab-request').click();
+        await new Promise((r) => setTimeout(r, 100));
+      })()`);
+      assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
+      assert.equal(await p.eval<number>(`document.querySelectorAll('img, iframe, object, embed, h1').length`), 0);
+      assert.equal(await p.eval<number>(`document.querySelectorAll('script').length`), 1);
+      assert.equal(await p.eval<number>(`[...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length`), 0);
+    }
+    await p.show(hostileView());
+    assert.equal(await text(p, '.banner .who'), `Mallory ${XSS}`);
+    assert.equal(await text(p, '.status'), `500 ${XSS}`);
+    assert.equal(await text(p, '.explanation-message'), `Refused: ${XSS}`);
+    assert.equal(await text(p, '.explanation button'), `Fix ${XSS}`);
+    assert.equal(await text(p, '.notes li'), XSS);
+    assert.equal(await text(p, '.tree .key-name'), XSS);
+    assert.equal(await text(p, '.tree .value.string'), JSON.stringify(XSS));
+    await p.page.locator('#tab-headers').click();
+    assert.equal(await text(p, '#panel-headers td.header-value:nth-child(2)'), 'application/json');
+    assert.ok((await text(p, '#panel-headers')).includes(`x-evil${XSS}`));
+  });
+
+  it('ignores messages that are not a well-formed show', async () => {
+    const p = await open();
+    await p.eval(`(() => {
+      window.postMessage({ type: 'show', view: { status: '200', body: '<img src=x onerror=window.__pwned=1>' } }, '*');
+      window.postMessage('show', '*');
+      window.postMessage({ type: 'exec', code: 'window.__pwned = 1' }, '*');
+      return new Promise((r) => setTimeout(r, 50));
+    })()`);
+    assert.equal(await text(p, '#app'), 'Waiting for the response…');
+    assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
+  });
+
+  it('the CSP refuses what an injection would need, and the violation listener sees it (control)', async () => {
+    const p = await open();
+    await p.show(view());
+    const outcome = await p.eval<{ inline: string; colour: string }>(`(async () => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = 1';
+      document.body.append(script);
+      const img = document.createElement('img');
+      img.src = 'https://elsewhere.test/pixel.png';
+      document.body.append(img);
+      const style = document.createElement('style');
+      style.textContent = '.banner { color: rgb(1, 2, 3) !important }';
+      document.head.append(style);
+      await new Promise((r) => setTimeout(r, 100));
+      const colour = getComputedStyle(document.querySelector('.banner')).color;
+      script.remove(); img.remove(); style.remove();
+      return { inline: typeof window.__inlineRan, colour };
+    })()`);
+    assert.equal(outcome.inline, 'undefined');
+    assert.notEqual(outcome.colour, 'rgb(1, 2, 3)');
+    const directives = (await p.eval<Array<{ directive: string }>>('window.__csp')).map((v) => v.directive).sort();
+    assert.deepEqual(directives, ['img-src', 'script-src-elem', 'style-src-elem']);
+    await p.eval('window.__csp.length = 0'); // expected violations: keep the per-test check meaningful
+  });
+
+  it('restores tab, folding, raw mode and scroll after the panel is hidden and shown (getState)', async () => {
+    const p = await open({ height: 400 });
+    const v = jsonView({ a: { b: 1 }, list: Array.from({ length: 60 }, (_, i) => `row ${i}`) }, { id: 'r1' });
+    await p.show(v);
+    await p.page.locator('#tab-headers').click();
+    await p.page.locator('#tab-body').click();
+    await p.page.locator('button.twisty[aria-label="a, 1 key"]').click(); // close a default-open node
+    await p.eval(`window.scrollTo(0, 300)`);
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`); // state is saved debounced
+    const scrolled = await p.eval<number>('window.scrollY');
+    assert.ok(scrolled > 0);
+
+    // Hidden + shown again = the page reloads (retainContextWhenHidden is off). A small view comes back from
+    // the state at once, before the host answers `ready`.
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.banner') !== null`);
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
+    assert.equal(await p.page.locator('button.twisty[aria-label="a, 1 key"]').getAttribute('aria-expanded'), 'false');
+    await p.until(`window.scrollY === ${scrolled}`);
+    // The host then re-sends the same view: nothing is rebuilt.
+    await p.eval(`document.querySelector('.banner').dataset.marker = 'kept'`);
+    await p.show(v);
+    assert.equal(await p.eval<string>(`document.querySelector('.banner').dataset.marker`), 'kept');
+
+    // A large view is not kept in the state: the page waits for the host, then restores the UI around it.
+    const big = jsonView({ rows: Array.from({ length: 10000 }, (_, i) => ({ id: i, name: `row ${i}` })) }, { id: 'r2' });
+    await p.show(big);
+    await p.page.locator('#tab-request').click();
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    assert.equal(await p.eval<boolean>(`'view' in JSON.parse(sessionStorage.getItem('__behalf_state'))`), false);
+    await p.page.reload({ waitUntil: 'load' });
+    assert.equal(await text(p, '#app'), 'Waiting for the response…');
+    await p.show(big);
+    assert.equal(await p.page.locator('#tab-request').getAttribute('aria-selected'), 'true');
+    // A different response starts fresh.
+    await p.show(view({}, { id: 'r3' }));
+    assert.equal(await p.page.locator('#tab-body').getAttribute('aria-selected'), 'true');
+  });
+
+  it('a 5 MB JSON body paints quickly and the page stays responsive', async () => {
+    const p = await open();
+    const template = view({}, { id: 'big' });
+    const result = await p.eval<{ bytes: number; firstPaintMs: number; rows: number; rawClickMs: number; rawCompleteMs: number; longestTaskMs: number; bannerText: string }>(`(async () => {
+      const longTasks = [];
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+      const lorem = 'Quarterly review of the pipeline with the regional team; follow up on diligence items. ';
+      const items = [];
+      for (let i = 0; i < 18000; i++) {
+        items.push({ id: 100000 + i, name: 'Deal ' + i, stage: ['Sourcing', 'Diligence', 'Closed'][i % 3], amount: i * 1234.5,
+          owner: { id: 6000 + (i % 50), email: 'user' + (i % 50) + '@acme.test' }, tags: ['t' + (i % 7), 't' + (i % 11)],
+          active: i % 2 === 0, notes: lorem + lorem.slice(0, i % 80) });
+      }
+      const body = JSON.stringify(items);
+      const view = Object.assign({}, ${JSON.stringify(template)}, { body, bodyBytes: body.length });
+      const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      await frame();
+      const t0 = performance.now();
+      window.postMessage({ type: 'show', view }, '*');
+      await new Promise((resolve) => {
+        const check = () => (document.querySelector('.banner') && document.querySelectorAll('.tree .node').length > 20 ? resolve() : requestAnimationFrame(check));
+        check();
+      });
+      await frame(); // the frame with the banner and the first rows has been painted
+      const firstPaintMs = performance.now() - t0;
+      const rows = document.querySelectorAll('.tree .node').length;
+      // Responsive: a click on Raw is handled promptly although the raw text is 5 MB.
+      const t1 = performance.now();
+      document.querySelector('button.toggle-raw').click();
+      const pressed = document.querySelector('button.toggle-raw').getAttribute('aria-pressed');
+      await frame();
+      const rawClickMs = performance.now() - t1;
+      const pre = document.querySelector('pre.raw');
+      await new Promise((resolve) => { const check = () => (pre.textContent.length === body.length ? resolve() : setTimeout(check, 20)); check(); });
+      const rawCompleteMs = performance.now() - t1;
+      await frame();
+      if (pressed !== 'true' || pre.textContent !== body) throw new Error('raw view incomplete');
+      return { bytes: body.length, firstPaintMs, rows, rawClickMs, rawCompleteMs, longestTaskMs: Math.max(0, ...longTasks), bannerText: document.querySelector('.banner').textContent };
+    })()`);
+    assert.ok(result.bytes > 5_000_000, `body is ${result.bytes} bytes`);
+    assert.equal(result.bannerText, `Sent as ${JANE} · full · DealCloud (sandbox)`);
+    assert.ok(result.rows >= 200, `rows rendered: ${result.rows}`);
+    assert.equal(await p.page.locator('button.more').count(), 1);
+    // Figures are reported, not asserted (machines differ).
+    const figures = {
+      bodyMB: +(result.bytes / 1024 / 1024).toFixed(2),
+      firstPaintMs: Math.round(result.firstPaintMs),
+      rawToggleMs: Math.round(result.rawClickMs),
+      rawCompleteMs: Math.round(result.rawCompleteMs),
+      longestTaskMs: Math.round(result.longestTaskMs),
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'response-panel-5mb.json'), JSON.stringify(figures, null, 2) + '\n');
+    console.log(`      5 MB JSON: ${JSON.stringify(figures)}`);
+  });
+
+  it('end to end with the host: ready → show, copy and action answered from the host’s view', async () => {
+    fake.reset();
+    const calls: string[] = [];
+    const v = forbiddenView();
+    const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
+    ResponsePanel.show(extensionUri, v, { onAction: (kind, args) => void calls.push(`${kind} ${JSON.stringify(args)}`), onOpenHistory: () => undefined });
+    const fakePanel = fake.panels[0];
+    assert.ok(fakePanel);
+    const p = await harness.open({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+    panel = p;
+    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
+    // The page posted `ready` before the bridge existed (like a message lost in transit): reload to say it again.
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.banner') !== null`);
+    assert.equal(await text(p, '.status'), '403 Forbidden');
+    await p.page.locator('button.copy-body').click();
+    await p.page.locator('.explanation button.action').click();
+    await p.until(`window.__posted.length >= 3`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(fake.clipboard, [v.body]);
+    assert.deepEqual(calls, ['createProxyAssignment {"connectionId":"dc-sandbox","userId":"6045"}']);
+    fake.reset();
+  });
+
+  it('screenshots: dark, light and high contrast', async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    const shots: Array<[string, 'dark' | 'light' | 'hc', ResponseView]> = [
+      ['response-panel.png', 'dark', screenshotView()],
+      ['response-panel-light.png', 'light', screenshotView()],
+      ['response-panel-hc.png', 'hc', screenshotView()],
+      ['response-panel-ok-light.png', 'light', view({ notes: ['Redirected from /v4/deal/1042 (same origin): identity headers kept.'] }, { assetId: 'A-1042' })],
+    ];
+    for (const [file, theme, v] of shots) {
+      const p = await open({ theme, width: 820, height: 640 });
+      await p.show(v);
+      await p.page.locator('button.twisty').nth(2).focus();
+      await p.page.keyboard.press('ArrowDown'); // keyboard focus: shows the focus ring
+      await p.page.screenshot({ path: join(RESULTS, file) });
+      await p.page.close();
+      panel = undefined;
+    }
+  });
+});
+
+function screenshotView(): ResponseView {
+  const body = JSON.stringify({
+    error: { code: 'PROXY_NOT_ASSIGNED', message: 'User 6000 cannot act as user 6045.', status: 403 },
+    request: { entryType: 'deal', entryId: 1042, fields: ['name', 'stage', 'amount'] },
+    trace: { id: 'req-7f3a9c', at: '2025-11-23T18:42:07Z', retryable: false, hints: ['Create a proxy assignment', 'Or send as the service user'] },
+  });
+  return view({
+    status: 403,
+    statusText: 'Forbidden',
+    body,
+    bodyBytes: body.length,
+    durationMs: 48,
+    headers: { 'content-type': 'application/json', 'x-request-id': 'req-7f3a9c' },
+    explanation: {
+      message: 'DealCloud refused to act as Jane Doe (6045): the service user has no proxy assignment for her.',
+      action: { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { userId: '6045' } },
+    },
+    notes: ['Retried once after a 401: the token had expired.'],
+  });
+}
