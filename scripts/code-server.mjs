@@ -2,11 +2,11 @@
 // Shared by scripts/run-vscode-tests.mjs (mocha in the extension host) and scripts/ui.mjs (Playwright UI tests).
 // The tools come from scripts/tools.mjs (call ensureTools() first).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chromiumPath, codeServerBin, isProcessAlive, loadPlaywright, node24Path } from './tools.mjs';
+import { chromiumPath, codeServerBin, isProcessAlive, loadPlaywright, node24Path, toolsDir } from './tools.mjs';
 
 /** Chromium flags for a sandbox-less, offline, headless box (no GPU, no Google services to call home to). */
 export const CHROMIUM_ARGS = [
@@ -29,36 +29,64 @@ export const CHROMIUM_ARGS = [
  * @param {string} [options.userDataDir] defaults to a fresh temp folder
  * @param {Record<string, string>} [options.env] extra environment for the server (and so the extension host)
  * @param {string[]} [options.installExtensions] .vsix files or extension folders to install before starting
+ * @param {Record<string, unknown>} [options.settings] user settings (written to <user-data>/User/settings.json)
  * @param {(line: string) => void} [options.onOutput] receives the server's stdout/stderr lines
- * @returns {Promise<{ url: string, port: number, pid: number, tempDir: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, pid: number, tempDir: string, scratchDir: string,
+ *   exited: Promise<{ code: number | null, signal: string | null }>, stop: () => Promise<void> }>}
+ *   `exited` settles if the server ends (by itself or through stop()); stop() resolves once no process is left
+ *   and the temp folder is removed. `scratchDir` is an empty folder inside it, e.g. to open as the workspace.
  */
-export async function startCodeServer({ smokeTestDriver = false, extensionsDir, userDataDir, env = {}, installExtensions = [], onOutput } = {}) {
+export async function startCodeServer({ smokeTestDriver = false, extensionsDir, userDataDir, env = {}, installExtensions = [], settings, onOutput } = {}) {
   const tempDir = mkdtempSync(join(tmpdir(), 'behalf-code-server-'));
-  extensionsDir ??= join(tempDir, 'extensions');
-  userDataDir ??= join(tempDir, 'user-data');
-  mkdirSync(extensionsDir, { recursive: true });
-  mkdirSync(userDataDir, { recursive: true });
-  // Without XDG_CONFIG_HOME, code-server writes ~/.config/code-server/config.yaml on every start.
-  const serverEnv = { ...process.env, XDG_CONFIG_HOME: join(tempDir, 'xdg-config'), ...env };
-  const dirArgs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  try {
+    extensionsDir ??= join(tempDir, 'extensions');
+    userDataDir ??= join(tempDir, 'user-data');
+    const scratchDir = join(tempDir, 'scratch');
+    for (const dir of [extensionsDir, userDataDir, scratchDir]) mkdirSync(dir, { recursive: true });
+    if (settings) {
+      mkdirSync(join(userDataDir, 'User'), { recursive: true });
+      writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    }
+    // Without XDG_CONFIG_HOME, code-server writes ~/.config/code-server/config.yaml on every start.
+    const serverEnv = { ...process.env, XDG_CONFIG_HOME: join(tempDir, 'xdg-config'), ...env };
+    const dirArgs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+    for (const ext of installExtensions) installExtension(ext, { extensionsDir, dirArgs, env: serverEnv });
+    const flags = [
+      '--auth', 'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      ...dirArgs,
+      ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ];
 
-  for (const ext of installExtensions) installExtension(ext, { extensionsDir, dirArgs, env: serverEnv });
+    // The free port is only free until someone else takes it: with parallel runs, try again on a new one.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const server = spawnServer([...flags, '--bind-addr', `127.0.0.1:${port}`], serverEnv, onOutput);
+      const url = `http://127.0.0.1:${port}`;
+      let stopped;
+      const stop = () => (stopped ??= stopProcessTree(server.pid, server.exited).finally(() => rmSync(tempDir, { recursive: true, force: true })));
+      try {
+        await waitForHealthz(url, server);
+        return { url, port, pid: server.pid, tempDir, scratchDir, exited: server.exited, stop };
+      } catch (err) {
+        await stopProcessTree(server.pid, server.exited);
+        if (attempt < 3 && server.output.some((line) => line.includes('EADDRINUSE'))) continue;
+        throw err;
+      }
+    }
+  } catch (err) {
+    rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  }
+}
 
-  const port = await freePort();
-  const args = [
-    codeServerBin(),
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    ...dirArgs,
-    ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
-  ];
-  // detached: its own process group, so stop() can signal the server and every child (extension host,
+function spawnServer(flags, env, onOutput) {
+  // detached: its own process group, so that stop() reaches the server and every child (extension host,
   // file watcher, pty host) at once.
-  const child = spawn(node24Path(), args, { env: serverEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
+  const child = spawn(node24Path(), [codeServerBin(), ...flags], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = []; // the last lines, for error messages
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding('utf8');
@@ -70,18 +98,7 @@ export async function startCodeServer({ smokeTestDriver = false, extensionsDir, 
       }
     });
   }
-
-  let stopped;
-  const stop = () => (stopped ??= stopProcessTree(child.pid, exited).finally(() => rmSync(tempDir, { recursive: true, force: true })));
-
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHealthz(url, exited, output);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, port, pid: child.pid, tempDir, stop };
+  return { pid: child.pid, exited, output };
 }
 
 /**
@@ -112,10 +129,10 @@ async function freePort() {
   });
 }
 
-async function waitForHealthz(url, exited, output, timeoutMs = 60_000) {
+async function waitForHealthz(url, { exited, output }, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let exit;
-  exited.then((e) => (exit = e));
+  void exited.then((e) => (exit = e));
   while (Date.now() < deadline) {
     if (exit) throw new Error(`code-server exited (${exit.code ?? exit.signal}) before it was ready:\n${output.join('\n')}`);
     try {
@@ -195,9 +212,16 @@ function sleep(ms) {
 
 /**
  * Launches Debian's Chromium through playwright-core (never `playwright install`: no CDN access here).
- * @param {{ headless?: boolean }} [options]
+ * @param {object} [options] playwright's LaunchOptions; `args` are added to CHROMIUM_ARGS
  */
-export async function launchChromium({ headless = true } = {}) {
+export async function launchChromium({ args = [], ...options } = {}) {
   const { chromium } = loadPlaywright();
-  return chromium.launch({ executablePath: chromiumPath(), headless, args: CHROMIUM_ARGS });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    // Chromium's crash handler keeps its database under $XDG_CONFIG_HOME/chromium: not in the user's ~/.config.
+    env: { ...process.env, XDG_CONFIG_HOME: join(toolsDir(), 'chromium-config') },
+    ...options,
+    args: [...CHROMIUM_ARGS, ...args],
+  });
 }

@@ -64,23 +64,26 @@ export function chromiumPath() {
 
 /**
  * Installs whatever is missing. Returns quickly when everything is already in place.
- * @param {{ log?: (line: string) => void }} [options]
+ * @param {{ log?: (line: string) => void, quiet?: boolean }} [options] quiet: say nothing unless installing
  */
-export async function ensureTools({ log = (line) => console.log(`tools: ${line}`) } = {}) {
+export async function ensureTools({ log = (line) => console.log(`tools: ${line}`), quiet = false } = {}) {
   const started = Date.now();
+  let installedAny = false;
+  const step = (label, ensure) => {
+    const t = Date.now();
+    const installed = ensure();
+    installedAny ||= installed;
+    if (installed || !quiet) log(`${label}: ${installed ? `installed in ${seconds(t)}` : 'already installed'}`);
+  };
   mkdirSync(toolsDir(), { recursive: true });
   const release = await acquireLock(log);
   try {
-    const aptStart = Date.now();
-    log(`Debian packages ${APT_PACKAGES.join(' ')}: ${ensureAptPackages(log) ? `installed in ${seconds(aptStart)}` : 'already installed'}`);
-    for (const tool of npmTools()) {
-      const t = Date.now();
-      log(`${tool.pkg}@${tool.version}: ${ensureNpmTool(tool) ? `installed in ${seconds(t)}` : 'already installed'}`);
-    }
+    step(`Debian packages ${APT_PACKAGES.join(' ')}`, () => ensureAptPackages(log));
+    for (const tool of npmTools()) step(`${tool.pkg}@${tool.version}`, () => ensureNpmTool(tool));
   } finally {
     release();
   }
-  log(`ready in ${seconds(started)} (${toolsDir()})`);
+  if (installedAny || !quiet) log(`ready in ${seconds(started)} (${toolsDir()})`);
 }
 
 function ensureAptPackages(log) {
@@ -121,7 +124,7 @@ function npmTools() {
  * `check` (optional) verifies the installed tool actually runs, before the marker is written.
  * Returns whether it installed anything.
  */
-function ensureNpmTool({ name, pkg, version, check, env = process.env, allowScripts = [] }) {
+function ensureNpmTool({ name, pkg, version, check, env = cleanEnv(), allowScripts = [] }) {
   const dir = join(toolsDir(), name);
   const marker = readJson(join(dir, MARKER));
   const installed = readJson(join(dir, 'node_modules', pkg, 'package.json'));
@@ -146,10 +149,18 @@ function ensureNpmTool({ name, pkg, version, check, env = process.env, allowScri
  */
 function codeServerInstallEnv() {
   return {
-    ...process.env,
+    ...cleanEnv(),
     PATH: `${join(node24Dir(), 'bin')}${delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: node24Dir(),
   };
+}
+
+/**
+ * The environment without the npm_* variables an enclosing `npm run` exports (its config, e.g.
+ * npm_config_user_agent "npm/… node/v20…", which code-server's postinstall reads to reject Node 20).
+ */
+function cleanEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 }
 
 function checkNode24() {
