@@ -115,11 +115,14 @@ export class BehalfEngine {
     const trustedOrigin = originOf(connection.baseUrl);
     const ownOrigin = originOf(url) === trustedOrigin;
     const notes: string[] = [];
-    const onNote = (n: string) => {
+    const onNote = (n: string, level: 'info' | 'warn' = 'info') => {
       notes.push(n);
-      this.log.log('info', n);
+      this.log.log(level, n);
       options.onNote?.(n);
     };
+    if (connection.verifyTls === false && url.startsWith('https:')) {
+      onNote(`TLS verification is off for ${connection.label} ("verifyTls": false): anyone on the network path could read or change this request. Use it only for test servers.`, 'warn');
+    }
     if (!ownOrigin) {
       onNote(`${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}): sent without authentication or impersonation headers.`);
     }

@@ -32,7 +32,7 @@ export interface SandboxLogEntry {
   effectiveUser?: string;
 }
 
-export type FaultKind = 'status' | 'timeout' | 'reset' | 'malformed-json' | 'big-body' | 'redirect';
+export type FaultKind = 'status' | 'timeout' | 'reset' | 'malformed-json' | 'big-body' | 'redirect' | 'json';
 
 export interface FaultSpec {
   match?: { vendor?: string; method?: string; pathIncludes?: string };
@@ -49,6 +49,8 @@ export interface FaultSpec {
   delayMs?: number;
   /** How many matching requests it applies to (default 1). */
   times?: number;
+  /** kind=json: a valid JSON body of the wrong shape (status default 200), to test tolerant parsing. */
+  body?: unknown;
 }
 
 /** Settings every double reads at request time; reset() restores the ones given at start. */
@@ -388,7 +390,7 @@ const LOGGED_BODY_BYTES = 64 * 1024;
 /** Bodies beyond this are drained and answered 413, so a runaway client cannot exhaust memory. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const DEFAULT_BIG_BODY_BYTES = 6 * 1024 * 1024;
-const FAULT_KINDS: readonly FaultKind[] = ['status', 'timeout', 'reset', 'malformed-json', 'big-body', 'redirect'];
+const FAULT_KINDS: readonly FaultKind[] = ['status', 'timeout', 'reset', 'malformed-json', 'big-body', 'redirect', 'json'];
 
 interface ActiveFault {
   spec: FaultSpec;
@@ -568,6 +570,8 @@ export class SandboxServer {
         return;
       case 'malformed-json':
         return send({ status: fault.status ?? 200, headers: { 'content-type': 'application/json' }, body: '{"rows": [{"EntryId": 1, "Name": "Trunc' });
+      case 'json':
+        return send(json(fault.status ?? 200, fault.body ?? null));
       case 'big-body':
         return send({ status: 200, headers: { 'content-type': JSON_CONTENT_TYPE }, body: bigJsonBody(fault.bytes ?? DEFAULT_BIG_BODY_BYTES) });
       case 'redirect': {
