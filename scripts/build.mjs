@@ -1,9 +1,15 @@
 // Bundles the extension, the CLI, the sandbox and the webviews with esbuild.
 import * as esbuild from 'esbuild';
 import { chmod } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { leanAxios } from './esbuild-lean.mjs';
 
-const production = process.argv.includes('--production');
+// --outdir: bundle somewhere else than dist/ (scripts/package.mjs builds the .vsix contents in a staging folder,
+// so that packaging never rewrites the development build other runs are using).
+const { values: args } = parseArgs({ options: { production: { type: 'boolean', default: false }, outdir: { type: 'string', default: 'dist' } } });
+const production = args.production;
+const outdir = resolve(args.outdir);
 const common = {
   bundle: true,
   platform: 'node',
@@ -20,12 +26,12 @@ const common = {
 
 const entries = [
   // 'vscode' is provided by the editor at run time.
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['src/sandbox/main.ts'], outfile: 'dist/sandbox.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/extension/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode'] },
+  { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
 ];
 
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
-await chmod('dist/cli.js', 0o755);
-await chmod('dist/sandbox.js', 0o755);
-await (await import('./build-webviews.mjs')).buildWebviews({ production });
+await chmod(join(outdir, 'cli.js'), 0o755);
+await chmod(join(outdir, 'sandbox.js'), 0o755);
+await (await import('./build-webviews.mjs')).buildWebviews({ production, outdir: join(outdir, 'webviews') });

@@ -1,41 +1,9 @@
-// Small display helpers for the response panel. No DOM here (unit-tested in Node).
+// Small display helpers for the response panel. No DOM here (unit-tested in Node). The generic ones live in
+// media/shared/format.ts (the other pages use them too) and are re-exported here.
 
 import type { ResponseView } from '../../src/protocol/response';
 
-export type StatusClass = 'info' | 'success' | 'redirect' | 'client-error' | 'server-error';
-
-export function statusClass(status: number): StatusClass {
-  if (status >= 500) return 'server-error';
-  if (status >= 400) return 'client-error';
-  if (status >= 300) return 'redirect';
-  if (status >= 200) return 'success';
-  return 'info';
-}
-
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '? B';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value).toString()} ${units[unit]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '? ms';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-export function formatCount(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
+export { formatBytes, formatCount, formatDuration, statusClass, type StatusClass } from '../shared/format';
 
 /** "Sent as …" parts, in display order; the banner joins them with " · ". */
 export function bannerParts(sentAs: ResponseView['sentAs']): { who: string; mode?: string; connection: string } {

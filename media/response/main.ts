@@ -11,15 +11,8 @@
 import { isHostToPanel, isResponseView, type PanelToHost, type ResponseView } from '../../src/protocol/response';
 import { bannerParts, formatBytes, formatCount, formatDuration, isBinaryContentType, looksLikeJson, statusClass, viewKey } from './format';
 import { JsonText, type JsonEntry } from './jsonScan';
-
-// --- the VS Code webview API (declared here: the page has no @types/vscode-webview) ----------------------
-
-interface VsCodeApi {
-  postMessage(message: PanelToHost): void;
-  getState(): unknown;
-  setState<T>(state: T): T;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { button, h, section, visibleButtons } from '../shared/dom';
+import { acquire, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
 
 // --- state ------------------------------------------------------------------------------------------------
 
@@ -89,7 +82,7 @@ function isUiState(x: unknown): x is UiState {
   );
 }
 
-function readState(api: VsCodeApi): PanelState | undefined {
+function readState(api: VsCodeApi<PanelToHost>): PanelState | undefined {
   const s = api.getState();
   if (typeof s !== 'object' || s === null) return undefined;
   const state = s as Record<string, unknown>;
@@ -97,31 +90,6 @@ function readState(api: VsCodeApi): PanelState | undefined {
   const out: PanelState = { v: 1, ui: state.ui };
   if (state.view !== undefined && isResponseView(state.view)) out.view = state.view;
   return out;
-}
-
-// --- DOM helpers --------------------------------------------------------------------------------------------
-
-type Child = Node | string;
-
-/** Attributes that load or run something, or style inline: never set from here, whatever their value. */
-const ACTIVE_ATTRIBUTE = /^(on|style$|src$|srcdoc$|href$|action$|formaction$|xlink:href$)/i;
-
-/** Creates an element. Strings become text nodes: this is the only way text enters the page. */
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (ACTIVE_ATTRIBUTE.test(name)) throw new Error(`refusing to set the ${name} attribute`);
-    if (name === 'class') el.className = value;
-    else el.setAttribute(name, value);
-  }
-  for (const child of children) el.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  return el;
-}
-
-function button(label: string, attrs: Record<string, string>, onClick: (ev: MouseEvent) => void): HTMLButtonElement {
-  const b = h('button', { type: 'button', ...attrs }, label);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 // --- the page -------------------------------------------------------------------------------------------------
@@ -363,10 +331,6 @@ class ResponsePage {
   }
 }
 
-function section(title: string, ...content: Node[]): HTMLElement {
-  return h('section', { class: 'section' }, h('h2', {}, title), ...content);
-}
-
 function headerTable(headers: Record<string, string>, label: string): HTMLElement {
   const entries = Object.entries(headers);
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No headers.');
@@ -580,7 +544,7 @@ class JsonTree {
 
   /** Buttons in the tree a keyboard user can reach: inside expanded nodes only. */
   private focusable(within: HTMLElement): HTMLButtonElement[] {
-    return Array.from(within.querySelectorAll<HTMLButtonElement>('button')).filter((b) => b.closest('[hidden]') === null);
+    return visibleButtons(within);
   }
 
   private onKey(ev: KeyboardEvent): void {
@@ -630,28 +594,22 @@ class JsonTree {
 
 // --- wiring -----------------------------------------------------------------------------------------------------
 
-const vscode = acquireVsCodeApi();
+const vscode = acquire<PanelToHost>();
 const appRoot = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
 let current: ResponsePage | undefined;
 let currentView: ResponseView | undefined;
 let currentUi: UiState | undefined;
 const restored = readState(vscode);
 
-let saveTimer: number | undefined;
-function saveSoon(): void {
-  if (saveTimer !== undefined) return;
-  saveTimer = window.setTimeout(() => {
-    saveTimer = undefined;
-    saveNow();
-  }, 150);
-}
-function saveNow(): void {
+const saver = stateSaver(() => {
   if (!currentView || !currentUi) return;
   const state: PanelState = { v: 1, ui: currentUi };
   const size = currentView.body.length + JSON.stringify(currentView.headers).length + (currentView.request.body?.length ?? 0);
   if (size <= STATE_VIEW_LIMIT) state.view = currentView;
   vscode.setState(state);
-}
+});
+const saveSoon = (): void => saver.soon();
+const saveNow = (): void => saver.now();
 
 function show(view: ResponseView): void {
   const key = viewKey(view);

@@ -100,8 +100,8 @@ function describe(sandbox: Sandbox, files: { connectionsPath: string; envPath: s
     '  More accounts (a data-only DealCloud service user, an Orange Logic static token): docs/sandbox.md',
     '',
     `Wrote ${files.connectionsPath} and ${files.envPath}. To use them from a terminal:`,
-    `  source ${files.envPath}`,
-    `  behalf --config ${files.connectionsPath} ...`,
+    `  set -a; . ${files.envPath}; set +a`,
+    `  node dist/cli.js send examples/dealcloud.http --name deals-as-jane --config ${files.connectionsPath}`,
     '',
     'Press Ctrl+C to stop.',
   );
