@@ -22,6 +22,7 @@ export class ConnectionsStore implements vscode.Disposable {
   private cache: { uri: vscode.Uri | undefined; connections: Connection[] } | undefined;
   private loading: Promise<Connection[]> | undefined;
   private readonly fetched = new Map<string, Principal[]>();
+  private readonly fetchedIds = new Map<string, Set<string>>();
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONNECTIONS_FILE_NAME}`);
@@ -75,13 +76,13 @@ export class ConnectionsStore implements vscode.Disposable {
   }
 
   /** User ids the vendor says the service user may act as (undefined: never fetched). */
-  fetchedUserIds(connectionId: string): Set<string> | undefined {
-    const list = this.fetched.get(connectionId);
-    return list ? new Set(list.map((p) => p.userId ?? p.id)) : undefined;
+  fetchedUserIds(connectionId: string): ReadonlySet<string> | undefined {
+    return this.fetchedIds.get(connectionId);
   }
 
   setFetched(connectionId: string, principals: Principal[]): void {
     this.fetched.set(connectionId, principals);
+    this.fetchedIds.set(connectionId, new Set(principals.map((p) => p.userId ?? p.id)));
     this.changed.fire();
   }
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BehalfEngine } from '../core/engine';
-import type { Connection, Principal } from '../core/model';
+import type { ActAs, Connection, Principal } from '../core/model';
 import type { ImpersonationSession } from '../core/vendor';
 import type { ConnectionsStore } from './connectionsStore';
 import type { ActiveIdentity } from './identity';
@@ -35,7 +35,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     this.disposables = [this.changed, store.onDidChange(() => this.refresh()), identity.onDidChange(() => this.refresh())];
   }
 
+  /** The active identity, resolved once per refresh rather than once per item (10,000 principals stay fast). */
+  private active: Promise<ActAs | undefined> | undefined;
+
   refresh(): void {
+    this.active = undefined;
     this.changed.fire(undefined);
   }
 
@@ -46,7 +50,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
   }
 
   async getTreeItem(node: ConnectionsNode): Promise<vscode.TreeItem> {
-    const active = await this.identity.current();
+    this.active ??= this.identity.current();
+    const active = await this.active;
     const isActiveConnection = active?.connection.id === node.connection.id;
     if (node.kind === 'connection') {
       const { connection } = node;
