@@ -5,13 +5,16 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import type { CompareResult } from '../core/audit';
+import { compareAs, refuseWrites, shortName } from '../core/compare';
 import { findConnectionsFile, loadConnections } from '../core/connections';
 import { BehalfEngine } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import { parseHttpFile, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
 import { resolveRequest } from '../core/http/variables';
-import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, ResponseRecord } from '../core/model';
+import { fileLogStorage, ImpersonationLog, logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
+import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
 import { envSecretStore, type Log, type LogLevel, type Prompt } from '../core/ports';
 import { formatBytes, originOf } from '../core/transport';
 import { allVendors } from '../vendors';
@@ -22,6 +25,8 @@ const HELP = `behalf ${VERSION} — send HTTP requests on behalf of another user
 
 Usage:
   behalf send <file.http> [options]        send the requests of a .http file (all, or --name)
+  behalf compare <file.http> --name <request> --as <a> [--as <b>]
+                                           send one read as two identities and show what differs
   behalf principals <connection> [--json]  list a connection's principals (DealCloud: proxy assignments)
   behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones)
   behalf history <connection> <assetId>    an Orange Logic asset's version history
@@ -36,6 +41,14 @@ Options for send:
   --json                one JSON object per request on stdout
   --yes                 confirm requests that change data as someone else (required when not interactive)
   --fail                exit 1 when a response has status >= 400
+  --log <file.jsonl>    append every request sent as someone else to this impersonation log (JSON Lines)
+
+Options for compare (reads only: POST, PUT, PATCH and DELETE are refused, the write would be sent twice):
+  --name <request>      the request to compare (not needed when the file has one)
+  --as <a> --as <b>     the two identities; "self" or no second --as means the service user;
+                        no --as at all: the request's "# @as" against the service user
+  --mode, --connection, --env, --log   as for send (one mode for both sides)
+  --json                the comparison as one JSON object (rows only one side sees, differences, summary)
 
 Common options:
   --config <file>       connections file (default: BEHALF_CONFIG, or behalf.connections.json found upward)
@@ -58,11 +71,12 @@ interface Io {
 
 const OPTIONS = {
   name: { type: 'string' },
-  as: { type: 'string' },
+  as: { type: 'string', multiple: true },
   mode: { type: 'string' },
   connection: { type: 'string' },
   env: { type: 'string' },
   config: { type: 'string' },
+  log: { type: 'string' },
   json: { type: 'boolean' },
   yes: { type: 'boolean' },
   fail: { type: 'boolean' },
@@ -71,7 +85,9 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+type Flags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
 
 export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
   let flags: Flags;
@@ -115,6 +131,8 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
     switch (command) {
       case 'send':
         return await sendCommand(engine, args, flags, io, signal);
+      case 'compare':
+        return await compareCommand(engine, args, flags, io, signal);
       case 'principals':
         return await principalsCommand(engine, args, flags, io, signal);
       case 'assign':
@@ -134,10 +152,18 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
   }
 }
 
-async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+interface LoadedHttpFile {
+  parsed: ParsedHttpFile;
+  selected: HttpFileRequest[];
+  variableContext: Parameters<typeof resolveRequest>[2];
+  config: ConnectionsFile;
+}
+
+/** Read, parse and check a .http file with its environments and connections; a number is an exit code. */
+async function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io): Promise<LoadedHttpFile | number> {
   const [fileArg] = args;
   if (!fileArg || args.length > 1) {
-    io.err('behalf: usage: behalf send <file.http> [options]\n');
+    io.err(`behalf: usage: ${usage}\n`);
     return 2;
   }
   const file = path.resolve(io.cwd, fileArg);
@@ -164,23 +190,39 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
   }
   const variableContext = { environment: environments.get(flags.env), processEnv: io.env, dotenv: loadDotenv(path.dirname(file)) };
   const config = await loadConfig(flags, io, path.dirname(file));
+  return { parsed, selected, variableContext, config };
+}
+
+async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  if ((flags.as?.length ?? 0) > 1) {
+    io.err('behalf: send takes one --as (to send as two identities and see what differs, use "behalf compare").\n');
+    return 2;
+  }
+  const loaded = await loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
+  if (typeof loaded === 'number') return loaded;
+  const { parsed, selected, variableContext, config } = loaded;
+  const log = openLog(flags, io);
 
   let failed = false;
   for (const request of selected) {
     if (signal?.aborted) break;
+    let attempt: { spec: RequestSpec; actAs: ActAs; time: Date } | undefined;
     try {
       const spec = resolveRequest(parsed, request, variableContext);
       const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
-      const principalRef = flags.as ?? request.as;
+      const principalRef = flags.as?.[0] ?? request.as;
       const principal = principalRef ? await engine.resolvePrincipal(connection, principalRef, signal) : undefined;
       const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
       const actAs: ActAs = { connection, principal, mode };
+      attempt = { spec, actAs, time: new Date() };
       const record = await engine.sendAs(spec, actAs, { signal });
+      if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
       if (flags.json) io.out(`${JSON.stringify(jsonRecord(record))}\n`);
       else io.out(humanRecord(record, request));
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
       failed = true;
+      if (attempt) await logSent(log, engine, attempt, { error: e }, io);
       const message = describeError(engine, e);
       if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
       else io.err(`${requestTitle(request)}: ${message}\n`);
@@ -188,6 +230,88 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
     }
   }
   return failed ? 1 : 0;
+}
+
+async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const usage = 'behalf compare <file.http> --name <request> --as <a> [--as <b>] [options]';
+  const refs = flags.as ?? [];
+  if (refs.length > 2) {
+    io.err(`behalf: compare takes at most two --as (got ${refs.length}).\nusage: ${usage}\n`);
+    return 2;
+  }
+  const loaded = await loadHttpFile(args, usage, flags, io);
+  if (typeof loaded === 'number') return loaded;
+  const { parsed, selected, variableContext, config } = loaded;
+  if (selected.length !== 1) {
+    const names = selected.map((r) => r.name).filter(Boolean);
+    io.err(`behalf: compare sends one request, and ${args[0]} has ${selected.length}: pick one with --name${names.length ? ` (named: ${names.join(', ')})` : ''}.\n`);
+    return 2;
+  }
+  const request = selected[0]!;
+  const leftRef = refs[0] ?? request.as;
+  if (!leftRef) {
+    io.err(`behalf: compare needs someone to act as: --as <principal> (or "# @as" on the request).\nusage: ${usage}\n`);
+    return 2;
+  }
+  const rightRef = refs[1];
+  const spec = resolveRequest(parsed, request, variableContext);
+  refuseWrites(spec);
+  const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
+  const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
+  const identity = async (ref: string | undefined): Promise<ActAs> => ({
+    connection,
+    principal: ref === undefined || ref === 'self' ? undefined : await engine.resolvePrincipal(connection, ref, signal),
+    mode,
+  });
+  const left = await identity(leftRef);
+  const right = await identity(rightRef);
+  const log = openLog(flags, io);
+  let logFailed = false;
+  const compared = await compareAs(engine, spec, left, right, {
+    signal,
+    onSent: async (event) => {
+      if (!(await logSent(log, engine, { spec, actAs: event.actAs, time: event.time }, event, io))) logFailed = true;
+    },
+  });
+  if (flags.json) io.out(`${JSON.stringify(compared.result)}\n`);
+  else io.out(humanComparison(compared.result, compared.left, compared.right, request));
+  return logFailed ? 1 : 0;
+}
+
+/** The impersonation log of --log, or undefined. The CLI never drops entries from it (the file is the user's). */
+function openLog(flags: Flags, io: Io): { log: ImpersonationLog; file: string } | undefined {
+  if (!flags.log) return undefined;
+  const file = path.resolve(io.cwd, flags.log);
+  return { log: new ImpersonationLog(fileLogStorage(file), { retentionDays: Infinity }), file };
+}
+
+/** Log a request sent as someone else (a response, or an error after it was attempted). False when the log could not be written. */
+async function logSent(
+  log: { log: ImpersonationLog; file: string } | undefined,
+  engine: BehalfEngine,
+  attempt: { spec: RequestSpec; actAs: ActAs; time: Date },
+  outcome: { record?: ResponseRecord; error?: unknown },
+  io: Io,
+): Promise<boolean> {
+  if (!log) return true;
+  // Refused before anything was sent: nothing to log.
+  if (outcome.error !== undefined && isBehalfError(outcome.error) && ['not-confirmed', 'compare-write', 'mode'].includes(outcome.error.code)) return true;
+  const entry = outcome.record
+    ? logEntryFromRecord(outcome.record, attempt.time)
+    : logEntryFromError(engine.sentAs(attempt.actAs), { method: attempt.spec.method, url: absoluteUrl(attempt.spec.url, attempt.actAs.connection) }, outcome.error, attempt.time, engine.redactor);
+  if (!entry) return true;
+  try {
+    await log.log.record(entry);
+    return true;
+  } catch (e) {
+    io.err(`behalf: could not write the impersonation log ${log.file}: ${engine.redactor.text(e instanceof Error ? e.message : String(e))}\n`);
+    return false;
+  }
+}
+
+function absoluteUrl(url: string, connection: Connection): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
+  return `${connection.baseUrl.replace(/\/+$/, '')}${url.startsWith('/') ? '' : '/'}${url}`;
 }
 
 async function principalsCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
@@ -287,6 +411,41 @@ function humanRecord(record: ResponseRecord, request: HttpFileRequest): string {
   if (record.explanation) lines.push(`  ! ${record.explanation.message}`);
   lines.push(prettyBody(record), '');
   return lines.join('\n') + '\n';
+}
+
+function humanComparison(result: CompareResult, left: ResponseRecord, right: ResponseRecord, request: HttpFileRequest): string {
+  const leftName = shortName(left.sentAs.who);
+  const rightName = shortName(right.sentAs.who);
+  const side = (label: string, record: ResponseRecord, rows: number | undefined) =>
+    `  ${label} ${record.sentAs.who} · ${record.sentAs.mode} ← ${record.status} ${record.statusText} · ${record.durationMs.toFixed(0)} ms${rows === undefined ? '' : ` · ${rows} row${rows === 1 ? '' : 's'}`}`;
+  const lines = [
+    `### ${requestTitle(request)} — compared`,
+    `→ ${left.request.method} ${left.request.url}`,
+    side('left: ', left, result.left.rowCount),
+    side('right:', right, result.right.rowCount),
+  ];
+  for (const note of [...left.notes, ...right.notes]) lines.push(`  note: ${note}`);
+  if (left.explanation) lines.push(`  ! left: ${left.explanation.message}`);
+  if (right.explanation) lines.push(`  ! right: ${right.explanation.message}`);
+  lines.push(result.summary);
+  if (result.rowsPath !== undefined) lines.push(`Rows at ${result.rowsPath}, matched by ${result.rowKey ?? 'content'}.`);
+  const rowLine = (sign: string, row: CompareResult['onlyLeft'][number]) =>
+    `  ${sign} ${clip(row.label)}${result.rowKey && row.label !== row.key ? `  [${result.rowKey} ${row.key}]` : ''}`;
+  if (result.onlyLeft.length) lines.push('', `Only ${leftName} (${result.onlyLeft.length}):`, ...result.onlyLeft.map((r) => rowLine('-', r)));
+  if (result.onlyRight.length) lines.push('', `Only ${rightName} (${result.onlyRight.length}):`, ...result.onlyRight.map((r) => rowLine('+', r)));
+  if (result.differences.length) {
+    lines.push('', `Differences (${leftName} vs ${rightName}):`);
+    for (const d of result.differences) {
+      const where = d.rowKey !== undefined ? `row ${result.rowKey ? `${result.rowKey} ` : ''}${clip(d.rowKey)} ${d.path}` : d.path;
+      lines.push(`  ${where}: ${d.left === undefined ? '(absent)' : clip(d.left)} vs ${d.right === undefined ? '(absent)' : clip(d.right)}`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n') + '\n';
+}
+
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function prettyBody(record: ResponseRecord): string {

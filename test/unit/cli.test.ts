@@ -163,4 +163,101 @@ describe('behalf CLI against the sandbox', function () {
     assert.equal(code, 130, stderr);
     assert.equal(sandbox.openSessions(), 0);
   });
+  it('compare: the same read as two principals — summary, rows only one sees, and --json', async () => {
+    const file = path.join(EXAMPLES, 'dealcloud.http');
+    const r = await run(['compare', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /left: +Jane Doe <jane@acme\.test> \(6045\) · full ← 200 OK/);
+    assert.match(r.out, /right: Raj Patel <raj@acme\.test> \(6046\) · full ← 200 OK/);
+    assert.match(r.out, /^Jane Doe sees 3 rows, Raj Patel sees 3: 1 only Jane Doe, 1 only Raj Patel, 0 values differ\.$/m);
+    assert.match(r.out, /Only Jane Doe \(1\):\n  - Project Borealis  \[EntryId 2\]/);
+    assert.match(r.out, /Only Raj Patel \(1\):\n  \+ Project Cedar  \[EntryId 3\]/);
+    assert.deepEqual(sandbox.log.filter((e) => e.path.endsWith('/rows/Deals')).map((e) => e.headers['as-user']), ['6045', '6046']);
+
+    const json = await run(['compare', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config, '--json']);
+    assert.equal(json.code, 0, json.err);
+    assert.equal(json.lines.length, 1);
+    const result = JSON.parse(json.lines[0]!);
+    assert.deepEqual(result.onlyLeft.map((row: { label: string }) => row.label), ['Project Borealis']);
+    assert.deepEqual(result.onlyRight.map((row: { label: string }) => row.label), ['Project Cedar']);
+    assert.equal(result.rowKey, 'EntryId');
+    for (const key of ['left', 'right', 'sameStatus', 'onlyLeft', 'onlyRight', 'differences', 'identical', 'summary']) assert.ok(key in result, key);
+  });
+
+  it('compare: one --as (or "self") compares with the service user; value differences are printed', async () => {
+    const dc = await run(['compare', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'deals-as-jane', '--as', 'jane', '--config', config]);
+    assert.equal(dc.code, 0, dc.err);
+    assert.match(dc.out, /right: the service user · self ← 200/);
+    assert.match(dc.out, /Jane Doe sees 3 rows, the service user sees 5: 0 only Jane Doe, 2 only the service user, 1 value differs\./);
+    assert.match(dc.out, /\$\.totalRecords: 3 vs 5/);
+    const who = await run(['compare', path.join(EXAMPLES, 'generic.http'), '--name', 'whoami-header', '--as', 'jane', '--as', 'self', '--config', config]);
+    assert.equal(who.code, 0, who.err);
+    assert.match(who.out, /\$\.sub: "jane@acme\.test" vs "svc@acme\.test"/);
+    const cf = await run(['compare', path.join(EXAMPLES, 'creativeforce.http'), '--name', 'task-as-eve', '--as', 'eve', '--as', 'ed', '--config', config, '--json']);
+    assert.equal(cf.code, 0, cf.err);
+    assert.deepEqual([JSON.parse(cf.lines[0]!).left.status, JSON.parse(cf.lines[0]!).right.status], [200, 403]);
+  });
+
+  it('compare refuses writes (they would be sent twice) and sends nothing; usage errors exit 2', async () => {
+    const file = path.join(EXAMPLES, 'dealcloud.http');
+    const write = await run(['compare', file, '--name', 'create-deal-as-jane', '--as', 'jane', '--as', 'raj', '--config', config, '--yes']);
+    assert.equal(write.code, 1);
+    assert.match(write.err, /Compare only sends reads: POST changes data, and comparing it would send the write twice/);
+    assert.equal(sandbox.log.filter((e) => e.vendor === 'dealcloud').length, 0);
+    assert.equal((await run(['compare', file, '--as', 'jane', '--config', config])).code, 2, 'four requests and no --name');
+    assert.equal((await run(['compare', file, '--name', 'deals-as-service', '--config', config])).code, 2, 'nobody to act as');
+    assert.equal((await run(['compare', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--as', 'lee', '--config', config])).code, 2);
+    assert.equal((await run(['send', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config])).code, 2);
+  });
+
+  it('send --log appends the requests sent as someone else (never the service user\'s, never a secret)', async () => {
+    const log = path.join(dir, 'logs', 'impersonation.jsonl');
+    const first = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--config', config, '--yes', '--log', log]);
+    assert.equal(first.code, 0, first.err);
+    const second = await run(['send', path.join(EXAMPLES, 'orangelogic.http'), '--config', config, '--yes', '--log', log]);
+    assert.equal(second.code, 0, second.err);
+    const text = fs.readFileSync(log, 'utf8');
+    const entries = text.trim().split('\n').map((l) => JSON.parse(l));
+    // dealcloud.http: 3 of 4 requests as someone else; orangelogic.http: 4 of 5.
+    assert.deepEqual(
+      entries.map((e) => `${e.connectionId} ${e.principalId} ${e.mode} ${e.method} ${e.status}`),
+      [
+        'dc-sandbox jane full GET 200',
+        'dc-sandbox jane full POST 200',
+        'dc-sandbox lee full GET 401',
+        'ol-sandbox jane lite GET 200',
+        'ol-sandbox jane lite POST 200',
+        'ol-sandbox jane full POST 200',
+        'ol-sandbox raj full POST 403',
+      ],
+    );
+    assert.match(entries[0].url, /^http:\/\/127\.0\.0\.1:\d+\/dealcloud\/api\/rest\/v4\/data\/entrydata\/rows\/Deals$/);
+    assert.equal(entries[0].principal, 'Jane Doe <jane@acme.test> (6045)');
+    assert.ok(!Number.isNaN(Date.parse(entries[0].time)));
+    const tokens = sandbox.log.flatMap((e) => (e.headers['authorization'] ? [e.headers['authorization'].replace(/^Bearer /, '')] : []));
+    assert.ok(tokens.length > 0);
+    for (const secret of [...Object.values(env).filter((v): v is string => !!v), ...tokens]) assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 4)}…`);
+  });
+
+  it('send --log records a failed attempt with its error; compare --log records both sides sent as someone else', async () => {
+    const log = path.join(dir, 'impersonation.jsonl');
+    sandbox.injectFault({ kind: 'reset', match: { pathIncludes: 'whoami' } });
+    const failed = await run(['send', path.join(EXAMPLES, 'generic.http'), '--name', 'whoami-header', '--config', config, '--log', log]);
+    assert.equal(failed.code, 1);
+    const compared = await run(['compare', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config, '--log', log]);
+    assert.equal(compared.code, 0, compared.err);
+    const entries = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(entries.length, 3);
+    assert.equal(entries[0].connectionId, 'gen-header-sandbox');
+    assert.equal(entries[0].status, undefined);
+    assert.ok(entries[0].error, 'the error sentence');
+    assert.match(entries[0].url, /^http:\/\/127\.0\.0\.1:\d+\/generic\/api\/whoami$/);
+    assert.deepEqual(entries.slice(1).map((e) => e.principalId), ['jane', 'raj']);
+  });
+
+  it('--help lists compare and --log', async () => {
+    const help = await run(['--help']);
+    assert.match(help.out, /behalf compare <file\.http> --name <request> --as <a> \[--as <b>\]/);
+    assert.match(help.out, /--log <file\.jsonl>/);
+  });
 });
