@@ -8,7 +8,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Page entry → bundle name in the output folder (dist/webviews by default). */
-export const WEBVIEWS = [{ entry: 'media/response/main.ts', out: 'response.js' }];
+export const WEBVIEWS = [
+  { entry: 'media/response/main.ts', out: 'response.js' },
+  { entry: 'media/history/main.ts', out: 'history.js' },
+  { entry: 'media/compare/main.ts', out: 'compare.js' },
+];
 
 /**
  * @param {{ production?: boolean, outdir?: string }} [options] outdir: tests bundle into a folder of their own.

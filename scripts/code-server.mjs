@@ -31,12 +31,14 @@ export const CHROMIUM_ARGS = [
  * @param {string[]} [options.installExtensions] .vsix files or extension folders to install before starting
  * @param {Record<string, unknown>} [options.settings] user settings (written to <user-data>/User/settings.json)
  * @param {(line: string) => void} [options.onOutput] receives the server's stdout/stderr lines
+ * @param {number} [options.port] the port to use if it is free (e.g. `npm run demo`'s 8080); else, and by
+ *   default, any free port
  * @returns {Promise<{ url: string, port: number, pid: number, tempDir: string, scratchDir: string,
  *   exited: Promise<{ code: number | null, signal: string | null }>, stop: () => Promise<void> }>}
  *   `exited` settles if the server ends (by itself or through stop()); stop() resolves once no process is left
  *   and the temp folder is removed. `scratchDir` is an empty folder inside it, e.g. to open as the workspace.
  */
-export async function startCodeServer({ smokeTestDriver = false, extensionsDir, userDataDir, env = {}, installExtensions = [], settings, onOutput } = {}) {
+export async function startCodeServer({ smokeTestDriver = false, extensionsDir, userDataDir, env = {}, installExtensions = [], settings, onOutput, port: preferredPort } = {}) {
   const tempDir = mkdtempSync(join(tmpdir(), 'behalf-code-server-'));
   try {
     extensionsDir ??= join(tempDir, 'extensions');
@@ -62,7 +64,8 @@ export async function startCodeServer({ smokeTestDriver = false, extensionsDir, 
 
     // The free port is only free until someone else takes it: with parallel runs, try again on a new one.
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      // Checked before starting: a taken port may belong to another code-server that would answer /healthz.
+      const port = attempt === 1 && preferredPort && (await isPortFree(preferredPort)) ? preferredPort : await freePort();
       const server = spawnServer([...flags, '--bind-addr', `127.0.0.1:${port}`], serverEnv, onOutput);
       const url = `http://127.0.0.1:${port}`;
       let stopped;
@@ -129,6 +132,15 @@ async function freePort() {
   });
 }
 
+/** Whether nothing listens on 127.0.0.1:<port> now. */
+async function isPortFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function waitForHealthz(url, { exited, output }, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let exit;
@@ -180,7 +192,7 @@ function signalAll(groupId, pids, signal) {
 }
 
 /** Descendants of a process, from /proc (Linux). */
-function descendants(root) {
+export function descendants(root) {
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -22,7 +22,7 @@ import { ensureTools } from './tools.mjs';
 export const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
 
 /** Settings that keep first-run chrome (welcome page, tips, update and gallery checks) out of the pictures. */
-const QUIET_SETTINGS = {
+export const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
@@ -46,10 +46,12 @@ const QUIET_SETTINGS = {
  * @param {Record<string, unknown>} [options.settings] user settings, on top of QUIET_SETTINGS
  * @param {Record<string, string>} [options.env] environment of the server and so of the extension host
  * @param {{ width: number, height: number }} [options.viewport]
+ * @param {Record<string, unknown>} [options.launch] more options for launchChromium (Playwright LaunchOptions), e.g.
+ *   `{ handleSIGINT: false }` when the caller stops everything itself on Ctrl+C
  * @returns {Promise<{ page: import('playwright-core').Page, browser: import('playwright-core').Browser,
  *   url: string, close: () => Promise<void> }>}
  */
-export async function openWorkbench({ extensions = [], workspace, settings = {}, env, viewport = { width: 1400, height: 900 } } = {}) {
+export async function openWorkbench({ extensions = [], workspace, settings = {}, env, viewport = { width: 1400, height: 900 }, launch = {} } = {}) {
   await ensureTools({ quiet: true });
   const server = await startCodeServer({
     installExtensions: extensions.map((e) => resolve(e)),
@@ -62,7 +64,7 @@ export async function openWorkbench({ extensions = [], workspace, settings = {},
     await server.stop();
   };
   try {
-    browser = await launchChromium();
+    browser = await launchChromium(launch);
     const page = await browser.newPage({ viewport });
     await page.goto(`${server.url}/?${new URLSearchParams({ folder: resolve(workspace ?? server.scratchDir) })}`);
     // Extensions may still be loading after this; runCommand and openView wait for what they need.

@@ -130,6 +130,7 @@ class ResponsePage {
 
     const content = h('div', { class: 'content' }, this.summary());
     if (v.explanation) content.append(this.explanation(v.explanation));
+    if (v.attribution) content.append(this.attribution(v.attribution));
     if (v.notes.length > 0) content.append(this.notes(v.notes));
     content.append(this.toolbar());
     for (const tab of TABS) content.append(this.panel(tab.id));
@@ -179,6 +180,21 @@ class ResponsePage {
       });
       box.append(b);
     }
+    return box;
+  }
+
+  // Who the vendor recorded the write under: the check Behalf ran after a write as a principal.
+  private attribution(a: NonNullable<ResponseView['attribution']>): HTMLElement {
+    const ok = a.outcome === 'recorded-as-principal';
+    const box = h('div', { class: `attribution ${ok ? 'attribution-ok' : 'attribution-warn'}`, role: 'status' });
+    const text = h('div', { class: 'attribution-text' }, h('span', { class: 'attribution-message' }, a.message));
+    if (a.advice) text.append(h('span', { class: 'attribution-advice' }, a.advice));
+    const again = button('Check again', { class: 'secondary verify-attribution', title: `Read the version history of ${a.assetId} again` }, () => {
+      this.post({ type: 'verifyAttribution', assetId: a.assetId });
+      again.disabled = true;
+      window.setTimeout(() => (again.disabled = false), 1500);
+    });
+    box.append(text, again);
     return box;
   }
 
@@ -267,7 +283,7 @@ class ResponsePage {
       return;
     }
     if (isBinaryContentType(v.contentType) && !this.ui.showBinary) {
-      const reveal = button('Show as text anyway', { class: 'show-binary' }, () => {
+      const reveal = button('Show as text anyway', { class: 'show-binary secondary' }, () => {
         this.ui.showBinary = true;
         p.replaceChildren();
         this.fillBody(p);
@@ -336,7 +352,7 @@ function headerTable(headers: Record<string, string>, label: string): HTMLElemen
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No headers.');
   const body = h('tbody');
   for (const [name, value] of entries) body.append(h('tr', {}, h('th', { scope: 'row', class: 'header-name' }, name), h('td', { class: 'header-value' }, value)));
-  return h('table', { class: 'headers', 'aria-label': label }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))), body);
+  return h('table', { class: 'headers grid', 'aria-label': label }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))), body);
 }
 
 /**

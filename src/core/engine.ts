@@ -46,6 +46,7 @@ export class BehalfEngine {
   private readonly clock: Clock;
   private readonly log: Log;
   private readonly bound = new Map<string, Bound>();
+  private readonly settingsKeys = new WeakMap<Connection, string>();
   private readonly vendors: Map<string, VendorDefinition>;
 
   constructor(private readonly options: EngineOptions) {
@@ -68,7 +69,7 @@ export class BehalfEngine {
 
   /** The adapter for a connection, created on first use and replaced when the connection's settings change. */
   adapter(connection: Connection): ConnectionAdapter {
-    const key = JSON.stringify({ ...connection, position: undefined });
+    const key = this.settingsKey(connection);
     const existing = this.bound.get(connection.id);
     if (existing && existing.key === key) return existing.adapter;
     if (existing) void existing.adapter.dispose().catch((e) => this.log.log('warn', `Ending sessions of ${connection.id}: ${this.message(e)}`));
@@ -86,6 +87,20 @@ export class BehalfEngine {
     const limiter = adapter.requestsPerSecond ? new RateLimiter(adapter.requestsPerSecond, this.clock) : undefined;
     this.bound.set(connection.id, { key, adapter, limiter });
     return adapter;
+  }
+
+  /**
+   * What identifies a connection's settings. Connections are values (the CLI and the extension's store load new
+   * objects when the file changes, nothing edits one in place), so the key is computed once per object: with
+   * 10,000 principals it is a megabyte of JSON, and the Connections tree asks for it for every node it draws.
+   */
+  private settingsKey(connection: Connection): string {
+    let key = this.settingsKeys.get(connection);
+    if (key === undefined) {
+      key = JSON.stringify({ ...connection, position: undefined });
+      this.settingsKeys.set(connection, key);
+    }
+    return key;
   }
 
   modes(connection: Connection): readonly ImpersonationMode[] {

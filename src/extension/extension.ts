@@ -1,14 +1,18 @@
 import * as vscode from 'vscode';
 import { BehalfEngine } from '../core/engine';
-import { allVendors } from '../vendors';
+import { isResponseView } from '../protocol/response';
+import { allVendors, assetIdOf } from '../vendors';
+import { hasAssetHistory, registerAuditCommands } from './auditCommands';
 import { registerConnectionCommands } from './connectionCommands';
 import { ConnectionsStore } from './connectionsStore';
 import { HttpDocuments } from './httpDocuments';
 import { ActiveIdentity } from './identity';
+import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLog';
 import { outputChannelLog } from './log';
 import { SandboxProcess } from './sandboxProcess';
 import { SecretStorageStore } from './secrets';
-import { registerSendCommands } from './sendCommands';
+import { ResponsePanel } from './responsePanel';
+import { registerSendCommands, responseHandlers } from './sendCommands';
 import { ConnectionsTree, SessionsTree } from './trees';
 
 /** Everything the commands share. The engine is created on first use, not at activation. */
@@ -21,6 +25,9 @@ export class Services implements vscode.Disposable {
   readonly connectionsTree: ConnectionsTree;
   readonly sessionsTree: SessionsTree;
   readonly sandbox: SandboxProcess;
+  /** Every request sent as someone else (global storage), and its tree. */
+  readonly impersonationLog: ImpersonationLogService;
+  readonly impersonationLogTree: ImpersonationLogTree;
   /** Requests on their way, so "Cancel Running Requests" can abort them. */
   readonly inFlight = new Set<AbortController>();
   private engineInstance: BehalfEngine | undefined;
@@ -32,6 +39,8 @@ export class Services implements vscode.Disposable {
     this.connectionsTree = new ConnectionsTree(this.store, this.identity, () => this.engine);
     this.sessionsTree = new SessionsTree(() => this.engineInstance);
     this.sandbox = new SandboxProcess(context, this.log);
+    this.impersonationLog = new ImpersonationLogService(context, this.log);
+    this.impersonationLogTree = new ImpersonationLogTree(this.impersonationLog);
   }
 
   get engine(): BehalfEngine {
@@ -66,6 +75,8 @@ export class Services implements vscode.Disposable {
     this.identity.dispose();
     this.connectionsTree.dispose();
     this.sessionsTree.dispose();
+    this.impersonationLogTree.dispose();
+    this.impersonationLog.dispose();
     this.log.dispose();
   }
 }
@@ -84,6 +95,20 @@ export function activate(context: vscode.ExtensionContext): BehalfApi {
     s,
     vscode.window.createTreeView('behalf.connections', { treeDataProvider: s.connectionsTree, showCollapseAll: true }),
     vscode.window.createTreeView('behalf.sessions', { treeDataProvider: s.sessionsTree }),
+    vscode.window.createTreeView('behalf.impersonationLog', { treeDataProvider: s.impersonationLogTree }),
+    // A response panel VS Code restores after a reload shows the view its page kept (small responses only).
+    vscode.window.registerWebviewPanelSerializer(ResponsePanel.viewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const view = typeof state === 'object' && state !== null ? (state as { view?: unknown }).view : undefined;
+        if (!isResponseView(view)) {
+          panel.dispose(); // nothing to show: the response was too large to keep
+          return;
+        }
+        ResponsePanel.revive(panel, context.extensionUri, view, responseHandlers(s, {}));
+      },
+    }),
+    s.store.onDidChange(() => s.documents.refreshLenses()),
+    s.identity.onDidChange(() => s.documents.refreshLenses()),
     vscode.languages.registerCodeLensProvider([{ language: 'http' }, { pattern: '**/*.{http,rest}' }], s.documents),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // Limits are read when the engine is made: make a new one (ending sessions) when they change.
@@ -94,6 +119,22 @@ export function activate(context: vscode.ExtensionContext): BehalfApi {
   );
   registerSendCommands(s);
   registerConnectionCommands(s);
+  registerAuditCommands(s);
+  // "History of <asset>" on requests about an asset of a connection whose history can be read.
+  s.documents.assetLookup = async (request) => {
+    const connections = await s.store.connections();
+    let connection = request.connection ? connections.find((c) => c.id === request.connection) : undefined;
+    if (!connection && !request.connection && /^https?:/i.test(request.url)) connection = connections.find((c) => request.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
+    if (!connection && !request.connection) connection = (await s.identity.current())?.connection;
+    if (!connection || !hasAssetHistory(s, connection)) return undefined;
+    const assetId = assetIdOf(connection.vendor, { url: request.url, body: request.body });
+    return assetId ? { connectionId: connection.id, assetId } : undefined;
+  };
+  s.documents.refreshLenses();
+  // `npm run demo`'s workspace sets this: its connections and secrets come from a sandbox started on open.
+  if (vscode.workspace.workspaceFolders?.length && vscode.workspace.getConfiguration('behalf').get<boolean>('startSandboxOnOpen', false)) {
+    void vscode.commands.executeCommand('behalf.startSandbox');
+  }
   return { services: s };
 }
 

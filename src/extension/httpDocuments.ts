@@ -6,6 +6,9 @@ import { resolveRequest } from '../core/http/variables';
 import { BehalfError } from '../core/errors';
 import type { RequestSpec } from '../core/model';
 
+/** Finds the asset a request (as written) is about, on a connection whose history can be read. */
+export type AssetLensLookup = (request: HttpFileRequest) => Promise<{ connectionId: string; assetId: string } | undefined>;
+
 export function isHttpDocument(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
 }
@@ -42,7 +45,15 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     return parsed;
   }
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  /** Set by the extension once its services exist: requests about an asset get a "History of …" lens. */
+  assetLookup: AssetLensLookup | undefined;
+
+  /** Connections or the active identity changed: lenses that depend on them are asked for again. */
+  refreshLenses(): void {
+    this.lensesChanged.fire();
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const lenses: vscode.CodeLens[] = [];
     for (const request of this.parse(doc).requests) {
       const range = new vscode.Range(request.requestLine - 1, 0, request.requestLine - 1, 0);
@@ -51,7 +62,19 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
       lenses.push(
         new vscode.CodeLens(range, { title: sendTitle, command: 'behalf.sendRequest', arguments: args, tooltip: 'Send this request (Ctrl+Alt+Enter)' }),
         new vscode.CodeLens(range, { title: '$(account) Send as user…', command: 'behalf.sendAsUser', arguments: args, tooltip: 'Pick a principal and send this request on their behalf' }),
+        new vscode.CodeLens(range, { title: '$(diff) Compare as…', command: 'behalf.compareAsUsers', arguments: args, tooltip: 'Send this request as two identities and show what one sees and the other does not' }),
       );
+      const asset = await this.assetLookup?.(request).catch(() => undefined);
+      if (asset) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(history) History of ${asset.assetId}`,
+            command: 'behalf.openAssetHistory',
+            arguments: [{ connectionId: asset.connectionId, assetId: asset.assetId }],
+            tooltip: `Open the version history of ${asset.assetId}: who changed what, version by version`,
+          }),
+        );
+      }
     }
     return lenses;
   }

@@ -53,7 +53,10 @@ export class ActiveIdentity implements vscode.Disposable {
   }
 
   async set(connection: Connection, principalId: string | undefined, mode?: ImpersonationMode): Promise<void> {
-    const resolved = this.modeFor(connection, mode ?? (await this.current())?.mode);
+    // Keep the mode within a connection; another connection starts from its own default (DealCloud's only mode,
+    // full, must not carry over into Orange Logic, where full means a session with the principal's privileges).
+    const current = await this.current();
+    const resolved = this.modeFor(connection, mode ?? (current?.connection.id === connection.id ? current.mode : undefined));
     await this.state.update(STATE_KEY, { connectionId: connection.id, principalId, mode: resolved } satisfies StoredIdentity);
     const actAs = await this.current();
     if (actAs) await this.engine().identityChanged(actAs);

@@ -1,65 +1,37 @@
 // Host side of the response panel: one webview panel, reused for every response.
 //
-// The HTML carries no response data at all; the view goes by postMessage once the page says `ready` (and
-// again after every `ready`: with retainContextWhenHidden off, a hidden panel is torn down and its page
-// reloads when shown; the page restores tab, folding and scroll from its webview state).
+// The HTML (webviewShell.ts) carries no response data at all; the view goes by postMessage once the page says
+// `ready` (and again after every `ready`: with retainContextWhenHidden off, a hidden panel is torn down and its
+// page reloads when shown; the page restores tab, folding and scroll from its webview state).
 // The page renders server data, so nothing it sends is trusted: every message goes through isPanelToHost, and
 // copy / action / history requests are answered from the host's own copy of the view, never from the message.
 
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isPanelToHost, type HostToPanel, type PanelToHost, type ResponseView } from '../protocol/response';
+import { PageChannel, createNonce, loadPage, renderWebviewHtml, webviewCsp, webviewPanelOptions, type WebviewHtmlParts, type WebviewPageAssets } from './webviewShell';
+
+export { createNonce };
 
 export interface ResponsePanelHandlers {
   /** The user clicked the explanation's action (e.g. create a proxy assignment). */
   onAction(kind: string, args: Record<string, string>): void | Promise<void>;
   /** The user asked for the version history of the asset this response describes. */
   onOpenHistory(assetId: string): void | Promise<void>;
+  /** The user asked to check again who the vendor recorded the write under (views with `attribution`). */
+  onVerifyAttribution?(assetId: string): void | Promise<void>;
 }
 
-export interface ResponseHtmlParts {
-  cspSource: string;
-  nonce: string;
-  scriptUri: string;
-  styleUri: string;
-}
+export type ResponseHtmlParts = WebviewHtmlParts;
 
-export function createNonce(): string {
-  return randomBytes(16).toString('base64');
-}
+export const RESPONSE_PAGE: WebviewPageAssets = { script: 'response.js', style: 'response/response.css', title: 'Response', placeholder: 'Waiting for the response…' };
 
 export function responseCsp(cspSource: string, nonce: string): string {
-  return [
-    `default-src 'none'`,
-    `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `font-src ${cspSource}`,
-  ].join('; ');
-}
-
-function escapeAttribute(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return webviewCsp(cspSource, nonce);
 }
 
 /** The page's HTML. Pure, and free of response data by construction: it takes none. */
-export function renderResponseHtml({ cspSource, nonce, scriptUri, styleUri }: ResponseHtmlParts): string {
-  const csp = escapeAttribute(responseCsp(cspSource, nonce));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttribute(styleUri)}">
-<title>Response</title>
-</head>
-<body>
-<main id="app" aria-busy="true"><p class="placeholder">Waiting for the response…</p></main>
-<script nonce="${escapeAttribute(nonce)}" src="${escapeAttribute(scriptUri)}"></script>
-</body>
-</html>
-`;
+export function renderResponseHtml(parts: ResponseHtmlParts): string {
+  return renderWebviewHtml(parts, RESPONSE_PAGE);
 }
 
 /** "Response · 403 · Jane Doe <jane@acme.test> (6045)" */
@@ -75,8 +47,7 @@ export class ResponsePanel {
 
   private view: ResponseView;
   private handlers: ResponsePanelHandlers;
-  /** The page has said `ready` since it last (re)loaded. */
-  private ready = false;
+  private readonly channel: PageChannel<HostToPanel, PanelToHost>;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Shows `view`, in the existing panel if there is one. */
@@ -92,14 +63,22 @@ export class ResponsePanel {
       ResponsePanel.viewType,
       responseTitle(identified),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {
-        enableScripts: true,
-        enableFindWidget: true,
-        retainContextWhenHidden: false,
-        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews'), vscode.Uri.joinPath(extensionUri, 'media')],
-      },
+      webviewPanelOptions(extensionUri),
     );
     ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
+    return ResponsePanel.current;
+  }
+
+  /**
+   * Takes over a panel VS Code restored after a reload (WebviewPanelSerializer). The page shows the view it
+   * kept in its state; without a live record there is nothing for copy/actions to act on but that view.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers): ResponsePanel {
+    ResponsePanel.current?.dispose();
+    // Restored panels keep the options they were created with; set today's (resource roots move with the install).
+    panel.webview.options = webviewPanelOptions(extensionUri);
+    ResponsePanel.current = new ResponsePanel(panel, extensionUri, view, handlers);
+    panel.title = responseTitle(view);
     return ResponsePanel.current;
   }
 
@@ -116,54 +95,30 @@ export class ResponsePanel {
   ) {
     this.view = view;
     this.handlers = handlers;
-    const webview = panel.webview;
-    webview.html = renderResponseHtml({
-      cspSource: webview.cspSource,
-      nonce: createNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webviews', 'response.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'response', 'response.css')).toString(),
+    loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
+    this.channel = new PageChannel<HostToPanel, PanelToHost>(panel, {
+      accepts: isPanelToHost,
+      current: () => ({ type: 'show', view: this.view }),
+      handle: (message) => this.handle(message),
     });
-    this.disposables.push(
-      webview.onDidReceiveMessage((message: unknown) => this.onMessage(message)),
-      // Hidden without retained context = the page is gone; it says `ready` again when it comes back.
-      panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }
 
   get currentView(): ResponseView {
     return this.view;
   }
 
+  /** Replace the view shown (same response, more to say: e.g. the attribution result arrived). */
   private update(view: ResponseView, handlers: ResponsePanelHandlers): void {
     this.view = view;
     this.handlers = handlers;
     this.panel.title = responseTitle(view);
-    this.post();
+    this.channel.send();
   }
 
-  private post(): void {
-    if (!this.ready) return; // sent when the page says ready
-    const message: HostToPanel = { type: 'show', view: this.view };
-    void this.panel.webview.postMessage(message);
-  }
-
-  private onMessage(message: unknown): void {
-    if (!isPanelToHost(message)) return; // not ours, or malformed: ignore, never act on it
-    void this.handle(message).catch((error: unknown) => {
-      void vscode.window.showErrorMessage(`Behalf: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-
-  private async handle(message: PanelToHost): Promise<void> {
+  private async handle(message: Exclude<PanelToHost, { type: 'ready' }>): Promise<void> {
     const view = this.view;
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.post();
-        return;
       case 'copy': {
         const text = message.what === 'body' ? view.body : view.curl;
         await vscode.env.clipboard.writeText(text);
@@ -181,12 +136,15 @@ export class ResponsePanel {
         if (!view.assetId || view.assetId !== message.assetId) return;
         await this.handlers.onOpenHistory(view.assetId);
         return;
+      case 'verifyAttribution':
+        if (!view.attribution || view.attribution.assetId !== message.assetId) return;
+        await this.handlers.onVerifyAttribution?.(view.attribution.assetId);
+        return;
     }
   }
 
   dispose(): void {
     if (ResponsePanel.current === this) ResponsePanel.current = undefined;
-    this.ready = false;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import { toCurl } from '../core/curl';
 import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest } from '../core/http/parser';
+import type { AttributionResult } from '../core/audit';
 import type { ActAs, Connection, ImpersonationMode, Principal, RequestSpec, ResponseRecord } from '../core/model';
 import { originOf } from '../core/transport';
 import { describePrincipal } from '../core/vendor';
 import { responseViewFromRecord } from '../protocol/response';
+import { announceAttribution, assetOfRecord, checkAttributionAfterWrite, historyBeforeWrite, sendLogged, writeTargetAsset } from './auditCommands';
 import type { Services } from './extension';
-import { ResponsePanel } from './responsePanel';
+import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
 export function registerSendCommands(s: Services): void {
@@ -111,24 +113,35 @@ export function registerSendCommands(s: Services): void {
   });
 }
 
-/** Send with progress and Cancel, then show the response panel. */
+/**
+ * Send with progress and Cancel, record it in the impersonation log when it was sent as someone else, then
+ * show the response panel. A write as a principal to an asset whose vendor keeps a version history is
+ * checked: the history is read before and after, and the panel and a message say who the vendor recorded.
+ */
 async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promise<ResponseRecord | undefined> {
   const who = describePrincipal(actAs.principal);
   const controller = new AbortController();
   s.inFlight.add(controller);
+  const writeAsset = writeTargetAsset(s, spec, actAs);
   let record: ResponseRecord;
+  let attribution: AttributionResult | undefined;
   try {
-    record = await vscode.window.withProgress(
+    ({ record, attribution } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
-      (progress, token) => {
+      async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        return s.engine.sendAs(spec, actAs, { signal: controller.signal, onNote: (message) => progress.report({ message }) });
+        const onNote = (message: string) => progress.report({ message });
+        const before = writeAsset ? await historyBeforeWrite(s, actAs.connection, writeAsset, controller.signal, onNote) : undefined;
+        const sent = await sendLogged(s, spec, actAs, { signal: controller.signal, onNote });
+        const checked = writeAsset && sent.record.status < 300 ? await checkAttributionAfterWrite(s, actAs, writeAsset, before, sent.entry, controller.signal, onNote) : undefined;
+        return { record: sent.record, attribution: checked };
       },
-    );
+    ));
   } finally {
     s.inFlight.delete(controller);
   }
-  showResponse(s, record);
+  showResponse(s, record, { actAs, assetId: writeAsset ?? assetOfRecord(s, actAs.connection, record), attribution });
+  if (attribution) announceAttribution(attribution, actAs);
   if (record.explanation) {
     const action = record.explanation.action;
     void vscode.window.showWarningMessage(record.explanation.message, ...(action ? [action.title] : [])).then((choice) => {
@@ -139,12 +152,30 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promis
   return record;
 }
 
-export function showResponse(s: Services, record: ResponseRecord): void {
-  const view = responseViewFromRecord(record, { curl: toCurl(record.request) });
-  ResponsePanel.show(s.context.extensionUri, view, {
+export interface ShowResponseExtra {
+  /** Who it was sent as: "Version history" highlights the principal, "Check again" re-checks as them. */
+  actAs?: ActAs;
+  /** The asset the request or response is about (the panel offers its version history). */
+  assetId?: string;
+  /** Who the vendor recorded a write under. */
+  attribution?: AttributionResult;
+}
+
+export function showResponse(s: Services, record: ResponseRecord, extra: ShowResponseExtra = {}): void {
+  const view = responseViewFromRecord(record, { curl: toCurl(record.request), assetId: extra.assetId, attribution: extra.attribution });
+  const connectionId = record.sentAs.connectionId;
+  const principalId = record.sentAs.principalId;
+  ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode }));
+}
+
+/** What the response panel's buttons do; `origin` says which connection and identity the response came from. */
+export function responseHandlers(s: Services, origin: { connectionId?: string; principalId?: string; mode?: ImpersonationMode }): ResponsePanelHandlers {
+  return {
     onAction: (kind, args) => void runAction(s, kind, args),
-    onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', assetId),
-  });
+    onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
+    onVerifyAttribution: (assetId) =>
+      void vscode.commands.executeCommand('behalf.verifyAttribution', { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
+  };
 }
 
 async function runAction(s: Services, kind: string, args: Record<string, string>): Promise<void> {
@@ -153,7 +184,7 @@ async function runAction(s: Services, kind: string, args: Record<string, string>
 }
 
 /** The request's connection: annotated, else the one its absolute URL targets, else the active one, else asked. */
-async function connectionFor(s: Services, request: HttpFileRequest, spec: RequestSpec): Promise<Connection> {
+export async function connectionFor(s: Services, request: HttpFileRequest, spec: RequestSpec): Promise<Connection> {
   const connections = await s.store.connections();
   if (connections.length === 0) {
     throw new BehalfError('config', 'No connections yet: run "Behalf: Add Connection…" or "Behalf: Start the Vendor Sandbox".');
@@ -180,12 +211,12 @@ async function connectionFor(s: Services, request: HttpFileRequest, spec: Reques
   return picked;
 }
 
-async function resolvePrincipal(s: Services, connection: Connection, ref: string): Promise<Principal> {
+export async function resolvePrincipal(s: Services, connection: Connection, ref: string): Promise<Principal> {
   const withFetched = { ...connection, principals: s.store.principals(connection) };
   return s.engine.resolvePrincipal(withFetched, ref);
 }
 
-async function pickConnection(connections: Connection[], title: string): Promise<Connection | undefined> {
+export async function pickConnection(connections: Connection[], title: string): Promise<Connection | undefined> {
   const picked = await vscode.window.showQuickPick(
     connections.map((c) => ({ label: c.label, description: c.id, detail: `${c.vendor} · ${c.baseUrl}${c.production ? ' · PRODUCTION' : ''}`, connection: c })),
     { title, matchOnDescription: true, matchOnDetail: true },
@@ -194,11 +225,11 @@ async function pickConnection(connections: Connection[], title: string): Promise
 }
 
 /** QuickPick of principals: name, email, ids and which modes the vendor supports; plus the service user. */
-async function pickPrincipal(s: Services, connection: Connection, title: string): Promise<{ principal?: Principal } | undefined> {
+export async function pickPrincipal(s: Services, connection: Connection, title: string, options: { withServiceUser?: boolean; modeNote?: string } = {}): Promise<{ principal?: Principal } | undefined> {
   const modes = s.engine.modes(connection);
   const active = await s.identity.current();
   const mode: ImpersonationMode | undefined = active?.connection.id === connection.id ? active.mode : undefined;
-  const modeText = `modes: ${modes.join(' · ')}${mode ? ` (now ${mode})` : ''}`;
+  const modeText = options.modeNote ?? `modes: ${modes.join(' · ')}${mode ? ` (now ${mode})` : ''}`;
   type Item = vscode.QuickPickItem & { principal?: Principal };
   const items: Item[] = s.store.principals(connection).map((p) => ({
     label: `$(account) ${p.name ?? p.email ?? p.id}`,
@@ -206,7 +237,7 @@ async function pickPrincipal(s: Services, connection: Connection, title: string)
     detail: `id ${p.id}${p.userId ? ` · user ${p.userId}` : ''}${p.clientId ? ` · app ${p.clientId}` : ''} · ${modeText}${p.source === 'vendor' ? ' · from the vendor' : ''}`,
     principal: p,
   }));
-  items.push({ label: '$(server) Service user (yourself)', description: connection.clientId, detail: 'no impersonation: the connection\'s own identity' });
+  if (options.withServiceUser !== false) items.push({ label: '$(server) Service user (yourself)', description: connection.clientId, detail: 'no impersonation: the connection\'s own identity' });
   const picked = await vscode.window.showQuickPick(items, {
     title,
     placeHolder: `${connection.label}: type a name, email or id`,
@@ -216,7 +247,7 @@ async function pickPrincipal(s: Services, connection: Connection, title: string)
   return picked ? { principal: picked.principal } : undefined;
 }
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   return url.length > 60 ? `${url.slice(0, 57)}…` : url;
 }
 

@@ -5,7 +5,11 @@
 // hidden panel is torn down and reloads when shown again). The page only asks; the host decides: copy and
 // action requests carry no content the host would trust, it uses its own copy of the view.
 
+import type { AttributionResult } from '../core/audit';
 import type { ResponseRecord } from '../core/model';
+import { isNonEmptyString, isOptionalString, isRecord, isStringRecord } from './guards';
+
+export { isStringRecord };
 
 export type SentAsMode = 'lite' | 'full' | 'self';
 
@@ -36,6 +40,16 @@ export interface ResponseViewExplanation {
   action?: ResponseViewAction;
 }
 
+/** Who the vendor recorded a write under (after a write sent as a principal to an asset with a history). */
+export interface ResponseViewAttribution {
+  assetId: string;
+  outcome: AttributionResult['outcome'];
+  /** "Recorded as jane@acme.test in version 4." */
+  message: string;
+  /** What to do when it was not the principal. */
+  advice?: string;
+}
+
 /** Everything the page shows. Built from a ResponseRecord (whose request is already redacted). */
 export interface ResponseView {
   /**
@@ -60,6 +74,8 @@ export interface ResponseView {
   curl: string;
   /** Set when the response describes an asset whose version history can be opened. */
   assetId?: string;
+  /** Set after a write as a principal: what the asset's history recorded (the page offers to check again). */
+  attribution?: ResponseViewAttribution;
 }
 
 export type HostToPanel = { type: 'show'; view: ResponseView };
@@ -70,7 +86,8 @@ export type PanelToHost =
   | { type: 'ready' }
   | { type: 'copy'; what: CopyTarget }
   | { type: 'action'; kind: string; args: Record<string, string> }
-  | { type: 'openHistory'; assetId: string };
+  | { type: 'openHistory'; assetId: string }
+  | { type: 'verifyAttribution'; assetId: string };
 
 // --- building a view ------------------------------------------------------------------------------------
 
@@ -82,7 +99,7 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 }
 
 /** The view of a recorded response. `curl` must be built from the record's (redacted) request. */
-export function responseViewFromRecord(record: ResponseRecord, extra: { curl: string; assetId?: string; id?: string }): ResponseView {
+export function responseViewFromRecord(record: ResponseRecord, extra: { curl: string; assetId?: string; id?: string; attribution?: AttributionResult }): ResponseView {
   const view: ResponseView = {
     status: record.status,
     statusText: record.statusText,
@@ -105,6 +122,11 @@ export function responseViewFromRecord(record: ResponseRecord, extra: { curl: st
   if (record.name !== undefined) view.name = record.name;
   if (extra.id !== undefined) view.id = extra.id;
   if (extra.assetId !== undefined) view.assetId = extra.assetId;
+  if (extra.attribution !== undefined) {
+    const a = extra.attribution;
+    view.attribution = { assetId: a.assetId, outcome: a.outcome, message: a.message };
+    if (a.advice !== undefined) view.attribution.advice = a.advice;
+  }
   if (record.explanation) {
     view.explanation = { message: record.explanation.message };
     const action = record.explanation.action;
@@ -123,24 +145,6 @@ const MAX_ARGS = 50;
 const MAX_ARG_LENGTH = 10_000;
 const MAX_ASSET_ID = 1_000;
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** A plain object whose values are all strings (headers, action args). */
-export function isStringRecord(x: unknown, maxEntries = Number.POSITIVE_INFINITY, maxLength = Number.POSITIVE_INFINITY): x is Record<string, string> {
-  if (!isRecord(x)) return false;
-  const proto: unknown = Object.getPrototypeOf(x);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const entries = Object.entries(x);
-  if (entries.length > maxEntries) return false;
-  return entries.every(([key, value]) => typeof value === 'string' && key.length <= maxLength && value.length <= maxLength);
-}
-
-function isNonEmptyString(x: unknown, max: number): x is string {
-  return typeof x === 'string' && x.length > 0 && x.length <= max;
-}
-
 export function isPanelToHost(x: unknown): x is PanelToHost {
   if (!isRecord(x)) return false;
   switch (x.type) {
@@ -151,6 +155,7 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'action':
       return isNonEmptyString(x.kind, MAX_KIND) && isStringRecord(x.args, MAX_ARGS, MAX_ARG_LENGTH);
     case 'openHistory':
+    case 'verifyAttribution':
       return isNonEmptyString(x.assetId, MAX_ASSET_ID);
     default:
       return false;
@@ -158,10 +163,7 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
 }
 
 const MODES: ReadonlySet<unknown> = new Set<SentAsMode>(['lite', 'full', 'self']);
-
-function isOptionalString(x: unknown): x is string | undefined {
-  return x === undefined || typeof x === 'string';
-}
+const OUTCOMES: ReadonlySet<unknown> = new Set<AttributionResult['outcome']>(['recorded-as-principal', 'recorded-as-other', 'no-new-version']);
 
 export function isResponseView(x: unknown): x is ResponseView {
   if (!isRecord(x)) return false;
@@ -186,6 +188,11 @@ export function isResponseView(x: unknown): x is ResponseView {
   if (typeof sentAs.connectionLabel !== 'string' || typeof sentAs.vendor !== 'string') return false;
   if (!isRecord(request) || typeof request.method !== 'string' || typeof request.url !== 'string') return false;
   if (!isStringRecord(request.headers) || !isOptionalString(request.body)) return false;
+  const attribution = x.attribution;
+  if (attribution !== undefined) {
+    if (!isRecord(attribution) || typeof attribution.assetId !== 'string' || !OUTCOMES.has(attribution.outcome)) return false;
+    if (typeof attribution.message !== 'string' || !isOptionalString(attribution.advice)) return false;
+  }
   if (explanation !== undefined) {
     if (!isRecord(explanation) || typeof explanation.message !== 'string') return false;
     const action = explanation.action;

@@ -296,3 +296,62 @@ function readVersionsFromXml(xml: string): unknown[] {
 function decodeXml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
+
+// --- which asset a request or response is about (for "History of…", "Verify attribution") --------------------
+
+const RECORD_ID = 'RecordID';
+const MAX_ASSET_ID_LENGTH = 200;
+
+function usableAssetId(value: unknown): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const id = String(value).trim();
+  // Unresolved {{variables}} are not ids (CodeLens reads requests as written).
+  return id && id.length <= MAX_ASSET_ID_LENGTH && !/[{}\s]/.test(id) ? id : undefined;
+}
+
+/**
+ * The asset a request touches: `RecordID` in the query (reads, history) or in a JSON or form body (updates),
+ * any casing. Works on requests as written (relative URLs) and as sent (absolute, redacted).
+ */
+export function assetIdOfRequest(request: { url: string; body?: string }): string | undefined {
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1).split('#')[0]! : '';
+  for (const pair of query.split('&')) {
+    const [name, value = ''] = pair.split('=');
+    if (name?.toLowerCase() === RECORD_ID.toLowerCase()) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        decoded = value;
+      }
+      const id = usableAssetId(decoded);
+      if (id) return id;
+    }
+  }
+  const body = request.body?.trim();
+  if (!body) return undefined;
+  if (body.startsWith('{')) {
+    try {
+      return usableAssetId(pickField(JSON.parse(body), RECORD_ID));
+    } catch {
+      return undefined;
+    }
+  }
+  if (/^[^=&\s]+=/.test(body)) {
+    for (const [name, value] of new URLSearchParams(body)) if (name.toLowerCase() === RECORD_ID.toLowerCase()) return usableAssetId(value);
+  }
+  return undefined;
+}
+
+/** The asset a response describes: a read that returned exactly one item with a RecordID (or a bare RecordID). */
+export function assetIdOfResponse(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const items = pickField(parsed, 'APIResponse', 'Items') ?? pickField(parsed, 'Items');
+  if (Array.isArray(items)) return items.length === 1 ? usableAssetId(pickField(items[0], RECORD_ID)) : undefined;
+  return usableAssetId(pickField(parsed, 'APIResponse', RECORD_ID) ?? pickField(parsed, RECORD_ID));
+}

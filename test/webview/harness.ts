@@ -1,6 +1,7 @@
-// Serves the response panel's real HTML (renderResponseHtml, same CSP) and bundle to Chromium from a fake
-// origin, with a stand-in for VS Code's acquireVsCodeApi that records what the page posts and keeps its state
-// in sessionStorage (so a reload plays the part of a panel that was hidden and shown again).
+// Serves a panel's real HTML (renderResponseHtml / renderWebviewHtml, same CSP) and bundle to Chromium from a
+// fake origin, with a stand-in for VS Code's acquireVsCodeApi that records what the page posts and keeps its
+// state in sessionStorage (so a reload plays the part of a panel that was hidden and shown again). The response
+// page by default; `PageSpec` names another page (history, compare).
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,12 +61,22 @@ const STUB = (themes: typeof THEMES): string => `(() => {
   window.__applyTheme(sessionStorage.getItem('__behalf_theme') || 'dark');
 })();`;
 
-export interface PanelPage {
+/** Which page to serve: its bundle (dist/webviews/<script>), stylesheet (media/<style>) and what marks it drawn. */
+export interface PageSpec {
+  script: string;
+  style: string;
+  /** A selector present once the page has drawn a view. */
+  shown: string;
+}
+
+export const RESPONSE_SPEC: PageSpec = { script: 'response.js', style: 'response/response.css', shown: '.banner' };
+
+export interface PanelPage<View = ResponseView, ToHost = PanelToHost> {
   page: PwPage;
   pageErrors: string[];
   /** Posts `{type:'show', view}` the way the host does. */
-  show(view: ResponseView): Promise<void>;
-  posted(): Promise<PanelToHost[]>;
+  show(view: View): Promise<void>;
+  posted(): Promise<ToHost[]>;
   cspViolations(): Promise<unknown[]>;
   theme(name: ThemeName): Promise<void>;
   eval<T>(expression: string): Promise<T>;
@@ -73,14 +84,15 @@ export interface PanelPage {
   until(expression: string, timeoutMs?: number): Promise<void>;
 }
 
-export class Harness {
+export class Harness<View = ResponseView, ToHost = PanelToHost> {
   private constructor(
     readonly browser: PwBrowser,
     private readonly bundleDir: string,
     private readonly html: string,
+    private readonly spec: PageSpec,
   ) {}
 
-  static async start(renderHtml: HtmlRenderer): Promise<Harness> {
+  static async start<View = ResponseView, ToHost = PanelToHost>(renderHtml: HtmlRenderer, spec: PageSpec = RESPONSE_SPEC): Promise<Harness<View, ToHost>> {
     const bundleDir = mkdtempSync(join(tmpdir(), 'behalf-webview-'));
     const { buildWebviews } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build-webviews.mjs')).href)) as {
       buildWebviews(o: { production: boolean; outdir: string }): Promise<void>;
@@ -89,18 +101,18 @@ export class Harness {
     const html = renderHtml({
       cspSource: ORIGIN,
       nonce: randomBytes(16).toString('base64'),
-      scriptUri: `${ORIGIN}/dist/webviews/response.js`,
-      styleUri: `${ORIGIN}/media/response/response.css`,
+      scriptUri: `${ORIGIN}/dist/webviews/${spec.script}`,
+      styleUri: `${ORIGIN}/media/${spec.style}`,
     });
     const browser = await launchChromium();
-    return new Harness(browser, bundleDir, html);
+    return new Harness<View, ToHost>(browser, bundleDir, html, spec);
   }
 
   /**
    * Opens a page. By default it serves the panel HTML built for ORIGIN; `html` + `origin` serve another
    * document (e.g. the one a host under test produced), with resources under `/ext/` mapped to the repo.
    */
-  async open(options: { theme?: ThemeName; width?: number; height?: number; html?: string; origin?: string } = {}): Promise<PanelPage> {
+  async open(options: { theme?: ThemeName; width?: number; height?: number; html?: string; origin?: string } = {}): Promise<PanelPage<View, ToHost>> {
     const origin = options.origin ?? ORIGIN;
     const html = options.html ?? this.html;
     const page = await this.browser.newPage({ viewport: { width: options.width ?? 900, height: options.height ?? 700 } });
@@ -123,9 +135,9 @@ export class Harness {
       pageErrors,
       show: async (view) => {
         await page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view })}, '*')`);
-        await until(page, `document.querySelector('.banner') !== null`);
+        await until(page, `document.querySelector(${JSON.stringify(this.spec.shown)}) !== null`);
       },
-      posted: () => evaluate<PanelToHost[]>('window.__posted'),
+      posted: () => evaluate<ToHost[]>('window.__posted'),
       cspViolations: () => evaluate<unknown[]>('window.__csp'),
       theme: async (name) => {
         await page.evaluate(`window.__applyTheme(${JSON.stringify(name)})`);

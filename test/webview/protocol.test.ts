@@ -17,6 +17,7 @@ describe('webview: response protocol', () => {
     assert.ok(isPanelToHost({ type: 'action', kind: 'createProxyAssignment', args: { userId: '6045' } }));
     assert.ok(isPanelToHost({ type: 'action', kind: 'k', args: {} }));
     assert.ok(isPanelToHost({ type: 'openHistory', assetId: 'A-1' }));
+    assert.ok(isPanelToHost({ type: 'verifyAttribution', assetId: 'A-1' }));
   });
 
   it('rejects anything else, including near misses', () => {
@@ -37,6 +38,8 @@ describe('webview: response protocol', () => {
       { type: 'action', kind: 'k', args: new (class Args {})() },
       { type: 'openHistory', assetId: 7 },
       { type: 'openHistory', assetId: '' },
+      { type: 'verifyAttribution' },
+      { type: 'verifyAttribution', assetId: 'x'.repeat(1001) },
       { type: 'eval', code: 'x' },
     ];
     for (const message of bad) assert.equal(isPanelToHost(message), false, JSON.stringify(message) ?? String(message));
@@ -56,6 +59,16 @@ describe('webview: response protocol', () => {
     assert.deepEqual(noArgs.explanation?.action?.args, {});
     assert.equal(noArgs.assetId, 'A-9');
     assert.equal('body' in noArgs.request, false);
+  });
+
+  it('carries the attribution result of a write; the page rejects a malformed one', () => {
+    const result = { assetId: 'A-1', outcome: 'recorded-as-other' as const, recordedUser: 'svc@acme.test', expectedUser: 'jane@acme.test', version: 4, message: 'Orange Logic recorded svc@acme.test, not jane@acme.test, in version 4.', advice: 'Lite impersonation is probably not enabled.' };
+    const v = responseViewFromRecord(record(), { curl: 'curl x', assetId: 'A-1', attribution: result });
+    assert.deepEqual(v.attribution, { assetId: 'A-1', outcome: 'recorded-as-other', message: result.message, advice: result.advice });
+    assert.ok(isResponseView(v));
+    assert.equal(isResponseView({ ...v, attribution: { ...v.attribution, outcome: 'maybe' } }), false);
+    assert.equal(isResponseView({ ...v, attribution: { ...v.attribution, message: 1 } }), false);
+    assert.equal(isResponseView({ ...v, attribution: 'recorded' }), false);
   });
 
   it('the page rejects a malformed view', () => {
@@ -227,13 +240,17 @@ describe('webview: display helpers', () => {
 });
 
 describe('webview: media code audit', () => {
-  const dir = join(__dirname, '..', '..', 'media', 'response');
-  const sources = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
+  // Every page and the shared modules: media/response, media/history, media/compare, media/shared.
+  const media = join(__dirname, '..', '..', 'media');
+  const dirs = readdirSync(media, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(media, d.name));
+  const files = (ext: string) => dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => [join(dir, f), readFileSync(join(dir, f), 'utf8')] as const));
+  const sources = files('.ts');
+  const stylesheets = files('.css');
 
   it('never uses an API that parses markup, nor eval', () => {
-    assert.ok(sources.length >= 3);
+    assert.ok(sources.length >= 8);
     for (const [file, code] of sources) {
       assert.doesNotMatch(code, /\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|\beval\(|new Function\(/, file);
     }
@@ -245,9 +262,14 @@ describe('webview: media code audit', () => {
     }
   });
 
-  it('the stylesheet uses theme variables, never literal colours', () => {
-    const css = readFileSync(join(dir, 'response.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-    assert.doesNotMatch(css, /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|:\s*(white|black|red|green|blue|gray|grey)\s*[;}]/i);
-    assert.match(css, /var\(--vscode-editor-background\)/);
+  it('the stylesheets use theme variables, never literal colours; each page imports the shared base', () => {
+    assert.ok(stylesheets.length >= 4);
+    for (const [file, text] of stylesheets) {
+      const css = text.replace(/\/\*[\s\S]*?\*\//g, '');
+      assert.doesNotMatch(css, /#[0-9a-f]{3,8}\b|rgba?\(|hsla?\(|:\s*(white|black|red|green|blue|gray|grey)\s*[;}]/i, file);
+      if (!file.endsWith('base.css')) assert.match(css, /^\s*@import url\('\.\.\/shared\/base\.css'\);/, file);
+    }
+    const base = stylesheets.find(([file]) => file.endsWith('shared/base.css'))?.[1] ?? '';
+    assert.match(base, /var\(--vscode-editor-background\)/);
   });
 });

@@ -125,6 +125,31 @@ describe('webview: response panel in Chromium', function () {
     assert.equal(await p.page.locator('button.open-history').count(), 0);
   });
 
+  it('after a write as a principal: who the vendor recorded, the advice, and "Check again"', async () => {
+    const p = await open();
+    const ok = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' } };
+    await p.show(ok);
+    assert.equal(await text(p, '.attribution-message'), 'Recorded as jane@acme.test in version 4.');
+    assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-ok');
+    assert.equal(await p.page.locator('.attribution').getAttribute('role'), 'status');
+    assert.equal(await p.page.locator('.attribution-advice').count(), 0);
+    await p.page.locator('button.verify-attribution').focus();
+    await p.page.keyboard.press('Enter');
+    assert.deepEqual((await p.posted()).at(-1), { type: 'verifyAttribution', assetId: 'A-1' });
+    const other = {
+      ...view({}, { assetId: `A-${XSS}` }),
+      attribution: { assetId: `A-${XSS}`, outcome: 'recorded-as-other' as const, message: `Orange Logic recorded ${XSS}, not jane@acme.test.`, advice: `Lite impersonation is probably not enabled ${XSS}` },
+    };
+    await p.show(other);
+    assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-warn');
+    assert.equal(await text(p, '.attribution-message'), `Orange Logic recorded ${XSS}, not jane@acme.test.`);
+    assert.equal(await text(p, '.attribution-advice'), `Lite impersonation is probably not enabled ${XSS}`);
+    assert.equal(await p.eval<number>(`document.querySelectorAll('img, script:not([nonce])').length`), 0);
+    assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
+    await p.show(view());
+    assert.equal(await p.page.locator('.attribution').count(), 0);
+  });
+
   it('JSON tree: shallow levels open, deeper ones closed and not even created; keyboard folds', async () => {
     const p = await open();
     await p.show(view());

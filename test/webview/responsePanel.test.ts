@@ -128,6 +128,21 @@ describe('webview: ResponsePanel host', () => {
     assert.deepEqual(calls.histories, ['A-17']);
   });
 
+  it('re-checks attribution only for the asset whose attribution the response shows', async () => {
+    const checked: string[] = [];
+    const withAttribution = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' } };
+    ResponsePanel.show(extensionUri, withAttribution, { ...handlers(calls), onVerifyAttribution: (assetId) => void checked.push(assetId) });
+    const panel = only();
+    panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-2' });
+    panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+    await tick();
+    assert.deepEqual(checked, ['A-1']);
+    ResponsePanel.show(extensionUri, view({}, { assetId: 'A-1' }), { ...handlers(calls), onVerifyAttribution: (assetId) => void checked.push(assetId) });
+    panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+    await tick();
+    assert.deepEqual(checked, ['A-1'], 'no attribution shown: nothing to re-check');
+  });
+
   it('ignores malformed messages and reports handler failures', async () => {
     ResponsePanel.show(extensionUri, forbiddenView(), {
       onAction: () => Promise.reject(new Error('proxy assignment failed')),

@@ -1,0 +1,66 @@
+// Case 6: the version-history diff of 1,000 versions × 50 fields. The module under test (src/core/versionDiff.ts,
+// being written by others) is bundled by bench/run.mjs into bench/.build/run-<pid>/versionDiff.js when it exists; this
+// script finds its diff function, feeds it the generated history and prints one JSON line with the timings,
+// or {"notMeasured": "<reason>"}.
+//   node bench/src/diff.cjs <bundled module> <versions> <fields> <runs>
+'use strict';
+const { performance } = require('node:perf_hooks');
+
+const [modulePath, versionsArg, fieldsArg, runsArg] = process.argv.slice(2);
+const VERSIONS = Number(versionsArg);
+const FIELDS = Number(fieldsArg);
+const RUNS = Number(runsArg);
+
+/**
+ * AssetVersion[] (src/core/model.ts), oldest first: every version changes every field. Text fields change a word
+ * in a sentence; every tenth field holds JSON with one changed member; version 1 sets everything.
+ */
+function value(f, v) {
+  if (f % 10 === 9) return JSON.stringify({ status: ['draft', 'review', 'final'][v % 3], revision: v, tags: ['a', 'b', `v${v % 5}`], owner: { id: 6000 + (f % 7) } });
+  return `${['Caption', 'Title', 'Keywords', 'Notes'][f % 4]} of field ${f}: harbour at dawn, revision ${v}, ${'lorem ipsum dolor sit amet '.repeat(1 + (f % 4))}`;
+}
+
+function history() {
+  const versions = [];
+  for (let v = 1; v <= VERSIONS; v++) {
+    const changes = [];
+    for (let f = 0; f < FIELDS; f++) changes.push({ field: `Field${f}`, oldValue: v === 1 ? '' : value(f, v - 1), newValue: value(f, v) });
+    versions.push({ version: v, date: new Date(Date.UTC(2026, 0, 1) + v * 3600_000).toISOString(), user: `user${v % 7}@acme.test`, changes });
+  }
+  return versions;
+}
+
+function out(result) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+let mod;
+try {
+  mod = require(modulePath);
+} catch (e) {
+  out({ notMeasured: `src/core/versionDiff.ts did not load: ${e.message}` });
+  process.exit(0);
+}
+// diffVersions(versions: AssetVersion[]) when the module has it; else (the API moved) a function whose name says it
+// diffs versions, else the only export.
+const fns = Object.entries(mod).filter(([, v]) => typeof v === 'function');
+const pick = fns.find(([k]) => k === 'diffVersions') ?? fns.find(([k]) => /diff.*versions|versions.*diff/i.test(k)) ?? (fns.length === 1 ? fns[0] : undefined);
+if (!pick) {
+  out({ notMeasured: `src/core/versionDiff.ts exports no diff function (exports: ${Object.keys(mod).join(', ') || 'none'})` });
+  process.exit(0);
+}
+const [name, fn] = pick;
+const input = history();
+const timings = [];
+try {
+  fn(input); // warm-up (JIT), like the extension's second open of a history
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    fn(input);
+    timings.push(performance.now() - t);
+  }
+} catch (e) {
+  out({ notMeasured: `${name}(versions) threw: ${e.message} (the bench passes AssetVersion[]; adapt bench/src/diff.cjs to the final API)` });
+  process.exit(0);
+}
+out({ function: name, versions: VERSIONS, fields: FIELDS, timings });

@@ -1,0 +1,133 @@
+// Case 6 inside the real VS Code extension host (code-server here): Behalf's activation time and the
+// Connections tree with 10,000 principals. Built by bench/run.mjs with scripts/build-tests.mjs
+// (`--tests bench/vscode --out bench/.build/run-<pid>/vscode`) and run by scripts/run-vscode-tests.mjs on an empty
+// workspace folder, so nothing has activated the extension before the first test. Figures go to the file
+// named by BEHALF_BENCH_OUT (JSON); nothing here is asserted about time.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BehalfApi } from '../../src/extension/extension';
+import type { ConnectionsNode } from '../../src/extension/trees';
+
+const EXTENSION_ID = 'behalf-dev.behalf';
+const PRINCIPALS = Number(process.env.BEHALF_BENCH_PRINCIPALS) || 10_000;
+const results: Record<string, unknown> = {};
+let api: BehalfApi | undefined;
+
+function save(): void {
+  if (process.env.BEHALF_BENCH_OUT) fs.writeFileSync(process.env.BEHALF_BENCH_OUT, JSON.stringify(results, null, 2));
+}
+
+/** Expanding a node in VS Code: getChildren, then getTreeItem for every child (the view asks for all of them). */
+async function expand(tree: vscode.TreeDataProvider<ConnectionsNode>, node?: ConnectionsNode): Promise<ConnectionsNode[]> {
+  const children = ((await tree.getChildren(node)) ?? []) as ConnectionsNode[];
+  for (const child of children) await tree.getTreeItem(child);
+  return children;
+}
+
+/** With BEHALF_BENCH_PROFILE=<dir>: a CPU profile of what follows, written as <dir>/<name>.cpuprofile. */
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const dir = process.env.BEHALF_BENCH_PROFILE;
+  if (!dir) return undefined;
+  const inspector = await import('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  return async (name) => {
+    const { profile } = await post('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+describe('bench: Behalf in the VS Code extension host', function () {
+  this.timeout(300_000);
+  after(save);
+
+  it('activation', async () => {
+    const ext = vscode.extensions.getExtension<BehalfApi>(EXTENSION_ID);
+    if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
+    results['activeBefore'] = ext.isActive;
+    const started = performance.now();
+    api = await ext.activate();
+    // The host's activation of Behalf as the extension sees it: loading dist/extension.js, then activate().
+    // An upper bound of Behalf's own time: it also holds the host's work (context, storage) around them.
+    results['activateMs'] = performance.now() - started;
+    // VS Code's own marks (vs/base/common/performance, kept in globalThis.MonacoPerformanceMarks in the host):
+    // will/didLoadExtensionCode around require(dist/extension.js), will/didActivateExtension around
+    // activate() (after the ExtensionContext is ready). Date.now() resolution (1 ms).
+    const perf = (globalThis as { MonacoPerformanceMarks?: { getMarks(): Array<{ name: string; startTime: number }> } }).MonacoPerformanceMarks;
+    const marks = new Map((perf?.getMarks() ?? []).filter((m) => m.name.endsWith(`/${EXTENSION_ID}`)).map((m) => [m.name.split('/')[2], m.startTime]));
+    const span = (from: string, to: string) => (marks.has(from) && marks.has(to) ? marks.get(to)! - marks.get(from)! : undefined);
+    results['codeLoadingMs'] = span('willLoadExtensionCode', 'didLoadExtensionCode');
+    results['activateCallMs'] = span('willActivateExtension', 'didActivateExtension');
+    if (typeof results['codeLoadingMs'] === 'number' && typeof results['activateCallMs'] === 'number') {
+      results['ownActivateMs'] = (results['codeLoadingMs'] as number) + (results['activateCallMs'] as number);
+    }
+    results['marks'] = Object.fromEntries(marks);
+    save();
+  });
+
+  it(`Connections tree with ${PRINCIPALS} principals`, async () => {
+    if (!api) throw new Error('not activated');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!folder) throw new Error('no workspace folder');
+    const principals = Array.from({ length: PRINCIPALS }, (_, i) => ({ id: `p${i}`, userId: `u-${100000 + i}`, email: `user${i}@acme.test`, name: `User ${i}` }));
+    const file = {
+      connections: [
+        {
+          id: 'big',
+          vendor: 'generic',
+          label: 'Big directory',
+          baseUrl: 'http://127.0.0.1:9/api',
+          auth: 'none',
+          impersonation: { kind: 'header', headers: { 'X-Impersonate-User': '{{principal.email}}' } },
+          principals,
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(folder, 'behalf.connections.json'), JSON.stringify(file, null, 2));
+    const { store, connectionsTree: tree } = api.services;
+    store.invalidate();
+
+    // Roots: finds, reads, parses and validates the 10,000-principal file.
+    let t = performance.now();
+    const roots = await expand(tree);
+    results['treeLoadMs'] = performance.now() - t;
+    const connection = roots.find((n) => n.connection.id === 'big');
+    if (!connection) throw new Error(`connection "big" not in the tree (roots: ${roots.length})`);
+
+    // Expand: the connection's children (the service user + every principal) and their tree items.
+    const profile = await startProfile();
+    t = performance.now();
+    const children = await expand(tree, connection);
+    results['treeExpandMs'] = performance.now() - t;
+    await profile?.('tree-expand');
+    results['treeChildren'] = children.length;
+    // Again, warm (the view re-renders after a refresh).
+    t = performance.now();
+    await expand(tree, connection);
+    results['treeExpandWarmMs'] = performance.now() - t;
+
+    // Filter: only if the tree offers one (a method whose name says filter); VS Code's own type-to-filter runs
+    // in the workbench, outside the extension host, and is not visible from here.
+    const proto = Object.getPrototypeOf(tree) as Record<string, unknown>;
+    const filterName = Object.getOwnPropertyNames(proto).find((k) => /filter/i.test(k) && typeof proto[k] === 'function');
+    if (filterName) {
+      t = performance.now();
+      await (tree as unknown as Record<string, (q: string) => unknown>)[filterName]!('User 9999');
+      const filtered = await expand(tree, connection);
+      results['treeFilterMs'] = performance.now() - t;
+      results['treeFilterMethod'] = filterName;
+      results['treeFilterResults'] = filtered.length;
+    } else {
+      results['treeFilterNotMeasured'] = 'ConnectionsTree has no filter method; VS Code\'s built-in tree filter (type to filter) runs in the workbench renderer, not in the extension host';
+    }
+    save();
+  });
+});
