@@ -11,6 +11,7 @@ import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLo
 import { outputChannelLog } from './log';
 import { SandboxProcess } from './sandboxProcess';
 import { SecretStorageStore } from './secrets';
+import { ComparePanel } from './comparePanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { ConnectionsTree, SessionsTree } from './trees';
@@ -84,6 +85,8 @@ export class Services implements vscode.Disposable {
 /** What activate() returns: for integration tests and other extensions, never secrets. */
 export interface BehalfApi {
   services: Services;
+  /** What the open response and compare panels were given (already redacted): for leak scans in tests. */
+  panelViews(): unknown[];
 }
 
 let services: Services | undefined;
@@ -135,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): BehalfApi {
   if (vscode.workspace.workspaceFolders?.length && vscode.workspace.getConfiguration('behalf').get<boolean>('startSandboxOnOpen', false)) {
     void vscode.commands.executeCommand('behalf.startSandbox');
   }
-  return { services: s };
+  return { services: s, panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView].filter((v) => v !== undefined) };
 }
 
 export async function deactivate(): Promise<void> {

@@ -209,6 +209,10 @@ describe('Behalf in a real VS Code', function () {
     if (services.context.storageUri) readTree(services.context.storageUri.fsPath);
     readTree(services.context.logUri.fsPath);
     places.push(['settings', JSON.stringify(vscode.workspace.getConfiguration('behalf'))]);
+    // The response panel's view: redacted request, headers, body and the cURL export.
+    const views = api.panelViews();
+    assert.ok(views.length >= 1, 'a response panel is open');
+    places.push(['webview messages and cURL', JSON.stringify(views)]);
     for (const state of [services.context.globalState, services.context.workspaceState]) {
       places.push(['state', JSON.stringify(state.keys().map((k) => [k, state.get(k)]))]);
     }
