@@ -11,7 +11,7 @@ import type { CompareRow, CompareSide, CompareValueDiff } from '../../src/core/a
 import { isCompareView, isHostToCompare, type CompareSideInfo, type CompareSideName, type CompareToHost, type CompareView } from '../../src/protocol/compare';
 import { button, h, srOnly } from '../shared/dom';
 import { formatBytes, formatCount, formatDuration, statusClass } from '../shared/format';
-import { acquire, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
+import { acquire, onHostViews, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
 
 type SectionId = 'only-left' | 'only-right' | 'differences';
 
@@ -265,21 +265,11 @@ function show(view: CompareView): void {
   saver.now();
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isHostToCompare(message)) return;
-  show(message.view);
+onHostViews(isHostToCompare, show, (scrollY) => {
+  if (!currentUi) return;
+  currentUi.scrollY = scrollY;
+  saver.soon();
 });
-
-window.addEventListener(
-  'scroll',
-  () => {
-    if (!currentUi) return;
-    currentUi.scrollY = Math.round(window.scrollY);
-    saver.soon();
-  },
-  { passive: true },
-);
 
 if (restored?.view && restored.view.id === restored.ui.viewId) show(restored.view);
 vscode.postMessage({ type: 'ready' });

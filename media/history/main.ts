@@ -12,7 +12,7 @@ import type { FieldDiff, JsonChange, TextPart, VersionDiff } from '../../src/cor
 import { isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
 import { button, h, srOnly } from '../shared/dom';
 import { formatCount, formatDate } from '../shared/format';
-import { acquire, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
+import { acquire, onHostViews, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
 
 // --- state ------------------------------------------------------------------------------------------------
 
@@ -431,21 +431,11 @@ function show(view: HistoryView): void {
   saver.now();
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isHostToHistory(message)) return;
-  show(message.view);
+onHostViews(isHostToHistory, show, (scrollY) => {
+  if (!currentUi) return;
+  currentUi.scrollY = scrollY;
+  saver.soon();
 });
-
-window.addEventListener(
-  'scroll',
-  () => {
-    if (!currentUi) return;
-    currentUi.scrollY = Math.round(window.scrollY);
-    saver.soon();
-  },
-  { passive: true },
-);
 
 if (restored?.view && assetKey(restored.view) === restored.ui.asset) show(restored.view);
 vscode.postMessage({ type: 'ready' });

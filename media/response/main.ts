@@ -12,7 +12,7 @@ import { isHostToPanel, isResponseView, type PanelToHost, type ResponseView } fr
 import { bannerParts, formatBytes, formatCount, formatDuration, isBinaryContentType, looksLikeJson, statusClass, viewKey } from './format';
 import { JsonText, type JsonEntry } from './jsonScan';
 import { button, h, section, visibleButtons } from '../shared/dom';
-import { acquire, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
+import { acquire, onHostViews, stateSaver, type VsCodeApi } from '../shared/vscodeApi';
 
 // --- state ------------------------------------------------------------------------------------------------
 
@@ -642,21 +642,11 @@ function show(view: ResponseView): void {
   saveNow();
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isHostToPanel(message)) return;
-  show(message.view);
+onHostViews(isHostToPanel, show, (scrollY) => {
+  if (!currentUi) return;
+  currentUi.scrollY = scrollY;
+  saveSoon();
 });
-
-window.addEventListener(
-  'scroll',
-  () => {
-    if (!currentUi) return;
-    currentUi.scrollY = Math.round(window.scrollY);
-    saveSoon();
-  },
-  { passive: true },
-);
 
 if (restored?.view && viewKey(restored.view) === restored.ui.viewId) show(restored.view);
 vscode.postMessage({ type: 'ready' });

@@ -32,3 +32,14 @@ export function stateSaver(save: () => void, delayMs = 150): { soon(): void; now
     },
   };
 }
+
+/**
+ * The page side of the protocol every panel shares: show each view the host sends (after checking it), and
+ * report the scroll position so it can be saved and restored when the panel comes back.
+ */
+export function onHostViews<V>(isShow: (message: unknown) => message is { type: 'show'; view: V }, show: (view: V) => void, onScroll: (scrollY: number) => void): void {
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (isShow(event.data)) show(event.data.view);
+  });
+  window.addEventListener('scroll', () => onScroll(Math.round(window.scrollY)), { passive: true });
+}
