@@ -3,6 +3,7 @@ import * as esbuild from 'esbuild';
 import { chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ajvStandalone } from './esbuild-ajv-standalone.mjs';
 import { leanAxios } from './esbuild-lean.mjs';
 
 // --outdir: bundle somewhere else than dist/ (scripts/package.mjs builds the .vsix contents in a staging folder,
@@ -21,7 +22,7 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [leanAxios],
+  plugins: [leanAxios, ajvStandalone()],
 };
 
 const entries = [

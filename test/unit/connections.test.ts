@@ -865,3 +865,27 @@ describe('connections file', () => {
     });
   });
 });
+
+describe('connections validation in the bundles (ajv standalone, generated at build time)', () => {
+  it('the bundled CLI reports exactly the diagnostics ajv reports from the source', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+    assert.ok(fs.existsSync(cli), 'dist/cli.js is missing: run npm run build first (npm test does)');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-standalone-'));
+    try {
+      const file = path.join(dir, 'behalf.connections.json');
+      const text = '{ "connections": [ { "id": "x", "vendor": "nope", "label": "X", "baseUrl": "ftp://h", "clientSecret": "s", "scopes": [1], "principals": [{ "id": "a b" }] } ] }';
+      fs.writeFileSync(file, text);
+      const expected = parseConnections(text, file).diagnostics.map((d) => `${d.position.file}:${d.position.line}:${d.position.column}: ${d.message}`);
+      assert.ok(expected.length >= 4);
+      const run = spawnSync(process.execPath, [cli, 'principals', 'x', '--config', file], { encoding: 'utf8' });
+      assert.equal(run.status, 1);
+      for (const line of expected) assert.ok(run.stderr.includes(line), `missing from the bundle's output: ${line}\n${run.stderr}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
