@@ -9,26 +9,13 @@ import * as vscode from 'vscode';
 import type { AttributionResult, CompareResult, ImpersonationLogEntry } from '../../src/core/audit';
 import type { BehalfApi } from '../../src/extension/extension';
 import type { HistoryView } from '../../src/protocol/history';
-
-const EXTENSION_ID = 'behalf-dev.behalf';
+import { openSessions as countOpenSessions, sandboxControl, startBehalf, waitFor } from './support';
 
 let api: BehalfApi;
 let sandboxUrl: string;
 
-async function sandbox<T>(route: string): Promise<T> {
-  const res = await fetch(`${sandboxUrl}/__sandbox/${route}`);
-  return (await res.json()) as T;
-}
-const openSessions = async () => (await sandbox<{ openSessions: number }>('state')).openSessions;
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const sandbox = <T>(route: string) => sandboxControl<T>(sandboxUrl, route);
+const openSessions = () => countOpenSessions(sandboxUrl);
 
 const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
 
@@ -103,12 +90,7 @@ describe('Behalf audit trail in a real VS Code', function () {
   this.timeout(60_000);
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<BehalfApi>(EXTENSION_ID);
-    assert.ok(extension, 'the extension is installed');
-    api = await extension.activate();
-    await vscode.commands.executeCommand('behalf.startSandbox');
-    assert.ok(api.services.sandbox.url, 'the sandbox started');
-    sandboxUrl = api.services.sandbox.url!;
+    ({ api, sandboxUrl } = await startBehalf());
     await waitFor('the sandbox connections', async () => (await api.services.store.connection('ol-noimp-sandbox')) !== undefined);
   });
 

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BehalfApi } from '../../src/extension/extension';
 import type { ConnectionsNode } from '../../src/extension/trees';
+import { EXTENSION_ID, openSessions as countOpenSessions, sandboxControl, startBehalf, waitFor } from './support';
 
-const EXTENSION_ID = 'behalf-dev.behalf';
 
 interface LogEntry {
   method: string;
@@ -18,21 +18,9 @@ interface LogEntry {
 let api: BehalfApi;
 let sandboxUrl: string;
 
-async function sandbox<T>(route: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(`${sandboxUrl}/__sandbox/${route}`, init);
-  return (await res.json()) as T;
-}
+const sandbox = <T>(route: string, init?: RequestInit) => sandboxControl<T>(sandboxUrl, route, init);
 const sandboxLog = () => sandbox<LogEntry[]>('log');
-const openSessions = async () => (await sandbox<{ openSessions: number }>('state')).openSessions;
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const openSessions = () => countOpenSessions(sandboxUrl);
 
 async function node(connectionId: string, principalId?: string): Promise<ConnectionsNode> {
   const tree = api.services.connectionsTree;
@@ -73,12 +61,7 @@ describe('Behalf in a real VS Code', function () {
   this.timeout(60_000);
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<BehalfApi>(EXTENSION_ID);
-    assert.ok(extension, 'the extension is installed');
-    api = await extension.activate();
-    await vscode.commands.executeCommand('behalf.startSandbox');
-    assert.ok(api.services.sandbox.url, 'the sandbox started');
-    sandboxUrl = api.services.sandbox.url!;
+    ({ api, sandboxUrl } = await startBehalf());
   });
 
   it('activates and contributes its commands and views', async () => {
