@@ -134,8 +134,13 @@ export class Harness<View = ResponseView, ToHost = PanelToHost> {
       page,
       pageErrors,
       show: async (view) => {
+        // postMessage is delivered later: mark what is on screen now, then wait for a rendering without the mark,
+        // so a second show() never reads the previous view.
+        const shown = JSON.stringify(this.spec.shown);
+        const fresh = JSON.stringify(`${this.spec.shown}:not([data-harness-stale])`);
+        await page.evaluate(`document.querySelectorAll(${shown}).forEach((e) => e.setAttribute('data-harness-stale', ''))`);
         await page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view })}, '*')`);
-        await until(page, `document.querySelector(${JSON.stringify(this.spec.shown)}) !== null`);
+        await until(page, `document.querySelector(${fresh}) !== null`);
       },
       posted: () => evaluate<ToHost[]>('window.__posted'),
       cspViolations: () => evaluate<unknown[]>('window.__csp'),

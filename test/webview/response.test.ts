@@ -355,7 +355,9 @@ describe('webview: response panel in Chromium', function () {
     await p.until(`window.scrollY === ${scrolled}`);
     // The host then re-sends the same view: nothing is rebuilt.
     await p.eval(`document.querySelector('.banner').dataset.marker = 'kept'`);
-    await p.show(v);
+    // Posted directly (show() waits for a new rendering, which must not happen here), then one task later.
+    await p.eval(`window.postMessage(${JSON.stringify({ type: 'show', view: v })}, '*')`);
+    await p.eval(`new Promise((r) => setTimeout(r, 50))`);
     assert.equal(await p.eval<string>(`document.querySelector('.banner').dataset.marker`), 'kept');
 
     // A large view is not kept in the state: the page waits for the host, then restores the UI around it.
