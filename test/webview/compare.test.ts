@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isCompareToHost, isCompareView, isHostToCompare, type CompareToHost, type CompareView } from '../../src/protocol/compare';
 import { XSS, bigCompareView, compareFrom, comparePair, compareView, hostileCompareView, identicalCompareView } from './auditFixtures';
 import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
-import { Harness, type PanelPage } from './harness';
+import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadComparePanelModule, loadWebviewShellModule } from './host';
 
 const RESULTS = resolve(__dirname, '..', '..', 'test-results');
@@ -79,34 +79,7 @@ describe('webview: ComparePanel host', () => {
 
 describe('webview: compare panel in Chromium', function () {
   this.timeout(60_000);
-  let harness: Harness<CompareView, CompareToHost>;
-  let panel: PanelPage<CompareView, CompareToHost> | undefined;
-
-  before(async () => {
-    harness = await Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), { script: 'compare.js', style: 'compare/compare.css', shown: '.sides' });
-  });
-  after(async () => {
-    await harness?.close();
-  });
-
-  async function open(options: Parameters<Harness['open']>[0] = {}): Promise<PanelPage<CompareView, CompareToHost>> {
-    panel = await harness.open(options);
-    await panel.until(`window.__posted.some((m) => m.type === 'ready')`);
-    return panel;
-  }
-
-  afterEach(async () => {
-    if (!panel) return;
-    const p = panel;
-    panel = undefined;
-    try {
-      assert.deepEqual(await p.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(await p.eval<string[]>('window.__errors'), [], 'errors in the page');
-      assert.deepEqual(p.pageErrors, [], 'uncaught page errors');
-    } finally {
-      await p.page.close();
-    }
-  });
+  const { open, openRaw } = panelSuite(() => Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), { script: 'compare.js', style: 'compare/compare.css', shown: '.sides' }));
 
   type Page = PanelPage<CompareView, CompareToHost>;
   const texts = (p: Page, selector: string): Promise<string[]> => p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
@@ -269,8 +242,7 @@ describe('webview: compare panel in Chromium', function () {
     const opened: string[] = [];
     ComparePanel.show(extensionUri, compareView(), { onOpenResponse: (side) => void opened.push(side) });
     const fakePanel = fake.panels[0]!;
-    const p = await harness.open({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    panel = p;
+    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
     fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
     await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
     await p.page.reload({ waitUntil: 'load' });
@@ -293,8 +265,6 @@ describe('webview: compare panel in Chromium', function () {
       await p.show(compareView());
       await p.page.locator('.section-only-left button.toggle-json').click();
       await p.page.screenshot({ path: join(RESULTS, file) });
-      await p.page.close();
-      panel = undefined;
     }
   });
 });

@@ -3,6 +3,7 @@
 // state in sessionStorage (so a reload plays the part of a panel that was hidden and shown again). The response
 // page by default; `PageSpec` names another page (history, compare).
 
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,4 +175,55 @@ function safeJoin(dir: string, rel: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export type OpenOptions = Parameters<Harness['open']>[0];
+
+export interface PanelSuite<View, ToHost> {
+  /** Open a page and wait for its `ready`. */
+  open(options?: OpenOptions): Promise<PanelPage<View, ToHost>>;
+  /** Open a page without waiting for `ready` (a test that wires its own bridge to a host first). */
+  openRaw(options?: OpenOptions): Promise<PanelPage<View, ToHost>>;
+}
+
+/**
+ * The mocha hooks every Chromium panel suite needs: one browser for the suite, and after every test each page
+ * it opened is checked — the CSP blocked nothing and the page threw nothing — then closed.
+ */
+export function panelSuite<View, ToHost>(start: () => Promise<Harness<View, ToHost>>): PanelSuite<View, ToHost> {
+  let harness: Harness<View, ToHost> | undefined;
+  let pages: Array<PanelPage<View, ToHost>> = [];
+  before(async () => {
+    harness = await start();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+  afterEach(async () => {
+    const opened = pages;
+    pages = [];
+    for (const p of opened) {
+      try {
+        assert.deepEqual(await p.cspViolations(), [], 'CSP violations');
+        assert.deepEqual(await p.eval<string[]>('window.__errors'), [], 'errors in the page');
+        assert.deepEqual(p.pageErrors, [], 'uncaught page errors');
+      } finally {
+        await p.page.close();
+      }
+    }
+  });
+  const openRaw = async (options: OpenOptions = {}) => {
+    if (!harness) throw new Error('the suite\'s browser did not start');
+    const page = await harness.open(options);
+    pages.push(page);
+    return page;
+  };
+  return {
+    openRaw,
+    async open(options = {}) {
+      const page = await openRaw(options);
+      await page.until(`window.__posted.some((m) => m.type === 'ready')`);
+      return page;
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isHistoryToHost, isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
 import { JANE_EMAIL, XSS, historyView, hostileHistory, longHistory } from './auditFixtures';
 import { FAKE_WEBVIEW_ORIGIN, Uri, fake, type FakeWebviewPanel } from './fakeVscode';
-import { Harness, type PanelPage } from './harness';
+import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadHistoryPanelModule, loadWebviewShellModule } from './host';
 
 const RESULTS = resolve(__dirname, '..', '..', 'test-results');
@@ -118,35 +118,7 @@ describe('webview: HistoryPanel host', () => {
 
 describe('webview: history panel in Chromium', function () {
   this.timeout(60_000);
-  let harness: Harness<HistoryView, HistoryToHost>;
-  let panel: PanelPage<HistoryView, HistoryToHost> | undefined;
-
-  before(async () => {
-    harness = await Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), { script: 'history.js', style: 'history/history.css', shown: '.banner' });
-  });
-  after(async () => {
-    await harness?.close();
-  });
-
-  async function open(options: Parameters<Harness['open']>[0] = {}): Promise<PanelPage<HistoryView, HistoryToHost>> {
-    panel = await harness.open(options);
-    await panel.until(`window.__posted.some((m) => m.type === 'ready')`);
-    return panel;
-  }
-
-  // Every test: the CSP blocked nothing and the page threw nothing.
-  afterEach(async () => {
-    if (!panel) return;
-    const p = panel;
-    panel = undefined;
-    try {
-      assert.deepEqual(await p.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(await p.eval<string[]>('window.__errors'), [], 'errors in the page');
-      assert.deepEqual(p.pageErrors, [], 'uncaught page errors');
-    } finally {
-      await p.page.close();
-    }
-  });
+  const { open, openRaw } = panelSuite(() => Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), { script: 'history.js', style: 'history/history.css', shown: '.banner' }));
 
   const texts = (p: PanelPage<HistoryView, HistoryToHost>, selector: string): Promise<string[]> =>
     p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
@@ -392,8 +364,7 @@ describe('webview: history panel in Chromium', function () {
     const v = historyView();
     HistoryPanel.show(extensionUri, v, async () => historyView({ id: `again-${++reads}`, versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }] }));
     const fakePanel = fake.panels[0]!;
-    const p = await harness.open({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    panel = p;
+    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
     fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
     await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
     await p.page.reload({ waitUntil: 'load' });
@@ -420,8 +391,6 @@ describe('webview: history panel in Chromium', function () {
       await p.page.locator('.version[data-version="4"] .version-toggle').focus();
       await p.page.keyboard.press('ArrowDown');
       await p.page.screenshot({ path: join(RESULTS, file) });
-      await p.page.close();
-      panel = undefined;
     }
   });
 });

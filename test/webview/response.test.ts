@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { PanelToHost, ResponseView } from '../../src/protocol/response';
 import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
 import { JANE, XSS, forbiddenView, hostileHtmlView, hostileView, selfView, view } from './fixtures';
-import { Harness, type PanelPage } from './harness';
+import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadResponsePanelModule } from './host';
 
 const RESULTS = resolve(__dirname, '..', '..', 'test-results');
@@ -20,35 +20,7 @@ function jsonView(body: unknown, extra: { id?: string } = {}): ResponseView {
 
 describe('webview: response panel in Chromium', function () {
   this.timeout(60_000);
-  let harness: Harness;
-  let panel: PanelPage | undefined;
-
-  before(async () => {
-    harness = await Harness.start(renderResponseHtml);
-  });
-  after(async () => {
-    await harness?.close();
-  });
-
-  async function open(options: Parameters<Harness['open']>[0] = {}): Promise<PanelPage> {
-    panel = await harness.open(options);
-    await panel.until(`window.__posted.some((m) => m.type === 'ready')`);
-    return panel;
-  }
-
-  // Every test: the CSP blocked nothing (nothing tried to load or run outside it) and the page threw nothing.
-  afterEach(async () => {
-    if (!panel) return;
-    const p = panel;
-    panel = undefined;
-    try {
-      assert.deepEqual(await p.cspViolations(), [], 'CSP violations');
-      assert.deepEqual(await p.eval<string[]>('window.__errors'), [], 'errors in the page');
-      assert.deepEqual(p.pageErrors, [], 'uncaught page errors');
-    } finally {
-      await p.page.close();
-    }
-  });
+  const { open, openRaw } = panelSuite(() => Harness.start(renderResponseHtml));
 
   const text = async (p: PanelPage, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
   const activeLabel = (p: PanelPage): Promise<string | null> => p.eval<string | null>(`document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)`);
@@ -439,8 +411,7 @@ describe('webview: response panel in Chromium', function () {
     ResponsePanel.show(extensionUri, v, { onAction: (kind, args) => void calls.push(`${kind} ${JSON.stringify(args)}`), onOpenHistory: () => undefined });
     const fakePanel = fake.panels[0];
     assert.ok(fakePanel);
-    const p = await harness.open({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    panel = p;
+    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
     fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
     await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
     // The page posted `ready` before the bridge existed (like a message lost in transit): reload to say it again.
@@ -470,8 +441,6 @@ describe('webview: response panel in Chromium', function () {
       await p.page.locator('button.twisty').nth(2).focus();
       await p.page.keyboard.press('ArrowDown'); // keyboard focus: shows the focus ring
       await p.page.screenshot({ path: join(RESULTS, file) });
-      await p.page.close();
-      panel = undefined;
     }
   });
 });
