@@ -448,7 +448,7 @@ try {
 
   function compareTool(w, dir, check, file) {
     if (!COMPARE_CLI) return [];
-    return [{ id: 'behalf-compare', label: 'Behalf CLI (compare)', cmd: process.execPath, args: [COMPARE_CLI, 'send', w.http, '--config', w.connections], cwd: dir, check, display: `node ${shortPath(COMPARE_CLI)} send ${file} --config behalf.connections.json` }];
+    return [{ id: 'behalf-compare', label: 'Behalf CLI (compare)', cmd: process.execPath, args: [COMPARE_CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: `node ${shortPath(COMPARE_CLI)} send ${file} -o none --config behalf.connections.json` }];
   }
 
   // ----- cases 1 and 2: request loops ------------------------------------------------------------------------
@@ -465,7 +465,7 @@ try {
     const tools = [
       { id: 'raw', label: 'raw Node http.request loop', cmd: process.execPath, args: [join(BENCH, 'clients', 'raw.cjs'), w.target, String(count), ...bodyArg], cwd: dir, check },
       { id: 'axios', label: 'bare axios loop', cmd: process.execPath, args: [join(BENCH, 'clients', 'axios.cjs'), w.target, String(count), ...bodyArg], cwd: dir, check },
-      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '--config', w.connections], cwd: dir, check, display: `node dist/cli.js send requests.http --config behalf.connections.json` },
+      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: `node dist/cli.js send requests.http -o none --config behalf.connections.json` },
       ...compareTool(w, dir, check, 'requests.http'),
       // For reference (no target): Behalf's pipeline in the same loop as the axios one, without the CLI around it.
       { id: 'behalf-engine', label: 'Behalf engine loop (no CLI)', cmd: process.execPath, args: [engineLoop, w.target, String(count), ...bodyArg], cwd: dir, check, display: `node engine-loop.js ${w.target.replace(serverUrl, '<url>')} ${count}${w.body ? ' body.json' : ''}` },
@@ -488,7 +488,7 @@ try {
     return {
       id,
       title,
-      description: `One process per tool sends ${count} requests one after another to a plain Node http server on 127.0.0.1 with keep-alive (${method === 'GET' ? 'GET /data' : 'POST /echo, the body inline in every request'}). Behalf and httpyac send the same .http file of ${count} ### blocks; newman a collection of ${count} items; the loops send the same request ${count} times. Wall time is process start to exit (startup included), stdout to /dev/null. "Behalf engine loop" is the axios loop's twin through BehalfEngine.sendAs, without the CLI (connections file, .http parsing, output): for reference, the targets are on the CLI.`,
+      description: `One process per tool sends ${count} requests one after another to a plain Node http server on 127.0.0.1 with keep-alive (${method === 'GET' ? 'GET /data' : 'POST /echo, the body inline in every request'}). Behalf and httpyac send the same .http file of ${count} ### blocks; newman a collection of ${count} items; the loops send the same request ${count} times. Wall time is process start to exit (startup included), stdout to /dev/null; the three CLIs are told to print no responses (Behalf and httpyac `-o none`, newman `--silent`), so what is timed is sending, not formatting 10 MB of output. "Behalf engine loop" is the axios loop's twin through BehalfEngine.sendAs, without the CLI (connections file, .http parsing, output): for reference, the targets are on the CLI.`,
       baseline: 'axios',
       count,
       tools: measured,
@@ -506,7 +506,7 @@ try {
     const oneGet = `require('http').get(${JSON.stringify(w.target)}, (r) => r.resume())`;
     const tools = [
       { id: 'node', label: 'node -e with one http.get', cmd: process.execPath, args: ['-e', oneGet], cwd: dir, check, display: `node -e "require('http').get(url, (r) => r.resume())"` },
-      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '--config', w.connections], cwd: dir, check, display: 'node dist/cli.js send one.http --config behalf.connections.json' },
+      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: 'node dist/cli.js send one.http -o none --config behalf.connections.json' },
       ...compareTool(w, dir, check, 'one.http'),
       ...(PEER_IDS.includes('httpyac')
         ? [{ id: 'httpyac', label: `httpyac ${PEERS.httpyac.version}`, cmd: process.execPath, args: [peerEntry('httpyac'), 'send', w.http, '--all', '-o', 'none'], cwd: dir, check, display: 'httpyac send one.http --all -o none' }]

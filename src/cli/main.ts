@@ -39,6 +39,8 @@ Options for send:
   --connection <id>     connection to use; overrides "# @connection"
   --env <name>          named environment from http-client.env.json
   --json                one JSON object per request on stdout
+  -o, --output <what>   what to print per response: full (default: summary and body), summary (no body),
+                        none (nothing on stdout; errors still go to stderr, exit codes unchanged)
   --yes                 confirm requests that change data as someone else (required when not interactive)
   --fail                exit 1 when a response has status >= 400
   --log <file.jsonl>    append every request sent as someone else to this impersonation log (JSON Lines)
@@ -78,12 +80,17 @@ const OPTIONS = {
   config: { type: 'string' },
   log: { type: 'string' },
   json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
   yes: { type: 'boolean' },
   fail: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/** What `send` prints per response: `none` is for scripts and benchmarks that only want the exit code. */
+const OUTPUTS = ['full', 'summary', 'none'] as const;
+type Output = (typeof OUTPUTS)[number];
 
 type Flags = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
@@ -108,6 +115,10 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
   if (flags.help || !command) {
     io.out(HELP);
     return flags.help ? 0 : 2;
+  }
+  if (flags.output !== undefined && !OUTPUTS.includes(flags.output as Output)) {
+    io.err(`behalf: --output must be ${OUTPUTS.join(', ')} (got "${flags.output}").\n`);
+    return 2;
   }
   if (flags.mode !== undefined && flags.mode !== 'lite' && flags.mode !== 'full') {
     io.err(`behalf: --mode must be lite or full (got "${flags.mode}").\n`);
@@ -202,6 +213,7 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
   if (typeof loaded === 'number') return loaded;
   const { parsed, selected, variableContext, config } = loaded;
   const log = openLog(flags, io);
+  const output = (flags.output ?? 'full') as Output;
 
   let failed = false;
   for (const request of selected) {
@@ -217,8 +229,10 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
       attempt = { spec, actAs, time: new Date() };
       const record = await engine.sendAs(spec, actAs, { signal });
       if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
-      if (flags.json) io.out(`${JSON.stringify(jsonRecord(record))}\n`);
-      else io.out(humanRecord(record, request));
+      if (output === 'none') {
+        // nothing on stdout
+      } else if (flags.json) io.out(`${JSON.stringify(jsonRecord(record, output === 'full'))}\n`);
+      else io.out(humanRecord(record, request, output === 'full'));
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
       failed = true;
@@ -400,7 +414,7 @@ function requestTitle(request: HttpFileRequest): string {
   return `${request.name ?? `request #${request.index + 1}`} (line ${request.requestLine})`;
 }
 
-function humanRecord(record: ResponseRecord, request: HttpFileRequest): string {
+function humanRecord(record: ResponseRecord, request: HttpFileRequest, withBody = true): string {
   const lines = [
     `### ${requestTitle(request)}`,
     `→ ${record.request.method} ${record.request.url}`,
@@ -409,7 +423,8 @@ function humanRecord(record: ResponseRecord, request: HttpFileRequest): string {
   ];
   for (const note of record.notes) lines.push(`  note: ${note}`);
   if (record.explanation) lines.push(`  ! ${record.explanation.message}`);
-  lines.push(prettyBody(record), '');
+  if (withBody) lines.push(prettyBody(record));
+  lines.push('');
   return lines.join('\n') + '\n';
 }
 
@@ -460,9 +475,9 @@ function prettyBody(record: ResponseRecord): string {
   return record.body;
 }
 
-function jsonRecord(record: ResponseRecord): unknown {
-  let body: unknown = record.body;
-  if (/json/i.test(record.headers['content-type'] ?? '')) {
+function jsonRecord(record: ResponseRecord, withBody = true): unknown {
+  let body: unknown = withBody ? record.body : undefined;
+  if (withBody && /json/i.test(record.headers['content-type'] ?? '')) {
     try {
       body = JSON.parse(record.body);
     } catch {

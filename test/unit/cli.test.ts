@@ -63,6 +63,24 @@ describe('behalf CLI against the sandbox', function () {
     assert.equal(header.mode, 'full');
   });
 
+  it('--output summary drops bodies, --output none prints nothing yet sends everything; a bad value exits 2', async () => {
+    const file = path.join(EXAMPLES, 'generic.http');
+    const summary = await run(['send', file, '--output', 'summary', '--config', config]);
+    assert.equal(summary.code, 0, summary.err);
+    assert.equal((summary.out.match(/^← 200 OK/gm) ?? []).length, 2);
+    assert.doesNotMatch(summary.out, /token-exchange/);
+    const json = await run(['send', file, '-o', 'summary', '--json', '--config', config]);
+    assert.deepEqual(json.lines.map((l) => 'body' in JSON.parse(l)), [false, false]);
+    const sentBefore = sandbox.log.length;
+    const none = await run(['send', file, '-o', 'none', '--config', config]);
+    assert.equal(none.code, 0, none.err);
+    assert.equal(none.out, '');
+    assert.ok(sandbox.log.length > sentBefore, 'the requests were still sent');
+    const bad = await run(['send', file, '--output', 'quiet', '--config', config]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--output must be full, summary, none \(got "quiet"\)/);
+  });
+
   it('--as and --mode override the file; the whole OL flow leaves no session open', async () => {
     const r = await run(['send', path.join(EXAMPLES, 'orangelogic.http'), '--name', 'read-asset', '--mode', 'full', '--as', 'raj@acme.test', '--config', config, '--json']);
     assert.equal(r.code, 0, r.err);
