@@ -4,7 +4,6 @@ import { chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ajvStandalone } from './esbuild-ajv-standalone.mjs';
-import { leanAxios } from './esbuild-lean.mjs';
 
 // --outdir: bundle somewhere else than dist/ (scripts/package.mjs builds the .vsix contents in a staging folder,
 // so that packaging never rewrites the development build other runs are using).
@@ -22,7 +21,7 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [leanAxios, ajvStandalone()],
+  plugins: [ajvStandalone()],
 };
 
 const entries = [
