@@ -78,7 +78,10 @@ export function parseConnections(text: string, file: string): ParsedConnections 
   try {
     // A byte-order mark is not JSON whitespace for jsonc-parser; blank it out without moving any offset.
     const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
-    return check(source, file, new LineIndex(source, file));
+    // Strict JSON without a problem (the usual case, and the large files): JSON.parse, no syntax tree, and
+    // positions for the connections only. Anything else (comments, trailing commas, any problem at all) takes
+    // the jsonc-parser path, which reports every problem with its position.
+    return checkStrictJson(source, file) ?? check(source, file, new LineIndex(source, file));
   } catch (e) {
     // Only reachable for pathological input (e.g. nesting deep enough to exhaust the stack).
     const reason =
@@ -141,8 +144,107 @@ function check(text: string, file: string, lines: LineIndex): ParsedConnections 
   return { file, connections, diagnostics: sortDiagnostics(unique) };
 }
 
-function toConnection(raw: JsonObject, position: SourcePosition): Connection {
-  const plain = toPlain(raw) as JsonObject;
+/**
+ * The fast path: the text is strict JSON (JSON.parse reads it) and has no problem at all — no duplicated key, no
+ * schema error, no clash of ids or secret variables. Then the result is what check() would return, without
+ * building jsonc-parser's tree or a line index of the whole text. Undefined when anything is off: check() then
+ * finds and positions every problem.
+ */
+function checkStrictJson(text: string, file: string): ParsedConnections | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // comments, trailing commas, syntax errors, an empty file
+  }
+  if (!isObject(value) || !Array.isArray(value.connections) || !value.connections.every(isObject)) return undefined;
+  const scan = scanStrictJson(text);
+  // JSON.parse keeps the last of a duplicated key silently: fewer keys in the value than in the text means one.
+  if (scan.keys !== countKeys(value) || scan.connectionOffsets.length !== value.connections.length) return undefined;
+  if (!schemaValidator().validate(value)) return undefined;
+  if (!crossFieldRulesHold(value.connections as JsonObject[])) return undefined;
+  const positions = positionsAt(text, scan.connectionOffsets, file);
+  const connections = (value.connections as JsonObject[]).map((raw, i) => toConnection(raw, positions[i], false));
+  return { file, connections, diagnostics: [] };
+}
+
+/**
+ * One pass over text that JSON.parse has accepted: how many property keys it holds, and where each item of the
+ * top-level "connections" array starts (its "{"). Strings are skipped with indexOf; nothing else can hold a quote.
+ */
+function scanStrictJson(text: string): { keys: number; connectionOffsets: number[] } {
+  let keys = 0;
+  const connectionOffsets: number[] = [];
+  const stack: number[] = []; // char codes of the open "{" and "["
+  let rootKey: string | undefined; // the last key of the top-level object
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */) {
+      let end = text.indexOf('"', i + 1);
+      for (;;) {
+        let backslashes = 0;
+        while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) backslashes++;
+        if (backslashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      let next = end + 1;
+      while (next < text.length && isJsonWhitespace(text.charCodeAt(next))) next++;
+      if (text.charCodeAt(next) === 58 /* : */) {
+        keys++;
+        if (stack.length === 1) rootKey = JSON.parse(text.slice(i, end + 1)) as string;
+      }
+      i = end;
+    } else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (ch === 123 && stack.length === 2 && stack[1] === 91 && rootKey === 'connections') connectionOffsets.push(i);
+      stack.push(ch);
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
+      stack.pop();
+    }
+  }
+  return { keys, connectionOffsets };
+}
+
+function isJsonWhitespace(ch: number): boolean {
+  return ch === 32 || ch === 9 || ch === 10 || ch === 13;
+}
+
+function countKeys(value: unknown): number {
+  if (Array.isArray(value)) {
+    let n = 0;
+    for (const item of value) n += countKeys(item);
+    return n;
+  }
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  for (const key of Object.keys(value)) n += 1 + countKeys((value as JsonObject)[key]);
+  return n;
+}
+
+/** line:column of ascending offsets, counting line ends as LineIndex does, reading the text only up to the last one. */
+function positionsAt(text: string, offsets: readonly number[], file: string): SourcePosition[] {
+  const out: SourcePosition[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let i = 0;
+  for (const offset of offsets) {
+    for (; i < offset; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        line++;
+        lineStart = i + 1;
+      } else if (ch === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    out.push({ file, line, column: Math.max(0, offset - lineStart) + 1 });
+  }
+  return out;
+}
+
+function toConnection(raw: JsonObject, position: SourcePosition, copy = true): Connection {
+  const plain = (copy ? toPlain(raw) : raw) as JsonObject;
   const principals = Array.isArray(plain.principals) ? (plain.principals as JsonObject[]) : [];
   return {
     ...(plain as unknown as Connection),
@@ -480,6 +582,32 @@ function crossFieldRules(root: Node, value: unknown, lines: LineIndex): Connecti
     });
   });
   return out;
+}
+
+/**
+ * crossFieldRules() for a value that passed the schema, without positions: true when it would report nothing
+ * (unique connection ids, unique principal ids within a connection, no two ids sharing a secret variable).
+ */
+function crossFieldRulesHold(connections: readonly JsonObject[]): boolean {
+  const connectionIds = new Set<string>();
+  const secrets = new Set<string>();
+  const claim = (env: string) => !secrets.has(env) && !!secrets.add(env);
+  for (const connection of connections) {
+    const connectionId = connection.id;
+    if (typeof connectionId !== 'string' || connectionId === '') continue;
+    if (connectionIds.has(connectionId)) return false;
+    connectionIds.add(connectionId);
+    if (!claim(secretEnvName({ connectionId }))) return false;
+    if (!Array.isArray(connection.principals)) continue;
+    const principalIds = new Set<string>();
+    for (const principal of connection.principals) {
+      if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '') continue;
+      if (principalIds.has(principal.id)) return false;
+      principalIds.add(principal.id);
+      if (!claim(secretEnvName({ connectionId, principalId: principal.id }))) return false;
+    }
+  }
+  return true;
 }
 
 /** JSON allows a key twice and keeps the last one silently; in a config file that is always a mistake. */

@@ -866,6 +866,119 @@ describe('connections file', () => {
   });
 });
 
+describe('connections file: the strict-JSON fast path', () => {
+  // Strict JSON with no problem is read with JSON.parse (no syntax tree, positions of the connections only);
+  // anything else goes through jsonc-parser. A comment after the value sends the same text down the jsonc path
+  // without moving any offset, so both paths must give the very same result.
+  const JSONC_ONLY = '\n// the jsonc-parser path';
+  const strictBase = JSON.stringify(parseJsonc(readFileSync(VALID_FIXTURE, 'utf8')), null, 2);
+
+  function parseJsonc(text: string): unknown {
+    // The fixture's value, read by the loader itself (through the jsonc path: it has comments).
+    const result = parseConnections(text, F);
+    assert.deepEqual(result.diagnostics, []);
+    return {
+      connections: result.connections.map(({ position: _position, principals, ...rest }) => ({
+        ...rest,
+        principals: principals.map(({ source: _source, ...p }) => p),
+      })),
+    };
+  }
+
+  function assertSamePaths(text: string, label: string): ReturnType<typeof parseConnections> {
+    const fast = parseConnections(text, F);
+    const slow = parseConnections(text + JSONC_ONLY, F);
+    assert.deepEqual(fast, slow, label);
+    return fast;
+  }
+
+  it('gives the jsonc path\'s connections and positions for valid strict JSON (LF, CRLF, byte-order mark, one line)', () => {
+    const variants = {
+      lf: strictBase,
+      crlf: strictBase.replace(/\n/g, '\r\n'),
+      cr: strictBase.replace(/\n/g, '\r'),
+      bom: '\uFEFF' + strictBase,
+      oneLine: JSON.stringify(JSON.parse(strictBase)),
+      escapes: strictBase.replace('"DealCloud (sandbox)"', '"Deal\\"Cloud\\\\ \\u00e9 {[\\"]} (sandbox)"'),
+    };
+    for (const [label, text] of Object.entries(variants)) {
+      const result = assertSamePaths(text, label);
+      assert.deepEqual(result.diagnostics, [], label);
+      assert.equal(result.connections.length, 5, label);
+    }
+    const first = parseConnections(variants.lf, F).connections[1].position;
+    assert.deepEqual(first, { file: F, ...where(variants.lf, '{\n      "id": "ol-sandbox"') });
+  });
+
+  it('reports exactly what the jsonc path reports when strict JSON has a problem', () => {
+    const value = JSON.parse(strictBase) as { connections: Array<Record<string, unknown> & { principals?: Array<Record<string, unknown>> }> };
+    const variant = (edit: (v: typeof value) => void) => {
+      const copy = JSON.parse(strictBase) as typeof value;
+      edit(copy);
+      return JSON.stringify(copy, null, 2);
+    };
+    const cases: Record<string, string> = {
+      duplicatedKey: strictBase.replace('"label": "DealCloud (sandbox)",', '"label": "DealCloud (sandbox)",\n      "label": "again",'),
+      duplicatedKeyNested: strictBase.replace('"email": "jane@acme.test",', '"email": "jane@acme.test", "email": "j@acme.test",'),
+      duplicatedConnectionId: variant((v) => (v.connections[1].id = 'dc-sandbox')),
+      duplicatedPrincipalId: variant((v) => (v.connections[0].principals![1].id = 'jane')),
+      sharedSecretVariable: variant((v) => (v.connections[1].id = 'dc_sandbox')),
+      sharedPrincipalSecret: variant((v) => v.connections[0].principals!.push({ id: 'Jane', userId: '7' })),
+      schemaError: variant((v) => (v.connections[2].vendor = 'nope')),
+      secretInFile: variant((v) => (v.connections[0].clientSecret = 's')),
+      missingConnections: '{ "connection": [] }',
+      notAnArray: '{ "connections": {} }',
+      itemNotAnObject: '{ "connections": [1, "x", null] }',
+      rootArray: '[]',
+    };
+    assert.ok(value.connections.length > 2);
+    for (const [label, text] of Object.entries(cases)) {
+      const result = assertSamePaths(text, label);
+      assert.ok(result.diagnostics.length > 0, `${label}: expected a problem`);
+    }
+  });
+
+  it('agrees with the jsonc path on thousands of mutated strict-JSON files', () => {
+    const random = prng(0x5eed);
+    const pieces = ['"id": "dc-sandbox",', '"label": "x",', '"x": 1,', '{}', '[]', '"', '\\', '\r\n', '"__proto__": 1,', '"connections": [],'];
+    let strict = 0;
+    for (let i = 0; i < 3000; i++) {
+      let text = strictBase;
+      const at = Math.floor(random() * text.length);
+      switch (Math.floor(random() * 3)) {
+        case 0:
+          text = text.slice(0, at) + pieces[Math.floor(random() * pieces.length)] + text.slice(at);
+          break;
+        case 1: {
+          const from = Math.floor(random() * text.length);
+          text = text.slice(0, at) + text.slice(from, from + Math.floor(random() * 120)) + text.slice(at);
+          break;
+        }
+        default:
+          text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 10));
+      }
+      try {
+        JSON.parse(text);
+      } catch {
+        continue; // not strict JSON: only the jsonc path reads it
+      }
+      strict++;
+      assertSamePaths(text, `mutation #${i}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 80))}`);
+    }
+    assert.ok(strict > 50, `enough mutations should stay strict JSON (${strict})`);
+  });
+
+  it('reads 10,000 principals and keeps each one\'s fields', () => {
+    const principals = Array.from({ length: 10_000 }, (_, i) => ({ id: `p${i}`, userId: `u-${i}`, email: `user${i}@acme.test`, name: `User ${i}` }));
+    const text = file([{ id: 'big', vendor: 'generic', label: 'Big', baseUrl: 'http://127.0.0.1:9/api', auth: 'none', principals }]);
+    const result = assertSamePaths(text, '10,000 principals');
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.connections[0].principals.length, 10_000);
+    assert.deepEqual(result.connections[0].principals[9999], { ...principals[9999], source: 'file' });
+    assert.deepEqual(result.connections[0].position, { file: F, line: 3, column: 5 });
+  });
+});
+
 describe('connections validation in the bundles (ajv standalone, generated at build time)', () => {
   it('the bundled CLI reports exactly the diagnostics ajv reports from the source', async () => {
     const { spawnSync } = await import('node:child_process');
