@@ -74,7 +74,7 @@ function extensionTables(c) {
     `| Activation: ext.activate() as a test sees it | ${v.notMeasured ? '—' : range(v.activateMs)} | also the host's work: ExtensionContext (storage, secrets), localization${v.activeBefore ? ' — WARNING: the extension was already active' : ''} |`,
     `| Tree: load the connections file (roots) | ${v.notMeasured ? '—' : range(v.treeLoadMs)} | read + parse + validate the 10,000-principal file |`,
     `| Tree: expand the connection | ${v.notMeasured ? '—' : range(v.treeExpandMs)} | getChildren + getTreeItem for ${v.runs?.[0]?.treeChildren ?? '—'} nodes; warm: ${v.notMeasured ? '—' : range(v.treeExpandWarmMs)} |`,
-    `| Tree: filter | ${v.treeFilterMs ? range(v.treeFilterMs) : `not measured: ${v.notMeasured ?? v.treeFilterNotMeasured ?? '—'}`} | |`,
+    `| Tree: filter | ${v.treeFilterMs ? range(v.treeFilterMs) : `not measured: ${v.notMeasured ?? 'no figures'}`} | "Filter Principals…" with "${v.runs?.[0]?.treeFilterQuery ?? '—'}" (${v.runs?.[0]?.treeFilterResults ?? '—'} matches), then getChildren + getTreeItem of the roots and the matches; another query: ${range(v.treeFilterWarmMs)}; clearing it: ${range(v.treeFilterClearMs)} |`,
     `| Response panel: first paint, ${fp.bodyMB ?? 5} MB JSON | ${fp.notMeasured ? `not measured: ${fp.notMeasured}` : range(fp.firstPaintMs)} | raw toggle ${fp.rawToggleMs ? range(fp.rawToggleMs) : '—'}; longest task ${fp.longestTaskMs ? range(fp.longestTaskMs) : '—'} |`,
     `| Version-history diff | ${d.notMeasured ? `not measured: ${d.notMeasured}` : range(d.ms)} | ${d.function ? `${d.function}()` : ''} |`,
   ];

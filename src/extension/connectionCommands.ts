@@ -4,7 +4,7 @@ import type { Connection, ImpersonationMode, Principal } from '../core/model';
 import { allVendors } from '../vendors';
 import type { Services } from './extension';
 import { reportError } from './sendCommands';
-import type { ConnectionsNode } from './trees';
+import type { ConnectionsNode, ConnectionsTree } from './trees';
 
 const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 const URL_PATTERN = /^https?:\/\/[^\s/]+/i;
@@ -105,6 +105,15 @@ export function registerConnectionCommands(s: Services): void {
     if (s.engine.vendor(connection).setup.principalFields.includes('clientId')) await askSecret(s, connection, principal);
   });
 
+  // The Connections view's principal filter: typed live into an input box, or given as an argument
+  // (`executeCommand('behalf.filterPrincipals', 'ann')`, e.g. from a keybinding).
+  register('behalf.filterPrincipals', async (text?: unknown) => {
+    if (typeof text === 'string') return s.connectionsTree.setFilter(text);
+    return askPrincipalFilter(s, s.connectionsTree);
+  });
+
+  register('behalf.clearPrincipalFilter', () => s.connectionsTree.setFilter(undefined));
+
   register('behalf.openConnectionsFile', async () => {
     await vscode.window.showTextDocument(await s.store.ensureFile());
   });
@@ -123,6 +132,47 @@ export function registerConnectionCommands(s: Services): void {
     await s.disposeEngine();
     await s.sandbox.stop();
     await vscode.commands.executeCommand('setContext', 'behalf.sandboxRunning', false);
+  });
+}
+
+/**
+ * An input box that filters the Connections view as the user types. Enter keeps the filter; Escape (or
+ * clicking elsewhere) puts back the filter there was before. The box tells how many principals match.
+ */
+function askPrincipalFilter(s: Services, tree: ConnectionsTree): Promise<void> {
+  const previous = tree.filter;
+  const box = vscode.window.createInputBox();
+  box.title = 'Filter Principals';
+  box.prompt = 'Show the principals whose name, email, user id or Behalf id contains this text (not case-sensitive). Enter keeps the filter; Escape restores the previous one.';
+  box.placeholder = 'Name, email or id, e.g. ann or @acme.test';
+  box.value = previous ?? '';
+  box.valueSelection = [0, box.value.length];
+  let accepted = false;
+  let applied: Promise<void> = Promise.resolve();
+  const apply = (value: string) => {
+    applied = tree.setFilter(value).then(
+      () => {
+        const description = tree.filterDescription;
+        box.validationMessage = description ? { message: description, severity: vscode.InputBoxValidationSeverity.Info } : undefined;
+      },
+      (e) => reportError(s, e),
+    );
+  };
+  return new Promise<void>((resolve) => {
+    const listeners = [
+      box.onDidChangeValue(apply),
+      box.onDidAccept(() => {
+        accepted = true;
+        apply(box.value);
+        box.hide();
+      }),
+      box.onDidHide(() => {
+        for (const l of listeners) l.dispose();
+        box.dispose();
+        resolve(accepted ? applied : applied.then(() => tree.setFilter(previous)));
+      }),
+    ];
+    box.show();
   });
 }
 

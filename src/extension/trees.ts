@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { BehalfEngine } from '../core/engine';
 import type { ActAs, Connection, Principal } from '../core/model';
+import { describeFilter, normalizeQuery, PrincipalSearchKeys } from '../core/principalFilter';
 import type { ImpersonationSession } from '../core/vendor';
 import type { ConnectionsStore } from './connectionsStore';
 import type { ActiveIdentity } from './identity';
@@ -8,7 +9,12 @@ import type { ActiveIdentity } from './identity';
 export type ConnectionsNode =
   | { kind: 'connection'; connection: Connection }
   | { kind: 'principal'; connection: Connection; principal: Principal }
-  | { kind: 'self'; connection: Connection };
+  | { kind: 'self'; connection: Connection }
+  /** While a principal filter is on: the one row of a connection none of whose principals matches. */
+  | { kind: 'noMatch'; connection: Connection; filter: string };
+
+/** Context key: a principal filter is on (the view title then offers "Clear Principal Filter"). */
+export const PRINCIPALS_FILTERED_CONTEXT = 'behalf.principalsFiltered';
 
 /** Theme icons, so they follow the user's theme and contrast settings. */
 const VENDOR_ICONS: Record<string, string> = {
@@ -21,6 +27,11 @@ const VENDOR_ICONS: Record<string, string> = {
 /**
  * Connections → principals. contextValue strings encode vendor and state, e.g.
  * `connection:dealcloud`, `principal:dealcloud:assigned:active`, and package.json menus match them.
+ *
+ * A principal filter (setFilter) narrows each connection to the principals whose name, email, vendor id or
+ * Behalf id contains the text. Every connection stays in the tree: one with no match shows a single
+ * "No principal matches" row, so a filter never makes a connection (or its actions) disappear. The service
+ * user row is left out while filtering: it is not a principal.
  */
 export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConnectionsNode | undefined>();
@@ -32,7 +43,105 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     private readonly identity: ActiveIdentity,
     private readonly engine: () => BehalfEngine,
   ) {
-    this.disposables = [this.changed, store.onDidChange(() => this.refresh()), identity.onDidChange(() => this.refresh())];
+    this.disposables = [this.changed, store.onDidChange(() => this.reload()), identity.onDidChange(() => this.refresh())];
+  }
+
+  /** The filter as the user typed it (trimmed), and as matched (lower-case); undefined: no filter. */
+  private filterText: string | undefined;
+  private query: string | undefined;
+  private readonly searchKeys = new PrincipalSearchKeys();
+  /** Each connection's matching principals for the current filter and load (getChildren and the counts share them). */
+  private matches = new Map<Connection, { principals: Principal[]; total: number }>();
+  private summary: { matches: number; total: number } | undefined;
+  private filterGeneration = 0;
+  private contextValue = false;
+  private view: vscode.TreeView<ConnectionsNode> | undefined;
+
+  /** The principal filter, as set (trimmed); undefined when there is none. */
+  get filter(): string | undefined {
+    return this.filterText;
+  }
+
+  /** What the view's description says: `filter "ann" · 12 of 10,000 principals`, or undefined with no filter. */
+  get filterDescription(): string | undefined {
+    return this.filterText && this.summary ? describeFilter(this.filterText, this.summary.matches, this.summary.total) : undefined;
+  }
+
+  /** The tree view showing this tree: its description tells about the filter. Returns the view. */
+  attach(view: vscode.TreeView<ConnectionsNode>): vscode.TreeView<ConnectionsNode> {
+    this.view = view;
+    view.description = this.filterDescription;
+    return view;
+  }
+
+  /**
+   * Filter the principals (case-insensitive substring of name, email, user id, client id or Behalf id); undefined
+   * or blank text clears the filter. Resolves once the counts and the view's description are set, the context key
+   * is on its way and the tree has been told to redraw. Calls in quick succession (typing) end with the last one's filter.
+   */
+  async setFilter(text: string | undefined): Promise<void> {
+    const generation = ++this.filterGeneration;
+    const query = normalizeQuery(text);
+    const connections = await this.store.connections();
+    if (generation !== this.filterGeneration) return; // a later call took over
+    this.query = query;
+    this.filterText = query ? text!.trim() : undefined;
+    this.matches.clear();
+    this.summarize(connections);
+    this.changed.fire(undefined);
+    // The title's filter/clear button: a round trip to the workbench that the rows need not wait for.
+    void this.setContextKey(query !== undefined);
+  }
+
+  /** The counts and the view's description for the current filter over `connections`. */
+  private summarize(connections: readonly Connection[]): void {
+    if (this.query) {
+      let matches = 0;
+      let total = 0;
+      for (const connection of connections) {
+        const m = this.matching(connection);
+        matches += m.principals.length;
+        total += m.total;
+      }
+      this.summary = { matches, total };
+    } else {
+      this.summary = undefined;
+    }
+    if (this.view) this.view.description = this.filterDescription;
+  }
+
+  private matching(connection: Connection): { principals: Principal[]; total: number } {
+    let m = this.matches.get(connection);
+    if (!m) {
+      const all = this.store.principals(connection);
+      m = { principals: this.searchKeys.filter(all, this.query), total: all.length };
+      this.matches.set(connection, m);
+    }
+    return m;
+  }
+
+  private async setContextKey(on: boolean): Promise<void> {
+    if (on === this.contextValue) return;
+    this.contextValue = on;
+    try {
+      await vscode.commands.executeCommand('setContext', PRINCIPALS_FILTERED_CONTEXT, on);
+    } catch {
+      // Only while the workbench shuts down; the next change sets it again.
+      this.contextValue = !on;
+    }
+  }
+
+  /** The connections or fetched principals changed: the filter stays, its matches and counts are made again. */
+  private reload(): void {
+    this.matches.clear();
+    if (this.query) {
+      const generation = this.filterGeneration;
+      void this.store.connections().then(
+        (connections) => generation === this.filterGeneration && this.summarize(connections),
+        () => undefined,
+      );
+    }
+    this.refresh();
   }
 
   /** The active identity, resolved once per refresh rather than once per item (10,000 principals stay fast). */
@@ -46,7 +155,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
   async getChildren(node?: ConnectionsNode): Promise<ConnectionsNode[]> {
     if (!node) return (await this.store.connections()).map((connection) => ({ kind: 'connection', connection }));
     if (node.kind !== 'connection') return [];
-    return [{ kind: 'self', connection: node.connection }, ...this.store.principals(node.connection).map((principal) => ({ kind: 'principal' as const, connection: node.connection, principal }))];
+    const { connection } = node;
+    if (this.query && this.filterText) {
+      const { principals } = this.matching(connection);
+      if (principals.length === 0) return [{ kind: 'noMatch', connection, filter: this.filterText }];
+      return principals.map((principal) => ({ kind: 'principal' as const, connection, principal }));
+    }
+    return [{ kind: 'self', connection }, ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal }))];
   }
 
   async getTreeItem(node: ConnectionsNode): Promise<vscode.TreeItem> {
@@ -63,11 +178,23 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
       } catch {
         modes = 'unknown vendor';
       }
-      item.description = `${connection.id}${connection.production ? ' · PRODUCTION' : ''} · ${modes}`;
+      const filtered = this.query ? this.matching(connection) : undefined;
+      const count = filtered ? ` · ${filtered.principals.length.toLocaleString('en-US')} of ${filtered.total.toLocaleString('en-US')} match` : '';
+      item.description = `${connection.id}${connection.production ? ' · PRODUCTION' : ''} · ${modes}${count}`;
       item.iconPath = new vscode.ThemeIcon(VENDOR_ICONS[connection.vendor] ?? 'plug');
       item.contextValue = `connection:${connection.vendor}${connection.production ? ':production' : ''}`;
       item.tooltip = new vscode.MarkdownString().appendText(`${connection.label}\n${connection.vendor} · ${connection.baseUrl}\nmodes: ${modes}`);
       item.accessibilityInformation = { label: `${connection.label}, ${connection.vendor} connection${connection.production ? ', production' : ''}` };
+      return item;
+    }
+    if (node.kind === 'noMatch') {
+      const text = `No principal matches "${node.filter}"`;
+      const item = new vscode.TreeItem(text);
+      item.id = `noMatch/${node.connection.id}`;
+      item.iconPath = new vscode.ThemeIcon('search');
+      item.contextValue = 'noMatch';
+      item.tooltip = `None of the principals of ${node.connection.label} has "${node.filter}" in its name, email or ids. "Clear Principal Filter" in the view's title shows them all again.`;
+      item.accessibilityInformation = { label: `${text} in ${node.connection.label}` };
       return item;
     }
     if (node.kind === 'self') {
