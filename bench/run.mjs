@@ -413,7 +413,7 @@ function buildInfo() {
   copyFileSync(join(ROOT, 'package.json'), join(SNAPSHOT, 'package.json'));
   for (const dir of ['media', 'schemas']) if (existsSync(join(ROOT, dir))) cpSync(join(ROOT, dir), join(SNAPSHOT, dir), { recursive: true });
   // scripts/build.mjs: development bundles carry a source map comment, production (minified) ones do not.
-  const bundles = ['cli.js', 'extension.js', 'sandbox.js'].map((f) => join(SNAPSHOT, 'dist', f)).filter((f) => existsSync(f));
+  const bundles = ['cli.js', 'extension.js', 'extension-main.js', 'sandbox.js'].map((f) => join(SNAPSHOT, 'dist', f)).filter((f) => existsSync(f));
   const minified = bundles.map((f) => !readFileSync(f, 'utf8').includes('//# sourceMappingURL='));
   const production = minified.every(Boolean);
   if (!production) say(minified.some(Boolean) ? 'dist/ holds a mix of production and development bundles (someone rebuilt it?): sizes are not comparable with the target' : 'dist/ is not a production build (sizes are not comparable with the target; `npm run bench` builds it)');
@@ -617,15 +617,16 @@ try {
   async function extensionCase() {
     say('case 6: extension (bundle sizes, activation, Connections tree, first paint, version diff)');
     const webviews = existsSync(join(SNAPSHOT, 'dist', 'webviews')) ? readdirSync(join(SNAPSHOT, 'dist', 'webviews')).filter((f) => f.endsWith('.js')).sort().map((f) => `dist/webviews/${f}`) : [];
-    const sizes = ['dist/extension.js', 'dist/cli.js', 'dist/sandbox.js', ...webviews].map((f) => {
+    const sizes = ['dist/extension.js', 'dist/extension-main.js', 'dist/cli.js', 'dist/sandbox.js', ...webviews].map((f) => {
       const file = join(SNAPSHOT, f);
       if (!existsSync(file)) return { file: f, missing: true };
       const buf = readFileSync(file);
       return { file: f, bytes: buf.length, kb: round(buf.length / KB), gzipBytes: gzipSync(buf, { level: 9 }).length };
     });
-    const ext = sizes[0];
+    // The extension is its shell plus the main bundle the shell loads on first use: both count.
+    const ext = { kb: round((sizes[0].bytes ?? 0) / KB + (sizes[1].bytes ?? 0) / KB) };
     const targets = [
-      target('6.bundle', `Extension bundle ≤ 350 KB minified`, results.build.production ? ext.kb : undefined, '<=', TARGETS.extensionBundleBytes / KB, 'KB', results.build.production ? undefined : 'dist/ is not a production build'),
+      target('6.bundle', `Extension bundle (extension.js + extension-main.js) ≤ 350 KB minified`, results.build.production && !sizes[0].missing && !sizes[1].missing ? ext.kb : undefined, '<=', TARGETS.extensionBundleBytes / KB, 'KB', results.build.production ? undefined : 'dist/ is not a production build'),
     ];
     const extra = {};
 
@@ -636,7 +637,7 @@ try {
       extra.vscode = await vscodeBench();
     }
     const v = extra.vscode;
-    targets.push(target('6.activation', `Behalf's own activation ≤ ${TARGETS.activationMs} ms`, v.ownActivateMs?.median ?? v.activateMs?.median, '<=', TARGETS.activationMs, 'ms', v.notMeasured ?? (v.ownActivateMs ? "VS Code's own marks: loading dist/extension.js + the activate() call" : "ext.activate() as a test in the host sees it (VS Code's marks missing): an upper bound")));
+    targets.push(target('6.activation', `Behalf's own activation ≤ ${TARGETS.activationMs} ms`, v.ownActivateMs?.median ?? v.activateMs?.median, '<=', TARGETS.activationMs, 'ms', v.notMeasured ?? (v.ownActivateMs ? "VS Code's own marks: loading dist/extension.js (the shell) + the activate() call; the main bundle loads on first use (below)" : "ext.activate() as a test in the host sees it (VS Code's marks missing): an upper bound")));
     targets.push(target('6.treeExpand', `Connections tree, ${COUNTS.principals} principals: expand ≤ ${TARGETS.treeMs} ms`, v.treeExpandMs?.median, '<=', TARGETS.treeMs, 'ms', v.notMeasured));
     targets.push(target('6.treeFilter', `Connections tree, ${COUNTS.principals} principals: filter ≤ ${TARGETS.treeMs} ms`, v.treeFilterMs?.median, '<=', TARGETS.treeMs, 'ms', v.notMeasured ?? (v.treeFilterMs ? `"Filter Principals…" with "${v.runs[0].treeFilterQuery}" (${v.runs[0].treeFilterResults} matches) to getChildren + getTreeItem of every visible row` : 'no figures from the VS Code run')));
 

@@ -25,8 +25,10 @@ const common = {
 };
 
 const entries = [
-  // 'vscode' is provided by the editor at run time.
+  // 'vscode' is provided by the editor at run time. The extension is two files: a shell that activates at
+  // once (extension.js) and the rest, which the shell requires on first need (extension-main.js).
   { entryPoints: ['src/extension/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode'] },
+  { entryPoints: ['src/extension/main.ts'], outfile: join(outdir, 'extension-main.js'), external: ['vscode'] },
   { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
 ];

@@ -412,7 +412,7 @@ async function clearLog(s: Services): Promise<boolean> {
 
 export function registerAuditCommands(s: Services): void {
   const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
-    s.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e))));
+    s.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e)));
 
   register('behalf.openAssetHistory', (...args: unknown[]) => openAssetHistory(s, assetArgs(args)));
   register('behalf.verifyAttribution', (...args: unknown[]) => verifyAttributionCommand(s, assetArgs(args)));

@@ -11,7 +11,7 @@ const URL_PATTERN = /^https?:\/\/[^\s/]+/i;
 
 export function registerConnectionCommands(s: Services): void {
   const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
-    s.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e))));
+    s.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e)));
 
   register('behalf.addConnection', () => addConnection(s));
 

@@ -1,151 +1,116 @@
+// Behalf's entry point: a shell that activates in a few milliseconds. It registers what VS Code needs at
+// activation (every contributed command, the three tree views, the CodeLens provider, the panel serializer)
+// and loads the rest (dist/extension-main.js: engine, vendors, parsers, panels) synchronously on first
+// need. Loading everything at activation cost ~30 ms of the host's start-up for users who may never send
+// a request in this window (measured by `npm run bench`, case 6).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BehalfEngine } from '../core/engine';
-import { isResponseView } from '../protocol/response';
-import { allVendors, assetIdOf } from '../vendors';
-import { hasAssetHistory, registerAuditCommands } from './auditCommands';
-import { registerConnectionCommands } from './connectionCommands';
-import { ConnectionsStore } from './connectionsStore';
-import { HttpDocuments } from './httpDocuments';
-import { ActiveIdentity } from './identity';
-import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLog';
-import { outputChannelLog } from './log';
-import { SandboxProcess } from './sandboxProcess';
-import { SecretStorageStore } from './secrets';
-import { ComparePanel } from './comparePanel';
-import { ResponsePanel } from './responsePanel';
-import { registerSendCommands, responseHandlers } from './sendCommands';
-import { ConnectionsTree, SessionsTree } from './trees';
+import type * as Main from './main';
 
-/** Everything the commands share. The engine is created on first use, not at activation. */
-export class Services implements vscode.Disposable {
-  readonly log: vscode.LogOutputChannel;
-  readonly secrets: SecretStorageStore;
-  readonly store = new ConnectionsStore();
-  readonly documents = new HttpDocuments();
-  readonly identity: ActiveIdentity;
-  readonly connectionsTree: ConnectionsTree;
-  readonly sessionsTree: SessionsTree;
-  readonly sandbox: SandboxProcess;
-  /** Every request sent as someone else (global storage), and its tree. */
-  readonly impersonationLog: ImpersonationLogService;
-  readonly impersonationLogTree: ImpersonationLogTree;
-  /** Requests on their way, so "Cancel Running Requests" can abort them. */
-  readonly inFlight = new Set<AbortController>();
-  private engineInstance: BehalfEngine | undefined;
+export type { BehalfApi, Services } from './main';
 
-  constructor(readonly context: vscode.ExtensionContext) {
-    this.log = vscode.window.createOutputChannel('Behalf', { log: true });
-    this.secrets = new SecretStorageStore(context.secrets);
-    this.identity = new ActiveIdentity(context.workspaceState, this.store, () => this.engine);
-    this.connectionsTree = new ConnectionsTree(this.store, this.identity, () => this.engine);
-    this.sessionsTree = new SessionsTree(() => this.engineInstance);
-    this.sandbox = new SandboxProcess(context, this.log);
-    this.impersonationLog = new ImpersonationLogService(context, this.log);
-    this.impersonationLogTree = new ImpersonationLogTree(this.impersonationLog);
+let context: vscode.ExtensionContext | undefined;
+let views: Main.ShellViews | undefined;
+let started: Main.Started | undefined;
+
+/** The whole extension, loaded and started once, on the first thing that needs it. */
+function main(): Main.Started {
+  if (!started) {
+    if (!context || !views) throw new Error('Behalf is not active');
+    // A computed path: esbuild leaves this require alone, so the main bundle stays a file of its own.
+    const module = require(path.join(__dirname, 'extension-main.js')) as typeof Main;
+    started = module.start(context, views);
   }
+  return started;
+}
 
-  get engine(): BehalfEngine {
-    if (!this.engineInstance) {
-      const config = vscode.workspace.getConfiguration('behalf');
-      this.engineInstance = new BehalfEngine({
-        vendors: allVendors,
-        secrets: this.secrets,
-        log: outputChannelLog(this.log),
-        prompt: {
-          confirm: async (question) => (await vscode.window.showWarningMessage(question, { modal: true }, 'Send')) === 'Send',
-        },
-        maxBodyBytes: Math.max(1, config.get<number>('maxResponseSizeMB', 50)) * 1024 * 1024,
-        idleSessionTimeoutMs: Math.max(1, config.get<number>('idleSessionMinutes', 5)) * 60_000,
-        onSessionsChanged: () => this.sessionsTree.refresh(),
-      });
+/** A tree provider that loads the extension when VS Code first asks for a row. */
+function lazyTree<T>(pick: (m: Main.Started) => vscode.TreeDataProvider<T>, disposables: vscode.Disposable[]): vscode.TreeDataProvider<T> {
+  const changed = new vscode.EventEmitter<T | T[] | null | undefined | void>();
+  disposables.push(changed);
+  let real: vscode.TreeDataProvider<T> | undefined;
+  const provider = (): vscode.TreeDataProvider<T> => {
+    if (!real) {
+      real = pick(main());
+      const forwarded = real.onDidChangeTreeData?.((e) => changed.fire(e));
+      if (forwarded) disposables.push(forwarded);
     }
-    return this.engineInstance;
-  }
-
-  /** End every impersonation session (deactivate, settings change). */
-  async disposeEngine(): Promise<void> {
-    const engine = this.engineInstance;
-    this.engineInstance = undefined;
-    await engine?.dispose();
-    this.sessionsTree.refresh();
-  }
-
-  dispose(): void {
-    this.store.dispose();
-    this.documents.dispose();
-    this.identity.dispose();
-    this.connectionsTree.dispose();
-    this.sessionsTree.dispose();
-    this.impersonationLogTree.dispose();
-    this.impersonationLog.dispose();
-    this.log.dispose();
-  }
+    return real;
+  };
+  return {
+    onDidChangeTreeData: changed.event,
+    getChildren: (element) => provider().getChildren(element),
+    getTreeItem: (element) => provider().getTreeItem(element),
+    getParent: (element) => provider().getParent?.(element),
+  };
 }
 
-/** What activate() returns: for integration tests and other extensions, never secrets. */
-export interface BehalfApi {
-  services: Services;
-  /** What the open response and compare panels were given (already redacted): for leak scans in tests. */
-  panelViews(): unknown[];
-}
+export function activate(extensionContext: vscode.ExtensionContext): Main.BehalfApi {
+  context = extensionContext;
+  const subscriptions = extensionContext.subscriptions;
+  const own: vscode.Disposable[] = [];
+  views = {
+    connections: vscode.window.createTreeView('behalf.connections', { treeDataProvider: lazyTree((m) => m.services.connectionsTree as vscode.TreeDataProvider<unknown>, own), showCollapseAll: true }),
+    sessions: vscode.window.createTreeView('behalf.sessions', { treeDataProvider: lazyTree((m) => m.services.sessionsTree as vscode.TreeDataProvider<unknown>, own) }),
+    impersonationLog: vscode.window.createTreeView('behalf.impersonationLog', { treeDataProvider: lazyTree((m) => m.services.impersonationLogTree as vscode.TreeDataProvider<unknown>, own) }),
+  };
+  subscriptions.push(views.connections, views.sessions, views.impersonationLog, { dispose: () => own.forEach((d) => d.dispose()) });
 
-let services: Services | undefined;
+  const commands = (extensionContext.extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? [];
+  for (const { command } of commands) {
+    subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => main().runCommand(command, args)));
+  }
 
-export function activate(context: vscode.ExtensionContext): BehalfApi {
-  services = new Services(context);
-  const s = services;
-  context.subscriptions.push(
-    s,
-    vscode.window.createTreeView('behalf.connections', { treeDataProvider: s.connectionsTree, showCollapseAll: true }),
-    vscode.window.createTreeView('behalf.sessions', { treeDataProvider: s.sessionsTree }),
-    vscode.window.createTreeView('behalf.impersonationLog', { treeDataProvider: s.impersonationLogTree }),
-    // A response panel VS Code restores after a reload shows the view its page kept (small responses only).
-    vscode.window.registerWebviewPanelSerializer(ResponsePanel.viewType, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        const view = typeof state === 'object' && state !== null ? (state as { view?: unknown }).view : undefined;
-        if (!isResponseView(view)) {
-          panel.dispose(); // nothing to show: the response was too large to keep
-          return;
+  const lensesChanged = new vscode.EventEmitter<void>();
+  let lensesHooked = false;
+  subscriptions.push(
+    lensesChanged,
+    vscode.languages.registerCodeLensProvider([{ language: 'http' }, { pattern: '**/*.{http,rest}' }], {
+      onDidChangeCodeLenses: lensesChanged.event,
+      provideCodeLenses: (doc) => {
+        const documents = main().services.documents;
+        if (!lensesHooked) {
+          lensesHooked = true;
+          subscriptions.push(documents.onDidChangeCodeLenses(() => lensesChanged.fire()));
         }
-        ResponsePanel.revive(panel, context.extensionUri, view, responseHandlers(s, {}));
+        return documents.provideCodeLenses(doc);
       },
     }),
-    s.store.onDidChange(() => s.documents.refreshLenses()),
-    s.identity.onDidChange(() => s.documents.refreshLenses()),
-    vscode.languages.registerCodeLensProvider([{ language: 'http' }, { pattern: '**/*.{http,rest}' }], s.documents),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      // Limits are read when the engine is made: make a new one (ending sessions) when they change.
-      if (e.affectsConfiguration('behalf.maxResponseSizeMB') || e.affectsConfiguration('behalf.idleSessionMinutes')) void s.disposeEngine();
+    vscode.window.registerWebviewPanelSerializer('behalf.response', {
+      deserializeWebviewPanel: async (panel, state: unknown) => main().reviveResponsePanel(panel, state),
     }),
-    vscode.commands.registerCommand('behalf.showLog', () => s.log.show()),
-    vscode.commands.registerCommand('behalf.refresh', () => s.store.invalidate()),
   );
-  registerSendCommands(s);
-  registerConnectionCommands(s);
-  registerAuditCommands(s);
-  // "History of <asset>" on requests about an asset of a connection whose history can be read.
-  s.documents.assetLookup = async (request) => {
-    const connections = await s.store.connections();
-    let connection = request.connection ? connections.find((c) => c.id === request.connection) : undefined;
-    if (!connection && !request.connection && /^https?:/i.test(request.url)) connection = connections.find((c) => request.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
-    if (!connection && !request.connection) connection = (await s.identity.current())?.connection;
-    if (!connection || !hasAssetHistory(s, connection)) return undefined;
-    const assetId = assetIdOf(connection.vendor, { url: request.url, body: request.body });
-    return assetId ? { connectionId: connection.id, assetId } : undefined;
-  };
-  s.documents.refreshLenses();
-  // `npm run demo`'s workspace sets this: its connections and secrets come from a sandbox started on open.
-  if (vscode.workspace.workspaceFolders?.length && vscode.workspace.getConfiguration('behalf').get<boolean>('startSandboxOnOpen', false)) {
-    void vscode.commands.executeCommand('behalf.startSandbox');
+
+  // Right after activation (not during it), start at once when something should show without being asked
+  // for: diagnostics of an open .http file, the status bar of an identity chosen earlier, the demo's sandbox.
+  const isHttp = (doc: vscode.TextDocument) => doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
+  const startSoon = () => setImmediate(() => {
+    if (context && !started) main();
+  });
+  if (
+    vscode.workspace.textDocuments.some(isHttp) ||
+    extensionContext.workspaceState.keys().some((k) => k.startsWith('behalf.')) ||
+    vscode.workspace.getConfiguration('behalf').get<boolean>('startSandboxOnOpen', false)
+  ) {
+    startSoon();
+  } else {
+    const opened = vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (!isHttp(doc)) return;
+      opened.dispose();
+      startSoon();
+    });
+    subscriptions.push(opened);
   }
-  return { services: s, panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView].filter((v) => v !== undefined) };
+
+  return {
+    get services() {
+      return main().services;
+    },
+    panelViews: () => main().panelViews(),
+  };
 }
 
 export async function deactivate(): Promise<void> {
-  const s = services;
-  services = undefined;
-  if (!s) return;
-  // Every full impersonation session ends with the extension (before the sandbox, which may host them).
-  await s.disposeEngine().catch(() => undefined);
-  await s.sandbox.stop().catch(() => undefined);
+  // Nothing to end if the extension never started.
+  await started?.stop();
 }

@@ -14,7 +14,7 @@ import type { ConnectionsNode } from './trees';
 
 export function registerSendCommands(s: Services): void {
   const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
-    s.context.subscriptions.push(vscode.commands.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e))));
+    s.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e)));
 
   register('behalf.sendRequest', async (uri?: vscode.Uri, line?: number) => {
     const target = await s.documents.target(uri, line);

@@ -69,6 +69,10 @@ describe('Behalf in a real VS Code', function () {
     for (const id of ['behalf.sendRequest', 'behalf.sendAsUser', 'behalf.toggleMode', 'behalf.addConnection', 'behalf.startSandbox', 'behalf.copyAsCurl']) {
       assert.ok(commands.includes(id), id);
     }
+    // The shell registers package.json's commands; the main bundle must handle exactly those.
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
+    assert.deepEqual(api.services.commandIds().sort(), contributed);
+    for (const id of contributed) assert.ok(commands.includes(id), id);
   });
 
   it('"Start the vendor sandbox" writes ready connections and the tree shows them', async () => {
