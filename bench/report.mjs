@@ -71,6 +71,7 @@ function extensionTables(c) {
     '| Measure | Median (min – max, runs) | Notes |',
     '|---|---|---|',
     `| Activation: Behalf's own (code loading + activate()) | ${v.notMeasured ? `not measured: ${v.notMeasured}` : range(v.ownActivateMs)} | VS Code's marks: loading dist/extension.js ${range(v.codeLoadingMs)}, activate() ${range(v.activateCallMs)} |`,
+    `| First use after activation | ${v.notMeasured || !v.firstUseMs ? '—' : range(v.firstUseMs)} | the first command, view or CodeLens loads dist/extension-main.js and starts the services (not part of activation) |`,
     `| Activation: ext.activate() as a test sees it | ${v.notMeasured ? '—' : range(v.activateMs)} | also the host's work: ExtensionContext (storage, secrets), localization${v.activeBefore ? ' — WARNING: the extension was already active' : ''} |`,
     `| Tree: load the connections file (roots) | ${v.notMeasured ? '—' : range(v.treeLoadMs)} | read + parse + validate the 10,000-principal file |`,
     `| Tree: expand the connection | ${v.notMeasured ? '—' : range(v.treeExpandMs)} | getChildren + getTreeItem for ${v.runs?.[0]?.treeChildren ?? '—'} nodes; warm: ${v.notMeasured ? '—' : range(v.treeExpandWarmMs)} |`,

@@ -676,6 +676,7 @@ try {
       ownActivateMs: pick('ownActivateMs'),
       codeLoadingMs: pick('codeLoadingMs'),
       activateCallMs: pick('activateCallMs'),
+      firstUseMs: pick('firstUseMs'),
       treeLoadMs: pick('treeLoadMs'),
       treeExpandMs: pick('treeExpandMs'),
       treeExpandWarmMs: pick('treeExpandWarmMs'),

@@ -70,6 +70,11 @@ describe('bench: Behalf in the VS Code extension host', function () {
       results['ownActivateMs'] = (results['codeLoadingMs'] as number) + (results['activateCallMs'] as number);
     }
     results['marks'] = Object.fromEntries(marks);
+    // Activation loads only the shell; the first command, view or CodeLens loads dist/extension-main.js and
+    // starts the services. Measured here so the work moved out of activation is reported, not hidden.
+    const first = performance.now();
+    void api.services;
+    results['firstUseMs'] = performance.now() - first;
     save();
   });
 
