@@ -4,7 +4,10 @@
 //
 // Speed matters (target: 1,000 versions × 50 changed fields in 100 ms): the common prefix and suffix
 // are cut at word boundaries before jsdiff sees anything, one word replaced by another never reaches
-// jsdiff at all, huge middles are not word-diffed, and the JSON walk is linear.
+// jsdiff at all, huge middles are not word-diffed, and the JSON walk is linear. About half the time
+// used to go to the garbage collector (the result itself is tens of thousands of small objects), so
+// the common case allocates nothing it does not return, and diffVersions remembers per field what it
+// derived from the previous version (parsed JSON, the unchanged head and tail) instead of redoing it.
 
 import { diffWordsWithSpace } from 'diff';
 import type { FieldDiff, JsonChange, TextPart, VersionDiff } from './audit';
@@ -25,23 +28,32 @@ const MAX_JSON_DEPTH = 200;
 /** Field diffs per version, in the order given (normaliseVersionHistory: oldest first). */
 export function diffVersions(versions: readonly AssetVersion[], options: DiffVersionsOptions = {}): VersionDiff[] {
   const principal = options.principalEmail?.trim().toLowerCase() || undefined;
+  // A field's old value is usually its new value one version earlier: what was derived from it then
+  // (parsed JSON, the unchanged head and tail) is reused rather than computed and stored again.
+  const memo = new HistoryMemo();
   return versions.map((v) => ({
     version: v.version,
     date: v.date,
     user: v.user,
     byPrincipal: principal !== undefined && v.user.trim().toLowerCase() === principal,
-    fields: v.changes.map((c) => diffField(c.field, c.oldValue, c.newValue)),
+    fields: v.changes.map((c) => fieldDiff(c.field, c.oldValue, c.newValue, memo)),
   }));
 }
 
 /** How one field changed: 'json' (both sides JSON objects/arrays), 'set' / 'unset' (one side empty), else 'text'. */
 export function diffField(field: string, oldValue: string, newValue: string): FieldDiff {
+  return fieldDiff(field, oldValue, newValue, undefined);
+}
+
+function fieldDiff(field: string, oldValue: string, newValue: string, memo: HistoryMemo | undefined): FieldDiff {
   if (oldValue === '' && newValue !== '') return { field, kind: 'set', oldValue, newValue, parts: [{ value: newValue, added: true }] };
   if (newValue === '' && oldValue !== '') return { field, kind: 'unset', oldValue, newValue, parts: [{ value: oldValue, removed: true }] };
-  if (oldValue !== newValue) {
-    const oldJson = parseJsonContainer(oldValue);
-    if (oldJson !== undefined) {
-      const newJson = parseJsonContainer(newValue);
+  if (oldValue === newValue) return { field, kind: 'text', oldValue, newValue, parts: diffText(oldValue, newValue) };
+  const last = memo?.of(field);
+  if (mayBeJson(oldValue)) {
+    const oldJson = last ? last.parse(oldValue) : parseJsonContainer(oldValue);
+    if (oldJson !== undefined && mayBeJson(newValue)) {
+      const newJson = last ? last.parse(newValue) : parseJsonContainer(newValue);
       if (newJson !== undefined) {
         try {
           return { field, kind: 'json', oldValue, newValue, changes: jsonChanges(oldJson, newJson) };
@@ -52,7 +64,48 @@ export function diffField(field: string, oldValue: string, newValue: string): Fi
       }
     }
   }
-  return { field, kind: 'text', oldValue, newValue, parts: diffText(oldValue, newValue) };
+  return { field, kind: 'text', oldValue, newValue, parts: textParts(oldValue, newValue, last) };
+}
+
+/** Per field, what diffVersions derived from its previous version (see FieldMemo). */
+class HistoryMemo {
+  private readonly fields = new Map<string, FieldMemo>();
+
+  of(field: string): FieldMemo {
+    let memo = this.fields.get(field);
+    if (memo === undefined) this.fields.set(field, (memo = new FieldMemo()));
+    return memo;
+  }
+}
+
+/**
+ * What was derived from one field's values, kept for the next version of the field, whose old value is
+ * usually this one's new value. The last text parsed as JSON with its value (parsed values are only read,
+ * walkJson never mutates them, so one can serve two diffs). The last new text diffed in the common case,
+ * with the offsets found and the strings of its unchanged head and tail and its added middle: when the
+ * next old text is that text, the new text is first checked against that head and tail, and where the
+ * offsets come out the same those strings are reused (strings are immutable: sharing is invisible), so
+ * a long history holds one copy of an unchanged head, not one per version.
+ */
+class FieldMemo {
+  private jsonText: string | undefined;
+  private json: object | undefined;
+  /** Invariant: head = newText[0, p), added = newText[p, newEnd), tail = newText[newText.length - q, …). */
+  newText: string | undefined;
+  p = 0;
+  q = 0;
+  newEnd = 0;
+  head = '';
+  tail = '';
+  added = '';
+
+  parse(text: string): object | undefined {
+    if (text !== this.jsonText) {
+      this.json = parseJsonContainer(text);
+      this.jsonText = text;
+    }
+    return this.json;
+  }
 }
 
 /**
@@ -66,40 +119,97 @@ export function diffField(field: string, oldValue: string, newValue: string): Fi
  * another, or that shares no word at all, needs no search.
  */
 export function diffText(oldText: string, newText: string): TextPart[] {
+  return textParts(oldText, newText, undefined);
+}
+
+/** diffText, with the strings of the common case shared with the field's previous diff when equal. */
+function textParts(oldText: string, newText: string, last: FieldMemo | undefined): TextPart[] {
   if (oldText === newText) return oldText ? [{ value: oldText }] : [];
   const maxPrefix = Math.min(oldText.length, newText.length);
-  let p = commonPrefix(oldText, newText, maxPrefix);
+  // When the old text is the field's previous new text (one native compare), its unchanged head and tail
+  // are known: the new text usually starts and ends with them too, which one native compare each checks
+  // (several times faster than comparing those chars one by one, and nothing allocated).
+  const same = last !== undefined && oldText === last.newText;
+  let p: number;
+  if (same && last.p > 0 && last.p <= maxPrefix) {
+    p = newText.lastIndexOf(last.head, 0) === 0 ? commonPrefix(oldText, newText, maxPrefix, last.p) : commonPrefix(oldText, newText, last.p - 1, 0);
+  } else {
+    p = commonPrefix(oldText, newText, maxPrefix, 0);
+  }
   while (p > 0 && !(isBoundary(oldText, p) && isBoundary(newText, p))) p--;
-  let q = commonSuffix(oldText, newText, maxPrefix - p);
+  const maxSuffix = maxPrefix - p;
+  let q: number;
+  if (same && last.q > 0 && last.q <= maxSuffix) {
+    q = newText.endsWith(last.tail) ? commonSuffix(oldText, newText, maxSuffix, last.q) : commonSuffix(oldText, newText, last.q - 1, 0);
+  } else {
+    q = commonSuffix(oldText, newText, maxSuffix, 0);
+  }
   while (q > 0 && !(isBoundary(oldText, oldText.length - q) && isBoundary(newText, newText.length - q))) q--;
 
-  const oldMiddle = oldText.slice(p, oldText.length - q);
-  const newMiddle = newText.slice(p, newText.length - q);
+  const oldEnd = oldText.length - q;
+  const newEnd = newText.length - q;
+  if (
+    oldEnd === p ||
+    newEnd === p ||
+    oldEnd - p > MAX_WORD_DIFF_CHARS ||
+    newEnd - p > MAX_WORD_DIFF_CHARS ||
+    (isSingleToken(oldText, p, oldEnd) && isSingleToken(newText, p, newEnd))
+  ) {
+    // The common case (one word replaced, text inserted or removed): at most four parts, built directly.
+    // A history holds tens of thousands of these: an array literal (which V8 learns to allocate straight
+    // into the old generation, the parts being long-lived), cut to length, not a growing array.
+    const parts: TextPart[] = [NO_PART, NO_PART, NO_PART, NO_PART];
+    let k = 0;
+    if (last === undefined) {
+      if (p > 0) parts[k++] = { value: oldText.slice(0, p) };
+      if (oldEnd > p) parts[k++] = { value: oldText.slice(p, oldEnd), removed: true };
+      if (newEnd > p) parts[k++] = { value: newText.slice(p, newEnd), added: true };
+      if (q > 0) parts[k++] = { value: oldText.slice(oldEnd) };
+      if (k < 4) parts.length = k;
+      return parts;
+    }
+    // The old text is the previous new text: its pieces at the same offsets are reused.
+    const head = p === 0 ? '' : same && p === last.p ? last.head : oldText.slice(0, p);
+    const tail = q === 0 ? '' : same && q === last.q ? last.tail : oldText.slice(oldEnd);
+    const added = newText.slice(p, newEnd);
+    if (p > 0) parts[k++] = { value: head };
+    // What this version removed is often what the previous one added.
+    if (oldEnd > p) parts[k++] = { value: same && p === last.p && oldEnd === last.newEnd ? last.added : oldText.slice(p, oldEnd), removed: true };
+    if (newEnd > p) parts[k++] = { value: added, added: true };
+    if (q > 0) parts[k++] = { value: tail };
+    // head and tail are pieces of the new text too (they are common to both).
+    last.newText = newText;
+    last.p = p;
+    last.q = q;
+    last.newEnd = newEnd;
+    last.head = head;
+    last.tail = tail;
+    last.added = added;
+    if (k < 4) parts.length = k;
+    return parts;
+  }
   const out = new Parts();
   out.keep(oldText.slice(0, p));
-  if (
-    oldMiddle === '' ||
-    newMiddle === '' ||
-    oldMiddle.length > MAX_WORD_DIFF_CHARS ||
-    newMiddle.length > MAX_WORD_DIFF_CHARS ||
-    (isSingleToken(oldMiddle) && isSingleToken(newMiddle))
-  ) {
-    out.replace(oldMiddle, newMiddle);
-  } else {
-    diffTokens(tokenize(oldMiddle), tokenize(newMiddle), out);
-  }
-  out.keep(oldText.slice(oldText.length - q));
+  diffTokens(tokenize(oldText.slice(p, oldEnd)), tokenize(newText.slice(p, newEnd)), out);
+  out.keep(oldText.slice(oldEnd));
   return out.parts;
 }
 
-/** Length of the common prefix, at most max: by halving for long texts (substring compares are memcmp-fast). */
-function commonPrefix(a: string, b: string, max: number): number {
-  if (max <= 32) {
-    let p = 0;
-    while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-    return p;
-  }
-  let low = 0;
+/** Placeholder in a parts array being filled (never returned). */
+const NO_PART: TextPart = { value: '' };
+
+/** Chars compared one by one before commonPrefix/commonSuffix switch to halving (which allocates substrings). */
+const SCAN_CHARS = 256;
+
+/**
+ * Length of the common prefix, at most max, the first `from` chars being known to be equal: char by
+ * char, then by halving for long texts (substring compares are memcmp-fast).
+ */
+function commonPrefix(a: string, b: string, max: number, from: number): number {
+  let low = from;
+  const scan = Math.min(max, low + SCAN_CHARS);
+  while (low < scan && a.charCodeAt(low) === b.charCodeAt(low)) low++;
+  if (low < scan || low === max) return low;
   let high = max;
   while (low < high) {
     const mid = (low + high + 1) >> 1;
@@ -109,15 +219,14 @@ function commonPrefix(a: string, b: string, max: number): number {
   return low;
 }
 
-function commonSuffix(a: string, b: string, max: number): number {
+/** Length of the common suffix, at most max, the last `from` chars being known to be equal (as commonPrefix). */
+function commonSuffix(a: string, b: string, max: number, from: number): number {
   const la = a.length;
   const lb = b.length;
-  if (max <= 32) {
-    let q = 0;
-    while (q < max && a.charCodeAt(la - 1 - q) === b.charCodeAt(lb - 1 - q)) q++;
-    return q;
-  }
-  let low = 0;
+  let low = from;
+  const scan = Math.min(max, low + SCAN_CHARS);
+  while (low < scan && a.charCodeAt(la - 1 - low) === b.charCodeAt(lb - 1 - low)) low++;
+  if (low < scan || low === max) return low;
   let high = max;
   while (low < high) {
     const mid = (low + high + 1) >> 1;
@@ -313,9 +422,8 @@ export function walkJson(oldValue: unknown, newValue: unknown, path: string, emi
   const a = oldValue as Record<string, unknown>;
   const b = newValue as Record<string, unknown>;
   for (const key of Object.keys(a)) {
-    const child = childPath(path, key);
-    if (Object.prototype.hasOwnProperty.call(b, key)) walkJson(a[key], b[key], child, emit, depth + 1);
-    else emit({ path: child, kind: 'removed', oldValue: jsonText(a[key]) });
+    if (!Object.prototype.hasOwnProperty.call(b, key)) emit({ path: childPath(path, key), kind: 'removed', oldValue: jsonText(a[key]) });
+    else if (a[key] !== b[key]) walkJson(a[key], b[key], childPath(path, key), emit, depth + 1); // (no path built for equal scalars)
   }
   for (const key of Object.keys(b)) {
     if (!Object.prototype.hasOwnProperty.call(a, key)) emit({ path: childPath(path, key), kind: 'added', newValue: jsonText(b[key]) });
@@ -392,6 +500,12 @@ function kindOf(value: unknown): 'array' | 'object' | 'scalar' {
   return value !== null && typeof value === 'object' ? 'object' : 'scalar';
 }
 
+/** Whether the text may be a JSON object or array: it starts with a bracket or JSON whitespace (parseJsonContainer decides). */
+function mayBeJson(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return first === 0x7b /* { */ || first === 0x5b /* [ */ || isJsonSpace(first);
+}
+
 /** The value parsed, when the text is a JSON object or array; undefined otherwise (cheap for plain text). */
 function parseJsonContainer(text: string): object | undefined {
   let i = 0;
@@ -452,7 +566,8 @@ function isBoundary(s: string, p: number): boolean {
   return !(cls !== OTHER && cls === charClass(after));
 }
 
-function isSingleToken(s: string): boolean {
-  for (let i = 1; i < s.length; i++) if (isBoundary(s, i)) return false;
-  return s.length > 0;
+/** Whether s[start, end) is one token (of s cut at its own boundaries: the cuts around it are boundaries). */
+function isSingleToken(s: string, start: number, end: number): boolean {
+  for (let i = start + 1; i < end; i++) if (isBoundary(s, i)) return false;
+  return end > start;
 }

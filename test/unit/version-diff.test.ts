@@ -191,6 +191,69 @@ describe('version diff: text details', () => {
   });
 });
 
+describe('version diff: what diffVersions remembers between versions changes nothing', () => {
+  /** Versions of one history from each field's successive values (the old value is the previous new one unless given). */
+  const history = (rows: Array<Array<[string, string] | [string, string, string]>>): AssetVersion[] => {
+    const current = new Map<string, string>();
+    return rows.map((changes, i) => ({
+      version: i + 1,
+      date: `2026-01-0${(i % 9) + 1}T00:00:00Z`,
+      user: 'jane@acme.test',
+      changes: changes.map(([name, value, old]) => {
+        const oldValue = old ?? current.get(name) ?? '';
+        current.set(name, value);
+        return { field: name, oldValue, newValue: value };
+      }),
+    }));
+  };
+  /** Each field diffed on its own, without any memory of earlier versions. */
+  const alone = (versions: AssetVersion[]) => versions.map((v) => v.changes.map((c) => diffField(c.field, c.oldValue, c.newValue)));
+
+  it('JSON parsed once per text, shared heads and tails: the same diffs as diffField field by field', () => {
+    const versions = history([
+      [['J', '{"a":1,"b":[1,2]}'], ['T', 'revision 1 of the caption'], ['W', ' [1, 2]']],
+      [['J', '{"a":2,"b":[1,2]}'], ['T', 'revision 2 of the caption'], ['W', '\n[1, 3] ']],
+      // Same text again, text that looks like JSON but is not, then JSON again.
+      [['J', '{"a":2,"b":[1,2]}'], ['T', 'revision 12 of the caption'], ['W', '[1, 3']],
+      [['J', '{not json}'], ['T', 'revision 13 of the caption'], ['W', '[1, 4]']],
+      [['J', '{"a":3}'], ['T', 'revision 13 of the captions'], ['W', 'plain']],
+      // Old values that are not the previous new values (the memo must check, not assume).
+      [['J', '{"a":4}', '{"a":9}'], ['T', 'revision 1 of the caption', 'Revision 1 of the caption'], ['W', '[2]', '[1]']],
+      // Heads and tails of the same length but other characters; what was added is removed next.
+      [['T', 'revisiom 7 of the caption'], ['U', 'alpha beta gamma']],
+      [['T', 'revisiom 8 of the captiom'], ['U', 'alpha delta gamma']],
+      [['T', 'revisiom 9 of the captiom'], ['U', 'alpha delta gamma'], ['U', 'alpha epsilon gamma', 'alpha delta gamma']],
+      [['T', ''], ['U', 'alpha delta gamma', 'alpha zeta gamma'], ['J', '']],
+      [['T', 'x'], ['J', '[]']],
+      // Changes that move: the head or tail the field had before is not common any more, or grows.
+      [['S', 'a b c d e'], ['E', 'emoji 😀 here']],
+      [['S', 'a X c d e'], ['E', 'emoji 😃 here']],
+      [['S', 'a X c Y e'], ['E', 'emoji 😄 here!']],
+      [['S', 'Z X c Y e'], ['E', 'Emoji 😄 here!']],
+      [['S', 'Z X c Y e f'], ['E', 'Emoji 😄 there!']],
+      [['S', 'Z X c Y e g'], ['E', 'Emoji 😄 there?']],
+      [['S', 'Z X c Y e g'], ['E', 'Emoji 😄 there?']],
+    ]);
+    const diffs = diffVersions(versions);
+    assert.deepEqual(diffs.map((d) => d.fields), alone(versions));
+    for (const d of diffs) for (const f of d.fields) if (f.parts) assert.deepEqual(sides(f.parts), { old: f.oldValue, new: f.newValue }, `v${d.version} ${f.field}`);
+    assert.deepEqual(field(diffs, 2, 'W').changes, [{ path: '$[1]', kind: 'changed', oldValue: '2', newValue: '3' }]);
+    assert.equal(field(diffs, 4, 'J').kind, 'text');
+    assert.deepEqual(field(diffs, 6, 'J').changes, [{ path: '$.a', kind: 'changed', oldValue: '9', newValue: '4' }]);
+    assert.deepEqual(field(diffs, 8, 'U').parts, [{ value: 'alpha ' }, { value: 'beta', removed: true }, { value: 'delta', added: true }, { value: ' gamma' }]);
+    assert.deepEqual(diffs[8]!.fields[2]!.parts, [{ value: 'alpha ' }, { value: 'delta', removed: true }, { value: 'epsilon', added: true }, { value: ' gamma' }]);
+  });
+
+  it('diffing the same history twice gives equal results, and the input is left as it was', () => {
+    const versions = history([[['J', '{"a":[1,{"b":2}]}'], ['T', 'one two']], [['J', '{"a":[1,{"b":3}]}'], ['T', 'one three']], [['J', '{"a":[1,{"b":4}],"c":null}']]]);
+    const before = JSON.stringify(versions);
+    const once = diffVersions(versions);
+    assert.deepEqual(diffVersions(versions), once);
+    assert.deepEqual(once.map((d) => d.fields), alone(versions));
+    assert.equal(JSON.stringify(versions), before);
+  });
+});
+
 describe('version diff: a generated 1,000-version × 50-field history', function () {
   this.timeout(120_000);
   let versions: AssetVersion[];
@@ -218,6 +281,8 @@ describe('version diff: a generated 1,000-version × 50-field history', function
       }
     }
     assert.ok(kinds['text']! > 0 && kinds['json']! > 0 && kinds['set']! > 0 && kinds['unset']! > 0, JSON.stringify(kinds));
+    // The same as each field diffed on its own (diffVersions reuses what it derived from the previous version).
+    diffs.forEach((d, i) => assert.deepEqual(d.fields, versions[i]!.changes.map((c) => diffField(c.field, c.oldValue, c.newValue)), `v${d.version}`));
     // Users rotate through five spellings of four people; Jane's two spellings both count.
     assert.equal(diffs.filter((d) => d.byPrincipal).length, 400);
     assert.deepEqual(usersOf(versions), ['ana@acme.test', 'jane@acme.test', 'raj@acme.test', 'svc@acme.test']);
