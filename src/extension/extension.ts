@@ -42,6 +42,7 @@ function lazyTree<T>(pick: (m: Main.Started) => vscode.TreeDataProvider<T>, disp
     getChildren: (element) => provider().getChildren(element),
     getTreeItem: (element) => provider().getTreeItem(element),
     getParent: (element) => provider().getParent?.(element),
+    resolveTreeItem: (item, element, token) => provider().resolveTreeItem?.(item, element, token) ?? item,
   };
 }
 

@@ -183,7 +183,6 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
       item.description = `${connection.id}${connection.production ? ' · PRODUCTION' : ''} · ${modes}${count}`;
       item.iconPath = new vscode.ThemeIcon(VENDOR_ICONS[connection.vendor] ?? 'plug');
       item.contextValue = `connection:${connection.vendor}${connection.production ? ':production' : ''}`;
-      item.tooltip = new vscode.MarkdownString().appendText(`${connection.label}\n${connection.vendor} · ${connection.baseUrl}\nmodes: ${modes}`);
       item.accessibilityInformation = { label: `${connection.label}, ${connection.vendor} connection${connection.production ? ', production' : ''}` };
       return item;
     }
@@ -219,11 +218,32 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     item.description = [principal.email, vendorId, isActive ? `active · ${active?.mode}` : undefined, state === 'unassigned' ? 'no proxy assignment' : undefined].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(isActive ? 'pass-filled' : state === 'unassigned' ? 'warning' : 'account');
     item.contextValue = `principal:${connection.vendor}:${state}${isActive ? ':active' : ''}`;
-    item.tooltip = new vscode.MarkdownString().appendText(
-      `${principal.name ?? principal.id}\nemail: ${principal.email ?? '—'}\nvendor id: ${vendorId ?? '—'}\nBehalf id: ${principal.id}\nsource: ${principal.source === 'vendor' ? 'fetched from the vendor' : 'connections file'}`,
-    );
     item.command = { command: 'behalf.setActivePrincipal', title: 'Act as this user', arguments: [node] };
     item.accessibilityInformation = { label: `Principal ${principal.name ?? principal.id}${principal.email ? `, ${principal.email}` : ''}${isActive ? ', active' : ''}${state === 'unassigned' ? ', no proxy assignment' : ''}` };
+    return item;
+  }
+
+  /**
+   * Tooltips are made when a row is hovered, not for every row: with 10,000 principals, building (and sending
+   * to the workbench) a tooltip per row was a large part of expanding a connection.
+   */
+  resolveTreeItem(item: vscode.TreeItem, node: ConnectionsNode): vscode.TreeItem {
+    if (node.kind === 'connection') {
+      const { connection } = node;
+      let modes = '';
+      try {
+        modes = this.engine().modes(connection).join(' · ');
+      } catch {
+        modes = 'unknown vendor';
+      }
+      item.tooltip = new vscode.MarkdownString().appendText(`${connection.label}\n${connection.vendor} · ${connection.baseUrl}\nmodes: ${modes}`);
+    } else if (node.kind === 'principal') {
+      const { principal } = node;
+      const vendorId = principal.userId ?? principal.clientId;
+      item.tooltip = new vscode.MarkdownString().appendText(
+        `${principal.name ?? principal.id}\nemail: ${principal.email ?? '—'}\nvendor id: ${vendorId ?? '—'}\nBehalf id: ${principal.id}\nsource: ${principal.source === 'vendor' ? 'fetched from the vendor' : 'connections file'}`,
+      );
+    }
     return item;
   }
 

@@ -91,6 +91,13 @@ describe('Behalf in a real VS Code', function () {
     const tree = api.services.connectionsTree;
     assert.equal((await tree.getTreeItem(await node('dc-sandbox', 'jane'))).contextValue, 'principal:dealcloud:assigned');
     assert.equal((await tree.getTreeItem(await node('dc-sandbox', 'lee'))).contextValue, 'principal:dealcloud:unassigned');
+    // Tooltips are made on hover (resolveTreeItem), not for every row.
+    const jane = await node('dc-sandbox', 'jane');
+    const item = await tree.getTreeItem(jane);
+    assert.equal(item.tooltip, undefined);
+    const tooltip = (tree.resolveTreeItem(item, jane).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+    assert.match(tooltip, /email: jane@acme\.test/);
+    assert.match(tooltip, /vendor id: 6045/);
   });
 
   it('"Send current request as this user" sends AS-USER and opens the response panel', async () => {
