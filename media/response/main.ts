@@ -8,7 +8,7 @@
 // - Big bodies never block the page: the JSON tree creates children only when a node is expanded and pages
 //   long containers; raw text is appended in slices between tasks.
 
-import { isHostToPanel, isResponseView, type PanelToHost, type ResponseView } from '../../src/protocol/response';
+import { isHostToPanel, isResponseView, isShowResponse, type AttributionCheck, type PanelToHost, type ResponseView, type ResponseViewAttribution } from '../../src/protocol/response';
 import { bannerParts, formatBytes, formatCount, formatDuration, isBinaryContentType, looksLikeJson, statusClass, viewKey } from './format';
 import { JsonText, type JsonEntry } from './jsonScan';
 import { button, h, section, visibleButtons } from '../shared/dom';
@@ -104,6 +104,7 @@ class ResponsePage {
   private bodyError: string | undefined;
   private treeHost: HTMLElement | undefined;
   private rawHost: HTMLElement | undefined;
+  private attributionBox: AttributionBox | undefined;
   private disposed = false;
 
   constructor(
@@ -184,18 +185,14 @@ class ResponsePage {
   }
 
   // Who the vendor recorded the write under: the check Behalf ran after a write as a principal.
-  private attribution(a: NonNullable<ResponseView['attribution']>): HTMLElement {
-    const ok = a.outcome === 'recorded-as-principal';
-    const box = h('div', { class: `attribution ${ok ? 'attribution-ok' : 'attribution-warn'}`, role: 'status' });
-    const text = h('div', { class: 'attribution-text' }, h('span', { class: 'attribution-message' }, a.message));
-    if (a.advice) text.append(h('span', { class: 'attribution-advice' }, a.advice));
-    const again = button('Check again', { class: 'secondary verify-attribution', title: `Read the version history of ${a.assetId} again` }, () => {
-      this.post({ type: 'verifyAttribution', assetId: a.assetId });
-      again.disabled = true;
-      window.setTimeout(() => (again.disabled = false), 1500);
-    });
-    box.append(text, again);
-    return box;
+  private attribution(a: ResponseViewAttribution): HTMLElement {
+    this.attributionBox = new AttributionBox(a, (assetId) => this.post({ type: 'verifyAttribution', assetId }));
+    return this.attributionBox.el;
+  }
+
+  /** A "Check again" moved on (the host says so): update the box in place, nothing else on the page changes. */
+  applyAttributionCheck(check: AttributionCheck): void {
+    this.attributionBox?.apply(check);
   }
 
   private notes(notes: string[]): HTMLElement {
@@ -344,6 +341,64 @@ class ResponsePage {
       p.append(section('Body', pre));
     }
     p.append(section('cURL', h('pre', { class: 'code curl' }, this.view.curl)));
+  }
+}
+
+/**
+ * The attribution box: the result, its advice, "Check again", and a line for where a re-check stands. The box
+ * is a polite live region (not atomic): "Checking again…", then the new result or why there is none, are
+ * announced on their own. While a check runs the button stays focusable but does nothing (aria-disabled).
+ */
+class AttributionBox {
+  readonly el: HTMLElement;
+  private readonly message: HTMLElement;
+  private readonly text: HTMLElement;
+  private advice: HTMLElement | undefined;
+  private readonly line: HTMLElement;
+  private readonly again: HTMLButtonElement;
+
+  constructor(
+    private attribution: ResponseViewAttribution,
+    ask: (assetId: string) => void,
+  ) {
+    this.el = h('div', { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'false' });
+    this.message = h('span', { class: 'attribution-message' });
+    this.text = h('div', { class: 'attribution-text' }, this.message);
+    this.line = h('span', { class: 'attribution-check' });
+    this.line.hidden = true;
+    this.again = button('Check again', { class: 'secondary verify-attribution', title: `Read the version history of ${attribution.assetId} again` }, () => {
+      if (this.again.getAttribute('aria-disabled') === 'true') return; // one check at a time
+      ask(this.attribution.assetId);
+      this.apply({ state: 'checking' }); // at once; the host confirms
+    });
+    this.text.append(this.line);
+    this.el.append(this.text, this.again);
+    this.showResult(attribution);
+  }
+
+  private showResult(a: ResponseViewAttribution): void {
+    this.attribution = a;
+    this.el.className = `attribution ${a.outcome === 'recorded-as-principal' ? 'attribution-ok' : 'attribution-warn'}`;
+    this.message.textContent = a.message;
+    if (a.advice) {
+      this.advice ??= h('span', { class: 'attribution-advice' });
+      this.advice.textContent = a.advice;
+      if (!this.advice.isConnected) this.message.after(this.advice);
+    } else {
+      this.advice?.remove();
+      this.advice = undefined;
+    }
+  }
+
+  apply(check: AttributionCheck): void {
+    const checking = check.state === 'checking';
+    if (checking) this.again.setAttribute('aria-disabled', 'true');
+    else this.again.removeAttribute('aria-disabled');
+    this.el.classList.toggle('attribution-checking', checking);
+    this.line.classList.toggle('attribution-error', check.state === 'failed');
+    if (check.state === 'checked') this.showResult(check.attribution);
+    this.line.textContent = check.state === 'checking' ? 'Checking again…' : check.state === 'checked' ? 'Checked again.' : check.message;
+    this.line.hidden = false;
   }
 }
 
@@ -642,7 +697,22 @@ function show(view: ResponseView): void {
   saveNow();
 }
 
-onHostViews(isHostToPanel, show, (scrollY) => {
+/** A "Check again" moved on: the box changes in place, and the kept view (state) takes a new result. */
+function attributionCheck(viewId: string, check: AttributionCheck): void {
+  if (!current || !currentView || currentView.id !== viewId) return; // about another response
+  current.applyAttributionCheck(check);
+  if (check.state === 'checked') {
+    currentView = { ...currentView, attribution: check.attribution };
+    saveNow();
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = event.data;
+  if (isHostToPanel(message) && message.type === 'attribution') attributionCheck(message.viewId, message.check);
+});
+
+onHostViews(isShowResponse, show, (scrollY) => {
   if (!currentUi) return;
   currentUi.scrollY = scrollY;
   saveSoon();

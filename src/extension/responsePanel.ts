@@ -7,7 +7,8 @@
 // copy / action / history requests are answered from the host's own copy of the view, never from the message.
 
 import * as vscode from 'vscode';
-import { isPanelToHost, type HostToPanel, type PanelToHost, type ResponseView } from '../protocol/response';
+import type { AttributionResult } from '../core/audit';
+import { attributionView, isPanelToHost, type AttributionCheck, type HostToPanel, type PanelToHost, type ResponseView } from '../protocol/response';
 import { PageChannel, createNonce, loadPage, renderWebviewHtml, webviewCsp, webviewPanelOptions, type WebviewHtmlParts, type WebviewPageAssets } from './webviewShell';
 
 export { createNonce };
@@ -17,9 +18,16 @@ export interface ResponsePanelHandlers {
   onAction(kind: string, args: Record<string, string>): void | Promise<void>;
   /** The user asked for the version history of the asset this response describes. */
   onOpenHistory(assetId: string): void | Promise<void>;
-  /** The user asked to check again who the vendor recorded the write under (views with `attribution`). */
-  onVerifyAttribution?(assetId: string): void | Promise<void>;
+  /**
+   * The user asked to check again who the vendor recorded the write under (views with `attribution`). The
+   * result replaces the one in the panel; undefined means the check did not happen (cancelled, or it failed
+   * and said so itself); a rejection's message is shown in the panel.
+   */
+  onVerifyAttribution?(assetId: string): PromiseLike<AttributionResult | undefined> | void;
 }
+
+/** Shown in the attribution box when the check ended without a result. */
+export const ATTRIBUTION_NOT_CHECKED = 'Not checked again: the check was cancelled or failed (see the Behalf log). The result shown is the previous one.';
 
 export type ResponseHtmlParts = WebviewHtmlParts;
 
@@ -49,6 +57,10 @@ export class ResponsePanel {
   private handlers: ResponsePanelHandlers;
   private readonly channel: PageChannel<HostToPanel, PanelToHost>;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The latest "Check again" of the attribution (re-sent after `ready` while it is about the view shown). */
+  private check: { viewId: string; check: AttributionCheck } | undefined;
+  /** The view whose attribution is being checked (one check at a time per response). */
+  private checking: string | undefined;
 
   /** Shows `view`, in the existing panel if there is one. */
   static show(extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers): ResponsePanel {
@@ -77,7 +89,8 @@ export class ResponsePanel {
     ResponsePanel.current?.dispose();
     // Restored panels keep the options they were created with; set today's (resource roots move with the install).
     panel.webview.options = webviewPanelOptions(extensionUri);
-    ResponsePanel.current = new ResponsePanel(panel, extensionUri, view, handlers);
+    const identified: ResponseView = view.id ? view : { ...view, id: `${Date.now().toString(36)}-${++sequence}` };
+    ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
     panel.title = responseTitle(view);
     return ResponsePanel.current;
   }
@@ -98,7 +111,11 @@ export class ResponsePanel {
     loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
     this.channel = new PageChannel<HostToPanel, PanelToHost>(panel, {
       accepts: isPanelToHost,
-      current: () => ({ type: 'show', view: this.view }),
+      current: () => {
+        const messages: HostToPanel[] = [{ type: 'show', view: this.view }];
+        if (this.check && this.check.viewId === this.view.id) messages.push({ type: 'attribution', viewId: this.check.viewId, check: this.check.check });
+        return messages;
+      },
       handle: (message) => this.handle(message),
     });
     this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
@@ -138,9 +155,35 @@ export class ResponsePanel {
         return;
       case 'verifyAttribution':
         if (!view.attribution || view.attribution.assetId !== message.assetId) return;
-        await this.handlers.onVerifyAttribution?.(view.attribution.assetId);
+        await this.verifyAttribution(view, view.attribution.assetId);
         return;
     }
+  }
+
+  /** "Check again": says `checking`, runs the check, then puts the result (or why there is none) in the box. */
+  private async verifyAttribution(view: ResponseView, assetId: string): Promise<void> {
+    const viewId = view.id;
+    if (!viewId || this.checking === viewId) return;
+    this.checking = viewId;
+    this.report(viewId, { state: 'checking' });
+    let check: AttributionCheck;
+    try {
+      const result = await this.handlers.onVerifyAttribution?.(assetId);
+      check = result ? { state: 'checked', attribution: attributionView(result) } : { state: 'failed', message: ATTRIBUTION_NOT_CHECKED };
+    } catch (error) {
+      check = { state: 'failed', message: `Could not check again: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      if (this.checking === viewId) this.checking = undefined;
+    }
+    if (this.view.id !== viewId) return; // another response took the panel meanwhile
+    // The host's copy follows, so a page that reloads (or a copy of the view) has the new result.
+    if (check.state === 'checked') this.view = { ...this.view, attribution: check.attribution };
+    this.report(viewId, check);
+  }
+
+  private report(viewId: string, check: AttributionCheck): void {
+    this.check = { viewId, check };
+    this.channel.post({ type: 'attribution', viewId, check });
   }
 
   dispose(): void {

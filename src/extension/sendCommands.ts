@@ -174,7 +174,7 @@ export function responseHandlers(s: Services, origin: { connectionId?: string; p
     onAction: (kind, args) => void runAction(s, kind, args),
     onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
     onVerifyAttribution: (assetId) =>
-      void vscode.commands.executeCommand('behalf.verifyAttribution', { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
+      vscode.commands.executeCommand<AttributionResult | undefined>('behalf.verifyAttribution', { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
   };
 }
 

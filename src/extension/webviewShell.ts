@@ -93,8 +93,8 @@ export function loadPage(webview: vscode.Webview, extensionUri: vscode.Uri, page
 export interface PageChannelOptions<ToPage, FromPage extends { type: string }> {
   /** The protocol's guard for what the page may send; anything else is ignored, never acted on. */
   accepts(message: unknown): message is FromPage;
-  /** The message to (re)send whenever the page is ready. */
-  current(): ToPage;
+  /** The message (or messages, in order) to (re)send whenever the page is ready. */
+  current(): ToPage | readonly ToPage[];
   /** Every accepted message other than `ready`. */
   handle(message: Exclude<FromPage, { type: 'ready' }>): void | Promise<void>;
 }
@@ -128,7 +128,13 @@ export class PageChannel<ToPage, FromPage extends { type: string }> implements v
   /** Posts the current view if the page is listening; otherwise it goes when the page says `ready`. */
   send(): void {
     if (!this.ready) return;
-    void this.panel.webview.postMessage(this.options.current());
+    const current = this.options.current();
+    for (const message of Array.isArray(current) ? (current as readonly ToPage[]) : [current as ToPage]) void this.panel.webview.postMessage(message);
+  }
+
+  /** Posts one message now if the page is listening (a hidden page gets what `current()` says when it is back). */
+  post(message: ToPage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
   }
 
   private onMessage(message: unknown): void {

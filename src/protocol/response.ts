@@ -78,7 +78,19 @@ export interface ResponseView {
   attribution?: ResponseViewAttribution;
 }
 
-export type HostToPanel = { type: 'show'; view: ResponseView };
+/**
+ * Where a "Check again" of the attribution stands: the host says `checking` at once, then `checked` (the new
+ * result, which replaces the one shown) or `failed` (the result shown stays; the message says why).
+ */
+export type AttributionCheck =
+  | { state: 'checking' }
+  | { state: 'checked'; attribution: ResponseViewAttribution }
+  | { state: 'failed'; message: string };
+
+export type HostToPanel =
+  | { type: 'show'; view: ResponseView }
+  /** About the view with this id only (a page showing another response ignores it). */
+  | { type: 'attribution'; viewId: string; check: AttributionCheck };
 
 export type CopyTarget = 'body' | 'curl';
 
@@ -122,16 +134,19 @@ export function responseViewFromRecord(record: ResponseRecord, extra: { curl: st
   if (record.name !== undefined) view.name = record.name;
   if (extra.id !== undefined) view.id = extra.id;
   if (extra.assetId !== undefined) view.assetId = extra.assetId;
-  if (extra.attribution !== undefined) {
-    const a = extra.attribution;
-    view.attribution = { assetId: a.assetId, outcome: a.outcome, message: a.message };
-    if (a.advice !== undefined) view.attribution.advice = a.advice;
-  }
+  if (extra.attribution !== undefined) view.attribution = attributionView(extra.attribution);
   if (record.explanation) {
     view.explanation = { message: record.explanation.message };
     const action = record.explanation.action;
     if (action) view.explanation.action = { kind: action.kind, title: action.title, args: { ...(action.args ?? {}) } };
   }
+  return view;
+}
+
+/** What the panel shows of an attribution check's result. */
+export function attributionView(a: AttributionResult): ResponseViewAttribution {
+  const view: ResponseViewAttribution = { assetId: a.assetId, outcome: a.outcome, message: a.message };
+  if (a.advice !== undefined) view.advice = a.advice;
   return view;
 }
 
@@ -188,11 +203,7 @@ export function isResponseView(x: unknown): x is ResponseView {
   if (typeof sentAs.connectionLabel !== 'string' || typeof sentAs.vendor !== 'string') return false;
   if (!isRecord(request) || typeof request.method !== 'string' || typeof request.url !== 'string') return false;
   if (!isStringRecord(request.headers) || !isOptionalString(request.body)) return false;
-  const attribution = x.attribution;
-  if (attribution !== undefined) {
-    if (!isRecord(attribution) || typeof attribution.assetId !== 'string' || !OUTCOMES.has(attribution.outcome)) return false;
-    if (typeof attribution.message !== 'string' || !isOptionalString(attribution.advice)) return false;
-  }
+  if (x.attribution !== undefined && !isAttribution(x.attribution)) return false;
   if (explanation !== undefined) {
     if (!isRecord(explanation) || typeof explanation.message !== 'string') return false;
     const action = explanation.action;
@@ -204,6 +215,31 @@ export function isResponseView(x: unknown): x is ResponseView {
   return true;
 }
 
+function isAttribution(x: unknown): x is ResponseViewAttribution {
+  return isRecord(x) && typeof x.assetId === 'string' && OUTCOMES.has(x.outcome) && typeof x.message === 'string' && isOptionalString(x.advice);
+}
+
+export function isAttributionCheck(x: unknown): x is AttributionCheck {
+  if (!isRecord(x)) return false;
+  switch (x.state) {
+    case 'checking':
+      return true;
+    case 'checked':
+      return isAttribution(x.attribution);
+    case 'failed':
+      return typeof x.message === 'string';
+    default:
+      return false;
+  }
+}
+
 export function isHostToPanel(x: unknown): x is HostToPanel {
-  return isRecord(x) && x.type === 'show' && isResponseView(x.view);
+  if (!isRecord(x)) return false;
+  if (x.type === 'show') return isResponseView(x.view);
+  return x.type === 'attribution' && typeof x.viewId === 'string' && isAttributionCheck(x.check);
+}
+
+/** A `show` message (the shared page wiring takes views through this). */
+export function isShowResponse(x: unknown): x is Extract<HostToPanel, { type: 'show' }> {
+  return isHostToPanel(x) && x.type === 'show';
 }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bannerParts, formatBytes, formatDuration, looksLikeJson, statusClass, viewKey } from '../../media/response/format';
 import { JsonText, type JsonEntry } from '../../media/response/jsonScan';
-import { isHostToPanel, isPanelToHost, isResponseView, responseViewFromRecord } from '../../src/protocol/response';
+import { isHostToPanel, isPanelToHost, isResponseView, isShowResponse, responseViewFromRecord } from '../../src/protocol/response';
 import { JANE, XSS, forbiddenView, record, view } from './fixtures';
 import { loadResponsePanelModule } from './host';
 
@@ -69,6 +69,29 @@ describe('webview: response protocol', () => {
     assert.equal(isResponseView({ ...v, attribution: { ...v.attribution, outcome: 'maybe' } }), false);
     assert.equal(isResponseView({ ...v, attribution: { ...v.attribution, message: 1 } }), false);
     assert.equal(isResponseView({ ...v, attribution: 'recorded' }), false);
+  });
+
+  it('"Check again" messages: checking, checked with a well-formed result, failed with a reason; nothing else', () => {
+    const attribution = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.' };
+    assert.ok(isHostToPanel({ type: 'attribution', viewId: 'r1', check: { state: 'checking' } }));
+    assert.ok(isHostToPanel({ type: 'attribution', viewId: 'r1', check: { state: 'checked', attribution } }));
+    assert.ok(isHostToPanel({ type: 'attribution', viewId: 'r1', check: { state: 'checked', attribution: { ...attribution, advice: 'a' } } }));
+    assert.ok(isHostToPanel({ type: 'attribution', viewId: 'r1', check: { state: 'failed', message: 'busy' } }));
+    assert.ok(isShowResponse({ type: 'show', view: view() }));
+    for (const bad of [
+      { type: 'attribution', check: { state: 'checking' } },
+      { type: 'attribution', viewId: 1, check: { state: 'checking' } },
+      { type: 'attribution', viewId: 'r1' },
+      { type: 'attribution', viewId: 'r1', check: { state: 'done' } },
+      { type: 'attribution', viewId: 'r1', check: { state: 'checked' } },
+      { type: 'attribution', viewId: 'r1', check: { state: 'checked', attribution: { ...attribution, outcome: 'maybe' } } },
+      { type: 'attribution', viewId: 'r1', check: { state: 'checked', attribution: { ...attribution, advice: 1 } } },
+      { type: 'attribution', viewId: 'r1', check: { state: 'failed' } },
+      { type: 'attribution', viewId: 'r1', check: 'checking' },
+    ]) {
+      assert.equal(isHostToPanel(bad), false, JSON.stringify(bad));
+    }
+    assert.equal(isShowResponse({ type: 'attribution', viewId: 'r1', check: { state: 'checking' } }), false);
   });
 
   it('the page rejects a malformed view', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { AttributionResult } from '../../src/core/audit';
 import type { PanelToHost, ResponseView } from '../../src/protocol/response';
 import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
 import { JANE, XSS, forbiddenView, hostileHtmlView, hostileView, selfView, view } from './fixtures';
@@ -13,7 +14,7 @@ import { loadResponsePanelModule } from './host';
 const RESULTS = resolve(__dirname, '..', '..', 'test-results');
 const { renderResponseHtml, ResponsePanel } = loadResponsePanelModule();
 
-function jsonView(body: unknown, extra: { id?: string } = {}): ResponseView {
+function jsonView(body: unknown, extra: { id?: string; assetId?: string } = {}): ResponseView {
   const text = JSON.stringify(body, null, 2);
   return view({ body: text, bodyBytes: Buffer.byteLength(text) }, extra);
 }
@@ -120,6 +121,87 @@ describe('webview: response panel in Chromium', function () {
     assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
     await p.show(view());
     assert.equal(await p.page.locator('.attribution').count(), 0);
+  });
+
+  it('"Check again" updates the box in place: "Checking again…" (live), then the new result or why there is none', async () => {
+    const p = await open({ height: 400 });
+    const v: ResponseView = {
+      ...jsonView({ list: Array.from({ length: 60 }, (_, i) => `row ${i}`) }, { id: 'w1', assetId: 'A-1' }),
+      attribution: { assetId: 'A-1', outcome: 'recorded-as-other', message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.', advice: 'Lite impersonation is probably not enabled.' },
+    };
+    await p.show(v);
+    await p.page.locator('#tab-headers').click();
+    const box = p.page.locator('.attribution');
+    assert.equal(await box.getAttribute('aria-live'), 'polite');
+    assert.equal(await box.getAttribute('role'), 'status');
+    assert.equal(await p.eval<boolean>(`document.querySelector('.attribution-check').hidden`), true, 'no check line until a check');
+    const again = p.page.locator('button.verify-attribution');
+    await again.focus();
+    await p.page.keyboard.press('Enter');
+    assert.deepEqual((await p.posted()).at(-1), { type: 'verifyAttribution', assetId: 'A-1' });
+    assert.equal(await text(p, '.attribution-check'), 'Checking again…');
+    assert.equal(await again.getAttribute('aria-disabled'), 'true');
+    assert.equal(await p.eval<boolean>(`document.activeElement === document.querySelector('button.verify-attribution')`), true, 'the button keeps focus');
+    assert.match((await box.getAttribute('class')) ?? '', /attribution-checking/);
+    await p.page.keyboard.press('Enter');
+    assert.equal((await p.posted()).filter((m) => m.type === 'verifyAttribution').length, 1, 'one check at a time');
+    await p.eval(`document.querySelector('.banner').dataset.marker = 'kept'`);
+    const post = (message: unknown) => p.eval(`new Promise((r) => { window.postMessage(${JSON.stringify(message)}, '*'); setTimeout(r, 50); })`);
+    await post({ type: 'attribution', viewId: 'w1', check: { state: 'checking' } });
+    assert.equal(await text(p, '.attribution-check'), 'Checking again…');
+
+    // A failure: the result shown stays, the reason is in the box, the button works again.
+    await post({ type: 'attribution', viewId: 'w1', check: { state: 'failed', message: `Could not check again: Orange Logic said "busy" ${XSS}` } });
+    assert.equal(await text(p, '.attribution-check'), `Could not check again: Orange Logic said "busy" ${XSS}`);
+    assert.equal(await p.page.locator('.attribution-check.attribution-error').count(), 1);
+    assert.equal(await text(p, '.attribution-message'), 'Orange Logic recorded svc@acme.test, not jane@acme.test.');
+    assert.equal(await text(p, '.attribution-advice'), 'Lite impersonation is probably not enabled.');
+    assert.equal(await again.getAttribute('aria-disabled'), null);
+    assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
+
+    // A result: the box changes in place; the rest of the page (tab, the banner) is untouched.
+    await again.click();
+    const attribution = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.' };
+    await post({ type: 'attribution', viewId: 'w1', check: { state: 'checked', attribution } });
+    assert.equal(await box.getAttribute('class'), 'attribution attribution-ok');
+    assert.equal(await text(p, '.attribution-message'), 'Recorded as jane@acme.test in version 5.');
+    assert.equal(await p.page.locator('.attribution-advice').count(), 0);
+    assert.equal(await text(p, '.attribution-check'), 'Checked again.');
+    assert.equal(await p.page.locator('.attribution-check.attribution-error').count(), 0);
+    assert.equal(await p.eval<string>(`document.querySelector('.banner').dataset.marker`), 'kept', 'nothing rebuilt');
+    assert.equal(await p.page.locator('#tab-headers').getAttribute('aria-selected'), 'true');
+    // About another response: ignored.
+    await post({ type: 'attribution', viewId: 'other', check: { state: 'failed', message: 'not for this one' } });
+    assert.equal(await text(p, '.attribution-check'), 'Checked again.');
+
+    // The kept view has the new result: a reload shows it before the host answers.
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    assert.deepEqual(await p.eval(`JSON.parse(sessionStorage.getItem('__behalf_state')).view.attribution`), attribution);
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.attribution') !== null`);
+    assert.equal(await text(p, '.attribution-message'), 'Recorded as jane@acme.test in version 5.');
+    assert.equal(await p.page.locator('#tab-headers').getAttribute('aria-selected'), 'true');
+  });
+
+  it('"Check again" end to end with the host: checking, then the result in the box', async () => {
+    fake.reset();
+    const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
+    let finish!: (r: AttributionResult | undefined) => void;
+    const v: ResponseView = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'no-new-version', message: 'No new version of A-1 was recorded.' } };
+    ResponsePanel.show(extensionUri, v, { onAction: () => undefined, onOpenHistory: () => undefined, onVerifyAttribution: () => new Promise((r) => (finish = r)) });
+    const fakePanel = fake.panels[0]!;
+    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.attribution') !== null`);
+    await p.page.locator('button.verify-attribution').click();
+    await p.until(`document.querySelector('.attribution-check')?.textContent === 'Checking again…'`);
+    finish({ assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.', expectedUser: 'jane@acme.test', recordedUser: 'jane@acme.test', version: 5 });
+    await p.until(`document.querySelector('.attribution-message')?.textContent === 'Recorded as jane@acme.test in version 5.'`);
+    assert.equal(await text(p, '.attribution-check'), 'Checked again.');
+    assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-ok');
+    fake.reset();
   });
 
   it('JSON tree: shallow levels open, deeper ones closed and not even created; keyboard folds', async () => {

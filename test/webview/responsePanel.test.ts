@@ -1,12 +1,13 @@
 // The response panel's host, against a fake 'vscode': handshake, reuse, and distrust of the page.
 
 import assert from 'node:assert/strict';
-import type { ResponseView } from '../../src/protocol/response';
-import { Uri, fake, type FakeWebviewPanel } from './fakeVscode';
+import type { AttributionResult } from '../../src/core/audit';
+import type { HostToPanel, ResponseView } from '../../src/protocol/response';
+import { Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
 import { JANE, forbiddenView, selfView, view } from './fixtures';
 import { loadResponsePanelModule } from './host';
 
-const { ResponsePanel } = loadResponsePanelModule();
+const { ResponsePanel, ATTRIBUTION_NOT_CHECKED } = loadResponsePanelModule();
 const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
 
 interface Calls {
@@ -141,6 +142,125 @@ describe('webview: ResponsePanel host', () => {
     panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
     await tick();
     assert.deepEqual(checked, ['A-1'], 'no attribution shown: nothing to re-check');
+  });
+
+  describe('"Check again"', () => {
+    const written = (): ResponseView => ({
+      ...view({}, { assetId: 'A-1' }),
+      attribution: { assetId: 'A-1', outcome: 'recorded-as-other', message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.', advice: 'Lite impersonation is probably not enabled.' },
+    });
+    const now: AttributionResult = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.', version: 5, recordedUser: 'jane@acme.test', expectedUser: 'jane@acme.test' };
+    const checks = (panel: FakeWebviewPanel) => (panel.webview.posted as HostToPanel[]).filter((m) => m.type === 'attribution');
+    const deferred = <T>() => {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+      return { promise, resolve, reject };
+    };
+
+    it('says "checking" at once, then puts the new result in the box and in its own copy of the view', async () => {
+      const pending = deferred<AttributionResult | undefined>();
+      const asked: string[] = [];
+      ResponsePanel.show(extensionUri, written(), { ...handlers(calls), onVerifyAttribution: (assetId) => (asked.push(assetId), pending.promise) });
+      const panel = only();
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      const viewId = ResponsePanel.active!.currentView.id!;
+      panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+      await tick();
+      assert.deepEqual(checks(panel), [{ type: 'attribution', viewId, check: { state: 'checking' } }]);
+      panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+      await tick();
+      assert.deepEqual(asked, ['A-1'], 'one check at a time');
+      pending.resolve(now);
+      await tick();
+      await tick();
+      const attribution = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.' };
+      assert.deepEqual(checks(panel).at(-1), { type: 'attribution', viewId, check: { state: 'checked', attribution } });
+      assert.deepEqual(ResponsePanel.active!.currentView.attribution, attribution, 'the host’s copy has the new result');
+      // A page that reloads (hidden and shown) gets the view with the new result, and where the check stands.
+      panel.setVisible(false);
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      const [show, check] = panel.webview.posted.slice(-2) as HostToPanel[];
+      assert.equal(show?.type === 'show' && show.view.attribution?.message, attribution.message);
+      assert.deepEqual(check, { type: 'attribution', viewId, check: { state: 'checked', attribution } });
+    });
+
+    it('no result, or a failure: the box says why and keeps the previous result; a later check may run', async () => {
+      let answer: () => Promise<AttributionResult | undefined> = async () => undefined;
+      ResponsePanel.show(extensionUri, written(), { ...handlers(calls), onVerifyAttribution: () => answer() });
+      const panel = only();
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      const before = ResponsePanel.active!.currentView.attribution;
+      panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+      await tick();
+      await tick();
+      assert.deepEqual(checks(panel).map((m) => m.type === 'attribution' && m.check), [{ state: 'checking' }, { state: 'failed', message: ATTRIBUTION_NOT_CHECKED }]);
+      answer = () => Promise.reject(new Error('Orange Logic said "busy" (503).'));
+      panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+      await tick();
+      await tick();
+      assert.deepEqual(checks(panel).at(-1), { type: 'attribution', viewId: ResponsePanel.active!.currentView.id, check: { state: 'failed', message: 'Could not check again: Orange Logic said "busy" (503).' } });
+      assert.deepEqual(ResponsePanel.active!.currentView.attribution, before);
+      assert.deepEqual(fake.errors, [], 'shown in the box, not as a notification');
+    });
+
+    it('a result that arrives after another response took the panel is dropped', async () => {
+      const pending = deferred<AttributionResult | undefined>();
+      ResponsePanel.show(extensionUri, written(), { ...handlers(calls), onVerifyAttribution: () => pending.promise });
+      const panel = only();
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
+      await tick();
+      ResponsePanel.show(extensionUri, selfView(), handlers(calls));
+      pending.resolve(now);
+      await tick();
+      await tick();
+      assert.deepEqual(checks(panel).map((m) => m.type === 'attribution' && m.check.state), ['checking']);
+      assert.equal(ResponsePanel.active!.currentView.attribution, undefined);
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      assert.equal((panel.webview.posted.at(-1) as HostToPanel).type, 'show', 'nothing about the old response after ready');
+    });
+  });
+
+  describe('revive (a panel VS Code restored after a window reload)', () => {
+    const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.response', 'Response', {}, {}) as FakeWebviewPanel;
+
+    it('takes the panel over with today’s options and the kept view: title, ready → show, buttons act on that view', async () => {
+      const panel = restored();
+      const v = { ...forbiddenView(), id: 'kept-1' };
+      ResponsePanel.revive(panel as unknown as import('vscode').WebviewPanel, extensionUri, v, handlers(calls));
+      assert.equal(ResponsePanel.active?.panel, panel);
+      assert.equal(panel.title, `Response · 403 · ${JANE}`);
+      const options = (panel.webview as unknown as { options: { enableScripts: boolean; localResourceRoots: Array<{ path: string }> } }).options;
+      assert.equal(options.enableScripts, true);
+      assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+      assert.match(panel.webview.html, /dist\/webviews\/response\.js/);
+      panel.webview.receive({ type: 'ready' });
+      panel.webview.receive({ type: 'action', kind: 'createProxyAssignment', args: {} });
+      await tick();
+      assert.deepEqual(shown(panel).map((x) => x.id), ['kept-1']);
+      assert.deepEqual(calls.actions, [['createProxyAssignment', { connectionId: 'dc-sandbox', userId: '6045' }]]);
+      // The next response goes to the revived panel.
+      ResponsePanel.show(extensionUri, selfView(), handlers(calls));
+      assert.equal(fake.panels.length, 1);
+      assert.equal(panel.title, 'Response · 200 · the service user');
+    });
+
+    it('a view kept without an id gets one; a second revive replaces the first panel', () => {
+      const first = restored();
+      const { id: _dropped, ...v } = view();
+      ResponsePanel.revive(first as unknown as import('vscode').WebviewPanel, extensionUri, v, handlers(calls));
+      assert.ok(ResponsePanel.active?.currentView.id);
+      const second = restored();
+      ResponsePanel.revive(second as unknown as import('vscode').WebviewPanel, extensionUri, view(), handlers(calls));
+      assert.equal(first.disposed, true);
+      assert.equal(ResponsePanel.active?.panel, second);
+    });
   });
 
   it('ignores malformed messages and reports handler failures', async () => {
