@@ -39,6 +39,19 @@ export class ComparePanel {
     return ComparePanel.current;
   }
 
+  /**
+   * Takes over a panel VS Code restored after a reload (WebviewPanelSerializer), showing the view its page
+   * kept in its state. The responses it was computed from are not kept: `handlers` say so when asked.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: CompareView, handlers: ComparePanelHandlers): ComparePanel {
+    ComparePanel.current?.dispose();
+    // Restored panels keep the options they were created with; set today's (resource roots move with the install).
+    panel.webview.options = webviewPanelOptions(extensionUri);
+    ComparePanel.current = new ComparePanel(panel, extensionUri, view, handlers);
+    panel.title = compareTitle(view);
+    return ComparePanel.current;
+  }
+
   static get active(): ComparePanel | undefined {
     return ComparePanel.current;
   }

@@ -1,5 +1,5 @@
 // Behalf's entry point: a shell that activates in a few milliseconds. It registers what VS Code needs at
-// activation (every contributed command, the three tree views, the CodeLens provider, the panel serializer)
+// activation (every contributed command, the three tree views, the CodeLens provider, the panel serializers)
 // and loads the rest (dist/extension-main.js: engine, vendors, parsers, panels) synchronously on first
 // need. Loading everything at activation cost ~30 ms of the host's start-up for users who may never send
 // a request in this window (measured by `npm run bench`, case 6).
@@ -77,10 +77,15 @@ export function activate(extensionContext: vscode.ExtensionContext): Main.Behalf
         return documents.provideCodeLenses(doc);
       },
     }),
-    vscode.window.registerWebviewPanelSerializer('behalf.response', {
-      deserializeWebviewPanel: async (panel, state: unknown) => main().reviveResponsePanel(panel, state),
-    }),
   );
+  // Panels that survive a window reload (main.ts REVIVED_VIEW_TYPES; package.json activates on each).
+  for (const viewType of ['behalf.response', 'behalf.history', 'behalf.compare']) {
+    subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(viewType, {
+        deserializeWebviewPanel: async (panel, state: unknown) => main().revivePanel(viewType, panel, state),
+      }),
+    );
+  }
 
   // Right after activation (not during it), start at once when something should show without being asked
   // for: diagnostics of an open .http file, the status bar of an identity chosen earlier, the demo's sandbox.

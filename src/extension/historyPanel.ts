@@ -8,8 +8,11 @@ import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } fr
 
 export const HISTORY_PAGE: WebviewPageAssets = { script: 'history.js', style: 'history/history.css', title: 'Version history', placeholder: 'Reading the version history…' };
 
-/** Reads the history again (Refresh): a new view of the same asset. */
-export type HistoryReload = () => Promise<HistoryView>;
+/**
+ * Reads the history again (Refresh): a new view of the same asset. Undefined when there is none to show, or
+ * when the reload showed it itself (through HistoryPanel.show, as a revived panel's reload does).
+ */
+export type HistoryReload = () => Promise<HistoryView | undefined>;
 
 /** "History · A-1" */
 export function historyTitle(view: HistoryView): string {
@@ -38,6 +41,21 @@ export class HistoryPanel {
     const created = new HistoryPanel(panel, extensionUri, view, reload);
     HistoryPanel.panels.set(key, created);
     return created;
+  }
+
+  /**
+   * Takes over a panel VS Code restored after a reload (WebviewPanelSerializer), showing the view its page
+   * kept in its state. An open panel of the same asset gives way to it.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: HistoryView, reload: HistoryReload): HistoryPanel {
+    const key = HistoryPanel.key(view);
+    HistoryPanel.panels.get(key)?.dispose();
+    // Restored panels keep the options they were created with; set today's (resource roots move with the install).
+    panel.webview.options = webviewPanelOptions(extensionUri);
+    const revived = new HistoryPanel(panel, extensionUri, view, reload);
+    panel.title = historyTitle(view);
+    HistoryPanel.panels.set(key, revived);
+    return revived;
   }
 
   /** Open history panels (tests, "which asset is shown"). */
@@ -81,7 +99,9 @@ export class HistoryPanel {
     switch (message.type) {
       case 'refresh': {
         const reload = this.reload;
-        this.update(await reload(), reload);
+        const view = await reload();
+        // A reload that showed the history itself (HistoryPanel.show) has already updated this panel.
+        if (view && this.reload === reload) this.update(view, reload);
         return;
       }
     }

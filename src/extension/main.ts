@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import { BehalfEngine } from '../core/engine';
+import { isCompareView } from '../protocol/compare';
+import { isRecord } from '../protocol/guards';
+import { isHistoryView } from '../protocol/history';
 import { isResponseView } from '../protocol/response';
 import { allVendors, assetIdOf } from '../vendors';
 import { hasAssetHistory, registerAuditCommands } from './auditCommands';
@@ -12,6 +15,7 @@ import { outputChannelLog } from './log';
 import { SandboxProcess } from './sandboxProcess';
 import { SecretStorageStore } from './secrets';
 import { ComparePanel } from './comparePanel';
+import { HistoryPanel } from './historyPanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { ConnectionsTree, SessionsTree, type ConnectionsNode } from './trees';
@@ -120,7 +124,8 @@ export interface ShellViews {
 /** What the shell (extension.ts) reaches through once this module is loaded. */
 export interface Started extends BehalfApi {
   runCommand(id: string, args: unknown[]): unknown;
-  reviveResponsePanel(panel: vscode.WebviewPanel, state: unknown): void;
+  /** A panel VS Code restored after a reload (its serializer is the shell's): take it over, or close it. */
+  revivePanel(viewType: string, panel: vscode.WebviewPanel, state: unknown): void;
   stop(): Promise<void>;
 }
 
@@ -164,19 +169,42 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
     services: s,
     panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView].filter((v) => v !== undefined),
     runCommand: (id, args) => s.runCommand(id, args),
-    // A response panel VS Code restores after a reload shows the view its page kept (small responses only).
-    reviveResponsePanel: (panel, state) => {
-      const view = typeof state === 'object' && state !== null ? (state as { view?: unknown }).view : undefined;
-      if (!isResponseView(view)) {
-        panel.dispose(); // nothing to show: the response was too large to keep
-        return;
-      }
-      ResponsePanel.revive(panel, context.extensionUri, view, responseHandlers(s, {}));
-    },
+    revivePanel: (viewType, panel, state) => revivePanel(s, viewType, panel, state),
     stop: async () => {
       // Every full impersonation session ends with the extension (before the sandbox, which may host them).
       await s.disposeEngine().catch(() => undefined);
       await s.sandbox.stop().catch(() => undefined);
     },
   };
+}
+
+/** The view types whose panels survive a window reload (the shell registers a serializer for each). */
+export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, HistoryPanel.viewType, ComparePanel.viewType];
+
+/**
+ * Takes over a panel VS Code restored after a reload. It shows the view its page kept in its webview state
+ * (the same, already redacted view the host sent it: no secret is read or kept for this); a page keeps its view
+ * only while it is small, so without one (or with one that is not a well-formed view) the panel is closed.
+ */
+export function revivePanel(s: Services, viewType: string, panel: vscode.WebviewPanel, state: unknown): void {
+  const view = isRecord(state) ? state.view : undefined;
+  const extensionUri = s.context.extensionUri;
+  if (viewType === ResponsePanel.viewType && isResponseView(view)) {
+    ResponsePanel.revive(panel, extensionUri, view, responseHandlers(s, {}));
+  } else if (viewType === HistoryPanel.viewType && isHistoryView(view)) {
+    // Refresh reads the history as "Open Asset Version History" does (highlighting the principal acted as now),
+    // and that shows it in this panel: the same asset's.
+    const args = { connectionId: view.connectionId, assetId: view.assetId };
+    HistoryPanel.revive(panel, extensionUri, view, async () => {
+      await vscode.commands.executeCommand('behalf.openAssetHistory', args);
+      return undefined;
+    });
+  } else if (viewType === ComparePanel.viewType && isCompareView(view)) {
+    ComparePanel.revive(panel, extensionUri, view, {
+      onOpenResponse: () =>
+        void vscode.window.showInformationMessage('Behalf: the responses of this comparison were not kept when the window reloaded. Run "Compare Request as Two Users…" again to open them.'),
+    });
+  } else {
+    panel.dispose(); // nothing to show: the view was too large to keep, or is not one of ours
+  }
 }

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isCompareToHost, isCompareView, isHostToCompare, type CompareToHost, type CompareView } from '../../src/protocol/compare';
 import { XSS, bigCompareView, compareFrom, comparePair, compareView, hostileCompareView, identicalCompareView } from './auditFixtures';
-import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
+import { FAKE_WEBVIEW_ORIGIN, Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadComparePanelModule, loadWebviewShellModule } from './host';
 
@@ -74,6 +74,46 @@ describe('webview: ComparePanel host', () => {
     panel.dispose();
     assert.equal(ComparePanel.active, undefined);
     assert.equal(panel.listenerCount, 0);
+  });
+});
+
+describe('webview: ComparePanel revive (a panel VS Code restored after a window reload)', () => {
+  beforeEach(() => fake.reset());
+  afterEach(() => fake.reset());
+
+  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {}) as FakeWebviewPanel;
+  const asPanel = (p: FakeWebviewPanel) => p as unknown as import('vscode').WebviewPanel;
+
+  it('takes the panel over with today’s options and the kept view; Open response goes to the revive handlers', async () => {
+    const panel = restored();
+    const asked: string[] = [];
+    const v = compareView();
+    ComparePanel.revive(asPanel(panel), extensionUri, v, { onOpenResponse: (side) => void asked.push(side) });
+    assert.equal(ComparePanel.active?.panel, panel);
+    assert.equal(panel.title, 'Compare · Jane Doe ⇄ Raj Patel');
+    const options = (panel.webview as unknown as { options: { enableScripts: boolean; localResourceRoots: Array<{ path: string }> } }).options;
+    assert.equal(options.enableScripts, true);
+    assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+    assert.match(panel.webview.html, /dist\/webviews\/compare\.js/);
+    panel.webview.receive({ type: 'ready' });
+    panel.webview.receive({ type: 'openResponse', side: 'left' });
+    await tick();
+    assert.deepEqual(panel.webview.posted, [{ type: 'show', view: v }]);
+    assert.deepEqual(asked, ['left']);
+    // The next comparison goes to the revived panel, with its own handlers.
+    ComparePanel.show(extensionUri, compareView('c2'), { onOpenResponse: () => undefined });
+    assert.equal(fake.panels.length, 1);
+  });
+
+  it('a second revive replaces the first panel; closing forgets it', () => {
+    const first = restored();
+    ComparePanel.revive(asPanel(first), extensionUri, compareView(), { onOpenResponse: () => undefined });
+    const second = restored();
+    ComparePanel.revive(asPanel(second), extensionUri, compareView('c2'), { onOpenResponse: () => undefined });
+    assert.equal(first.disposed, true);
+    assert.equal(ComparePanel.active?.panel, second);
+    second.dispose();
+    assert.equal(ComparePanel.active, undefined);
   });
 });
 
@@ -251,6 +291,51 @@ describe('webview: compare panel in Chromium', function () {
     await p.until(`window.__posted.length >= 2`);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(opened, ['left']);
+    fake.reset();
+  });
+
+  it('keeps its view in the webview state for a window reload (small comparisons only); a revived host takes over from it', async () => {
+    fake.reset();
+    const v = compareView();
+    ComparePanel.show(extensionUri, v, { onOpenResponse: () => undefined });
+    let hostPanel = fake.panels[0]!;
+    const p = await openRaw({ html: hostPanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+    const bridge = (panel: FakeWebviewPanel) => (panel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`));
+    bridge(hostPanel);
+    await p.page.exposeFunction('__toHost', (message: unknown) => hostPanel.webview.receive(message));
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.sides') !== null`);
+    await p.page.locator('#section-only-right-toggle').click();
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    const state = await p.eval<{ v: number; view?: unknown; ui: { collapsed: string[] } }>(`JSON.parse(sessionStorage.getItem('__behalf_state'))`);
+    assert.equal(state.v, 1);
+    assert.deepEqual(state.view, v, 'the view as the host sent it (built from redacted records)');
+    assert.ok(isCompareView(state.view), 'what the host checks before reviving');
+    assert.deepEqual(state.ui.collapsed, ['only-right']);
+
+    // The window reloads; the serializer revives the panel from the kept view. The responses are gone: the
+    // revive handlers answer "Open response" (main.ts says so in a message).
+    fake.reset();
+    const asked: string[] = [];
+    hostPanel = fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {}) as FakeWebviewPanel;
+    ComparePanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view as CompareView, { onOpenResponse: (side) => void asked.push(side) });
+    bridge(hostPanel);
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.sides') !== null`);
+    assert.equal(await p.page.locator('#section-only-right-toggle').getAttribute('aria-expanded'), 'false');
+    await p.until(`window.__posted.some((m) => m.type === 'ready')`);
+    await p.page.locator('.side-right button.open-response').click();
+    await p.until(`window.__posted.some((m) => m.type === 'openResponse')`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(asked, ['right']);
+
+    // A large comparison is not kept: nothing to revive from (the host closes such a panel).
+    const big = bigCompareView(1000);
+    assert.ok(JSON.stringify(big).length > 256 * 1024);
+    await p.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view: big })}, '*')`);
+    await p.until(`document.querySelectorAll('.section-only-left tbody tr.row').length > 0`);
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    assert.equal(await p.eval<boolean>(`'view' in JSON.parse(sessionStorage.getItem('__behalf_state'))`), false);
     fake.reset();
   });
 

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isHistoryToHost, isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
 import { JANE_EMAIL, XSS, historyView, hostileHistory, longHistory } from './auditFixtures';
-import { FAKE_WEBVIEW_ORIGIN, Uri, fake, type FakeWebviewPanel } from './fakeVscode';
+import { FAKE_WEBVIEW_ORIGIN, Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadHistoryPanelModule, loadWebviewShellModule } from './host';
 
@@ -110,6 +110,71 @@ describe('webview: HistoryPanel host', () => {
     await tick();
     await tick();
     assert.deepEqual(fake.errors, ['Behalf: Orange Logic said "busy" (503).']);
+    panel.dispose();
+    assert.equal(HistoryPanel.all.length, 0);
+    assert.equal(panel.listenerCount, 0);
+  });
+});
+
+describe('webview: HistoryPanel revive (a panel VS Code restored after a window reload)', () => {
+  beforeEach(() => fake.reset());
+  afterEach(() => fake.reset());
+
+  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {}) as FakeWebviewPanel;
+  const asPanel = (p: FakeWebviewPanel) => p as unknown as import('vscode').WebviewPanel;
+  const shown = (panel: FakeWebviewPanel): HistoryView[] => panel.webview.posted.map((m) => (m as { view: HistoryView }).view);
+
+  it('takes the panel over with today’s options and the kept view; it is that asset’s panel from then on', async () => {
+    const panel = restored();
+    const v = historyView();
+    const revived = HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
+    assert.equal(panel.title, 'History · A-1');
+    const options = (panel.webview as unknown as { options: { enableScripts: boolean; retainContextWhenHidden: boolean; localResourceRoots: Array<{ path: string }> } }).options;
+    assert.equal(options.enableScripts, true);
+    assert.equal(options.retainContextWhenHidden, false);
+    assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+    assert.match(panel.webview.html, /dist\/webviews\/history\.js/);
+    panel.webview.receive({ type: 'ready' });
+    await tick();
+    assert.deepEqual(shown(panel).map((x) => x.id), ['h1']);
+    assert.deepEqual(HistoryPanel.all, [revived]);
+    // Opening the same asset's history again reuses the revived panel.
+    HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => v);
+    assert.equal(fake.panels.length, 1);
+    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'h2']);
+  });
+
+  it('Refresh of a revived panel: a reload that shows the history itself updates the panel once, with the new reload', async () => {
+    const panel = restored();
+    const v = historyView();
+    let reads = 0;
+    // As main.ts does: the command reads the history and shows it through HistoryPanel.show, answering nothing.
+    const reopen = async () => {
+      HistoryPanel.show(extensionUri, { ...v, id: `read-${++reads}` }, async () => ({ ...v, id: `again-${++reads}` }));
+      return undefined;
+    };
+    HistoryPanel.revive(asPanel(panel), extensionUri, v, reopen);
+    panel.webview.receive({ type: 'ready' });
+    await tick();
+    panel.webview.receive({ type: 'refresh' });
+    await tick();
+    await tick();
+    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'read-1']);
+    panel.webview.receive({ type: 'refresh' });
+    await tick();
+    await tick();
+    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'read-1', 'again-2'], 'later refreshes use the reload the command gave');
+    assert.equal(fake.panels.length, 1);
+  });
+
+  it('an open panel of the same asset gives way; closing the revived one forgets it', () => {
+    const v = historyView();
+    HistoryPanel.show(extensionUri, v, async () => v);
+    const open = fake.panels[0]!;
+    const panel = restored();
+    HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
+    assert.equal(open.disposed, true);
+    assert.equal(HistoryPanel.all.length, 1);
     panel.dispose();
     assert.equal(HistoryPanel.all.length, 0);
     assert.equal(panel.listenerCount, 0);
@@ -374,6 +439,55 @@ describe('webview: history panel in Chromium', function () {
     await p.until(`document.querySelectorAll('.version').length === 5`);
     assert.equal(reads, 1);
     assert.equal(await text(p, '.version[data-version="5"] .version-summary'), 'no field changed');
+    fake.reset();
+  });
+
+  it('keeps its view in the webview state for a window reload (small histories only); a revived host takes over from it', async () => {
+    fake.reset();
+    const v = historyView();
+    let reads = 0;
+    HistoryPanel.show(extensionUri, v, async () => v);
+    let hostPanel = fake.panels[0]!;
+    const p = await openRaw({ html: hostPanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+    const bridge = (panel: FakeWebviewPanel) => (panel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`));
+    bridge(hostPanel);
+    await p.page.exposeFunction('__toHost', (message: unknown) => hostPanel.webview.receive(message));
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.banner') !== null`);
+    await p.page.locator('.version[data-version="3"] .version-toggle').click();
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    const state = await p.eval<{ v: number; view?: unknown; ui: { expanded: number[] } }>(`JSON.parse(sessionStorage.getItem('__behalf_state'))`);
+    assert.equal(state.v, 1);
+    assert.deepEqual(state.view, v, 'the view as the host sent it (already redacted: no token ever reaches a panel)');
+    assert.ok(isHistoryView(state.view), 'what the host checks before reviving');
+    assert.deepEqual(state.ui.expanded, [3]);
+
+    // The window reloads: the old host is gone; VS Code restores the panel and its page's state, and the
+    // serializer revives it from the kept view (as main.ts revivePanel does).
+    fake.reset();
+    hostPanel = fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {}) as FakeWebviewPanel;
+    HistoryPanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view as HistoryView, async () => {
+      HistoryPanel.show(extensionUri, historyView({ id: `read-${++reads}` }), async () => v);
+      return undefined;
+    });
+    bridge(hostPanel);
+    await p.page.reload({ waitUntil: 'load' });
+    await p.until(`document.querySelector('.banner') !== null`);
+    assert.equal(await p.page.locator('.version[data-version="3"] .version-toggle').getAttribute('aria-expanded'), 'true');
+    await p.until(`window.__posted.some((m) => m.type === 'ready')`);
+    await p.page.locator('button.refresh').click();
+    await p.until(`window.__posted.filter((m) => m.type === 'refresh').length === 1`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(reads, 1);
+    assert.equal(fake.panels.length, 1, 'Refresh shows the history in the revived panel');
+
+    // A large history is not kept: there is nothing to revive from (the host closes such a panel).
+    const big = longHistory(1000, { id: 'big' });
+    assert.ok(JSON.stringify(big).length > 256 * 1024);
+    await p.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view: big })}, '*')`);
+    await p.until(`document.querySelectorAll('.version').length >= 100`);
+    await p.eval(`new Promise((r) => setTimeout(r, 300))`);
+    assert.equal(await p.eval<boolean>(`'view' in JSON.parse(sessionStorage.getItem('__behalf_state'))`), false);
     fake.reset();
   });
 
