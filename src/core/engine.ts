@@ -35,6 +35,15 @@ interface Bound {
 
 const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
 
+/** A Buffer request body as the record shows it: its text, or a placeholder when it is not UTF-8 (an uploaded image). */
+function bufferText(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return `«binary body: ${body.length} bytes, not shown»`;
+  }
+}
+
 /**
  * The send pipeline: guard → authenticate → act as → transport → explain → record. One engine per
  * host (the CLI run, the extension); adapters are created per connection and hold its tokens and
@@ -346,7 +355,7 @@ export class BehalfEngine {
   }
 
   private redactRequest(prepared: PreparedRequest): ResponseRecord['request'] {
-    const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : prepared.body.toString('utf8');
+    const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : bufferText(prepared.body);
     return {
       method: prepared.method,
       url: this.redactor.url(prepared.url),

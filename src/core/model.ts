@@ -99,6 +99,11 @@ export interface RequestSpec {
   url: string;
   headers: Record<string, string>;
   body?: string | Buffer;
+  /**
+   * The byte ranges of a Buffer `body` copied as they are from files (`< path` lines in a .http file), with
+   * the file's absolute path: cURL export refers to the file instead of inlining its bytes.
+   */
+  bodyFiles?: Array<{ path: string; offset: number; length: number }>;
   /** Where it came from in a .http file. */
   position?: SourcePosition;
 }

@@ -1,7 +1,8 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
-import { parseHttpFile, requestAtLine, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
+import { parseHttpFile, requestAtLine, type HttpDiagnostic, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import { resolveRequest } from '../core/http/variables';
 import { BehalfError } from '../core/errors';
 import type { RequestSpec } from '../core/model';
@@ -117,7 +118,7 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     const parsed = this.parse(doc);
     this.diagnostics.set(
       doc.uri,
-      parsed.diagnostics.map((d) => {
+      [...parsed.diagnostics, ...missingBodyFiles(doc, parsed)].map((d) => {
         const start = new vscode.Position(Math.max(0, d.position.line - 1), Math.max(0, d.position.column - 1));
         const line = doc.lineAt(Math.min(start.line, doc.lineCount - 1));
         const diagnostic = new vscode.Diagnostic(new vscode.Range(start, line.range.end), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
@@ -127,4 +128,24 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     );
     this.lensesChanged.fire();
   }
+}
+
+/** Warnings for `< path` body lines whose file does not exist (paths with {{variables}} are checked when sent). */
+function missingBodyFiles(doc: vscode.TextDocument, parsed: ParsedHttpFile): HttpDiagnostic[] {
+  if (doc.uri.scheme !== 'file') return [];
+  const found: HttpDiagnostic[] = [];
+  const dir = path.dirname(doc.uri.fsPath);
+  for (const request of parsed.requests) {
+    for (const ref of request.bodyFiles ?? []) {
+      if (ref.path.includes('{{')) continue;
+      const absolute = path.resolve(dir, ref.path);
+      if (fs.existsSync(absolute)) continue;
+      found.push({
+        severity: 'warning',
+        message: `body file ${ref.path} not found (resolved to ${absolute}; expected a path relative to this file's folder, or absolute)`,
+        position: { file: parsed.file, line: ref.line, column: ref.column },
+      });
+    }
+  }
+  return found;
 }

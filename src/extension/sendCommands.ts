@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { toCurl } from '../core/curl';
+import { curlBodyParts, toCurl } from '../core/curl';
 import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest } from '../core/http/parser';
 import type { AttributionResult } from '../core/audit';
@@ -60,9 +60,11 @@ export function registerSendCommands(s: Services): void {
     const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
     const connection = await connectionFor(s, target.request, spec).catch(() => undefined);
     const url = /^https?:/i.test(spec.url) || !connection ? spec.url : `${connection.baseUrl.replace(/\/+$/, '')}${spec.url.startsWith('/') ? '' : '/'}${spec.url}`;
-    const body = spec.body === undefined ? undefined : String(spec.body);
     const r = s.engine.redactor;
-    await vscode.env.clipboard.writeText(toCurl({ method: spec.method, url: r.url(url), headers: r.headers(spec.headers), body: body === undefined ? undefined : r.text(body) }));
+    // A body with `< file` lines refers to its files (--data-binary @file) instead of inlining their bytes.
+    const parts = spec.bodyFiles?.length && Buffer.isBuffer(spec.body) ? curlBodyParts(spec.body, spec.bodyFiles).map((p) => ('text' in p ? { text: r.text(p.text) } : p)) : undefined;
+    const body = parts || spec.body === undefined ? undefined : r.text(String(spec.body));
+    await vscode.env.clipboard.writeText(toCurl({ method: spec.method, url: r.url(url), headers: r.headers(spec.headers), body }, parts));
     void vscode.window.setStatusBarMessage('Behalf: cURL copied (secrets redacted; authentication is added when Behalf sends it)', 4000);
   });
 

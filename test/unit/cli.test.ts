@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
@@ -147,6 +149,78 @@ describe('behalf CLI against the sandbox', function () {
     const r = await run(['send', bad, '--config', config]);
     assert.equal(r.code, 1);
     assert.match(r.err, /bad\.http:2:\d+: error: .*lite or full/);
+  });
+
+  it('bodies from files (< and <@): sent byte-exact over a real socket; a missing file is a file:line:column error', async () => {
+    const received: Buffer[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const file = JSON.parse(fs.readFileSync(config, 'utf8'));
+      file.connections.push({ id: 'local', vendor: 'generic', label: 'Local', baseUrl: `http://127.0.0.1:${port}`, auth: 'none', principals: [] });
+      fs.writeFileSync(config, JSON.stringify(file));
+      const image = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7) % 256));
+      fs.mkdirSync(path.join(dir, 'data'));
+      fs.writeFileSync(path.join(dir, 'data', 'image.bin'), image);
+      fs.writeFileSync(path.join(dir, 'data', 'body.json'), '{"who": "{{who}}"}');
+      const http_ = path.join(dir, 'upload.http');
+      fs.writeFileSync(
+        http_,
+        [
+          '@who = Jane',
+          '### json',
+          '# @connection gen-header-sandbox',
+          'POST /api/echo',
+          'Content-Type: application/json',
+          '',
+          '<@ ./data/body.json',
+          '',
+          '### image',
+          '# @connection local',
+          'POST /upload',
+          'Content-Type: multipart/form-data; boundary=B',
+          '',
+          '--B',
+          'Content-Disposition: form-data; name="file"; filename="image.bin"',
+          '',
+          '< data/image.bin',
+          '--B--',
+          '',
+          '### missing',
+          '# @connection local',
+          'POST /upload',
+          '',
+          '< ./data/missing.json',
+        ].join('\n'),
+      );
+      const r = await run(['send', http_, '--config', config, '--json']);
+      assert.equal(r.code, 1, 'the missing file fails the run');
+      assert.doesNotMatch(r.err, /not supported/);
+      const [json, upload, missing] = r.lines.map((l) => JSON.parse(l));
+      assert.deepEqual(json.body.body, '{"who": "Jane"}');
+      assert.equal(upload.status, 200);
+      const head = '--B\r\nContent-Disposition: form-data; name="file"; filename="image.bin"\r\n\r\n';
+      assert.ok(Buffer.concat([Buffer.from(head), image, Buffer.from('\r\n--B--')]).equals(received[0]!), 'the multipart body arrived byte for byte');
+      assert.equal(received.length, 1, 'nothing sent for the missing file');
+      assert.equal(missing.error.code, 'body-file');
+      assert.equal(
+        missing.error.message,
+        `${http_}:24:3: Cannot read the body file ./data/missing.json (resolved to ${path.join(dir, 'data', 'missing.json')}): no such file — relative paths are relative to the .http file's folder, ${dir}`,
+      );
+      const human = await run(['send', http_, '--name', 'missing', '--config', config]);
+      assert.equal(human.code, 1);
+      assert.match(human.err, /^missing \(line 22\): .*upload\.http:24:3: Cannot read the body file \.\/data\/missing\.json \(resolved to .*missing\.json\): no such file/m);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('usage errors exit 2; --help exits 0', async () => {

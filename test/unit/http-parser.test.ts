@@ -274,20 +274,31 @@ describe('http parser', () => {
       assert.equal(w.position.line, 3);
     });
 
-    it('reports < file body references as not supported yet, without reading them', () => {
+    it('records < file body references (read when resolved, never by the parser) without diagnostics', () => {
       const p = parse('POST /upload\nContent-Type: application/xml\n\n< ./does-not-exist.xml\n');
-      const w = only(p, 'warning');
-      assert.match(w.message, /not supported yet/);
-      assert.deepEqual(w.position, { file: FILE, line: 4, column: 1 });
+      assert.deepEqual(p.diagnostics, []);
       const r = p.requests[0];
       assert.equal(r.hasErrors, false);
-      assert.deepEqual(r.bodyFiles, [{ path: './does-not-exist.xml', processVariables: false, line: 4 }]);
-      const q = parse('POST /u\n\n<@ ./a.json\n<@latin1 ./b.txt\n<root/>\n');
+      assert.equal(r.body, '< ./does-not-exist.xml');
+      assert.deepEqual(r.bodyFiles, [{ path: './does-not-exist.xml', processVariables: false, line: 4, column: 3 }]);
+      const q = parse('POST /u\n\n<@ ./a.json\n<@latin1   /abs/b.txt  \n<root/>\n<@utf-8 ./{{dir}}/c.txt\n<not-a-file/>\n <indented ./x\n');
       assert.deepEqual(q.requests[0].bodyFiles, [
-        { path: './a.json', processVariables: true, line: 3 },
-        { path: './b.txt', processVariables: true, encoding: 'latin1', line: 4 },
+        { path: './a.json', processVariables: true, line: 3, column: 4 },
+        { path: '/abs/b.txt', processVariables: true, encoding: 'latin1', line: 4, column: 12 },
+        { path: './{{dir}}/c.txt', processVariables: true, encoding: 'utf-8', line: 6, column: 9 },
       ]);
-      assert.equal(warnings(q).length, 2);
+      assert.deepEqual(q.diagnostics, []);
+    });
+
+    it('reports an unknown <@encoding and a malformed {{ in a body file path as errors', () => {
+      const p = parse('POST /u\n\n<@klingon ./a.txt\n');
+      const e = only(p, 'error');
+      assert.match(e.message, /unknown encoding "klingon" in <@klingon \(expected one of utf8, utf16le, .*latin1/);
+      assert.deepEqual(e.position, { file: FILE, line: 3, column: 3 });
+      assert.equal(p.requests[0].hasErrors, true);
+      const q = parse('POST /u\n\n< ./{{dir/a.txt\n');
+      assert.deepEqual(only(q, 'error').position, { file: FILE, line: 3, column: 5 });
+      assert.equal(parse('POST /u\n\n<@LATIN1 ./a.txt\n<@base64 ./b\n').diagnostics.length, 0);
     });
 
     it('ignores response handler scripts and redirections after the body, with warnings', () => {

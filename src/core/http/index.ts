@@ -1,5 +1,6 @@
 // .http files: parsing, environments and variable resolution. Pure core: no 'vscode'.
 export {
+  BODY_FILE_ENCODINGS,
   HTTP_METHODS,
   parseHttpFile,
   requestAtLine,
@@ -11,7 +12,7 @@ export {
   type HttpUrlPart,
   type ParsedHttpFile,
 } from './parser';
-export { resolveRequest, resolveString, type VariableContext } from './variables';
+export { MAX_BODY_FILE_BYTES, readBodyFile, resolveRequest, resolveString, type VariableContext } from './variables';
 export {
   ENV_FILE,
   PRIVATE_ENV_FILE,

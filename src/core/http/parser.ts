@@ -27,13 +27,26 @@ export interface HttpUrlPart {
   column: number;
 }
 
-/** A `< ./file` / `<@ ./file` / `<@latin1 ./file` line in a body (not read: reported as not supported). */
+/**
+ * A `< ./file` / `<@ ./file` / `<@latin1 ./file` line in a body: the line is replaced by the file's content
+ * when the request is resolved (resolveRequest reads it; the parser never does).
+ */
 export interface HttpBodyFileReference {
+  /** As written, `{{variables}}` not resolved; relative paths are relative to the .http file's folder. */
   path: string;
+  /** `<@`: the file is text and its `{{variables}}` are substituted. `<`: its bytes are sent as they are. */
   processVariables: boolean;
+  /** `<@latin1`: the encoding the text is read in (any Node Buffer encoding; utf8 when absent). */
   encoding?: string;
+  /** 1-based line of the reference. */
   line: number;
+  /** 1-based column where the path starts. */
+  column: number;
 }
+
+/** The encodings Node's Buffer reads (Buffer.isEncoding), lower-case; `<@name` must use one of them. */
+export const BODY_FILE_ENCODINGS: readonly string[] = ['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2', 'latin1', 'binary', 'ascii', 'base64', 'base64url', 'hex'];
+const ENCODING_SET: ReadonlySet<string> = new Set(BODY_FILE_ENCODINGS);
 
 export interface HttpFileRequest {
   /** 0-based position among the file's requests. */
@@ -51,7 +64,7 @@ export interface HttpFileRequest {
   body?: string;
   /** The 1-based source line of each line of `body` (comment lines removed, so not always consecutive). */
   bodyLines?: number[];
-  /** `< file` lines in the body: not supported yet, each has a warning diagnostic. */
+  /** `< file` lines in the body, in order (each is also a line of `body`, as written). */
   bodyFiles?: HttpBodyFileReference[];
   /** connection, as, mode, name and any other `# @key value` above the request line. */
   annotations: Record<string, string>;
@@ -636,13 +649,11 @@ class Parser {
       if (ref) {
         ref.line = line;
         files.push(ref);
-        this.diag(
-          'warning',
-          line,
-          1,
-          `body file references ("< ${ref.path}") are not supported yet; this line is sent as text (expected the body inline)`,
-          'the body inline',
-        );
+        if (ref.encoding !== undefined && !ENCODING_SET.has(ref.encoding.toLowerCase())) {
+          const expected = `one of ${BODY_FILE_ENCODINGS.filter((e) => !e.includes('-')).join(', ')}`;
+          this.diag('error', line, 3, `unknown encoding "${ref.encoding}" in <@${ref.encoding} (expected ${expected})`, expected);
+        }
+        this.checkTemplate(ref.path, line, ref.column);
       } else {
         this.checkTemplate(text, line, 1);
       }
@@ -700,13 +711,14 @@ function fileReference(text: string): HttpBodyFileReference | undefined {
     processVariables = true;
     i++;
     const start = i;
-    while (i < text.length && /\w/.test(text[i])) i++;
+    while (i < text.length && /[\w-]/.test(text[i])) i++;
     if (i > start) encoding = text.slice(start, i);
   }
   if (i >= text.length || !isWs(text.charCodeAt(i))) return undefined;
-  const path = text.slice(i).trim();
+  const from = firstNonWsFrom(text, i);
+  const path = text.slice(from).trimEnd();
   if (!path) return undefined;
-  const ref: HttpBodyFileReference = { path, processVariables, line: 0 };
+  const ref: HttpBodyFileReference = { path, processVariables, line: 0, column: from + 1 };
   if (encoding) ref.encoding = encoding;
   return ref;
 }

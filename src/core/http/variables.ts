@@ -3,12 +3,13 @@
 // allocates only when a text actually holds a reference.
 
 import { randomUUID } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { BehalfError } from '../errors';
 import type { RequestSpec, SourcePosition } from '../model';
 import { applyOffset, formatDate } from './datetime';
 import { loadDotenv } from './environments';
-import type { HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
+import type { HttpBodyFileReference, HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
 import { classifyRef, nextRef, type ParsedRef, type SystemCall } from './template';
 
 export interface VariableContext {
@@ -24,6 +25,42 @@ export interface VariableContext {
   now?: () => number;
   /** [0, 1) like Math.random (the default); also drives $guid when given, for reproducible tests. */
   random?: () => number;
+  /**
+   * Reads a body file (a `< path` line) given its absolute path. Default readBodyFile (node:fs). Throw to
+   * refuse: the error's errno code (ENOENT, EACCES, ...) or message becomes the reason in the BehalfError.
+   */
+  readFile?: (absolutePath: string) => Uint8Array;
+}
+
+/** The most a body file, and a body built from files, may hold: bigger uploads are not what a .http file is for. */
+export const MAX_BODY_FILE_BYTES = 100 * 1024 * 1024;
+
+/** Reads a body file: regular files only (never a device or a pipe that could block), at most `maxBytes`. */
+export function readBodyFile(file: string, maxBytes = MAX_BODY_FILE_BYTES): Buffer {
+  const stat = fs.statSync(file);
+  if (stat.isDirectory()) throw Object.assign(new Error('it is a folder'), { code: 'EISDIR' });
+  if (!stat.isFile()) throw new Error('it is not a regular file');
+  if (stat.size > maxBytes) throw new Error(tooLarge(stat.size, maxBytes));
+  return fs.readFileSync(file);
+}
+
+function mib(bytes: number): string {
+  const n = bytes / 1024 / 1024;
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} MiB`;
+}
+
+function tooLarge(bytes: number, maxBytes: number): string {
+  const size = (bytes / 1024 / 1024).toFixed(1) === (maxBytes / 1024 / 1024).toFixed(1) ? `${bytes} bytes` : mib(bytes);
+  return `it is ${size}, more than the ${mib(maxBytes)} a request body may hold`;
+}
+
+function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
+  return e instanceof Error ? e.message : String(e);
 }
 
 const EXPECTED_VARIABLE = 'a file variable, an environment variable or a $system variable';
@@ -68,6 +105,8 @@ interface Self {
 interface Origin {
   line: number;
   column: number;
+  /** The file `line` is in, when it is not the .http file (a `<@` body file). */
+  file?: string;
 }
 
 /** Optimal string alignment distance (a swap of two neighbours counts 1), or max + 1 when above max. */
@@ -109,7 +148,7 @@ class Resolution {
   }
 
   private pos(origin: Origin | undefined, offset: number, fallback: SourcePosition): SourcePosition {
-    return origin ? { file: this.parsed.file, line: origin.line, column: origin.column + offset } : fallback;
+    return origin ? { file: origin.file ?? this.parsed.file, line: origin.line, column: origin.column + offset } : fallback;
   }
 
   private fail(message: string, position: SourcePosition, hint?: string): never {
@@ -326,7 +365,9 @@ function joinHeader(name: string, previous: string, next: string): string {
 /**
  * The request with every variable resolved, ready for the engine. A URL starting with `/` stays relative (the
  * engine joins it with the connection's base URL). Throws only BehalfError: code 'variable' with the position
- * of the bad reference, or code 'parse' when the request has error diagnostics (`hasErrors`).
+ * of the bad reference, 'body-file' when a `< file` line's file cannot be read (at that line), or code 'parse'
+ * when the request has error diagnostics (`hasErrors`). Body files are read with `ctx.readFile` (default
+ * readBodyFile, synchronous like the .env lookup: at most MAX_BODY_FILE_BYTES).
  */
 export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest, ctx: VariableContext = {}): RequestSpec {
   const file = parsed.file;
@@ -366,7 +407,11 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
 
   const spec: RequestSpec = { method: request.method, url, headers, position };
   if (request.name !== undefined) spec.name = request.name;
-  if (request.body !== undefined) spec.body = resolveBody(r, request, headers, file);
+  if (request.body !== undefined) {
+    const body = resolveBody(r, request, headers, parsed, ctx);
+    spec.body = body.body;
+    if (body.files) spec.bodyFiles = body.files;
+  }
   return spec;
 }
 
@@ -375,32 +420,126 @@ function contentTypeOf(headers: Record<string, string>): string {
   return '';
 }
 
-function resolveBody(r: Resolution, request: HttpFileRequest, headers: Record<string, string>, file: string): string {
+interface ResolvedBody {
+  body: string | Buffer;
+  files?: RequestSpec['bodyFiles'];
+}
+
+/**
+ * The body with its variables substituted and its `< file` lines replaced by the files' content (REST Client
+ * and httpYac): `<` the bytes as they are, `<@[encoding]` the text with its variables substituted. A body with
+ * a `<` file is a Buffer, sent byte for byte; otherwise a string.
+ */
+function resolveBody(r: Resolution, request: HttpFileRequest, headers: Record<string, string>, parsed: ParsedHttpFile, ctx: VariableContext): ResolvedBody {
+  const file = parsed.file;
   const body = request.body ?? '';
   const contentType = contentTypeOf(headers);
   const form = contentType.includes('application/x-www-form-urlencoded');
   const multipart = contentType.includes('multipart/');
   const ndjson = contentType.includes('ndjson') || contentType.includes('jsonlines') || contentType.includes('json-seq');
-  if (!form && !multipart && !ndjson && body.indexOf('{{') < 0) return body;
-  const lines = body.split('\n');
   const lineNos = request.bodyLines;
+  let refs: Map<number, HttpBodyFileReference> | undefined;
+  if (request.bodyFiles?.length && lineNos) for (const ref of request.bodyFiles) (refs ??= new Map()).set(ref.line, ref);
+  if (!form && !multipart && !ndjson && !refs && body.indexOf('{{') < 0) return { body };
+  const lines = body.split('\n');
   const eol = multipart ? '\r\n' : '\n';
+  const reader = new BodyFiles(r, parsed, ctx);
+  // Text so far, and the pieces before it when a `<` file put bytes in between.
   let out = '';
+  let pieces: Array<string | Buffer> | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lineNos && lineNos[i] !== undefined ? lineNos[i] : request.requestLine;
-    const text = r.expand(lines[i], { line, column: 1 }, { file, line, column: 1 });
+    const ref = refs?.get(line);
     if (i > 0) {
       // Form bodies: a line starting with & continues the previous one (REST Client and httpYac).
-      if (form && lines[i].trimStart().startsWith('&')) {
-        out += text.trim();
+      if (form && !ref && lines[i].trimStart().startsWith('&')) {
+        out += r.expand(lines[i], { line, column: 1 }, { file, line, column: 1 }).trim();
         continue;
       }
       out += eol;
     }
-    out += text;
+    if (!ref) out += r.expand(lines[i], { line, column: 1 }, { file, line, column: 1 });
+    else if (ref.processVariables) out += reader.text(ref);
+    else {
+      (pieces ??= []).push(out, reader.bytes(ref));
+      out = '';
+    }
   }
   if (ndjson) out += eol;
-  return out;
+  if (!pieces) return { body: out };
+  pieces.push(out);
+  const buffers = pieces.filter((p) => p.length > 0).map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p));
+  const files: NonNullable<RequestSpec['bodyFiles']> = [];
+  let offset = 0;
+  for (const b of buffers) {
+    const from = reader.sources.get(b);
+    if (from !== undefined) files.push({ path: from, offset, length: b.length });
+    offset += b.length;
+  }
+  return { body: buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, offset), files };
+}
+
+/** Reads the files of `< path` lines for one request, with errors that name the path as written and as resolved. */
+class BodyFiles {
+  /** Each Buffer read, to its absolute path (to say which bytes of the body came from which file). */
+  readonly sources = new Map<Buffer, string>();
+  private total = 0;
+
+  constructor(
+    private readonly r: Resolution,
+    private readonly parsed: ParsedHttpFile,
+    private readonly ctx: VariableContext,
+  ) {}
+
+  /** `< path`: the file's bytes. */
+  bytes(ref: HttpBodyFileReference): Buffer {
+    const { data, absolute } = this.read(ref);
+    this.sources.set(data, absolute);
+    return data;
+  }
+
+  /** `<@[encoding] path`: the file's text, its variables substituted (errors point into the file). */
+  text(ref: HttpBodyFileReference): string {
+    const { data, absolute } = this.read(ref);
+    let text = data.toString((ref.encoding ?? 'utf8').toLowerCase() as BufferEncoding);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.indexOf('{{') < 0) return text;
+    const lines = text.split('\n');
+    for (let k = 0; k < lines.length; k++) {
+      if (lines[k].indexOf('{{') >= 0) lines[k] = this.r.expand(lines[k], { file: absolute, line: k + 1, column: 1 }, { file: absolute, line: k + 1, column: 1 });
+    }
+    return lines.join('\n');
+  }
+
+  private read(ref: HttpBodyFileReference): { data: Buffer; absolute: string } {
+    const httpFile = this.parsed.file;
+    const at: SourcePosition = { file: httpFile, line: ref.line, column: ref.column ?? 1 };
+    const written = ref.path;
+    const expanded = this.r.expand(written, { line: ref.line, column: ref.column ?? 1 }, at).trim();
+    const fail = (message: string, hint?: string): never => {
+      throw new BehalfError('body-file', message, hint ? { position: at, hint } : { position: at });
+    };
+    if (!expanded) fail(`The body file path ${written} is empty once its variables are substituted (expected a file path)`);
+    if (!path.isAbsolute(expanded) && !path.isAbsolute(httpFile)) {
+      fail(`Cannot read the body file ${written}: a relative path needs a saved .http file to be relative to (expected an absolute path, or the .http file saved)`);
+    }
+    const absolute = path.resolve(path.dirname(httpFile), expanded);
+    const cannot = (reason: string, hint?: string): never => fail(`Cannot read the body file ${written} (resolved to ${absolute}): ${reason}`, hint);
+    let data: Buffer;
+    try {
+      const raw = (this.ctx.readFile ?? readBodyFile)(absolute);
+      data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    } catch (e) {
+      const reason = readFailure(e);
+      return cannot(reason, reason === 'no such file' && !path.isAbsolute(expanded) ? `relative paths are relative to the .http file's folder, ${path.dirname(httpFile)}` : undefined);
+    }
+    if (data.length > MAX_BODY_FILE_BYTES) cannot(tooLarge(data.length, MAX_BODY_FILE_BYTES));
+    this.total += data.length;
+    if (this.total > MAX_BODY_FILE_BYTES) {
+      cannot(`the body's files add up to ${mib(this.total)} with this one, more than the ${mib(MAX_BODY_FILE_BYTES)} a request body may hold`);
+    }
+    return { data, absolute };
+  }
 }
 
 /**
