@@ -223,7 +223,8 @@ async function openAssetHistory(s: Services, args: AssetArgs): Promise<HistoryVi
 
 // --- attribution ----------------------------------------------------------------------------------------------
 
-async function verifyAttributionCommand(s: Services, args: AssetArgs): Promise<AttributionResult | undefined> {
+/** "Verify Attribution": also called straight from the response panel's "Check again", whose box shows any error. */
+export async function verifyAttributionCommand(s: Services, args: AssetArgs): Promise<AttributionResult | undefined> {
   const connection = await assetConnection(s, args.connectionId, 'Verify attribution on which connection?');
   if (!connection) return undefined;
   const assetId = args.assetId ?? (await askAssetId(connection, `Who is the latest version of which asset recorded as? (${connection.label})`));

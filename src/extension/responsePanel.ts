@@ -27,7 +27,7 @@ export interface ResponsePanelHandlers {
 }
 
 /** Shown in the attribution box when the check ended without a result. */
-export const ATTRIBUTION_NOT_CHECKED = 'Not checked again: the check was cancelled or failed (see the Behalf log). The result shown is the previous one.';
+export const ATTRIBUTION_NOT_CHECKED = 'Not checked again: the check was cancelled. The result shown is the previous one.';
 
 export type ResponseHtmlParts = WebviewHtmlParts;
 

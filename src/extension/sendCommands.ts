@@ -7,7 +7,7 @@ import type { ActAs, Connection, ImpersonationMode, Principal, RequestSpec, Resp
 import { originOf } from '../core/transport';
 import { describePrincipal } from '../core/vendor';
 import { responseViewFromRecord } from '../protocol/response';
-import { announceAttribution, assetOfRecord, checkAttributionAfterWrite, historyBeforeWrite, sendLogged, writeTargetAsset } from './auditCommands';
+import { announceAttribution, assetOfRecord, checkAttributionAfterWrite, historyBeforeWrite, sendLogged, verifyAttributionCommand, writeTargetAsset } from './auditCommands';
 import type { Services } from './extension';
 import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
@@ -175,8 +175,8 @@ export function responseHandlers(s: Services, origin: { connectionId?: string; p
   return {
     onAction: (kind, args) => void runAction(s, kind, args),
     onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
-    onVerifyAttribution: (assetId) =>
-      vscode.commands.executeCommand<AttributionResult | undefined>('behalf.verifyAttribution', { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
+    // Not through the command (which turns errors into a notification): the panel's box shows what went wrong.
+    onVerifyAttribution: (assetId) => verifyAttributionCommand(s, { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
   };
 }
 
