@@ -70,7 +70,7 @@ function extensionTables(c) {
   const lines = [
     '| Measure | Median (min – max, runs) | Notes |',
     '|---|---|---|',
-    `| Activation: Behalf's own (code loading + activate()) | ${v.notMeasured ? `not measured: ${v.notMeasured}` : range(v.ownActivateMs)} | VS Code's marks: loading dist/extension.js ${range(v.codeLoadingMs)}, activate() ${range(v.activateCallMs)} |`,
+    `| Activation: Behalf's own (code loading + activate()) | ${v.notMeasured ? `not measured: ${v.notMeasured}` : range(v.ownActivateMs)} | VS Code's marks: loading dist/extension.js ${range(v.codeLoadingMs)}, activate() ${range(v.activateCallMs)}; activated once the host's event loop was quiet (after ${range(v.quietAfterMs)}), not during the workbench's start-up |`,
     `| First use after activation | ${v.notMeasured || !v.firstUseMs ? '—' : range(v.firstUseMs)} | the first command, view or CodeLens loads dist/extension-main.js and starts the services (not part of activation) |`,
     `| Activation: ext.activate() as a test sees it | ${v.notMeasured ? '—' : range(v.activateMs)} | also the host's work: ExtensionContext (storage, secrets), localization${v.activeBefore ? ' — WARNING: the extension was already active' : ''} |`,
     `| Tree: load the connections file (roots) | ${v.notMeasured ? '—' : range(v.treeLoadMs)} | read + parse + validate the 10,000-principal file |`,

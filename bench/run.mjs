@@ -677,6 +677,7 @@ try {
       codeLoadingMs: pick('codeLoadingMs'),
       activateCallMs: pick('activateCallMs'),
       firstUseMs: pick('firstUseMs'),
+      quietAfterMs: pick('quietAfterMs'),
       treeLoadMs: pick('treeLoadMs'),
       treeExpandMs: pick('treeExpandMs'),
       treeExpandWarmMs: pick('treeExpandWarmMs'),
