@@ -1,4 +1,4 @@
-// Orange Logic (Cortex DAM): full impersonation (a session per principal: start once, use its token,
+// Orange Logic (Cortex DAM): full impersonation (one session per principal: start once, use its token,
 // always stop it) and lite impersonation (an attribution header on writes only). Everything Orange
 // Logic-specific — paths, header names, response shapes — lives in this file.
 
@@ -40,16 +40,20 @@ export const orangeLogic: VendorDefinition = {
 interface OpenSession extends ImpersonationSession {
   token: string;
   principal: Principal;
+  idleTimer?: NodeJS.Timeout;
 }
 
 class OrangeLogicAdapter implements ConnectionAdapter {
   readonly modes = ['lite', 'full'] as const;
+  readonly impersonationHeaders = [LITE_HEADER];
   private readonly tokenKey: string;
-  /** At most one session: a new principal or mode ends the previous one. */
-  private session: OpenSession | undefined;
-  private starting: Promise<OpenSession> | undefined;
-  private startingFor: string | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * One session per principal: alternating or concurrent requests for Jane and Raj each keep their own
+   * session (started once, each with its own idle timer), instead of stopping each other's token mid-flight.
+   * Lite mode, sending as self, dispose and the user's "End session" stop them.
+   */
+  private readonly open = new Map<string, OpenSession>();
+  private readonly starting = new Map<string, Promise<OpenSession>>();
 
   constructor(private readonly ctx: AdapterContext) {
     this.tokenKey = `${ctx.connection.id}:service`;
@@ -61,11 +65,11 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       const session = await this.sessionFor(principal, signal);
       setIdentityHeader(request, 'Authorization', bearer(session.token));
       session.lastUsedAt = this.ctx.clock.now();
-      this.armIdleTimer();
+      this.armIdleTimer(session);
       return;
     }
     // Lite mode or the service user itself: no session may stay open across the change.
-    await this.stopSession('identity changed');
+    await this.stopAll('identity changed');
     setIdentityHeader(request, 'Authorization', bearer(await this.serviceToken(signal)));
     if (principal && isMutating(request.method)) {
       if (!principal.email) {
@@ -75,8 +79,12 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     }
   }
 
-  async onUnauthorized(actAs: ActAs): Promise<boolean> {
-    if (actAs.principal && actAs.mode === 'full') await this.stopSession('token rejected');
+  async onUnauthorized(actAs: ActAs, request: PreparedRequest): Promise<boolean> {
+    if (actAs.principal && actAs.mode === 'full') {
+      // Only the session whose token was refused: a concurrent retry may already have started a new one.
+      const session = this.open.get(actAs.principal.id);
+      if (session && authorizationOf(request) === bearer(session.token)) await this.stopSession(session, 'token rejected');
+    }
     if (this.ctx.connection.auth === 'token') return actAs.mode === 'full' && !!actAs.principal;
     this.ctx.tokens.invalidate(this.tokenKey);
     return true;
@@ -101,28 +109,29 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   }
 
   async identityChanged(actAs: ActAs): Promise<void> {
-    if (!(actAs.mode === 'full' && actAs.principal && this.session?.principalId === actAs.principal.id)) await this.stopSession('identity changed');
+    // Another principal in full mode keeps every session (each ends when idle); lite or self ends them all.
+    if (!(actAs.mode === 'full' && actAs.principal)) await this.stopAll('identity changed');
   }
 
   sessions(): ImpersonationSession[] {
-    if (!this.session) return [];
-    const { token: _token, principal: _principal, ...info } = this.session;
-    return [info];
+    return [...this.open.values()].map(({ token: _token, principal: _principal, idleTimer: _timer, ...info }) => info);
   }
 
   async endSession(principalId: string): Promise<void> {
-    if (this.session?.principalId === principalId) await this.stopSession('ended by the user');
+    const session = this.open.get(principalId);
+    if (session) await this.stopSession(session, 'ended by the user');
   }
 
   async dispose(): Promise<void> {
-    if (this.starting) await this.starting.catch(() => undefined);
-    await this.stopSession('exit');
+    await Promise.all([...this.starting.values()].map((s) => s.catch(() => undefined)));
+    await this.stopAll('exit');
   }
 
   async assetHistory(assetId: string, _actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]> {
     const url = `${baseOf(this.ctx.connection)}${HISTORY_PATH}?RecordID=${encodeURIComponent(assetId)}&format=JSON`;
     let response = await this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
-    if (response.status === 401 && (await this.onUnauthorized({ connection: this.ctx.connection, mode: 'lite' }))) {
+    if (response.status === 401 && this.ctx.connection.auth !== 'token') {
+      this.ctx.tokens.invalidate(this.tokenKey);
       response = await this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
     }
     if (response.status !== 200) {
@@ -134,24 +143,20 @@ class OrangeLogicAdapter implements ConnectionAdapter {
 
   /** The open session for this principal, starting one (once, even for concurrent requests). */
   private sessionFor(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
-    if (this.session?.principalId === principal.id) return Promise.resolve(this.session);
-    if (this.starting && this.startingFor === principal.id) return this.starting;
+    const open = this.open.get(principal.id);
+    if (open) return Promise.resolve(open);
+    const pending = this.starting.get(principal.id);
+    if (pending) return pending;
     // Check and claim synchronously, so concurrent first requests share one start.
-    const previous = this.starting;
     const starting: Promise<OpenSession> = (async () => {
-      await previous?.catch(() => undefined);
-      await this.stopSession('principal changed');
-      this.session = await this.startSession(principal, signal);
+      const session = await this.startSession(principal, signal);
+      this.open.set(principal.id, session);
       this.ctx.sessionsChanged();
-      return this.session;
+      return session;
     })().finally(() => {
-      if (this.starting === starting) {
-        this.starting = undefined;
-        this.startingFor = undefined;
-      }
+      if (this.starting.get(principal.id) === starting) this.starting.delete(principal.id);
     });
-    this.starting = starting;
-    this.startingFor = principal.id;
+    this.starting.set(principal.id, starting);
     return starting;
   }
 
@@ -185,13 +190,16 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     });
   }
 
-  /** Stop the open session, if any. Never throws: a failed stop is logged, and the session forgotten. */
-  private async stopSession(reason: string): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const session = this.session;
-    if (!session) return;
-    this.session = undefined;
+  private async stopAll(reason: string): Promise<void> {
+    await Promise.all([...this.open.values()].map((session) => this.stopSession(session, reason)));
+  }
+
+  /** Stop one session. Never throws: a failed stop is logged, and the session forgotten. */
+  private async stopSession(session: OpenSession, reason: string): Promise<void> {
+    if (session.idleTimer) clearTimeout(session.idleTimer);
+    session.idleTimer = undefined;
+    if (this.open.get(session.principalId) !== session) return;
+    this.open.delete(session.principalId);
     this.ctx.sessionsChanged();
     try {
       const response = await this.ctx.call({ method: 'GET', url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`, headers: { Authorization: bearer(session.token) } });
@@ -202,10 +210,10 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     }
   }
 
-  private armIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => void this.stopSession('idle'), this.ctx.idleSessionTimeoutMs);
-    this.idleTimer.unref?.();
+  private armIdleTimer(session: OpenSession): void {
+    if (session.idleTimer) clearTimeout(session.idleTimer);
+    session.idleTimer = setTimeout(() => void this.stopSession(session, 'idle'), this.ctx.idleSessionTimeoutMs);
+    session.idleTimer.unref?.();
   }
 
   private async serviceToken(signal?: AbortSignal): Promise<string> {
@@ -221,6 +229,11 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       signal,
     });
   }
+}
+
+function authorizationOf(request: PreparedRequest): string | undefined {
+  const name = Object.keys(request.headers).find((k) => k.toLowerCase() === 'authorization');
+  return name === undefined ? undefined : request.headers[name];
 }
 
 function missingRightMessage(label: string): string {

@@ -61,11 +61,52 @@ describe('Orange Logic adapter against the sandbox', () => {
     assert.equal(h.sandbox.openSessions(), 1);
   });
 
-  it('stops the session when the principal changes, the mode changes, or the user sends as self', async () => {
+  it('alternating principals keep one session each: started once, stopped on exit', async () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'))).status, 200);
+      assert.equal((await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'))).status, 200);
+    }
+    assert.deepEqual(received(h.sandbox, START).map((e) => e.query['UserAPIID']).sort(), ['jane.api', 'raj.api']);
+    assert.equal(received(h.sandbox, STOP).length, 0);
+    assert.equal(h.sandbox.openSessions(), 2);
+    assert.deepEqual(h.engine.sessions().map((s) => s.principalId).sort(), ['jane', 'raj']);
+    await h.engine.endSession(h.connection('ol-sandbox'), 'raj');
+    assert.deepEqual(h.engine.sessions().map((s) => s.principalId), ['jane']);
+    assert.equal(h.sandbox.openSessions(), 1);
+    await h.engine.dispose();
+    assert.equal(h.sandbox.openSessions(), 0);
+    assert.equal(h.engine.sessions().length, 0);
+  });
+
+  it('concurrent sends for two principals both succeed, each with its own session', async () => {
+    const sends = Array.from({ length: 10 }, (_, i) => h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as(i % 2 ? 'raj' : 'jane', 'full')));
+    const records = await Promise.all(sends);
+    assert.deepEqual(records.map((r) => r.status), Array(10).fill(200));
+    assert.ok(records.every((r) => !r.notes.some((n) => /401/.test(n))));
+    assert.equal(received(h.sandbox, START).length, 2);
+    assert.equal(received(h.sandbox, STOP).length, 0);
+    assert.equal(h.sandbox.openSessions(), 2);
+    await h.engine.dispose();
+    assert.equal(h.sandbox.openSessions(), 0);
+  });
+
+  it('a rejected session token ends only that principal\'s session', async () => {
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'));
-    assert.equal(h.sandbox.openSessions(), 1);
-    assert.equal(received(h.sandbox, STOP).length, 1);
+    h.sandbox.injectFault({ kind: 'status', status: 401, times: 1, match: { pathIncludes: 'Documents.All' } });
+    const record = await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
+    assert.equal(record.status, 200);
+    assert.equal(received(h.sandbox, START).filter((e) => e.query['UserAPIID'] === 'jane.api').length, 2);
+    assert.equal(received(h.sandbox, START).filter((e) => e.query['UserAPIID'] === 'raj.api').length, 1);
+    assert.deepEqual(h.engine.sessions().map((s) => s.principalId).sort(), ['jane', 'raj']);
+    assert.equal(h.sandbox.openSessions(), 2);
+  });
+
+  it('stops every session when the mode changes or the user sends as self', async () => {
+    await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
+    await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'));
+    await h.engine.identityChanged(as('jane', 'full'));
+    assert.equal(h.sandbox.openSessions(), 2);
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'lite'));
     assert.equal(h.sandbox.openSessions(), 0);
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'));
@@ -74,6 +115,7 @@ describe('Orange Logic adapter against the sandbox', () => {
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'));
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as(undefined, 'full'));
     assert.equal(h.sandbox.openSessions(), 0);
+    assert.equal(h.engine.sessions().length, 0);
   });
 
   it('stops an idle session by itself', async () => {
