@@ -32,7 +32,7 @@ describe('the packaged extension (.vsix)', function () {
     assert.match(r.stdout, /was successfully installed/);
 
     const files = filesUnder(path.join(extensionsDir, EXTENSION_FOLDER));
-    for (const needed of ['package.json', 'dist/extension.js', 'dist/extension-main.js', 'dist/sandbox.js', 'dist/webviews/response.js', 'media/behalf.svg', 'media/response/response.css', 'schemas/connections.schema.json', manifest.icon ?? 'media/icon.png']) {
+    for (const needed of ['package.json', 'dist/extension.js', 'dist/extension-main.js', 'dist/sandbox.js', 'dist/webviews/response.js', 'media/behalf.svg', 'media/response/response.css', 'schemas/connections.schema.json', 'media/http/language-configuration.json', 'media/http/http.tmLanguage.json', manifest.icon ?? 'media/icon.png']) {
       assert.ok(files.includes(needed), `${needed} is installed (got: ${files.join(', ')})`);
     }
     for (const walkthrough of ['connect', 'send-as', 'mode', 'history', 'compare']) assert.ok(files.includes(`media/walkthrough/${walkthrough}.md`), `walkthrough ${walkthrough}`);
