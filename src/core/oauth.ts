@@ -23,6 +23,22 @@ export async function requireSecret(ctx: AdapterContext, key: SecretKey, what: s
   return secret;
 }
 
+/**
+ * A token cache key that changes whenever what the token was issued for changes: a new token URL, client id,
+ * scope set (order and duplicates ignored) or impersonation subject gets its own token instead of reusing the
+ * old one until it expires. Never put a secret in it: a changed secret is handled by the host, which clears the
+ * cache when it stores one (TokenCache.invalidateAll).
+ */
+export function tokenCacheKey(connectionId: string, kind: string, issuedFor: Record<string, string | readonly string[] | undefined>): string {
+  const parts = Object.keys(issuedFor)
+    .sort()
+    .map((name) => {
+      const value = issuedFor[name];
+      return [name, Array.isArray(value) ? [...new Set(value as readonly string[])].sort() : value ?? null];
+    });
+  return `${connectionId}:${kind}:${JSON.stringify(parts)}`;
+}
+
 export interface ClientCredentialsRequest {
   cacheKey: string;
   tokenUrl: string;
@@ -71,7 +87,7 @@ export function readIssuedToken(ctx: AdapterContext, response: HttpResponse, who
       : response.status === 400 || response.status === 401
         ? 'check the client id, the secret and the scopes'
         : undefined;
-  throw new BehalfError('token', `${ctx.connection.label} refused a token for ${who}: ${ctx.redactor.text(reason)}.`, { hint });
+  throw new BehalfError('token', `${ctx.connection.label} refused a token for ${who}: ${ctx.redactor.text(reason).replace(/[.!]+$/, '')}.`, { hint });
 }
 
 /** The human part of an error body, whatever the vendor called it. */

@@ -4,10 +4,11 @@
 
 import { BehalfError } from '../core/errors';
 import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
-import { bearer, clientCredentialsToken, vendorMessage } from '../core/oauth';
+import { bearer, clientCredentialsToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const DEFAULT_TOKEN_URL = 'https://accounts.creativeforce.io/connect/token';
+const SCOPE = 'cfgateway';
 /** The published limit is 20/s per IP; a steady 19/s keeps any 1 s window under it. */
 const REQUESTS_PER_SECOND = 19;
 
@@ -63,6 +64,7 @@ export const creativeForce: VendorDefinition = {
 
 class CreativeForceAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
+  readonly impersonationHeaders = []; // the principal's own app token: nothing a request could set by hand
   readonly requestsPerSecond = REQUESTS_PER_SECOND;
 
   constructor(private readonly ctx: AdapterContext) {}
@@ -112,18 +114,22 @@ class CreativeForceAdapter implements ConnectionAdapter {
         { position: connection.position },
       );
     }
-    return { clientId, principalId: principal?.id, cacheKey: `${connection.id}:app:${clientId}` };
+    return { clientId, principalId: principal?.id, cacheKey: tokenCacheKey(connection.id, 'app', { tokenUrl: this.tokenUrl(), clientId, scopes: [SCOPE] }) };
+  }
+
+  private tokenUrl(): string {
+    return this.ctx.connection.tokenUrl ?? DEFAULT_TOKEN_URL;
   }
 
   private appToken(actAs: ActAs, signal?: AbortSignal): Promise<string> {
     const app = this.app(actAs);
     return clientCredentialsToken(this.ctx, {
       cacheKey: app.cacheKey,
-      tokenUrl: this.ctx.connection.tokenUrl ?? DEFAULT_TOKEN_URL,
+      tokenUrl: this.tokenUrl(),
       clientId: app.clientId,
       secretKey: { connectionId: this.ctx.connection.id, principalId: app.principalId },
       secretName: app.principalId ? 'app secret key' : 'secret key',
-      form: { scope: 'cfgateway' },
+      form: { scope: SCOPE },
       signal,
     });
   }

@@ -3,13 +3,14 @@
 
 import { BehalfError } from '../core/errors';
 import type { ActAs, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
-import { bearer, clientCredentialsToken, requireSecret, vendorMessage } from '../core/oauth';
+import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { baseOf, describePrincipal, parseJsonBody, pickField, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const AS_USER = 'AS-USER';
 const PROXY_PATH = '/api/rest/v1/management/user/proxy';
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
+const DEFAULT_SCOPES = ['data', 'user_management'];
 
 export interface ProxyAssignment {
   proxyUser: DealCloudUser;
@@ -28,7 +29,7 @@ export const dealCloud: VendorDefinition = {
   modesNote: "AS-USER applies the principal's own permissions and audit identity (full).",
   setup: {
     scopes: ['data', 'user_management', 'publish', 'backup'],
-    defaultScopes: ['data', 'user_management'],
+    defaultScopes: DEFAULT_SCOPES,
     principalFields: ['userId', 'email'],
     principalPrompts: { userId: 'The principal\'s numeric DealCloud user id (sent as AS-USER)', email: 'The principal\'s email (optional, for display)' },
   },
@@ -37,10 +38,12 @@ export const dealCloud: VendorDefinition = {
 
 class DealCloudAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
+  readonly impersonationHeaders = [AS_USER];
   private readonly tokenKey: string;
 
   constructor(private readonly ctx: AdapterContext) {
-    this.tokenKey = `${ctx.connection.id}:service`;
+    const { connection } = ctx;
+    this.tokenKey = tokenCacheKey(connection.id, 'service', { tokenUrl: this.tokenUrl(), clientId: connection.clientId, scopes: this.scopes() });
   }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
@@ -163,13 +166,21 @@ class DealCloudAdapter implements ConnectionAdapter {
     if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" (the API client id) for client credentials.`, { position: connection.position });
     return clientCredentialsToken(this.ctx, {
       cacheKey: this.tokenKey,
-      tokenUrl: connection.tokenUrl ?? `${baseOf(connection)}/api/rest/v1/oauth/token`,
+      tokenUrl: this.tokenUrl(),
       clientId: connection.clientId,
       secretKey: { connectionId: connection.id },
       secretName: 'API key (client secret)',
-      form: { scope: (connection.scopes ?? ['data', 'user_management']).join(' ') },
+      form: { scope: this.scopes().join(' ') },
       signal,
     });
+  }
+
+  private tokenUrl(): string {
+    return this.ctx.connection.tokenUrl ?? `${baseOf(this.ctx.connection)}/api/rest/v1/oauth/token`;
+  }
+
+  private scopes(): readonly string[] {
+    return this.ctx.connection.scopes ?? DEFAULT_SCOPES;
   }
 }
 

@@ -4,7 +4,7 @@
 import { BehalfError } from '../core/errors';
 import type { ActAs, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
-import { bearer, clientCredentialsToken, readIssuedToken, requireSecret, vendorMessage } from '../core/oauth';
+import { bearer, clientCredentialsToken, readIssuedToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -23,13 +23,15 @@ export const generic: VendorDefinition = {
 
 class GenericAdapter implements ConnectionAdapter {
   readonly modes: readonly ImpersonationMode[];
+  get impersonationHeaders(): string[] { const imp = this.ctx.connection.impersonation; return imp?.kind === 'header' ? Object.keys(imp.headers) : []; }
   private readonly serviceKey: string;
 
   constructor(private readonly ctx: AdapterContext) {
     const imp = ctx.connection.impersonation;
     // A header sent on writes only attributes changes (lite); otherwise the principal's identity applies (full).
     this.modes = imp?.kind === 'header' && imp.writesOnly ? ['lite'] : ['full'];
-    this.serviceKey = `${ctx.connection.id}:service`;
+    const { connection } = ctx;
+    this.serviceKey = tokenCacheKey(connection.id, 'service', { tokenUrl: connection.tokenUrl, clientId: connection.clientId, scopes: connection.scopes ?? [] });
   }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
@@ -66,8 +68,20 @@ class GenericAdapter implements ConnectionAdapter {
 
   async dispose(): Promise<void> {}
 
+  /** Per principal, and per everything the exchanged token depends on (the subject sent, the service token's key). */
   private exchangeKey(principal: Principal): string {
-    return `${this.ctx.connection.id}:exchange:${principal.id}`;
+    const { connection } = this.ctx;
+    const imp = connection.impersonation;
+    if (imp?.kind !== 'tokenExchange') return tokenCacheKey(connection.id, 'exchange', { principal: principal.id });
+    return tokenCacheKey(connection.id, 'exchange', {
+      principal: principal.id,
+      tokenUrl: imp.tokenUrl ?? connection.tokenUrl,
+      clientId: connection.clientId,
+      subjectParam: imp.subjectParam,
+      subject: expandPrincipal(imp.subject ?? '{{principal.userId}}', principal),
+      audience: imp.audience,
+      service: this.serviceKey,
+    });
   }
 
   /** RFC 8693: trade the service token for one that acts as the principal; cached per principal. */

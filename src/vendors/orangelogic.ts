@@ -5,7 +5,7 @@
 import { BehalfError } from '../core/errors';
 import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
-import { bearer, clientCredentialsToken, requireSecret, vendorMessage } from '../core/oauth';
+import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
 import {
   baseOf,
   describePrincipal,
@@ -56,7 +56,7 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   private readonly starting = new Map<string, Promise<OpenSession>>();
 
   constructor(private readonly ctx: AdapterContext) {
-    this.tokenKey = `${ctx.connection.id}:service`;
+    this.tokenKey = tokenCacheKey(ctx.connection.id, 'service', { tokenUrl: this.tokenUrl(), clientId: ctx.connection.clientId });
   }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
@@ -222,13 +222,17 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" for client credentials (or "auth": "token").`, { position: connection.position });
     return clientCredentialsToken(this.ctx, {
       cacheKey: this.tokenKey,
-      tokenUrl: connection.tokenUrl ?? `${baseOf(connection)}${TOKEN_PATH}`,
+      tokenUrl: this.tokenUrl(),
       clientId: connection.clientId,
       secretKey: { connectionId: connection.id },
       secretName: 'client secret',
       signal,
     });
   }
+  private tokenUrl(): string {
+    return this.ctx.connection.tokenUrl ?? `${baseOf(this.ctx.connection)}${TOKEN_PATH}`;
+  }
+
 }
 
 function authorizationOf(request: PreparedRequest): string | undefined {

@@ -44,6 +44,24 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.equal(form.get('grant_type'), 'client_credentials');
   });
 
+  it('a new token when the scopes, token URL or client id change; the same one when only the scope order does', async () => {
+    const base = h.connection('dc-sandbox');
+    const send = (connection: typeof base) => h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection, mode: 'full' });
+    assert.equal((await send(base)).status, 200);
+    assert.equal((await send({ ...base, scopes: ['user_management', 'data'] })).status, 200);
+    assert.equal(received(h.sandbox, '/oauth/token').length, 1);
+    await send({ ...base, scopes: ['data'] });
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+    assert.equal(new URLSearchParams(received(h.sandbox, '/oauth/token')[1]!.body).get('scope'), 'data');
+    await send({ ...base, tokenUrl: `${base.baseUrl.replace(/\/+$/, '')}/api/rest/v1/oauth/token?v=2` });
+    assert.equal(received(h.sandbox, '/oauth/token').length, 3);
+    // Another client id asks for its own token (the sandbox does not know this one).
+    await assert.rejects(send({ ...base, clientId: `${base.clientId}-other` }), /refused a token for client svc-integration-other: Invalid client credentials\.$/);
+    assert.equal(received(h.sandbox, '/oauth/token').length, 4);
+    await send(base);
+    assert.equal(received(h.sandbox, '/oauth/token').length, 4);
+  });
+
   it('refreshes the token after one 401 when it expired on the server', async () => {
     await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     h.sandbox.expireTokens();
