@@ -134,6 +134,7 @@ export class BehalfEngine {
     }
     const url = this.absoluteUrl(spec, connection);
     const method = spec.method.toUpperCase();
+    this.refuseUnseenIdentity(spec, url, actAs, adapter);
     await this.guard(method, url, actAs);
 
     const trustedOrigin = originOf(connection.baseUrl);
@@ -307,6 +308,37 @@ export class BehalfEngine {
     this.bound.clear();
     const results = await Promise.allSettled(adapters.map((b) => b.adapter.dispose()));
     for (const r of results) if (r.status === 'rejected') this.log.log('warn', `Ending a session failed: ${this.message(r.reason)}`);
+  }
+
+  /**
+   * Refuse what would act as someone without Behalf knowing it: an impersonation header written by hand (the vendor
+   * would act as that user while the record says "the service user"), or a principal on a request to an origin the
+   * connection does not own (it would go there without the principal's identity). Plain requests to another origin
+   * are sent, like curl.
+   */
+  private refuseUnseenIdentity(spec: RequestSpec, url: string, actAs: ActAs, adapter: ConnectionAdapter): void {
+    const { connection, principal } = actAs;
+    const trustedOrigin = originOf(connection.baseUrl);
+    if (originOf(url) !== trustedOrigin) {
+      if (!principal) return;
+      throw new BehalfError(
+        'foreign-origin',
+        `Not sent: ${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}), so it cannot be sent as ${describePrincipal(principal)}: Behalf sends no authentication or identity to another origin.`,
+        { position: spec.position, hint: `use a path on ${trustedOrigin}, or drop "# @as" (and --as) to send it as a plain request` },
+      );
+    }
+    for (const name of adapter.impersonationHeaders) {
+      const written = Object.keys(spec.headers).find((k) => k.toLowerCase() === name.toLowerCase());
+      if (written === undefined) continue;
+      const value = spec.headers[written]!.trim();
+      // The value is a user id or email, not a secret; anything else (or a value the redactor knows) is not echoed.
+      const ref = /^[\w.@+-]{1,64}$/.test(value) && this.redactor.text(value) === value ? value : '<principal>';
+      throw new BehalfError(
+        'identity-header',
+        `This request sets ${name} by hand: Behalf would not know who it acts as. Remove the header and use "# @as ${ref}" (or --as) instead.`,
+        { position: spec.position, hint: principal ? `it already acts as ${describePrincipal(principal)} ("# @as" or --as), which sets ${name} itself` : undefined },
+      );
+    }
   }
 
   private async guard(method: string, url: string, actAs: ActAs): Promise<void> {

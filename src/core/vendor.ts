@@ -46,6 +46,11 @@ export interface ConnectionAdapter {
   /** Requests per second to stay under, when the vendor publishes a limit. */
   readonly requestsPerSecond?: number;
   /**
+   * Headers that make the vendor act as another user (DealCloud: AS-USER). A request that sets one by hand is
+   * refused: Behalf would not know whom it acts as. Compared case-insensitively.
+   */
+  readonly impersonationHeaders: readonly string[];
+  /**
    * Add authentication and impersonation to a request bound for the connection's own origin. Every
    * header it adds that carries identity must be listed in `request.identityHeaders`.
    */
