@@ -12,6 +12,7 @@ import { BehalfEngine } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import { parseHttpFile, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
+import { RequestVariableStore, UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
 import { resolveRequest } from '../core/http/variables';
 import { fileLogStorage, ImpersonationLog, logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
 import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
@@ -214,20 +215,25 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
   const { parsed, selected, variableContext, config } = loaded;
   const log = openLog(flags, io);
   const output = (flags.output ?? 'full') as Output;
+  // Request variables ({{login.response.body.$.token}}) read the responses of this run, in memory only.
+  const exchanges = new RequestVariableStore();
+  const context = { ...variableContext, requestVariables: exchanges, onSecret: (value: string) => engine.redactor.add(value) };
 
   let failed = false;
   for (const request of selected) {
     if (signal?.aborted) break;
     let attempt: { spec: RequestSpec; actAs: ActAs; time: Date } | undefined;
     try {
-      const spec = resolveRequest(parsed, request, variableContext);
+      const spec = resolveInRun(parsed, request, context, flags.name);
       const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
       const principalRef = flags.as?.[0] ?? request.as;
       const principal = principalRef ? await engine.resolvePrincipal(connection, principalRef, signal) : undefined;
       const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
       const actAs: ActAs = { connection, principal, mode };
       attempt = { spec, actAs, time: new Date() };
-      const record = await engine.sendAs(spec, actAs, { signal });
+      let raw: RequestExchange['response'] | undefined;
+      const record = await engine.sendAs(spec, actAs, { signal, onRawResponse: request.name === undefined ? undefined : (r) => (raw = r) });
+      if (request.name !== undefined && raw) exchanges.set(request.name, { request: { headers: spec.headers, body: spec.body }, response: raw });
       if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
       if (output === 'none') {
         // nothing on stdout
@@ -244,6 +250,21 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
     }
   }
   return failed ? 1 : 0;
+}
+
+/** resolveRequest, with a hint for --name when the request reads a request that this run does not send. */
+function resolveInRun(parsed: ParsedHttpFile, request: HttpFileRequest, context: LoadedHttpFile['variableContext'], name: string | undefined): RequestSpec {
+  try {
+    return resolveRequest(parsed, request, context);
+  } catch (e) {
+    if (e instanceof UnsentRequestError && name !== undefined) {
+      throw new UnsentRequestError(e.message, e.request, e.requestLine, {
+        position: e.position,
+        hint: `--name ${name} sends only "${name}", and request variables read the responses of this run: send the whole file (requests go in file order, "${e.request}" at line ${e.requestLine})`,
+      });
+    }
+    throw e;
+  }
 }
 
 async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
@@ -268,7 +289,7 @@ async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags
     return 2;
   }
   const rightRef = refs[1];
-  const spec = resolveRequest(parsed, request, variableContext);
+  const spec = resolveRequest(parsed, request, { ...variableContext, onSecret: (value) => engine.redactor.add(value) });
   refuseWrites(spec);
   const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
   const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);

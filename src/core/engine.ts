@@ -25,6 +25,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Progress notes (rate-limit waits, dropped headers) as they happen. */
   onNote?: (note: string) => void;
+  /**
+   * The response as received, before redaction (for .http request variables, which read tokens from it).
+   * The caller keeps it in memory only and never shows or logs it.
+   */
+  onRawResponse?: (response: { status: number; headers: Record<string, string>; body: Buffer }) => void;
 }
 
 interface Bound {
@@ -189,6 +194,7 @@ export class BehalfEngine {
         prepared = await prepare();
         response = await send(prepared);
       }
+      options.onRawResponse?.({ status: response.status, headers: response.headers, body: response.body });
       const explanation = response.status >= 400 && ownOrigin ? adapter.explain(response, prepared, actAs) : undefined;
       const record: ResponseRecord = {
         name: spec.name,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
 import { parseHttpFile, requestAtLine, type HttpDiagnostic, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
+import { RequestVariableStore } from '../core/http/requestVariables';
 import { resolveRequest } from '../core/http/variables';
 import { BehalfError } from '../core/errors';
 import type { RequestSpec } from '../core/model';
@@ -45,6 +46,23 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     this.cache.set(key, { version: doc.version, parsed });
     return parsed;
   }
+
+  /**
+   * Request variables: the latest exchange of each named request per .http file, for this window only (in
+   * memory, never persisted: responses hold tokens).
+   */
+  private readonly exchangeStores = new Map<string, RequestVariableStore>();
+
+  /** The exchanges of named requests sent from this document in this window. */
+  exchanges(doc: vscode.TextDocument | vscode.Uri): RequestVariableStore {
+    const key = ('uri' in doc ? doc.uri : doc).toString();
+    let store = this.exchangeStores.get(key);
+    if (!store) this.exchangeStores.set(key, (store = new RequestVariableStore()));
+    return store;
+  }
+
+  /** Set by the send commands: credentials read through request variables are registered with the redactor. */
+  onSecret: ((value: string) => void) | undefined;
 
   /** Set by the extension once its services exist: requests about an asset get a "History of …" lens. */
   assetLookup: AssetLensLookup | undefined;
@@ -100,7 +118,13 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     const environments = await loadEnvironments(dir, root);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || undefined;
     const environment = envName && environments.names.includes(envName) ? environments.get(envName) : environments.get();
-    return resolveRequest(parsed, request, { environment, processEnv: process.env, dotenv: loadDotenv(dir) });
+    return resolveRequest(parsed, request, {
+      environment,
+      processEnv: process.env,
+      dotenv: loadDotenv(dir),
+      requestVariables: this.exchanges(doc),
+      onSecret: this.onSecret,
+    });
   }
 
   async environmentNames(doc: vscode.TextDocument | undefined): Promise<string[]> {
@@ -111,6 +135,8 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
   }
 
   dispose(): void {
+    for (const store of this.exchangeStores.values()) store.clear();
+    this.exchangeStores.clear();
     for (const d of this.disposables) d.dispose();
   }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { curlBodyParts, toCurl } from '../core/curl';
 import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest } from '../core/http/parser';
+import { UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
 import type { AttributionResult } from '../core/audit';
 import type { ActAs, Connection, ImpersonationMode, Principal, RequestSpec, ResponseRecord } from '../core/model';
 import { originOf } from '../core/transport';
@@ -13,23 +14,16 @@ import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
 export function registerSendCommands(s: Services): void {
+  // Credentials read through request variables ({{login.response.body.$.token}}) are redacted everywhere.
+  s.documents.onSecret = (value) => s.engine.redactor.add(value);
   const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
-    s.registerCommand(id, (...args: never[]) => run(...args).catch((e) => reportError(s, e)));
+    s.registerCommand(id, (...args: never[]) => {
+      // "Send login first" sends the request a request variable reads, then runs this command again.
+      const guarded = (): Promise<unknown> => run(...args).catch((e) => reportError(s, e, guarded));
+      return guarded();
+    });
 
-  register('behalf.sendRequest', async (uri?: vscode.Uri, line?: number) => {
-    const target = await s.documents.target(uri, line);
-    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
-    const connection = await connectionFor(s, target.request, spec);
-    const active = await s.identity.current();
-    const sameConnection = active?.connection.id === connection.id;
-    const principal = target.request.as
-      ? await resolvePrincipal(s, connection, target.request.as)
-      : sameConnection
-        ? active?.principal
-        : undefined;
-    const mode = target.request.mode ?? (sameConnection ? active?.mode : undefined) ?? s.engine.defaultMode(connection);
-    return sendAndShow(s, spec, { connection, principal, mode });
-  });
+  register('behalf.sendRequest', (uri?: vscode.Uri, line?: number) => sendRequestAt(s, uri, line));
 
   register('behalf.sendAsUser', async (uri?: vscode.Uri, line?: number) => {
     const target = await s.documents.target(uri, line);
@@ -39,7 +33,7 @@ export function registerSendCommands(s: Services): void {
     if (!picked) return;
     const active = await s.identity.current();
     const mode = target.request.mode ?? (active?.connection.id === connection.id ? active.mode : undefined) ?? s.engine.defaultMode(connection);
-    return sendAndShow(s, spec, { connection, principal: picked.principal, mode });
+    return sendAndShow(s, spec, { connection, principal: picked.principal, mode }, target);
   });
 
   // From the tree: the request under the cursor, as the principal that was right-clicked.
@@ -52,7 +46,7 @@ export function registerSendCommands(s: Services): void {
     const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
     const active = await s.identity.current();
     const mode = target.request.mode ?? (active?.connection.id === node.connection.id ? active.mode : undefined) ?? s.engine.defaultMode(node.connection);
-    return sendAndShow(s, spec, { connection: node.connection, principal: node.principal, mode });
+    return sendAndShow(s, spec, { connection: node.connection, principal: node.principal, mode }, target);
   });
 
   register('behalf.copyAsCurl', async (uri?: vscode.Uri, line?: number) => {
@@ -115,12 +109,34 @@ export function registerSendCommands(s: Services): void {
   });
 }
 
+/** "Send": the request at `line` (else the cursor's) with its @as and @mode, else the active identity. */
+async function sendRequestAt(s: Services, uri?: vscode.Uri, line?: number): Promise<ResponseRecord | undefined> {
+  const target = await s.documents.target(uri, line);
+  const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
+  const connection = await connectionFor(s, target.request, spec);
+  const active = await s.identity.current();
+  const sameConnection = active?.connection.id === connection.id;
+  const principal = target.request.as
+    ? await resolvePrincipal(s, connection, target.request.as)
+    : sameConnection
+      ? active?.principal
+      : undefined;
+  const mode = target.request.mode ?? (sameConnection ? active?.mode : undefined) ?? s.engine.defaultMode(connection);
+  return sendAndShow(s, spec, { connection, principal, mode }, target);
+}
+
+/** Where a request came from: a named one's exchange is kept (in memory) for the request variables of its file. */
+interface SendTarget {
+  doc: vscode.TextDocument;
+  request: HttpFileRequest;
+}
+
 /**
  * Send with progress and Cancel, record it in the impersonation log when it was sent as someone else, then
  * show the response panel. A write as a principal to an asset whose vendor keeps a version history is
  * checked: the history is read before and after, and the panel and a message say who the vendor recorded.
  */
-async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promise<ResponseRecord | undefined> {
+async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?: SendTarget): Promise<ResponseRecord | undefined> {
   const who = describePrincipal(actAs.principal);
   const controller = new AbortController();
   s.inFlight.add(controller);
@@ -134,7 +150,10 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs): Promis
         token.onCancellationRequested(() => controller.abort());
         const onNote = (message: string) => progress.report({ message });
         const before = writeAsset ? await historyBeforeWrite(s, actAs.connection, writeAsset, controller.signal, onNote) : undefined;
-        const sent = await sendLogged(s, spec, actAs, { signal: controller.signal, onNote });
+        const name = target?.request.name;
+        let raw: RequestExchange['response'] | undefined;
+        const sent = await sendLogged(s, spec, actAs, { signal: controller.signal, onNote, onRawResponse: name === undefined ? undefined : (r) => (raw = r) });
+        if (target && name !== undefined && raw) s.documents.exchanges(target.doc).set(name, { request: { headers: spec.headers, body: spec.body }, response: raw });
         const checked = writeAsset && sent.record.status < 300 ? await checkAttributionAfterWrite(s, actAs, writeAsset, before, sent.entry, controller.signal, onNote) : undefined;
         return { record: sent.record, attribution: checked };
       },
@@ -253,7 +272,11 @@ export function shortUrl(url: string): string {
   return url.length > 60 ? `${url.slice(0, 57)}…` : url;
 }
 
-export function reportError(s: Services, e: unknown): void {
+/**
+ * Show an error with "Go to Problem" and "Show Log". `retry` runs the command again: given, an error saying a
+ * request variable reads a request not sent yet offers "Send <name> first" (sends it, then retries).
+ */
+export function reportError(s: Services, e: unknown, retry?: () => Promise<unknown>): void {
   if (isBehalfError(e) && e.code === 'cancelled') {
     void vscode.window.setStatusBarMessage('Behalf: cancelled', 3000);
     return;
@@ -261,8 +284,18 @@ export function reportError(s: Services, e: unknown): void {
   const message = isBehalfError(e) ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message) : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
   s.log.error(message);
   const position = isBehalfError(e) ? e.position : undefined;
-  const actions = position?.file ? ['Go to Problem', 'Show Log'] : ['Show Log'];
+  const unsent = e instanceof UnsentRequestError && retry && position?.file ? e : undefined;
+  const sendFirst = unsent ? `Send ${unsent.request} first` : undefined;
+  const actions = [...(sendFirst ? [sendFirst] : []), ...(position?.file ? ['Go to Problem', 'Show Log'] : ['Show Log'])];
   void vscode.window.showErrorMessage(`Behalf: ${message}`, ...actions).then(async (choice) => {
+    if (choice !== undefined && choice === sendFirst && unsent && retry) {
+      const uri = vscode.Uri.file(unsent.position!.file);
+      const first = async (): Promise<void> => {
+        if (!(await sendRequestAt(s, uri, unsent.requestLine))) return;
+        await retry();
+      };
+      await first().catch((err) => reportError(s, err, first));
+    }
     if (choice === 'Show Log') s.log.show();
     if (choice === 'Go to Problem' && position) {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(position.file));

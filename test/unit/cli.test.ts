@@ -223,6 +223,85 @@ describe('behalf CLI against the sandbox', function () {
     }
   });
 
+  it('request variables: a login response feeds the next request\'s headers and URL; never shown or logged; --name alone asks to send login first', async () => {
+    const TOKEN = `tok_${'a1b2c3d4e5'.repeat(4)}`;
+    const SESSION = 'S3ss10n-0a9b8c7d';
+    const received: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
+        if (req.url === '/login') res.writeHead(200, { 'content-type': 'application/json', 'x-session-id': SESSION }).end(JSON.stringify({ data: { token: TOKEN, user: { id: 42 } } }));
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const file = JSON.parse(fs.readFileSync(config, 'utf8'));
+      file.connections.push({
+        id: 'local',
+        vendor: 'generic',
+        label: 'Local',
+        baseUrl: `http://127.0.0.1:${port}`,
+        auth: 'none',
+        impersonation: { kind: 'header', headers: { 'X-Impersonate-User': '{{principal.email}}' } },
+        principals: [{ id: 'jane', email: 'jane@acme.test' }],
+      });
+      fs.writeFileSync(config, JSON.stringify(file));
+      const httpFile = path.join(dir, 'chain.http');
+      fs.writeFileSync(
+        httpFile,
+        [
+          '# @name login',
+          '# @connection local',
+          'POST /login',
+          'Content-Type: application/json',
+          '',
+          '{"user": "jane"}',
+          '',
+          '###',
+          '# @name me',
+          '# @connection local',
+          '# @as jane',
+          'GET /me?sid={{login.response.headers.x-session-id}}',
+          'Authorization: Bearer {{login.response.body.$.data.token}}',
+          'X-User: {{login.response.body.$.data.user.id}}',
+          'X-Login-Name: {{login.request.body.$.user}}',
+        ].join('\n'),
+      );
+      const log = path.join(dir, 'impersonation.jsonl');
+      const r = await run(['send', httpFile, '--config', config, '--json', '--verbose', '--log', log]);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(received.map((e) => `${e.method} ${e.url}`), ['POST /login', `GET /me?sid=${SESSION}`]);
+      const me = received[1]!;
+      assert.equal(me.headers['authorization'], `Bearer ${TOKEN}`);
+      assert.equal(me.headers['x-user'], '42');
+      assert.equal(me.headers['x-login-name'], 'jane');
+      assert.equal(me.headers['x-impersonate-user'], 'jane@acme.test');
+      const second = JSON.parse(r.lines[1]!);
+      assert.equal(second.request.headers['Authorization'], 'Bearer «redacted»');
+      assert.equal(second.request.headers['X-User'], '42', 'an id is not a secret');
+      assert.match(second.request.url, /\/me\?sid=«redacted»$/);
+      const logged = fs.readFileSync(log, 'utf8');
+      assert.equal(logged.trim().split('\n').length, 1, 'only "me" was sent as someone else');
+      // The login response itself is printed (it is that request's output); nothing after it shows the values.
+      for (const secret of [TOKEN, SESSION]) {
+        assert.ok(!r.lines[1]!.includes(secret), 'not in the second record');
+        assert.ok(!logged.includes(secret), 'not in the impersonation log');
+        assert.ok(!r.err.includes(secret), 'not in the verbose log');
+      }
+
+      const alone = await run(['send', httpFile, '--name', 'me', '--config', config]);
+      assert.equal(alone.code, 1);
+      assert.match(alone.err, /^me \(line 12\): .*chain\.http:12:13: Send "login" first \(\{\{login\.response\.headers\.x-session-id\}\} reads its response, and "login" has not been sent in this session\) — --name me sends only "me"/m);
+      assert.equal(received.length, 2, 'nothing sent');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('usage errors exit 2; --help exits 0', async () => {
     assert.equal((await run(['send'])).code, 2);
     assert.equal((await run(['frobnicate'])).code, 2);

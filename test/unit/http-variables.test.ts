@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { BehalfError } from '../../src/core/errors';
 import { environmentsFromObject, loadDotenv, loadEnvironments, parseDotenv } from '../../src/core/http/environments';
 import { parseHttpFile, type ParsedHttpFile } from '../../src/core/http/parser';
+import { RequestVariableStore, UnsentRequestError, looksSecret, type RequestExchange } from '../../src/core/http/requestVariables';
+import { parseJsonPath } from '../../src/core/http/template';
 import { resolveRequest, resolveString, type VariableContext } from '../../src/core/http/variables';
 import type { RequestSpec } from '../../src/core/model';
 
@@ -217,9 +219,10 @@ describe('http variables', () => {
       assert.match(e.message, /\{\{domain\}\}/);
     });
 
-    it('request variables (login.response.body...) are reported as not supported', () => {
+    it('request variables of a request not sent yet ask to send it first', () => {
       const e = resolveError('# @name login\nPOST /login\n\n###\nGET /a\nAuthorization: Bearer {{login.response.body.$.token}}', {}, 1);
-      assert.match(e.message, /Request variables like \{\{login\.response\.body\.\$\.token\}\} are not supported/);
+      assert.ok(e instanceof UnsentRequestError);
+      assert.match(e.message, /^Send "login" first \(\{\{login\.response\.body\.\$\.token\}\} reads its response/);
     });
 
     it('does not see Object.prototype members as variables', () => {
@@ -632,5 +635,142 @@ describe('http robustness (randomized resolve)', () => {
         }
       }
     }
+  });
+});
+
+describe('.http request variables ({{login.response.body.$.token}})', () => {
+  const LOGIN = [
+    '# @name login',
+    'POST /login',
+    'Content-Type: application/json',
+    'X-Client: cli-7',
+    '',
+    '{"user": {"name": "jane", "roles": ["a", "b"]}, "remember": true}',
+    '',
+    '###',
+  ].join('\n');
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJl';
+
+  function exchange(body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }): RequestExchange {
+    return {
+      request: { headers: { 'Content-Type': 'application/json', 'X-Client': 'cli-7' }, body: '{"user": {"name": "jane", "roles": ["a", "b"]}, "remember": true}' },
+      response: { status: 200, headers, body: typeof body === 'string' ? Buffer.from(body) : body },
+    };
+  }
+
+  function store(ex: RequestExchange = exchange(JSON.stringify({ token: TOKEN, data: { items: [{ id: 7 }, { id: 8, 'odd key': 'x y' }], n: null, ok: true } }), {
+    'content-type': 'application/json; charset=utf-8',
+    'X-Session': 'sess-0123456789',
+  })): RequestVariableStore {
+    const s = new RequestVariableStore();
+    s.set('login', ex);
+    return s;
+  }
+
+  function second(line: string, body?: string): string {
+    return `${LOGIN}\nGET /next\n${line}${body === undefined ? '' : `\n\n${body}`}`;
+  }
+
+  it('reads JSON paths ($, .key, [n], [-1], [\'key\']) and the whole body from the latest response', () => {
+    const s = store();
+    const spec = resolve(
+      second('X-A: {{login.response.body.$.token}}\nX-B: {{login.response.body.$.data.items[1].id}}\nX-C: {{login.response.body.$[\'data\']["items"][-1][\'odd key\']}}'),
+      { requestVariables: s },
+      1,
+    );
+    assert.equal(spec.headers['X-A'], TOKEN);
+    assert.equal(spec.headers['X-B'], '8');
+    assert.equal(spec.headers['X-C'], 'x y');
+    const all = resolve(second('X-N: {{login.response.body.$.data.n}}/{{login.response.body.$.data.ok}}', '{{login.response.body.$.data.items[0]}}|{{login.response.body.*}}'), { requestVariables: s }, 1);
+    assert.equal(all.headers['X-N'], 'null/true');
+    assert.equal(all.body, `{"id":7}|${JSON.stringify({ token: TOKEN, data: { items: [{ id: 7 }, { id: 8, 'odd key': 'x y' }], n: null, ok: true } })}`);
+    // The latest exchange wins.
+    s.set('login', exchange('{"token": "second"}'));
+    assert.equal(resolve(second('X-A: {{login.response.body.$.token}}'), { requestVariables: s }, 1).headers['X-A'], 'second');
+  });
+
+  it('reads headers case-insensitively, and the request as it was sent (headers and JSON body)', () => {
+    const spec = resolve(
+      second('X-S: {{login.response.headers.x-session}}\nX-T: {{login.response.headers.Content-Type}}\nX-C: {{login.request.headers.x-client}}\nX-U: {{login.request.body.$.user.roles[0]}}'),
+      { requestVariables: store() },
+      1,
+    );
+    assert.deepEqual(spec.headers, { 'X-S': 'sess-0123456789', 'X-T': 'application/json; charset=utf-8', 'X-C': 'cli-7', 'X-U': 'a' });
+  });
+
+  it('works through file variables and in URLs (REST Client\'s @token = {{login.response.body.$.token}})', () => {
+    const text = `${LOGIN}\n@token = {{login.response.body.$.token}}\nGET /me?id={{login.response.body.$.data.items[0].id}}\nAuthorization: Bearer {{token}}`;
+    const spec = resolve(text, { requestVariables: store() }, 1);
+    assert.equal(spec.url, '/me?id=7');
+    assert.equal(spec.headers['Authorization'], `Bearer ${TOKEN}`);
+  });
+
+  it('reports credentials to onSecret: secret-ish keys and headers, token shapes, values put into Authorization-like headers', () => {
+    const secrets: string[] = [];
+    const s = store(exchange(JSON.stringify({ token: 'abcdef', id: 'plain-id-42', opaque: 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA', jwt: TOKEN, uuid: '123e4567-e89b-12d3-a456-426614174000', apiKey: 'k-12' }), { 'Set-Cookie': 'sid=abc123; HttpOnly' }));
+    const ref = (k: string) => `{{login.response.body.$.${k}}}`;
+    resolve(second(`X-1: ${ref('token')}\nX-2: ${ref('id')}\nX-3: ${ref('opaque')}\nX-4: ${ref('jwt')}\nX-5: ${ref('uuid')}\nX-6: {{login.response.headers.set-cookie}}`), { requestVariables: s, onSecret: (v) => secrets.push(v) }, 1);
+    assert.deepEqual(secrets, ['abcdef', 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA', TOKEN, 'sid=abc123; HttpOnly']);
+    secrets.length = 0;
+    resolve(second(`X-Api-Key: ${ref('id')}\nX-Other: ${ref('uuid')}`), { requestVariables: s, onSecret: (v) => secrets.push(v) }, 1);
+    assert.deepEqual(secrets, ['plain-id-42'], 'an id put into X-Api-Key is a credential there');
+    assert.equal(looksSecret('Bearer abc.def', undefined), true);
+    assert.equal(looksSecret('12345678901234567890123456', undefined), false, 'digits only');
+  });
+
+  it('clear errors: unknown request name, not sent yet, JSON path miss, non-JSON body, XPath, bad paths', () => {
+    const s = store();
+    const at = (text: string, ctx: VariableContext = { requestVariables: s }) => resolveError(text, ctx, 1);
+    let e = at(second('X: {{logn.response.body.$.token}}'));
+    assert.match(e.message, /\{\{logn\.response\.body\.\$\.token\}\}: no request is named "logn" \(expected a request with "# @name logn" in this file\)/);
+    assert.equal(e.hint, 'did you mean "login"?');
+    assert.deepEqual(e.position, { file: FILE, line: 10, column: 4 });
+
+    e = at(second('X: {{login.response.body.$.token}}'), { requestVariables: new RequestVariableStore() });
+    assert.ok(e instanceof UnsentRequestError);
+    assert.equal(e.code, 'request-not-sent');
+    assert.equal(e.request, 'login');
+    assert.equal(e.requestLine, 2);
+    assert.match(e.message, /^Send "login" first/);
+    // The named request is below: it would not have been sent by a run in file order.
+    const below = parseHttpFile('GET /a\nX: {{later.response.headers.X}}\n\n###\n# @name later\nGET /b', FILE);
+    assert.throws(() => resolveRequest(below, below.requests[0]!, {}), (err: UnsentRequestError) => err.requestLine === 6 && /below this request/.test(err.hint ?? ''));
+
+    e = at(second('X: {{login.response.body.$.data.items[0].token}}'));
+    assert.equal(
+      e.message,
+      '{{login.response.body.$.data.items[0].token}}: $.data.items[0].token is not in the response body of "login" ($.data.items[0] has no "token"; its keys: id)',
+    );
+    assert.match(at(second('X: {{login.response.body.$.data.items[5]}}')).message, /\$\.data\.items has 2 items, no \[5\]/);
+    assert.match(at(second('X: {{login.response.body.$.token.x}}')).message, /\$\.token is a string, not an object/);
+    assert.match(at(second('X: {{login.response.headers.X-Missing}}')).message, /the response of "login" has no X-Missing header \(expected one of its headers: content-type, X-Session\)/);
+
+    const html = store(exchange('<html>hi</html>', { 'content-type': 'text/html' }));
+    e = at(second('X: {{login.response.body.$.token}}'), { requestVariables: html });
+    assert.match(e.message, /the response body of "login" is not JSON \(Content-Type: text\/html\), so the JSON path \$\.token cannot apply/);
+    assert.match(e.hint ?? '', /\{\{login\.response\.body\.\*\}\} reads the whole body/);
+    assert.equal(resolve(second('X: {{login.response.body.*}}'), { requestVariables: html }, 1).headers['X'], '<html>hi</html>');
+
+    // Syntax errors are parse errors, shown in the editor as you type.
+    const parsed = parseHttpFile(second('X: {{login.response.body.//token}}\nY: {{login.response.body.$..a}}\nZ: {{login.response.status}}\nW: {{login.response.body.$.items[*]}}'), FILE);
+    const messages = parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+    assert.equal(messages.length, 4, messages.join('\n'));
+    assert.match(messages[0]!, /XPath is not supported/);
+    assert.match(messages[1]!, /recursive descent \(\.\.\) is not supported/);
+    assert.match(messages[2]!, /reads "body" or "headers", not "status"/);
+    assert.match(messages[3]!, /wildcards \(\[\*\]\) are not supported/);
+  });
+
+  it('a variable whose name only looks like a request variable is still a variable', () => {
+    assert.equal(resolve('GET /{{api.response.body}}', { environment: { 'api.response.body': 'x' } }).url, '/x');
+    assert.equal(resolve('GET /{{cfg.request.headers.a}}', { environment: { 'cfg.request.headers.a': 'y' } }).url, '/y');
+  });
+
+  it('parseJsonPath', () => {
+    assert.deepEqual(parseJsonPath('$'), []);
+    assert.deepEqual(parseJsonPath(`$.a[0]['b c']["d\\"e"][-2].f-g`), [{ key: 'a' }, { index: 0 }, { key: 'b c' }, { key: 'd"e' }, { index: -2 }, { key: 'f-g' }]);
+    assert.match(parseJsonPath('$.a[?(@.x)]') as string, /not an array index/);
+    assert.match(parseJsonPath('$.*') as string, /wildcards/);
+    assert.match(parseJsonPath('$a') as string, /unexpected "a"/);
   });
 });

@@ -22,4 +22,12 @@ export {
   parseDotenv,
   type HttpEnvironments,
 } from './environments';
-export { SYSTEM_VARIABLES } from './template';
+export { SYSTEM_VARIABLES, parseJsonPath, type JsonPathStep, type RequestRef } from './template';
+export {
+  RequestVariableStore,
+  UnsentRequestError,
+  looksSecret,
+  readRequestVariable,
+  type RequestExchange,
+  type RequestVariableSource,
+} from './requestVariables';

@@ -35,8 +35,32 @@ export type SystemCall =
   | { kind: 'processEnv' | 'dotenv'; name: string; indirect: boolean }
   | { kind: 'shared'; name: string };
 
+/** One step of a JSON path: a property (`.key`, `['key']`) or an array index (`[0]`, `[-1]` from the end). */
+export type JsonPathStep = { key: string } | { index: number };
+
+/**
+ * A REST Client request variable: `{{login.response.body.$.token}}`, `{{login.response.body.*}}`,
+ * `{{login.response.headers.X-Header}}`, `{{login.request.body.$.x}}`, `{{login.request.headers.Name}}`.
+ */
+export interface RequestRef {
+  type: 'request';
+  /** The whole reference, trimmed: also looked up as a plain variable when no request has this name. */
+  name: string;
+  /** The `# @name` of the request it reads from. */
+  request: string;
+  part: 'request' | 'response';
+  /** headers: `header` is set; body: `path` is undefined for the whole body (`*`), else a JSON path. */
+  what: 'body' | 'headers';
+  header?: string;
+  path?: JsonPathStep[];
+  /** The JSON path as written (`$.data[0].token`), for messages. */
+  pathText?: string;
+  raw: string;
+}
+
 export type ParsedRef =
   | { type: 'variable'; name: string; raw: string }
+  | RequestRef
   | { type: 'system'; name: string; call: SystemCall; raw: string }
   | { type: 'invalid'; message: string; expected: string; raw: string };
 
@@ -150,6 +174,8 @@ function classifyUncached(inner: string): ParsedRef {
   const trimmed = inner.trim();
   const raw = `{{${trimmed.length > 80 ? `${trimmed.slice(0, 77)}...` : trimmed}}}`;
   if (!trimmed) return { type: 'invalid', message: 'empty {{}}', expected: 'a variable name between {{ and }}', raw };
+  const request = REQUEST_REF.exec(trimmed);
+  if (request) return classifyRequestRef(trimmed, request, raw);
   if (trimmed[0] === '$') {
     const tokens = tokenize(trimmed);
     if (!tokens) return { type: 'invalid', message: `unterminated quote in ${raw}`, expected: 'a closing quote', raw };
@@ -167,4 +193,73 @@ function classifyUncached(inner: string): ParsedRef {
     }
   }
   return { type: 'variable', name: trimmed, raw };
+}
+
+/** `name.request|response.<what>[.<rest>]`; a name holds no dot, whitespace or brace. */
+const REQUEST_REF = /^([^.\s{}$][^.\s{}]*)\.(request|response)\.([^.\s]*)(?:\.([\s\S]*))?$/;
+const EXPECTED_REQUEST = (name: string, part: string) =>
+  `{{${name}.${part}.body.$.path}} (a JSON path), {{${name}.${part}.body.*}} (the whole body) or {{${name}.${part}.headers.Name}}`;
+
+function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): ParsedRef {
+  const [, request, part, what, rest] = m as unknown as [string, string, 'request' | 'response', string, string | undefined];
+  const invalid = (message: string, expected = EXPECTED_REQUEST(request, part)): ParsedRef => ({ type: 'invalid', message, expected, raw });
+  const base = { type: 'request' as const, name: trimmed, request, part, raw };
+  if (what === 'headers') {
+    const header = rest?.trim();
+    if (!header) return invalid(`${raw} needs a header name`, `{{${request}.${part}.headers.Name}}`);
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(header)) return invalid(`invalid header name "${header}" in ${raw}`, `{{${request}.${part}.headers.Name}}`);
+    return { ...base, what: 'headers', header };
+  }
+  if (what !== 'body') return invalid(`${raw}: a request variable reads "body" or "headers", not "${what}"`);
+  const selector = rest?.trim();
+  if (selector === undefined || selector === '' || selector === '*') return { ...base, what: 'body' };
+  if (selector[0] === '/') return invalid(`${raw}: XPath is not supported (only JSON bodies can be read with a path)`, `a JSON path such as {{${request}.${part}.body.$.token}}, or {{${request}.${part}.body.*}} for the whole body`);
+  if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path) or be * (the whole body)`);
+  const path = parseJsonPath(selector);
+  if (typeof path === 'string') return invalid(`${raw}: ${path}`, 'a JSON path of $, .key, [n] and [\'key\'] steps');
+  return { ...base, what: 'body', path, pathText: selector };
+}
+
+/** `$`, `.key`, `[n]`, `['key']`/`["key"]`; the steps, or a sentence saying what is wrong. */
+export function parseJsonPath(text: string): JsonPathStep[] | string {
+  if (text[0] !== '$') return 'a JSON path starts with $';
+  const steps: JsonPathStep[] = [];
+  let i = 1;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '.') {
+      if (text[i + 1] === '.') return 'recursive descent (..) is not supported';
+      let j = i + 1;
+      while (j < n && text[j] !== '.' && text[j] !== '[') j++;
+      const key = text.slice(i + 1, j);
+      if (!key) return `a name is missing after the "." at offset ${i}`;
+      if (key === '*') return 'wildcards (*) are not supported';
+      if (/\s/.test(key)) return `"${key}" holds whitespace (write ['${key}'])`;
+      steps.push({ key });
+      i = j;
+    } else if (c === '[') {
+      const q = text[i + 1];
+      if (q === "'" || q === '"') {
+        let key = '';
+        let j = i + 2;
+        for (; j < n && text[j] !== q; j++) {
+          if (text[j] === '\\' && j + 1 < n) j++;
+          key += text[j];
+        }
+        if (j >= n || text[j + 1] !== ']') return `unterminated [${q}...${q}] at offset ${i}`;
+        steps.push({ key });
+        i = j + 2;
+      } else {
+        const close = text.indexOf(']', i);
+        if (close < 0) return `unterminated [ at offset ${i}`;
+        const inner = text.slice(i + 1, close).trim();
+        if (inner === '*') return 'wildcards ([*]) are not supported';
+        if (!/^-?\d{1,9}$/.test(inner)) return `[${inner}] is not an array index (expected [n] or ['key']; filters and slices are not supported)`;
+        steps.push({ index: Number(inner) });
+        i = close + 1;
+      }
+    } else return `unexpected "${c}" at offset ${i} (expected .key, [n] or ['key'])`;
+  }
+  return steps;
 }

@@ -10,7 +10,9 @@ import type { RequestSpec, SourcePosition } from '../model';
 import { applyOffset, formatDate } from './datetime';
 import { loadDotenv } from './environments';
 import type { HttpBodyFileReference, HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
-import { classifyRef, nextRef, type ParsedRef, type SystemCall } from './template';
+import { isSensitiveHeader } from '../redact';
+import { looksSecret, readRequestVariable, UnsentRequestError, type RequestVariableSource } from './requestVariables';
+import { classifyRef, nextRef, type ParsedRef, type RequestRef, type SystemCall } from './template';
 
 export interface VariableContext {
   /** The selected environment's variables, `$shared` already merged under them (HttpEnvironments.get). */
@@ -30,6 +32,17 @@ export interface VariableContext {
    * refuse: the error's errno code (ENOENT, EACCES, ...) or message becomes the reason in the BehalfError.
    */
   readFile?: (absolutePath: string) => Uint8Array;
+  /**
+   * Request variables ({{login.response.body.$.token}}): the latest exchange of each named request in this
+   * session. Without it, every request variable is "not sent yet".
+   */
+  requestVariables?: RequestVariableSource;
+  /**
+   * Called with each value read through a request variable that is a credential (read from a secret-ish key
+   * or header, shaped like a token, or put into an Authorization-like header): the caller registers it with
+   * its redactor, so it never shows in logs, history or exports.
+   */
+  onSecret?: (value: string) => void;
 }
 
 /** The most a body file, and a body built from files, may hold: bigger uploads are not what a .http file is for. */
@@ -137,6 +150,8 @@ class Resolution {
   private readonly labels: string[] = [];
   private nowMs: number | undefined;
   private readonly byName: Map<string, HttpFileVariable[]>;
+  /** Every value read through a request variable while resolving (to find those that land in a secret header). */
+  readonly fromExchanges: string[] = [];
 
   constructor(
     private readonly parsed: ParsedHttpFile,
@@ -181,7 +196,45 @@ class Resolution {
   private reference(ref: ParsedRef, at: SourcePosition, self: Self | undefined): string {
     if (ref.type === 'invalid') this.fail(`${ref.message} (expected ${ref.expected})`, at);
     if (ref.type === 'system') return this.system(ref.call, ref.raw, at, self);
+    if (ref.type === 'request') return this.requestVariable(ref, at, self);
     return this.variable(ref.name, ref.raw, at, self);
+  }
+
+  private requestVariable(ref: RequestRef, at: SourcePosition, self: Self | undefined): string {
+    const target = this.parsed.requests.find((r) => r.name === ref.request);
+    if (!target) {
+      // Not a request of this file: maybe a variable whose name happens to look like one.
+      const { environment, shared } = this.ctx;
+      if (this.byName.has(ref.name) || (environment && hasOwn(environment, ref.name)) || (shared && hasOwn(shared, ref.name))) {
+        return this.variable(ref.name, ref.raw, at, self);
+      }
+      const names = [...new Set(this.parsed.requests.map((r) => r.name).filter((n): n is string => !!n))];
+      const close = names.find((n) => editDistance(n.toLowerCase(), ref.request.toLowerCase(), 2) <= 2);
+      this.fail(
+        `${ref.raw}: no request is named "${ref.request}" (expected a request with "# @name ${ref.request}" in this file)`,
+        at,
+        close ? `did you mean "${close}"?` : names.length ? `named requests: ${names.slice(0, 12).join(', ')}` : 'name a request with "# @name <name>" above its request line',
+      );
+    }
+    const exchange = this.ctx.requestVariables?.get(ref.request);
+    if (!exchange) {
+      const below = target.requestLine > this.limitLine;
+      throw new UnsentRequestError(
+        `Send "${ref.request}" first (${ref.raw} reads its ${ref.part}, and "${ref.request}" has not been sent in this session)`,
+        ref.request,
+        target.requestLine,
+        {
+          position: at,
+          hint: below
+            ? `"${ref.request}" is at line ${target.requestLine}, below this request: a run of the whole file sends requests in file order`
+            : `request variables read the latest response of "${ref.request}" sent in this session (the CLI: this run; VS Code: this window)`,
+        },
+      );
+    }
+    const { value, from } = readRequestVariable(exchange, ref, (message, hint) => this.fail(message, at, hint));
+    if (looksSecret(value, from)) this.ctx.onSecret?.(value);
+    this.fromExchanges.push(value);
+    return value;
   }
 
   private variable(name: string, raw: string, at: SourcePosition, self: Self | undefined): string {
@@ -253,9 +306,6 @@ class Resolution {
   }
 
   private unknown(name: string, raw: string, at: SourcePosition, own: boolean): never {
-    if (/^[^.]+\.(?:response|request)\./.test(name)) {
-      this.fail(`Request variables like ${raw} are not supported (expected ${EXPECTED_VARIABLE})`, at);
-    }
     let hint: string | undefined;
     const later = this.byName.get(name)?.find((d) => d.line >= this.limitLine);
     if (own) hint = `{{${name}}} inside @${name} refers to an earlier @${name} or the environment's ${name}, and there is none`;
@@ -411,6 +461,13 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
     const body = resolveBody(r, request, headers, parsed, ctx);
     spec.body = body.body;
     if (body.files) spec.bodyFiles = body.files;
+  }
+  // A value from an earlier exchange put into an Authorization-like header is a credential, whatever it looked like.
+  if (r.fromExchanges.length && ctx.onSecret) {
+    for (const name in headers) {
+      if (!isSensitiveHeader(name)) continue;
+      for (const v of r.fromExchanges) if (v && headers[name].includes(v)) ctx.onSecret(v);
+    }
   }
   return spec;
 }
