@@ -16,6 +16,8 @@ const MAX_TEXT_VALUE = 4000;
 /** Fields that identify a row, in order of preference. */
 export const ROW_KEY_FIELDS = ['EntryId', 'id', 'Id', 'ID', 'RecordID', 'recordId', 'key', 'uuid'] as const;
 const LABEL_FIELDS = ['Name', 'name', 'Title', 'title', 'label'] as const;
+/** Fields beside the rows that count all of them when a response is one page (DealCloud: totalRecords). */
+const TOTAL_FIELDS = ['totalRecords', 'totalCount', 'total', 'total_count', 'totalItems', 'totalResults'] as const;
 /** Field names that usually hold the rows, preferred when two lists are equally long. */
 const ROW_LIST_NAMES = new Set(['rows', 'items', 'data', 'versions', 'results', 'records', 'entries', 'values']);
 
@@ -45,6 +47,7 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
   };
 
   let rowsPath: string | undefined;
+  let rowsSegments: string[] | undefined;
   let rowKey: string | undefined;
   let leftRows: unknown[] | undefined;
   let rightRows: unknown[] | undefined;
@@ -67,6 +70,7 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
     const location = findRows(l.value, r.value);
     if (location) {
       rowsPath = location.path;
+      rowsSegments = location.segments;
       leftRows = arrayAt(l.value, location.segments);
       rightRows = arrayAt(r.value, location.segments);
       const all = [...(leftRows ?? []), ...(rightRows ?? [])];
@@ -123,6 +127,17 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
     summary: '',
   };
   result.summary = summarise(result, leftName, rightName, differenceCount);
+  // One page of rows on either side: rows "only the other sees" may just be on a later page.
+  if (rowsSegments) {
+    const paged = (body: Parsed, rows: unknown[] | undefined, name: string, other: string) => {
+      const total = totalBeside(body.value, rowsSegments!);
+      const shown = rows?.length ?? 0;
+      return total !== undefined && total > shown
+        ? ` ${name} sees ${total.toLocaleString('en-US')} rows but only ${shown.toLocaleString('en-US')} were compared (paged): rows "only ${other} sees" may be on a later page.`
+        : '';
+    };
+    result.summary += paged(l, leftRows, leftName, rightName) + paged(r, rightRows, rightName, leftName);
+  }
   return result;
 }
 
@@ -291,6 +306,19 @@ function findRows(left: Json, right: Json): RowsLocation | undefined {
   usable.sort((a, b) => b.length - a.length || a.depth - b.depth || Number(b.known) - Number(a.known) || a.order - b.order);
   const best = usable[0];
   return best ? { path: best.path, segments: best.segments } : undefined;
+}
+
+/** The total count beside the rows (`{"totalRecords": 1250, "rows": [...]}`), when the response has one. */
+function totalBeside(body: Json, segments: string[]): number | undefined {
+  let parent: unknown = body;
+  for (const key of segments.slice(0, -1)) parent = isRecord(parent) ? parent[key] : undefined;
+  if (!isRecord(parent)) return undefined;
+  for (const field of TOTAL_FIELDS) {
+    const key = Object.keys(parent).find((k) => k.toLowerCase() === field.toLowerCase());
+    const value = key === undefined ? undefined : parent[key];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return undefined;
 }
 
 function arrayAt(body: Json, segments: string[]): unknown[] | undefined {

@@ -134,6 +134,25 @@ describe('compare: pure', () => {
     assert.deepEqual(dupes.onlyLeft.map((r) => r.key), ['1 #2']);
     assert.deepEqual(dupes.differences, []);
   });
+
+  it('one page of rows (totalRecords beyond the rows): the summary says rows "only the other sees" may be on a later page', () => {
+    const page = (total: number, from: number, count: number) => ({ totalRecords: total, rows: Array.from({ length: count }, (_, i) => ({ EntryId: from + i, Name: `Deal ${from + i}` })) });
+    const result = compareResponses(record(JANE, page(1250, 1, 1000)), record(RAJ, page(1000, 2, 1000)));
+    assert.deepEqual([result.left.rowCount, result.right.rowCount], [1000, 1000]);
+    assert.equal(result.onlyRight.length, 1);
+    assert.equal(
+      result.summary,
+      'Jane Doe sees 1000 rows, Raj Patel sees 1000: 1 only Jane Doe, 1 only Raj Patel, 1 value differs. ' +
+        'Jane Doe sees 1,250 rows but only 1,000 were compared (paged): rows "only Raj Patel sees" may be on a later page.',
+    );
+    // Both sides paged: both are named; a whole list (total = rows) adds nothing; the total may sit beside rows one level down.
+    const both = compareResponses(record(JANE, page(5, 1, 2)), record(RAJ, page(7, 1, 2)));
+    assert.match(both.summary, /Jane Doe sees 5 rows but only 2 were compared \(paged\): rows "only Raj Patel sees" may be on a later page\. Raj Patel sees 7 rows but only 2 were compared \(paged\): rows "only Jane Doe sees" may be on a later page\.$/);
+    assert.doesNotMatch(compareResponses(record(JANE, page(2, 1, 2)), record(RAJ, page(2, 1, 2))).summary, /paged/);
+    const wrapped = compareResponses(record(JANE, { data: { TotalCount: 40, items: [{ id: 1 }] } }), record(RAJ, { data: { TotalCount: 1, items: [{ id: 1 }] } }));
+    assert.match(wrapped.summary, /Jane Doe sees 40 rows but only 1 were compared \(paged\)/);
+    assert.doesNotMatch(wrapped.summary, /Raj Patel sees 1 rows but/);
+  });
 });
 
 describe('compare against the sandbox', function () {
@@ -163,6 +182,13 @@ describe('compare against the sandbox', function () {
     assert.equal(result.summary, 'Jane Doe sees 3 rows, Raj Patel sees 3: 1 only Jane Doe, 1 only Raj Patel, 0 values differ.');
     // Sent one after the other, with each principal's AS-USER.
     assert.deepEqual(received(h.sandbox, '/rows/Deals').map((e) => e.headers['as-user']), ['6045', '6046']);
+  });
+
+  it('DealCloud with ?limit below what each sees: the summary warns that the comparison covers one page', async () => {
+    const { result } = await compareAs(h.engine, { method: 'GET', url: '/api/rest/v4/data/entrydata/rows/Deals?limit=2', headers: {} }, as('dc-sandbox', 'jane'), as('dc-sandbox', 'raj'));
+    assert.deepEqual([result.left.rowCount, result.right.rowCount], [2, 2]);
+    assert.match(result.summary, /Jane Doe sees 3 rows but only 2 were compared \(paged\): rows "only Raj Patel sees" may be on a later page\./);
+    assert.match(result.summary, /Raj Patel sees 3 rows but only 2 were compared \(paged\): rows "only Jane Doe sees" may be on a later page\.$/);
   });
 
   it('Creative Force: the same GET as Eve and as Ed — 200 vs 403', async () => {
