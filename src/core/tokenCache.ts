@@ -9,6 +9,7 @@ export interface IssuedToken {
 interface Entry {
   token: string;
   expiresAt: number; // ms epoch; Infinity for static tokens
+  issuedAt: number; // ms epoch, when the token call answered
 }
 
 /**
@@ -36,7 +37,8 @@ export class TokenCache {
         const margin = Math.min(lifetimeMs * 0.1, 60_000);
         // A token fetched before invalidateAll() must not be cached after it.
         if (generation === this.generation) {
-          this.entries.set(key, { token: issued.token, expiresAt: this.clock.now() + lifetimeMs - margin });
+          const now = this.clock.now();
+          this.entries.set(key, { token: issued.token, expiresAt: now + lifetimeMs - margin, issuedAt: now });
         }
         return issued.token;
       } finally {
@@ -55,6 +57,12 @@ export class TokenCache {
   invalidateAll(): void {
     this.entries.clear();
     this.generation++;
+  }
+
+  /** When the cached token was issued (ms epoch), or undefined when none is cached: a 401 right after issue is rarely its age. */
+  issuedAt(key: string): number | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.expiresAt > this.clock.now() ? entry.issuedAt : undefined;
   }
 
   has(key: string): boolean {

@@ -2,7 +2,8 @@
 // only where a proxy assignment (service user → principal) exists. Everything DealCloud-specific lives here.
 
 import { BehalfError } from '../core/errors';
-import type { ActAs, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
+import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
+import { findHeader } from '../core/transport';
 import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { baseOf, describePrincipal, parseJsonBody, pickField, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
@@ -11,6 +12,8 @@ const PROXY_PATH = '/api/rest/v1/management/user/proxy';
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
 const DEFAULT_SCOPES = ['data', 'user_management'];
+/** A token younger than this is not refetched after an AS-USER 401 (tokens last 900 s; the token endpoint is limited). */
+const FRESH_TOKEN_MS = 30_000;
 
 export interface ProxyAssignment {
   proxyUser: DealCloudUser;
@@ -40,6 +43,8 @@ class DealCloudAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
   readonly impersonationHeaders = [AS_USER];
   private readonly tokenKey: string;
+  /** User ids the service user may act as, from the last proxy assignment list read; undefined until one is read. */
+  private assignedUserIds: Set<string> | undefined;
 
   constructor(private readonly ctx: AdapterContext) {
     const { connection } = ctx;
@@ -52,15 +57,25 @@ class DealCloudAdapter implements ConnectionAdapter {
     if (actAs.principal) setIdentityHeader(request, AS_USER, userIdOf(actAs.principal));
   }
 
-  async onUnauthorized(): Promise<boolean> {
+  async onUnauthorized(actAs: ActAs): Promise<boolean> {
     if (this.ctx.connection.auth === 'none' || this.ctx.connection.auth === 'token') return false;
+    // An AS-USER 401 with a token issued seconds ago is not its age (tokens last 900 s) but most likely a missing
+    // proxy assignment: refetching would spend the token endpoint's small budget (60 calls/min in sandbox sites).
+    const issuedAt = this.ctx.tokens.issuedAt(this.tokenKey);
+    if (actAs.principal && issuedAt !== undefined && this.ctx.clock.now() - issuedAt < FRESH_TOKEN_MS) {
+      this.ctx.log.log('info', `${this.ctx.connection.id}: 401 as ${describePrincipal(actAs.principal)} with a token issued ${Math.round((this.ctx.clock.now() - issuedAt) / 1000)} s ago: not refreshed.`);
+      return false;
+    }
     this.ctx.tokens.invalidate(this.tokenKey);
     return true;
   }
 
   explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs): Explanation | undefined {
     const message = vendorMessage(parseJsonBody(response)) ?? '';
+    const said = message ? ` (DealCloud said: "${message}")` : '';
+    const inStatus = message ? `: "${message}"` : '';
     const { principal, connection } = actAs;
+    if (/proxy user with provided id does not exist/i.test(message)) return { message: unknownProxyUserMessage(connection) };
     if (/scope/i.test(message)) {
       return { message: `The token lacks a scope this endpoint needs (DealCloud said: "${message}"). Add it to "scopes" on ${connection.id} (data, user_management, publish, backup).` };
     }
@@ -69,16 +84,35 @@ class DealCloudAdapter implements ConnectionAdapter {
       if (/user with provided id does not exist/i.test(message)) {
         return { message: `DealCloud has no user with id ${userId} (sent as AS-USER for ${describePrincipal(principal)}). Check the principal's userId.` };
       }
-      // A 401 that survived a token refresh on an AS-USER call is a missing assignment, not an expired token.
       const service = connection.serviceUserId ? ` (${connection.serviceUserId})` : '';
-      return {
-        message: `No proxy assignment lets the service user${service} act as ${userId}${principal.name ? ` (${principal.name})` : ''}. Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".`,
-        action: { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } },
-      };
+      const noAssignment = `No proxy assignment lets the service user${service} act as ${userId}${principal.name ? ` (${principal.name})` : ''}`;
+      const create = 'Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".';
+      const action = { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } };
+      const saysProxy = /proxy/i.test(message);
+      if (response.status === 401) {
+        // A 401 on an AS-USER call with a fresh token is most likely a missing assignment, not an expired token.
+        return { message: `${noAssignment}, most likely: DealCloud answered 401 to AS-USER ${userId} even with a fresh token${said}. ${create}`, action };
+      }
+      if (saysProxy) return { message: `${noAssignment}: DealCloud said "${message}" (${response.status}). ${create}`, action };
+      if (response.status === 403) {
+        const assigned = this.assignedUserIds;
+        const usual = `DealCloud refused this call as ${describePrincipal(principal)} (403${inStatus}). Usually a missing scope (${connection.id} asks for ${this.scopes().join(', ')}) or a missing "API" capability, on the service user or on ${principal.name ?? userId}, whose permissions AS-USER applies.`;
+        if (assigned && !assigned.has(userId)) return { message: `${usual} Also, the proxy assignments read from DealCloud have none for ${userId}. ${create}`, action };
+        return { message: assigned ? `${usual} (The proxy assignment for ${userId} exists.)` : usual };
+      }
+      return { message: `DealCloud rejected the request (${response.status}${inStatus}).` };
     }
     if (response.status === 401) return { message: `DealCloud rejected the service credentials of ${connection.id} (401) even after a fresh token. Check the client id and API key.` };
     if (response.status === 403) return { message: `DealCloud refused (403${message ? `: "${message}"` : ''}). The service user may lack the "API" capability or a scope.` };
-    if (response.status === 429) return { message: 'DealCloud is rate limiting this client (429); retries honoured Retry-After and gave up. Wait and retry.' };
+    if (response.status === 429) {
+      const retryAfter = findHeader(response.headers, 'retry-after');
+      return {
+        message:
+          retryAfter !== undefined
+            ? `DealCloud is rate limiting this client (429, Retry-After: ${retryAfter}); Behalf retries a few times when the wait is short, then stops. Wait and retry.`
+            : 'DealCloud is rate limiting this client (429) and sent no Retry-After, so Behalf did not wait and retry. Wait a moment and retry.',
+      };
+    }
     return undefined;
   }
 
@@ -95,6 +129,7 @@ class DealCloudAdapter implements ConnectionAdapter {
       this.ctx.log.log('warn', `${this.ctx.connection.id}: no "serviceUserId" set; listing the users of every proxy user (${assignments.length}).`);
     }
     const seen = new Set<string>();
+    this.assignedUserIds = seen;
     const principals: Principal[] = [];
     for (const user of mine.flatMap((a) => a.users)) {
       if (seen.has(user.id)) continue;
@@ -149,6 +184,9 @@ class DealCloudAdapter implements ConnectionAdapter {
 
   private managementError(response: HttpResponse, what: string): BehalfError {
     const message = vendorMessage(parseJsonBody(response)) ?? `HTTP ${response.status}`;
+    if (/proxy user with provided id does not exist/i.test(message)) {
+      return new BehalfError('vendor', `Could not ${what}: ${unknownProxyUserMessage(this.ctx.connection)}`, { hint: 'check "serviceUserId" on the connection', position: this.ctx.connection.position });
+    }
     const hint = response.status === 403 ? 'the connection needs the "user_management" scope and an admin service user' : undefined;
     return new BehalfError('vendor', `Could not ${what}: DealCloud said "${message}" (${response.status}).`, { hint });
   }
@@ -182,6 +220,12 @@ class DealCloudAdapter implements ConnectionAdapter {
   private scopes(): readonly string[] {
     return this.ctx.connection.scopes ?? DEFAULT_SCOPES;
   }
+}
+
+/** "Proxy user with provided id does not exist." is about the proxy (service) user of an assignment call, not a principal. */
+function unknownProxyUserMessage(connection: Connection): string {
+  const id = connection.serviceUserId ? `"serviceUserId": ${connection.serviceUserId}` : 'no "serviceUserId" set';
+  return `DealCloud has no user with the proxy user id sent (the service user's own id; ${connection.id} has ${id}). Check "serviceUserId" on the connection: it must be the service user's numeric DealCloud user id, not a principal's.`;
 }
 
 function userIdOf(principal: Principal): string {

@@ -2,14 +2,19 @@ import assert from 'node:assert/strict';
 import type { ActAs } from '../../src/core/model';
 import { BehalfError } from '../../src/core/errors';
 import { parseProxyAssignments } from '../../src/vendors/dealcloud';
+import { systemClock, type Clock } from '../../src/core/ports';
 import { received, startHarness, type Harness } from './support';
 
 const ROWS = '/api/rest/v4/data/entrydata/rows/Deals';
 
 describe('DealCloud adapter against the sandbox', () => {
   let h: Harness;
+  /** The engine's clock runs ahead of real time by this much: tests age tokens without waiting. */
+  let ahead = 0;
+  const clock: Clock = { now: () => Date.now() + ahead, sleep: systemClock.sleep };
   beforeEach(async () => {
-    h = await startHarness();
+    ahead = 0;
+    h = await startHarness({ engine: { clock } });
   });
   afterEach(async () => h.close());
 
@@ -64,6 +69,7 @@ describe('DealCloud adapter against the sandbox', () => {
 
   it('refreshes the token after one 401 when it expired on the server', async () => {
     await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    ahead = 60_000;
     h.sandbox.expireTokens();
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     assert.equal(record.status, 200);
@@ -88,11 +94,74 @@ describe('DealCloud adapter against the sandbox', () => {
       const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection: h.connection('dc-sandbox'), principal: lee, mode: 'full' });
       assert.equal(record.status, status);
       assert.match(record.explanation!.message, /No proxy assignment lets the service user \(6001\) act as 6047/);
+      if (status === 401) assert.match(record.explanation!.message, /most likely: DealCloud answered 401 to AS-USER 6047 even with a fresh token/);
+      else assert.match(record.explanation!.message, /DealCloud said "User is not allowed to proxy as the provided user\."/);
       assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
-      // A 401 gets exactly one token refresh before it is explained.
-      assert.equal(received(h.sandbox, ROWS).length, status === 401 ? 2 : 1);
+      // The token was issued moments ago: a 401 is not its age, so no token call is spent on a refresh.
+      assert.equal(received(h.sandbox, ROWS).length, 1);
+      assert.equal(received(h.sandbox, '/oauth/token').length, 1);
     });
   }
+
+  it('an AS-USER 401 with an older token gets exactly one refresh before it is explained', async () => {
+    const lee = (): ActAs => ({ connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' });
+    await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    ahead = 31_000;
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee());
+    assert.equal(record.status, 401);
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+    assert.equal(received(h.sandbox, ROWS).length, 3);
+    assert.ok(record.notes.some((n) => /retried once/.test(n)));
+    assert.match(record.explanation!.message, /No proxy assignment lets the service user \(6001\) act as 6047 \(Lee Wong\), most likely/);
+    // The new token is fresh again: the next denial costs no token call.
+    await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee());
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+  });
+
+  it('a 403 that does not mention proxies: scope or API capability first, the assignment only when the list lacks it', async () => {
+    const denied = () => h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
+    const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
+    denied();
+    let record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+    assert.equal(record.status, 403);
+    assert.match(record.explanation!.message, /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data, user_management\) or a missing "API" capability/);
+    assert.doesNotMatch(record.explanation!.message, /proxy assignment/i);
+    assert.equal(record.explanation!.action, undefined);
+    // Once the assignment list is known: 6047 is not on it, 6045 is.
+    await h.engine.listPrincipals(h.connection('dc-sandbox'));
+    denied();
+    record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+    assert.match(record.explanation!.message, /Usually a missing scope .* the proxy assignments read from DealCloud have none for 6047/);
+    assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
+    denied();
+    record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.match(record.explanation!.message, /Usually a missing scope .*\(The proxy assignment for 6045 exists\.\)$/);
+    assert.equal(record.explanation!.action, undefined);
+  });
+
+  it('a 400 shows the vendor\'s message and blames no assignment', async () => {
+    h.sandbox.injectFault({ kind: 'json', status: 400, times: 1, body: { message: 'Unknown field "Nme".' }, match: { pathIncludes: '/rows/Deals' } });
+    const record = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?fields=Nme`, headers: {} }, asJane());
+    assert.equal(record.status, 400);
+    assert.equal(record.explanation!.message, 'DealCloud rejected the request (400: "Unknown field "Nme".").');
+    assert.equal(record.explanation!.action, undefined);
+  });
+
+  it('"Proxy user with provided id does not exist." points at serviceUserId, not the principal', async () => {
+    const connection = { ...h.connection('dc-sandbox'), serviceUserId: '99999' };
+    await assert.rejects(h.engine.createProxyAssignment(connection, '6047'), (e: BehalfError) => {
+      assert.match(e.message, /no user with the proxy user id sent \(the service user's own id; dc-sandbox has "serviceUserId": 99999\)/);
+      assert.match(e.hint ?? '', /serviceUserId/);
+      return true;
+    });
+    // The same call written by hand in a .http file is explained the same way.
+    const record = await h.engine.sendAs(
+      { method: 'POST', url: '/api/rest/v1/management/user/proxy', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ proxyUserId: 99999, users: [6047] }) },
+      { connection, mode: 'full' },
+    );
+    assert.equal(record.status, 400);
+    assert.match(record.explanation!.message, /Check "serviceUserId" on the connection/);
+  });
 
   it('lists proxy assignments of the service user as principals', async () => {
     const principals = await h.engine.listPrincipals(h.connection('dc-sandbox'));
