@@ -136,6 +136,7 @@ export interface Started extends BehalfApi {
 export function start(context: vscode.ExtensionContext, views: ShellViews): Started {
   const s = new Services(context, views);
   s.connectionsTree.attach(views.connections as vscode.TreeView<ConnectionsNode>);
+  s.sessionsTree.attach(views.sessions);
   context.subscriptions.push(
     s,
     s.store.onDidChange(() => s.documents.refreshLenses()),

@@ -252,33 +252,82 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
   }
 }
 
-/** Open full-impersonation sessions, each with End. */
+/**
+ * Open full-impersonation sessions, each with End. The view's badge counts them (on the Behalf icon too); while
+ * any is open, the items refresh every minute ("started N min ago", the idle time left before Behalf ends it).
+ */
 export class SessionsTree implements vscode.TreeDataProvider<ImpersonationSession>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private view: vscode.TreeView<unknown> | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly engine: () => BehalfEngine | undefined) {}
 
+  /** The shell's Sessions view: its badge shows how many sessions are open. */
+  attach(view: vscode.TreeView<unknown>): void {
+    this.view = view;
+    this.update();
+  }
+
   refresh(): void {
+    this.update();
     this.changed.fire();
   }
 
+  /** Whether the per-minute refresh runs (only while a session is open). */
+  get ticking(): boolean {
+    return this.ticker !== undefined;
+  }
+
   getChildren(node?: ImpersonationSession): ImpersonationSession[] {
-    return node ? [] : (this.engine()?.sessions() ?? []);
+    return node ? [] : this.sessions();
   }
 
   getTreeItem(session: ImpersonationSession): vscode.TreeItem {
+    const now = Date.now();
     const item = new vscode.TreeItem(session.principalLabel);
     item.id = `session/${session.connectionId}/${session.principalId}`;
-    const minutes = Math.max(0, Math.round((Date.now() - session.startedAt) / 60000));
-    item.description = `${session.connectionId} · started ${minutes} min ago`;
+    const started = Math.max(0, Math.floor((now - session.startedAt) / 60000));
+    const idleLeft = session.lastUsedAt + idleTimeoutMs() - now;
+    const idleText = idleLeft > 0 ? `ends in ${Math.ceil(idleLeft / 60000)} min if idle` : 'ending (idle)';
+    item.description = `${session.connectionId} · started ${started === 0 ? 'just now' : `${started} min ago`} · ${idleText}`;
+    item.tooltip = new vscode.MarkdownString().appendText(
+      `Full impersonation of ${session.principalLabel} on ${session.connectionId}\nstarted ${new Date(session.startedAt).toLocaleTimeString()}, last used ${new Date(session.lastUsedAt).toLocaleTimeString()}\nBehalf ends it after ${Math.round(idleTimeoutMs() / 60000)} idle min (behalf.idleSessionMinutes), on a mode or principal switch, and when VS Code closes`,
+    );
     item.iconPath = new vscode.ThemeIcon('broadcast');
     item.contextValue = 'session';
-    item.accessibilityInformation = { label: `Open impersonation session as ${session.principalLabel} on ${session.connectionId}` };
+    item.accessibilityInformation = { label: `Open impersonation session as ${session.principalLabel} on ${session.connectionId}, ${item.description}` };
     return item;
   }
 
   dispose(): void {
+    this.stopTicking();
     this.changed.dispose();
   }
+
+  private sessions(): ImpersonationSession[] {
+    return this.engine()?.sessions() ?? [];
+  }
+
+  private update(): void {
+    const count = this.sessions().length;
+    if (this.view) this.view.badge = count ? { value: count, tooltip: `${count} open impersonation session${count === 1 ? '' : 's'}` } : undefined;
+    if (count && !this.ticker) {
+      this.ticker = setInterval(() => (this.sessions().length ? this.changed.fire() : this.update()), 60_000);
+      this.ticker.unref?.();
+    } else if (!count) {
+      this.stopTicking();
+    }
+  }
+
+  private stopTicking(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+}
+
+/** What the engine was given as its idle timeout (main.ts makes it with the same setting). */
+function idleTimeoutMs(): number {
+  return Math.max(1, vscode.workspace.getConfiguration('behalf').get<number>('idleSessionMinutes', 5)) * 60_000;
 }
