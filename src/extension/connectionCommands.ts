@@ -15,6 +15,9 @@ export function registerConnectionCommands(s: Services): void {
 
   register('behalf.addConnection', () => addConnection(s));
 
+  // The status bar identity's click: switch mode, principal, or connection.
+  register('behalf.identityMenu', () => s.identity.showMenu());
+
   register('behalf.editConnection', async (node?: ConnectionsNode) => {
     const connection = node?.connection ?? (await pickExisting(s));
     if (!connection) return;

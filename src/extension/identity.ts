@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { BehalfEngine } from '../core/engine';
-import type { ActAs, Connection, ImpersonationMode } from '../core/model';
+import type { ActAs, Connection, ImpersonationMode, Principal } from '../core/model';
 import { describePrincipal } from '../core/vendor';
 import type { ConnectionsStore } from './connectionsStore';
 
@@ -30,7 +30,7 @@ export class ActiveIdentity implements vscode.Disposable {
   ) {
     this.item = vscode.window.createStatusBarItem('behalf.identity', vscode.StatusBarAlignment.Left, 100);
     this.item.name = 'Behalf Identity';
-    this.item.command = 'behalf.toggleMode';
+    this.item.command = 'behalf.identityMenu';
     this.disposables.push(
       this.item,
       this.changed,
@@ -82,6 +82,61 @@ export class ActiveIdentity implements vscode.Disposable {
     void vscode.window.setStatusBarMessage(`Behalf: ${next} impersonation${next === 'lite' ? ' (your privileges, writes attributed to the principal)' : ' (the principal\'s privileges)'}`, 4000);
   }
 
+  /**
+   * The status bar's menu (keyboard-friendly QuickPick): switch lite ⇄ full where the vendor has both, then the
+   * active connection's principals (the current one marked), the service user, and another connection's identities.
+   */
+  async showMenu(): Promise<void> {
+    const actAs = await this.current();
+    if (!actAs) {
+      void vscode.window.showInformationMessage('Behalf: add a connection first (or start the vendor sandbox).');
+      return;
+    }
+    const { connection } = actAs;
+    const engine = this.engine();
+    const modes = engine.modes(connection);
+    type Item = vscode.QuickPickItem & { run?: () => Promise<unknown> };
+    const items: Item[] = [];
+    if (modes.length > 1 && actAs.principal) {
+      const next: ImpersonationMode = actAs.mode === 'lite' ? 'full' : 'lite';
+      items.push({
+        label: `$(arrow-swap) Switch to ${next}`,
+        description: `now ${actAs.mode}`,
+        detail: next === 'lite' ? 'Your privileges; writes attributed to the principal' : 'The principal\'s privileges (a session, ended when idle or on exit)',
+        run: () => this.toggleMode(),
+      });
+    }
+    items.push({ label: connection.label, kind: vscode.QuickPickItemKind.Separator });
+    const currentId = actAs.principal?.id;
+    const mark = (current: boolean) => (current ? '$(check) ' : '$(account) ');
+    for (const p of this.store.principals(connection)) {
+      items.push({
+        label: `${mark(p.id === currentId)}${principalName(p)}`,
+        description: [p.id === currentId ? 'current' : undefined, p.email].filter(Boolean).join(' · ') || undefined,
+        detail: `id ${p.id}${p.userId ? ` · user ${p.userId}` : ''}${p.clientId ? ` · app ${p.clientId}` : ''}`,
+        run: () => this.set(connection, p.id),
+      });
+    }
+    items.push({
+      label: `${currentId ? '$(server) ' : '$(check) '}Act as the service user`,
+      description: currentId ? undefined : 'current',
+      detail: 'No impersonation: the connection\'s own identity',
+      run: () => this.set(connection, undefined),
+    });
+    const connections = await this.store.connections();
+    if (connections.length > 1) {
+      items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+      items.push({ label: '$(plug) Select identity on another connection…', run: () => Promise.resolve(vscode.commands.executeCommand('behalf.selectIdentity')) });
+    }
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Behalf: acting as ${actAs.principal ? principalName(actAs.principal) : 'the service user'} (${actAs.principal ? actAs.mode : 'self'}) on ${connection.label}`,
+      placeHolder: modes.length > 1 ? 'Switch mode or identity: type a name, email or id' : `Switch identity (${engine.vendor(connection).displayName} has one mode: ${modes[0]})`,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    await picked?.run?.();
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
@@ -104,7 +159,7 @@ export class ActiveIdentity implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const name = actAs.principal ? (actAs.principal.name ?? actAs.principal.email ?? actAs.principal.id) : 'service user';
+    const name = actAs.principal ? principalName(actAs.principal) : 'service user';
     const modes = this.engine().modes(actAs.connection);
     this.item.text = `$(account) ${name} · ${actAs.principal ? actAs.mode : 'self'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
@@ -114,7 +169,7 @@ export class ActiveIdentity implements vscode.Disposable {
     tooltip.appendText(`${actAs.connection.label} (${actAs.connection.id})${actAs.connection.production ? ' — PRODUCTION' : ''}`);
     tooltip.appendMarkdown(`\n\nMode: `);
     tooltip.appendText(actAs.mode);
-    tooltip.appendMarkdown(modes.length > 1 ? `\n\nClick to switch lite ⇄ full.` : `\n\nThis vendor has one mode.`);
+    tooltip.appendMarkdown(modes.length > 1 ? `\n\nClick to switch lite ⇄ full or act as someone else.` : `\n\nThis vendor has one mode. Click to act as someone else.`);
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `Behalf: acting as ${name}, ${actAs.mode} mode, on ${actAs.connection.label}`, role: 'button' };
     this.item.backgroundColor = actAs.connection.production && actAs.principal ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -122,3 +177,7 @@ export class ActiveIdentity implements vscode.Disposable {
   }
 }
 
+
+function principalName(p: Principal): string {
+  return p.name ?? p.email ?? p.id;
+}

@@ -76,13 +76,22 @@ describe('Behalf UI (installed from the .vsix)', function () {
     await screenshot(page, 'ui-send-as-this-user');
   });
 
-  it('clicking the status bar identity toggles Orange Logic between lite and full', async () => {
+  it('clicking the status bar identity opens a menu whose first item switches Orange Logic between lite and full', async () => {
     // A click on a principal makes it the active identity; Orange Logic starts in its default mode, lite.
     await (await principalRow(page, 'Orange Logic (sandbox)', 'Jane Doe')).click();
     const item = identityStatusItem(page);
     const showing = (mode: string) => page.locator(`.part.statusbar .statusbar-item-label[aria-label^="Behalf: acting as Jane Doe, ${mode} mode, on Orange Logic (sandbox)"]`, { hasText: `Jane Doe · ${mode}` });
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await showing('lite').waitFor({ timeout: UI_TIMEOUT });
     await item.click();
+    // The menu: "Switch to full" first (and focused: Enter picks it), then the principals, Jane marked current.
+    await rows.filter({ hasText: 'Switch to full' }).first().waitFor({ timeout: UI_TIMEOUT });
+    const texts: string[] = await rows.allInnerTexts();
+    assert.match(texts[0]!, /Switch to full/);
+    assert.ok(texts.some((t) => t.includes('Jane Doe') && t.includes('current')), `Jane Doe marked current (rows: ${texts.join(' | ')})`);
+    assert.ok(texts.some((t) => t.includes('Act as the service user')), 'the service user is offered');
+    await screenshot(page, 'ui-status-bar-menu');
+    await page.keyboard.press('Enter');
     await showing('full').waitFor({ timeout: UI_TIMEOUT });
     // The tooltip says whom and how the next request is sent as (hovering needs the mouse to come back).
     await page.mouse.move(700, 400);
@@ -91,6 +100,7 @@ describe('Behalf UI (installed from the .vsix)', function () {
     await screenshot(page, 'ui-status-bar-full');
     await page.mouse.move(700, 400);
     await item.click();
+    await rows.filter({ hasText: 'Switch to lite' }).first().click();
     await showing('lite').waitFor({ timeout: UI_TIMEOUT });
   });
 
