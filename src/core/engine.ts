@@ -60,6 +60,7 @@ export class BehalfEngine {
   private readonly clock: Clock;
   private readonly log: Log;
   private readonly bound = new Map<string, Bound>();
+  private readonly limiters = new Map<string, RateLimiter>();
   private readonly settingsKeys = new WeakMap<Connection, string>();
   private readonly vendors: Map<string, VendorDefinition>;
 
@@ -98,9 +99,22 @@ export class BehalfEngine {
       call: (call, signal) => this.adapterCall(connection, call, signal),
       sessionsChanged: () => this.options.onSessionsChanged?.(),
     });
-    const limiter = adapter.requestsPerSecond ? new RateLimiter(adapter.requestsPerSecond, this.clock) : undefined;
+    const limiter = adapter.requestsPerSecond ? this.limiterFor(connection, adapter.requestsPerSecond) : undefined;
     this.bound.set(connection.id, { key, adapter, limiter });
     return adapter;
+  }
+
+  /**
+   * One limiter per origin and rate, shared by every connection (and every replacement adapter) that talks to it:
+   * vendors count per client IP (Creative Force: 20 requests/s per IP), so two connections to one gateway, or a
+   * connection whose settings just changed, must not each get the whole budget. Per origin rather than per process:
+   * different origins (a sandbox and production) are different servers with their own counts.
+   */
+  private limiterFor(connection: Connection, perSecond: number): RateLimiter {
+    const key = `${originOf(connection.baseUrl)} ${perSecond}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) this.limiters.set(key, (limiter = new RateLimiter(perSecond, this.clock)));
+    return limiter;
   }
 
   /**

@@ -5,6 +5,7 @@
 import { BehalfError } from '../core/errors';
 import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
 import { bearer, clientCredentialsToken, tokenCacheKey, vendorMessage } from '../core/oauth';
+import { findHeader } from '../core/transport';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const DEFAULT_TOKEN_URL = 'https://accounts.creativeforce.io/connect/token';
@@ -84,15 +85,26 @@ class CreativeForceAdapter implements ConnectionAdapter {
     if (response.status === 403) {
       const permissions = permissionsFor(request.method, pathWithinGateway(request.url, this.ctx.connection.baseUrl));
       if (permissions.length === 0) {
-        return { message: `Creative Force refused app ${app.clientId} (${onBehalf}) with 403; this endpoint is not in the Developer API permission table Behalf knows.` };
+        return { message: `Creative Force refused app ${app.clientId} (${onBehalf}) with 403; this endpoint is not in the Developer API permission table Behalf knows. The user's role, groups or workspace access may not allow it.` };
       }
       const where = permissions.map((p) => `${p.module}, ${p.required ? 'required' : 'optional'}`).join('; ');
+      // Calls carry the user's role (Developer API permissions), groups and workspace access: either can refuse.
       return {
-        message: `The on-behalf user of app ${app.clientId} (${onBehalf}) has "None" for the Developer API permission ${permissions[0]!.method} ${permissions[0]!.path} (${where}). Set it to "Access" in that user's role (Developer API tab); changes can take up to 10 minutes.`,
+        message:
+          `Creative Force refused app ${app.clientId} (${onBehalf}) with 403. Most likely the Developer API permission ${permissions[0]!.method} ${permissions[0]!.path} (${where}) is "None" ` +
+          `in that user's role: set it to "Access" (Developer API tab; changes can take up to 10 minutes). Otherwise the user lacks access to this item's workspace or group.`,
       };
     }
     if (response.status === 401) return { message: `Creative Force did not accept the token of app ${app.clientId} even after a fresh one.` };
-    if (response.status === 429) return { message: 'Creative Force allows 20 requests per second per IP; Behalf waited as Retry-After asked and gave up. Slow down and retry.' };
+    if (response.status === 429) {
+      const retryAfter = findHeader(response.headers, 'retry-after');
+      return {
+        message:
+          retryAfter !== undefined
+            ? `Creative Force allows 20 requests per second per IP and still answered 429 (Retry-After: ${retryAfter}); Behalf retries a few times when the wait is short, then stops. Another client on this IP may share the budget; slow down and retry.`
+            : 'Creative Force allows 20 requests per second per IP and answered 429 with no Retry-After, so Behalf did not retry. Another client on this IP may share the budget; wait a moment and retry.',
+      };
+    }
     const message = vendorMessage(parseJsonBody(response));
     return message ? { message: `Creative Force said: "${message}" (${response.status}).` } : undefined;
   }

@@ -110,7 +110,7 @@ class DealCloudAdapter implements ConnectionAdapter {
         message:
           retryAfter !== undefined
             ? `DealCloud is rate limiting this client (429, Retry-After: ${retryAfter}); Behalf retries a few times when the wait is short, then stops. Wait and retry.`
-            : 'DealCloud is rate limiting this client (429) and sent no Retry-After, so Behalf did not wait and retry. Wait a moment and retry.',
+            : 'DealCloud is rate limiting this client: it answered 429 with no Retry-After, so Behalf did not retry. Wait a moment and retry.',
       };
     }
     return undefined;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ActAs } from '../../src/core/model';
 import { permissionsFor } from '../../src/vendors/creativeforce';
+import { BehalfEngine } from '../../src/core/engine';
+import { secretEnvName } from '../../src/core/ports';
+import { allVendors } from '../../src/vendors';
 import { received, startHarness, type Harness } from './support';
 
 describe('Creative Force adapter against the sandbox', () => {
@@ -41,7 +44,8 @@ describe('Creative Force adapter against the sandbox', () => {
   it('a 403 names the Developer API permission the on-behalf user lacks (required)', async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('ed'));
     assert.equal(record.status, 403);
-    assert.match(record.explanation!.message, /Ed Torres.*"None" for the Developer API permission GET \/extpost\/tasks\/\{taskId\} \(ECOMM, required\)/);
+    assert.match(record.explanation!.message, /Ed Torres.*the Developer API permission GET \/extpost\/tasks\/\{taskId\} \(ECOMM, required\) is "None"/);
+    assert.match(record.explanation!.message, /Otherwise the user lacks access to this item's workspace or group/);
   });
 
   it('a 403 on an optional permission says optional', async () => {
@@ -61,6 +65,38 @@ describe('Creative Force adapter against the sandbox', () => {
     const records = await Promise.all(Array.from({ length: 45 }, (_, i) => h.engine.sendAs({ method: 'GET', url: `/jobs/J-${i}`, headers: {} }, as('eve'))));
     assert.deepEqual([...new Set(records.map((r) => r.status))], [200]);
     assert.equal(received(h.sandbox, '/jobs/').filter((e) => e.status === 429).length, 0);
+  });
+
+  it('connections to one gateway share its 20 requests/s (the limit is per IP): two connections, 60 concurrent requests, no 429', async () => {
+    const env = h.sandbox.secretsEnv();
+    // A second connection to the same gateway; its secrets are the first one's.
+    const engine = new BehalfEngine({
+      vendors: allVendors,
+      secrets: { get: async (key) => env[secretEnvName({ ...key, connectionId: 'cf-sandbox' })], whereToSet: () => 'test' },
+      prompt: { confirm: async () => true },
+    });
+    try {
+      const one = h.connection('cf-sandbox');
+      const two = { ...one, id: 'cf-sandbox-2', label: 'Creative Force (second)' };
+      const sends = Array.from({ length: 60 }, (_, i) => {
+        const connection = i % 2 ? two : one;
+        return engine.sendAs({ method: 'GET', url: `/jobs/J-${i}`, headers: {} }, { connection, principal: connection.principals.find((p) => p.id === 'eve'), mode: 'full' });
+      });
+      const records = await Promise.all(sends);
+      assert.deepEqual([...new Set(records.map((r) => r.status))], [200]);
+      assert.equal(received(h.sandbox, '/jobs/').filter((e) => e.status === 429).length, 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a 429 without Retry-After says Behalf did not wait, not that it waited as asked', async () => {
+    h.sandbox.injectFault({ kind: 'status', status: 429, match: { pathIncludes: '/jobs/' } });
+    const record = await h.engine.sendAs({ method: 'GET', url: '/jobs/J-1', headers: {} }, as('eve'));
+    assert.equal(record.status, 429);
+    assert.match(record.explanation!.message, /with no Retry-After, so Behalf did not retry/);
+    assert.doesNotMatch(record.explanation!.message, /as Retry-After asked/);
+    assert.equal(received(h.sandbox, '/jobs/J-1').length, 1);
   });
 
   it('honours Retry-After on a 429 and says it waited', async () => {

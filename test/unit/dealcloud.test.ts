@@ -122,7 +122,7 @@ describe('DealCloud adapter against the sandbox', () => {
     const denied = () => h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
     const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
     denied();
-    let record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
     assert.equal(record.status, 403);
     assert.match(record.explanation!.message, /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data, user_management\) or a missing "API" capability/);
     assert.doesNotMatch(record.explanation!.message, /proxy assignment/i);
@@ -130,13 +130,13 @@ describe('DealCloud adapter against the sandbox', () => {
     // Once the assignment list is known: 6047 is not on it, 6045 is.
     await h.engine.listPrincipals(h.connection('dc-sandbox'));
     denied();
-    record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
-    assert.match(record.explanation!.message, /Usually a missing scope .* the proxy assignments read from DealCloud have none for 6047/);
-    assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
+    const unassigned = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+    assert.match(unassigned.explanation!.message, /Usually a missing scope .* the proxy assignments read from DealCloud have none for 6047/);
+    assert.equal(unassigned.explanation!.action?.kind, 'createProxyAssignment');
     denied();
-    record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
-    assert.match(record.explanation!.message, /Usually a missing scope .*\(The proxy assignment for 6045 exists\.\)$/);
-    assert.equal(record.explanation!.action, undefined);
+    const assigned = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.match(assigned.explanation!.message, /Usually a missing scope .*\(The proxy assignment for 6045 exists\.\)$/);
+    assert.equal(assigned.explanation!.action, undefined);
   });
 
   it('a 400 shows the vendor\'s message and blames no assignment', async () => {
