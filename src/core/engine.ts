@@ -209,6 +209,7 @@ export class BehalfEngine {
         response = await send(prepared);
       }
       options.onRawResponse?.({ status: response.status, headers: response.headers, body: response.body });
+      for (const note of prepared.notes ?? []) onNote(note);
       const explanation = response.status >= 400 && ownOrigin ? adapter.explain(response, prepared, actAs) : undefined;
       const record: ResponseRecord = {
         name: spec.name,

@@ -118,6 +118,8 @@ export interface PreparedRequest {
   identityHeaders: string[];
   /** Origin the identity headers may go to. */
   trustedOrigin: string;
+  /** What the adapter wants the record to say about how it sent this request (e.g. a lite read went out as the service account). */
+  notes?: string[];
 }
 
 export interface HttpResponse {

@@ -47,6 +47,8 @@ class GenericAdapter implements ConnectionAdapter {
       if (!imp) throw new BehalfError('config', `Connection "${this.ctx.connection.id}" has no "impersonation" settings, so it cannot send as ${describePrincipal(principal)}.`, { position: this.ctx.connection.position });
       if (imp.kind === 'header' && (!imp.writesOnly || isMutating(request.method))) {
         for (const [name, template] of Object.entries(imp.headers)) setIdentityHeader(request, name, expandPrincipal(template, principal));
+      } else if (imp.kind === 'header') {
+        (request.notes ??= []).push(`Lite impersonation only marks writes (${Object.keys(imp.headers).join(', ')} on writes only): this read went out as the service account (its own permissions).`);
       }
     }
   }
@@ -54,8 +56,10 @@ class GenericAdapter implements ConnectionAdapter {
   async onUnauthorized(actAs: ActAs): Promise<boolean> {
     if (this.ctx.connection.auth === 'none') return false;
     this.ctx.tokens.invalidate(this.serviceKey);
+    // An exchanged token is cached and can be exchanged again even when the service token is static.
+    const exchanged = !!actAs.principal && this.ctx.connection.impersonation?.kind === 'tokenExchange';
     if (actAs.principal) this.ctx.tokens.invalidate(this.exchangeKey(actAs.principal));
-    return this.ctx.connection.auth !== 'token';
+    return this.ctx.connection.auth !== 'token' || exchanged;
   }
 
   explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs): Explanation | undefined {

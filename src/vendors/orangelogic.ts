@@ -76,6 +76,9 @@ class OrangeLogicAdapter implements ConnectionAdapter {
         throw new BehalfError('config', `Principal "${principal.id}" has no "email": lite impersonation sends ${LITE_HEADER} with the principal's email.`);
       }
       setIdentityHeader(request, LITE_HEADER, principal.email);
+    } else if (principal) {
+      // Nothing in a lite read names the principal: the record must not let "Sent as Jane · lite" suggest otherwise.
+      (request.notes ??= []).push('Lite impersonation only marks writes: this read went out as the service account (your own permissions).');
     }
   }
 

@@ -37,6 +37,28 @@ describe('Generic adapter against the sandbox', () => {
     await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'lee')), /refused a token for Lee.*Client may not impersonate u-300/);
   });
 
+  it('a write-only header (lite): a read carries no header, and the record says it went out as the service account', async () => {
+    const connection = { ...h.connection('gen-header-sandbox'), impersonation: { kind: 'header' as const, headers: { 'X-Impersonate-User': '{{principal.email}}' }, writesOnly: true } };
+    const jane = connection.principals.find((p) => p.id === 'jane')!;
+    const read = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'lite' });
+    assert.deepEqual(JSON.parse(read.body), { sub: 'svc@acme.test', via: 'self' });
+    assert.equal(received(h.sandbox, '/api/whoami')[0]!.headers['x-impersonate-user'], undefined);
+    assert.ok(read.notes.some((n) => /^Lite impersonation only marks writes \(X-Impersonate-User on writes only\): this read went out as the service account/.test(n)));
+    const self = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, mode: 'lite' });
+    assert.ok(!self.notes.some((n) => /Lite impersonation/.test(n)));
+  });
+
+  it('token exchange with a static service token ("auth": "token") still retries the exchange once after a 401', async () => {
+    const exchange = { ...h.connection('gen-exchange-sandbox'), auth: 'token' as const };
+    const jane = h.principal('gen-exchange-sandbox', 'jane');
+    const prepared = { method: 'GET', url: `${exchange.baseUrl}/api/whoami`, headers: {}, identityHeaders: [], trustedOrigin: '' };
+    assert.equal(await h.engine.adapter(exchange).onUnauthorized({ connection: exchange, principal: jane, mode: 'full' }, prepared), true);
+    // Without an exchange a static token cannot be refreshed: no retry.
+    assert.equal(await h.engine.adapter(exchange).onUnauthorized({ connection: exchange, mode: 'full' }, prepared), false);
+    const header = { ...h.connection('gen-header-sandbox'), auth: 'token' as const };
+    assert.equal(await h.engine.adapter(header).onUnauthorized({ connection: header, principal: h.principal('gen-header-sandbox', 'jane'), mode: 'full' }, prepared), false);
+  });
+
   it('expands principal templates and says which field is missing', () => {
     assert.equal(expandPrincipal('{{principal.email}}|{{ principal.userId }}', { id: 'j', email: 'j@x' }), 'j@x|j');
     assert.throws(() => expandPrincipal('{{principal.email}}', { id: 'j' }), /has no "email"/);

@@ -39,6 +39,16 @@ describe('Orange Logic adapter against the sandbox', () => {
     assert.equal(await lastVersionUser(), 'jane@acme.test');
   });
 
+  it('lite: a read sends nothing that names the principal, and the record says so', async () => {
+    const read = await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'lite'));
+    assert.equal(read.sentAs.mode, 'lite');
+    assert.ok(read.notes.includes('Lite impersonation only marks writes: this read went out as the service account (your own permissions).'));
+    const write = await h.engine.sendAs(update('Harbour, noted'), as('jane', 'lite'));
+    assert.ok(!write.notes.some((n) => /Lite impersonation only marks writes/.test(n)));
+    const full = await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
+    assert.ok(!full.notes.some((n) => /Lite impersonation only marks writes/.test(n)));
+  });
+
   it('full: one session for many requests, its token used, attributed to the principal, stopped on exit', async () => {
     for (let i = 0; i < 3; i++) await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
     await h.engine.sendAs(update('Harbour by night'), as('jane', 'full'));
