@@ -12,6 +12,7 @@ const PROXY_PATH = '/api/rest/v1/management/user/proxy';
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
 const DEFAULT_SCOPES = ['data', 'user_management'];
+const MAX_QUERY_STRING = 2040;
 /** A token younger than this is not refetched after an AS-USER 401 (tokens last 900 s; the token endpoint is limited). */
 const FRESH_TOKEN_MS = 30_000;
 
@@ -55,6 +56,8 @@ class DealCloudAdapter implements ConnectionAdapter {
     const token = await this.serviceToken(signal);
     if (token) setIdentityHeader(request, 'Authorization', bearer(token));
     if (actAs.principal) setIdentityHeader(request, AS_USER, userIdOf(actAs.principal));
+    const longQuery = longQueryNote(request);
+    if (longQuery) (request.notes ??= []).push(longQuery);
   }
 
   async onUnauthorized(actAs: ActAs): Promise<boolean> {
@@ -226,6 +229,19 @@ class DealCloudAdapter implements ConnectionAdapter {
 function unknownProxyUserMessage(connection: Connection): string {
   const id = connection.serviceUserId ? `"serviceUserId": ${connection.serviceUserId}` : 'no "serviceUserId" set';
   return `DealCloud has no user with the proxy user id sent (the service user's own id; ${connection.id} has ${id}). Check "serviceUserId" on the connection: it must be the service user's numeric DealCloud user id, not a principal's.`;
+}
+
+/** DealCloud takes query strings up to 2040 characters; longer row queries go as POST …/rows/query/{entryType}. */
+function longQueryNote(request: PreparedRequest): string | undefined {
+  const question = request.url.indexOf('?');
+  if (question < 0) return undefined;
+  const length = request.url.length - question - 1;
+  if (length <= MAX_QUERY_STRING) return undefined;
+  const rows = /\/api\/rest\/v4\/data\/entrydata\/rows\/([^/?#]+)(?=[?#]|$)/.exec(request.url);
+  const instead = rows
+    ? `send it as POST /api/rest/v4/data/entrydata/rows/query/${rows[1]} with the parameters in the body`
+    : 'for row queries use POST /api/rest/v4/data/entrydata/rows/query/{entryType} with the parameters in the body';
+  return `The query string is ${length} characters; DealCloud accepts at most ${MAX_QUERY_STRING}: ${instead}.`;
 }
 
 function userIdOf(principal: Principal): string {

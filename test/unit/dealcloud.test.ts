@@ -163,6 +163,14 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.match(record.explanation!.message, /Check "serviceUserId" on the connection/);
   });
 
+  it('a query string over 2040 characters gets a hint to use POST …/rows/query/{entryType}', async () => {
+    const query = encodeURIComponent(JSON.stringify({ Name: { $in: Array.from({ length: 120 }, (_, i) => `Project ${i}`) } }));
+    const record = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?query=${query}`, headers: {} }, asJane());
+    assert.ok(record.notes.some((n) => /^The query string is \d+ characters; DealCloud accepts at most 2040: send it as POST \/api\/rest\/v4\/data\/entrydata\/rows\/query\/Deals with the parameters in the body\.$/.test(n)), record.notes.join('\n'));
+    const short = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?limit=10`, headers: {} }, asJane());
+    assert.ok(!short.notes.some((n) => /query string/.test(n)));
+  });
+
   it('lists proxy assignments of the service user as principals', async () => {
     const principals = await h.engine.listPrincipals(h.connection('dc-sandbox'));
     const ids = principals.map((p) => p.userId).sort();
