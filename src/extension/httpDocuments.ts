@@ -36,6 +36,31 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
       }),
     );
     for (const doc of vscode.workspace.textDocuments) update(doc);
+    const noteActive = (editor: vscode.TextEditor | undefined) => {
+      if (!editor || !isHttpDocument(editor.document)) return;
+      const key = editor.document.uri.toString();
+      this.recentlyActive = [key, ...this.recentlyActive.filter((k) => k !== key)].slice(0, 50);
+    };
+    noteActive(vscode.window.activeTextEditor);
+    this.disposables.push(vscode.window.onDidChangeActiveTextEditor(noteActive));
+  }
+
+  /** .http documents (uri strings) in the order their editors were last active, most recent first. */
+  private recentlyActive: string[] = [];
+
+  /**
+   * The .http editor a command without a target means: the active editor when it is one, else the visible .http
+   * editor that was active most recently (a click in a tree view leaves no active text editor), else any visible one.
+   */
+  httpEditor(): vscode.TextEditor | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active && isHttpDocument(active.document)) return active;
+    const visible = vscode.window.visibleTextEditors.filter((e) => isHttpDocument(e.document));
+    const rank = (e: vscode.TextEditor) => {
+      const k = this.recentlyActive.indexOf(e.document.uri.toString());
+      return k < 0 ? Number.MAX_SAFE_INTEGER : k;
+    };
+    return visible.sort((a, b) => rank(a) - rank(b))[0];
   }
 
   parse(doc: vscode.TextDocument): ParsedHttpFile {

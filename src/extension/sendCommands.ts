@@ -39,7 +39,7 @@ export function registerSendCommands(s: Services): void {
   // From the tree: the request under the cursor, as the principal that was right-clicked.
   register('behalf.sendAsThisUser', async (node?: ConnectionsNode) => {
     if (!node || node.kind !== 'principal') throw new BehalfError('usage', 'Right-click a principal in the Connections view.');
-    const editor = vscode.window.visibleTextEditors.find((e) => /\.(http|rest)$/i.test(e.document.uri.path) || e.document.languageId === 'http');
+    const editor = s.documents.httpEditor();
     if (!editor) throw new BehalfError('no-request', 'Open a .http file with the request to send, then try again.');
     const line = editor.selection.active.line + 1;
     const target = await s.documents.target(editor.document.uri, line);

@@ -1,0 +1,77 @@
+// .http editors in a real VS Code: which editor a tree command sends from, what the CodeLenses say, the
+// behalf.codeLens.enabled setting, and completion after `# @as `, `# @connection `, `# @mode ` and inside `{{`.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BehalfApi } from '../../src/extension/extension';
+import type { ConnectionsNode } from '../../src/extension/trees';
+import { sandboxControl, startBehalf, waitFor } from './support';
+
+/** ActiveIdentity's workspaceState key: restored after these tests, which change the active identity. */
+const STATE_KEY = 'behalf.activeIdentity';
+
+describe('.http editors', function () {
+  this.timeout(60_000);
+  let api: BehalfApi;
+  let sandboxUrl: string;
+  let saved: unknown;
+  const folder = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const written: string[] = [];
+
+  function writeHttp(name: string, lines: string[]): vscode.Uri {
+    const file = path.join(folder(), name);
+    fs.writeFileSync(file, lines.join('\n'));
+    written.push(file);
+    return vscode.Uri.file(file);
+  }
+
+  async function principalNode(connectionId: string, principalId: string): Promise<ConnectionsNode> {
+    const tree = api.services.connectionsTree;
+    const connection = (await tree.getChildren()).find((n) => n.connection.id === connectionId);
+    assert.ok(connection, connectionId);
+    const child = (await tree.getChildren(connection)).find((n) => n.kind === 'principal' && n.principal.id === principalId);
+    assert.ok(child, `${principalId} under ${connectionId}`);
+    return child;
+  }
+
+  const lastPath = async () => (await sandboxControl<Array<{ path: string; headers: Record<string, string> }>>(sandboxUrl, 'log')).filter((e) => e.path.includes('/rows/')).at(-1);
+
+  before(async () => {
+    ({ api, sandboxUrl } = await startBehalf());
+    saved = api.services.context.workspaceState.get(STATE_KEY);
+  });
+
+  after(async () => {
+    await api.services.context.workspaceState.update(STATE_KEY, saved);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const file of written) fs.rmSync(file, { force: true });
+  });
+
+  it('"Send Current Request as This User" sends from the active .http editor, else the one active last', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const deals = writeHttp('two-deals.http', ['# @connection dc-sandbox', 'GET /api/rest/v4/data/entrydata/rows/Deals']);
+    const companies = writeHttp('two-companies.http', ['# @connection dc-sandbox', 'GET /api/rest/v4/data/entrydata/rows/Companies']);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(deals), vscode.ViewColumn.One);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(companies), vscode.ViewColumn.Two);
+    const jane = await principalNode('dc-sandbox', 'jane');
+
+    // The second editor (column two) is active: its request is sent, not the first visible editor's.
+    await vscode.commands.executeCommand('behalf.sendAsThisUser', jane);
+    assert.match((await lastPath())!.path, /\/rows\/Companies$/);
+
+    // Back to the first, then focus leaves for a plain text editor: the .http editor active last is meant.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(deals), vscode.ViewColumn.One);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: 'notes', language: 'plaintext' }), vscode.ViewColumn.Three);
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'plaintext');
+    await vscode.commands.executeCommand('behalf.sendAsThisUser', jane);
+    assert.match((await lastPath())!.path, /\/rows\/Deals$/);
+    assert.equal((await lastPath())!.headers['as-user'], '6045');
+
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(companies), vscode.ViewColumn.Two);
+    await vscode.commands.executeCommand('behalf.sendAsThisUser', jane);
+    assert.match((await lastPath())!.path, /\/rows\/Companies$/);
+    await waitFor('the response panel', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^Response/.test(t.label))));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
