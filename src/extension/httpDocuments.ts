@@ -11,6 +11,9 @@ import type { RequestSpec } from '../core/model';
 /** Finds the asset a request (as written) is about, on a connection whose history can be read. */
 export type AssetLensLookup = (request: HttpFileRequest) => Promise<{ connectionId: string; assetId: string } | undefined>;
 
+/** Who "Send" would act as for a request without `# @as` (no prompt): a principal's name and mode, else the service user. */
+export type LensActAsLookup = (request: HttpFileRequest) => Promise<{ name: string; mode: string; detail: string } | 'service user' | undefined>;
+
 export function isHttpDocument(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
 }
@@ -30,6 +33,9 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument(update),
       vscode.workspace.onDidChangeTextDocument((e) => update(e.document)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('behalf.codeLens.enabled')) this.lensesChanged.fire();
+      }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         this.cache.delete(doc.uri.toString());
         this.diagnostics.delete(doc.uri);
@@ -92,19 +98,23 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
   /** Set by the extension once its services exist: requests about an asset get a "History of …" lens. */
   assetLookup: AssetLensLookup | undefined;
 
+  /** Set by the send commands: the "Send" lens of a request without `# @as` names who it is sent as. */
+  lensActAs: LensActAsLookup | undefined;
+
   /** Connections or the active identity changed: lenses that depend on them are asked for again. */
   refreshLenses(): void {
     this.lensesChanged.fire();
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!vscode.workspace.getConfiguration('behalf').get<boolean>('codeLens.enabled', true)) return [];
     const lenses: vscode.CodeLens[] = [];
     for (const request of this.parse(doc).requests) {
       const range = new vscode.Range(request.requestLine - 1, 0, request.requestLine - 1, 0);
       const args = [doc.uri, request.requestLine];
-      const sendTitle = request.as ? `$(play) Send as ${request.as}${request.mode ? ` · ${request.mode}` : ''}` : '$(play) Send';
+      const send = await this.sendLens(request);
       lenses.push(
-        new vscode.CodeLens(range, { title: sendTitle, command: 'behalf.sendRequest', arguments: args, tooltip: 'Send this request (Ctrl+Alt+Enter)' }),
+        new vscode.CodeLens(range, { title: send.title, command: 'behalf.sendRequest', arguments: args, tooltip: send.tooltip }),
         new vscode.CodeLens(range, { title: '$(account) Send as user…', command: 'behalf.sendAsUser', arguments: args, tooltip: 'Pick a principal and send this request on their behalf' }),
         new vscode.CodeLens(range, { title: '$(diff) Compare as…', command: 'behalf.compareAsUsers', arguments: args, tooltip: 'Send this request as two identities and show what one sees and the other does not' }),
       );
@@ -121,6 +131,21 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
       }
     }
     return lenses;
+  }
+
+  /**
+   * "Send" says who: the request's `# @as`, else the active identity it is sent as in the editor (the CLI sends
+   * such a request as the service user unless --as), else the service user.
+   */
+  private async sendLens(request: HttpFileRequest): Promise<{ title: string; tooltip: string }> {
+    const keys = ' (Ctrl+Alt+Enter)';
+    if (request.as) {
+      return { title: `$(play) Send as ${request.as}${request.mode ? ` · ${request.mode}` : ''}`, tooltip: `Send this request as ${request.as}, its # @as${keys}` };
+    }
+    const who = await this.lensActAs?.(request).catch(() => undefined);
+    if (who === 'service user') return { title: '$(play) Send as service user', tooltip: `Send this request as the connection's service user, without impersonation${keys}` };
+    if (who) return { title: `$(play) Send as ${who.name} · ${who.mode}`, tooltip: `Send this request as ${who.detail}, the active identity (${who.mode})${keys}` };
+    return { title: '$(play) Send', tooltip: `Send this request${keys}` };
   }
 
   /** The request a command targets: an explicit line (CodeLens) or the cursor's. */

@@ -16,6 +16,22 @@ import type { ConnectionsNode } from './trees';
 export function registerSendCommands(s: Services): void {
   // Credentials read through request variables ({{login.response.body.$.token}}) are redacted everywhere.
   s.documents.onSecret = (value) => s.engine.redactor.add(value);
+  // The "Send" lens of a request without # @as names who "Send" acts as (sendRequestAt's rule, without asking).
+  s.documents.lensActAs = async (request) => {
+    const connections = await s.store.connections();
+    if (connections.length === 0) return undefined;
+    let connection = request.connection ? connections.find((c) => c.id === request.connection) : undefined;
+    if (request.connection && !connection) return undefined; // an unknown connection: sending says so
+    if (!connection && /^https?:/i.test(request.url)) {
+      const byPrefix = connections.filter((c) => request.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
+      const byOrigin = connections.filter((c) => originOf(c.baseUrl) === originOf(request.url));
+      connection = byPrefix.length === 1 ? byPrefix[0] : byOrigin.length === 1 ? byOrigin[0] : undefined;
+    }
+    const active = await s.identity.current();
+    if (!active || (connection && connection.id !== active.connection.id) || !active.principal) return 'service user';
+    const p = active.principal;
+    return { name: p.name ?? p.email ?? p.id, mode: request.mode ?? active.mode, detail: describePrincipal(p) };
+  };
   const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
     s.registerCommand(id, (...args: never[]) => {
       // "Send login first" sends the request a request variable reads, then runs this command again.

@@ -74,4 +74,65 @@ describe('.http editors', function () {
     await waitFor('the response panel', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^Response/.test(t.label))));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+  async function lensTitles(uri: vscode.Uri): Promise<string[]> {
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 50)) ?? [];
+    return lenses.map((l) => l.command?.title ?? '');
+  }
+
+  it('the "Send" lens says whom: the request\'s # @as, else the active identity, else the service user', async () => {
+    const uri = writeHttp('lens-who.http', [
+      '# @connection dc-sandbox',
+      'GET /api/rest/v4/data/entrydata/rows/Deals',
+      '',
+      '###',
+      '# @connection dc-sandbox',
+      '# @as raj',
+      'GET /api/rest/v4/data/entrydata/rows/Deals',
+      '',
+      '###',
+      '# @connection ol-sandbox',
+      'GET /API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON',
+      '',
+      '###',
+      'GET /no/connection/named',
+    ]);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const { store, identity } = api.services;
+    const dealcloud = (await store.connection('dc-sandbox'))!;
+    await identity.set(dealcloud, 'jane');
+    const sends = async () => (await lensTitles(uri)).filter((t) => t.startsWith('$(play)'));
+    assert.deepEqual(await sends(), ['$(play) Send as Jane Doe · full', '$(play) Send as raj', '$(play) Send as service user', '$(play) Send as Jane Doe · full']);
+
+    // An identity change refreshes the lenses, and the service user is named as such.
+    let refreshed = 0;
+    const listening = api.services.documents.onDidChangeCodeLenses(() => refreshed++);
+    try {
+      await identity.set(dealcloud, undefined);
+      assert.ok(refreshed > 0, 'lenses asked for again');
+    } finally {
+      listening.dispose();
+    }
+    assert.deepEqual(await sends(), ['$(play) Send as service user', '$(play) Send as raj', '$(play) Send as service user', '$(play) Send as service user']);
+  });
+
+  it('behalf.codeLens.enabled: false shows no Behalf lens, and changing it refreshes them', async () => {
+    const uri = vscode.Uri.file(path.join(folder(), 'requests.http'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    assert.ok((await lensTitles(uri)).some((t) => t.includes('Send as user…')));
+    const config = () => vscode.workspace.getConfiguration('behalf');
+    let refreshed = 0;
+    const listening = api.services.documents.onDidChangeCodeLenses(() => refreshed++);
+    try {
+      await config().update('codeLens.enabled', false, vscode.ConfigurationTarget.Workspace);
+      await waitFor('a lens refresh', () => refreshed > 0);
+      assert.deepEqual(await lensTitles(uri), []);
+      refreshed = 0;
+      await config().update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await waitFor('a lens refresh', () => refreshed > 0);
+      assert.ok((await lensTitles(uri)).some((t) => t.includes('Send as user…')));
+    } finally {
+      listening.dispose();
+      await config().update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
