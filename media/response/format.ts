@@ -20,10 +20,8 @@ export function looksLikeJson(contentType: string, body: string): boolean {
   return first === '{' || first === '[';
 }
 
-/** Bodies that are not text: decoded as UTF-8 they are noise, so the panel asks before showing them. */
-export function isBinaryContentType(contentType: string): boolean {
-  return /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-tar|x-7z-compressed|vnd\.ms-excel|vnd\.openxmlformats)/i.test(contentType);
-}
+/** Bodies that are not text: decoded as UTF-8 they are noise, so the panel offers to save them instead. */
+export { isBinaryContentType } from '../../src/protocol/response';
 
 /**
  * A stable key for a view: the host's id, or (for a view built without one) everything it shows, with the

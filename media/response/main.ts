@@ -220,6 +220,27 @@ class ResponsePage {
       button('Copy body', { class: 'copy-body', title: 'Copy the response body' }, () => this.post({ type: 'copy', what: 'body' })),
       button('Copy cURL', { class: 'copy-curl', title: 'Copy the request as a cURL command (secrets redacted)' }, () => this.post({ type: 'copy', what: 'curl' })),
     );
+    if (this.view.id) {
+      actions.append(button('Save body…', { class: 'save-body', title: 'Save the body to a file, exactly as received' }, () => this.ask('save')));
+      const open = button('Open in editor', { class: 'open-in-editor', title: 'Open the body in an editor tab (JSON pretty-printed)' }, () => this.ask('openInEditor'));
+      if (this.isBinary()) {
+        // Still focusable and announced: says why it does nothing rather than vanishing.
+        open.setAttribute('aria-disabled', 'true');
+        open.title = 'A binary body cannot be opened as text: use Save body…';
+      }
+      actions.append(open);
+      if (this.view.canResend) {
+        const who = this.view.sentAs.who;
+        const resend = button('Resend', { class: 'resend', title: `Send the same request again as ${who}`, 'aria-label': `Resend the request as ${who}` }, () => {
+          if (resend.getAttribute('aria-disabled') === 'true') return;
+          this.ask('resend');
+          // One send per click: a second click while the host sends would send twice.
+          resend.setAttribute('aria-disabled', 'true');
+          window.setTimeout(() => resend.removeAttribute('aria-disabled'), 1500);
+        });
+        actions.append(resend);
+      }
+    }
     const assetId = this.view.assetId;
     if (assetId) {
       actions.append(button('Version history', { class: 'open-history', title: `Open the version history of asset ${assetId}` }, () => this.post({ type: 'openHistory', assetId })));
@@ -273,20 +294,32 @@ class ResponsePage {
 
   // --- body ---------------------------------------------------------------------------------------------
 
+  private isBinary(): boolean {
+    return this.view.binary === true || isBinaryContentType(this.view.contentType);
+  }
+
+  /** Body and request commands: about this response (the host ignores them once another one is shown). */
+  private ask(type: 'save' | 'openInEditor' | 'resend'): void {
+    const viewId = this.view.id;
+    if (viewId) this.post({ type, viewId });
+  }
+
   private fillBody(p: HTMLElement): void {
     const v = this.view;
     if (v.body === '') {
       p.append(h('p', { class: 'empty' }, v.bodyBytes > 0 ? `The body (${formatBytes(v.bodyBytes)}) was not kept.` : 'No body.'));
       return;
     }
-    if (isBinaryContentType(v.contentType) && !this.ui.showBinary) {
-      const reveal = button('Show as text anyway', { class: 'show-binary secondary' }, () => {
+    if (this.isBinary() && !this.ui.showBinary) {
+      const reveal = button('Show as text anyway', { class: 'show-binary secondary', title: 'Show the body decoded as UTF-8 (binary data shows as noise)' }, () => {
         this.ui.showBinary = true;
         p.replaceChildren();
         this.fillBody(p);
         this.save();
       });
-      p.append(h('p', { class: 'empty' }, `Binary body (${v.contentType}, ${formatBytes(v.bodyBytes)}) is not shown as text. `, reveal));
+      const save = button('Save body…', { class: 'save-binary primary', title: 'Save the body to a file, byte for byte' }, () => this.ask('save'));
+      const type = v.contentType.split(';')[0]?.trim() || 'unknown type';
+      p.append(h('p', { class: 'empty binary-body' }, h('span', { class: 'binary-summary' }, `Binary body (${type}, ${formatBytes(v.bodyBytes)}) — Save body… to keep it.`), ' ', save, ' ', reveal));
       return;
     }
     if (this.bodyError !== undefined) {

@@ -40,6 +40,17 @@ interface Bound {
 
 const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
 
+/**
+ * The body bytes as received, per record (the record's body is decoded as UTF-8 and redacted): the response
+ * panel saves them byte-exact. Held weakly, in memory only: gone with the record, never serialised.
+ */
+const rawBodies = new WeakMap<ResponseRecord, Buffer>();
+
+/** The body of a record this engine produced, exactly as received (undefined for records from elsewhere). */
+export function rawBodyOf(record: ResponseRecord): Buffer | undefined {
+  return rawBodies.get(record);
+}
+
 /** A Buffer request body as the record shows it: its text, or a placeholder when it is not UTF-8 (an uploaded image). */
 function bufferText(body: Buffer): string {
   try {
@@ -224,6 +235,7 @@ export class BehalfEngine {
         explanation,
         notes: [...notes],
       };
+      rawBodies.set(record, response.body);
       this.log.log(
         'info',
         `${method} ${this.redactor.url(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,

@@ -6,9 +6,24 @@
 // The page renders server data, so nothing it sends is trusted: every message goes through isPanelToHost, and
 // copy / action / history requests are answered from the host's own copy of the view, never from the message.
 
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { applyEdits, format as formatJson } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { AttributionResult } from '../core/audit';
-import { attributionView, isPanelToHost, type AttributionCheck, type HostToPanel, type PanelToHost, type ResponseView } from '../protocol/response';
+import { formatBytes } from '../../media/shared/format';
+import {
+  attributionView,
+  defaultBodyFileName,
+  editorLanguage,
+  isBinaryBody,
+  isPanelToHost,
+  mediaType,
+  type AttributionCheck,
+  type HostToPanel,
+  type PanelToHost,
+  type ResponseView,
+} from '../protocol/response';
 import { PageChannel, createNonce, loadPage, renderWebviewHtml, webviewCsp, webviewPanelOptions, type WebviewHtmlParts, type WebviewPageAssets } from './webviewShell';
 
 export { createNonce };
@@ -24,6 +39,18 @@ export interface ResponsePanelHandlers {
    * and said so itself); a rejection's message is shown in the panel.
    */
   onVerifyAttribution?(assetId: string): PromiseLike<AttributionResult | undefined> | void;
+  /**
+   * "Resend": send the same request again as the same identity, through the usual send path (confirmations
+   * included); the new response replaces this one in the panel. Absent when the request is not known (a
+   * panel restored after a reload): the page then offers no Resend.
+   */
+  onResend?(): PromiseLike<unknown> | void;
+}
+
+/** What the host keeps about the shown response beyond its view: never posted, never in HTML or state. */
+export interface ResponseExtras {
+  /** The body exactly as received, for "Save body…" (the view's body is decoded and redacted). */
+  rawBody?: Uint8Array;
 }
 
 /** Shown in the attribution box when the check ended without a result. */
@@ -49,12 +76,39 @@ export function responseTitle(view: ResponseView): string {
 
 let sequence = 0;
 
+/**
+ * The view as the host shows it: with an id, and with what only the host knows (binary by its bytes, whether
+ * it can resend). Only flags: the bytes themselves never go into the view.
+ */
+function hostView(view: ResponseView, handlers: ResponsePanelHandlers, extras: ResponseExtras): ResponseView {
+  const out: ResponseView = { ...view, id: view.id || `${Date.now().toString(36)}-${++sequence}` };
+  delete out.binary;
+  delete out.canResend;
+  if (view.binary === true || isBinaryBody(view.contentType, extras.rawBody)) out.binary = true;
+  if (handlers.onResend) out.canResend = true;
+  return out;
+}
+
+/** JSON pretty-printed with two spaces, numbers and strings kept as written; anything else as it is. */
+export function prettyJson(text: string): string {
+  try {
+    const formatted = applyEdits(text, formatJson(text, undefined, { tabSize: 2, insertSpaces: true, eol: '\n' }));
+    return formatted;
+  } catch {
+    return text;
+  }
+}
+
 export class ResponsePanel {
   static readonly viewType = 'behalf.response';
   private static current: ResponsePanel | undefined;
 
   private view: ResponseView;
   private handlers: ResponsePanelHandlers;
+  /** The current response's bytes as received (memory only; replaced with the response, dropped on dispose). */
+  private rawBody: Uint8Array | undefined;
+  /** A resend is under way (one at a time). */
+  private resending = false;
   private readonly channel: PageChannel<HostToPanel, PanelToHost>;
   private readonly disposables: vscode.Disposable[] = [];
   /** The latest "Check again" of the attribution (re-sent after `ready` while it is about the view shown). */
@@ -63,10 +117,11 @@ export class ResponsePanel {
   private checking: string | undefined;
 
   /** Shows `view`, in the existing panel if there is one. */
-  static show(extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers): ResponsePanel {
-    const identified: ResponseView = view.id ? view : { ...view, id: `${Date.now().toString(36)}-${++sequence}` };
+  static show(extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers, extras: ResponseExtras = {}): ResponsePanel {
+    const identified = hostView(view, handlers, extras);
     const existing = ResponsePanel.current;
     if (existing) {
+      existing.rawBody = extras.rawBody;
       existing.update(identified, handlers);
       existing.panel.reveal(undefined, true);
       return existing;
@@ -78,6 +133,7 @@ export class ResponsePanel {
       webviewPanelOptions(extensionUri),
     );
     ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
+    ResponsePanel.current.rawBody = extras.rawBody;
     return ResponsePanel.current;
   }
 
@@ -89,7 +145,7 @@ export class ResponsePanel {
     ResponsePanel.current?.dispose();
     // Restored panels keep the options they were created with; set today's (resource roots move with the install).
     panel.webview.options = webviewPanelOptions(extensionUri);
-    const identified: ResponseView = view.id ? view : { ...view, id: `${Date.now().toString(36)}-${++sequence}` };
+    const identified = hostView(view, handlers, {});
     ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
     panel.title = responseTitle(view);
     return ResponsePanel.current;
@@ -157,6 +213,71 @@ export class ResponsePanel {
         if (!view.attribution || view.attribution.assetId !== message.assetId) return;
         await this.verifyAttribution(view, view.attribution.assetId);
         return;
+      case 'save':
+        if (message.viewId !== view.id) return; // about a response the panel no longer shows
+        await this.saveBody(view, this.rawBody);
+        return;
+      case 'openInEditor':
+        if (message.viewId !== view.id) return;
+        await this.openInEditor(view);
+        return;
+      case 'resend':
+        if (message.viewId !== view.id) return;
+        await this.resend();
+        return;
+    }
+  }
+
+  /**
+   * "Save body…": asks where (Content-Disposition's name, else response-<status>.<ext>) and writes the bytes
+   * as received. Without them (a panel restored after a reload keeps only the view) a text body is saved as
+   * shown, and a binary one is refused: its bytes are gone.
+   */
+  private async saveBody(view: ResponseView, raw: Uint8Array | undefined): Promise<void> {
+    if (!raw && view.binary === true) {
+      void vscode.window.showErrorMessage('Behalf: the bytes of this binary response are no longer in memory (the window was reloaded). Send the request again to save its body.');
+      return;
+    }
+    const bytes = raw ?? new TextEncoder().encode(view.body);
+    const name = defaultBodyFileName(view);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const uri = await vscode.window.showSaveDialog({
+      title: `Save the response body (${mediaType(view.contentType) || 'no content type'}, ${formatBytes(bytes.length)})`,
+      saveLabel: 'Save body',
+      defaultUri: vscode.Uri.joinPath(folder, name),
+    });
+    if (!uri) return;
+    try {
+      await vscode.workspace.fs.writeFile(uri, bytes);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Behalf: could not save the body: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    vscode.window.setStatusBarMessage(`Behalf: saved ${formatBytes(bytes.length)} to ${path.basename(uri.path)}${raw ? '' : ' (as shown: the bytes as received were not kept)'}`, 4000);
+  }
+
+  /** "Open in editor": an untitled editor in the body's language, JSON pretty-printed; binary bodies refused. */
+  private async openInEditor(view: ResponseView): Promise<void> {
+    if (view.binary === true) {
+      void vscode.window.showErrorMessage(
+        `Behalf: the body is binary (${mediaType(view.contentType) || 'no content type'}, ${formatBytes(view.bodyBytes)}) and cannot be opened as text. Use "Save body…" to keep it.`,
+      );
+      return;
+    }
+    const language = editorLanguage(view.contentType, view.body);
+    const content = language === 'json' ? prettyJson(view.body) : view.body;
+    const doc = await vscode.workspace.openTextDocument({ language, content });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  }
+
+  private async resend(): Promise<void> {
+    const run = this.handlers.onResend;
+    if (!run || this.resending) return;
+    this.resending = true;
+    try {
+      await run();
+    } finally {
+      this.resending = false;
     }
   }
 
@@ -188,6 +309,7 @@ export class ResponsePanel {
 
   dispose(): void {
     if (ResponsePanel.current === this) ResponsePanel.current = undefined;
+    this.rawBody = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

@@ -7,7 +7,7 @@
 
 import type { AttributionResult } from '../core/audit';
 import type { ResponseRecord } from '../core/model';
-import { isNonEmptyString, isOptionalString, isRecord, isStringRecord } from './guards';
+import { isNonEmptyString, isOptionalBoolean, isOptionalString, isRecord, isStringRecord } from './guards';
 
 export { isStringRecord };
 
@@ -76,6 +76,13 @@ export interface ResponseView {
   assetId?: string;
   /** Set after a write as a principal: what the asset's history recorded (the page offers to check again). */
   attribution?: ResponseViewAttribution;
+  /**
+   * The body is not text (by its content type, or its bytes are not UTF-8): the page says so and offers
+   * "Save body…" instead of showing decoded noise. Set by the host, which alone holds the bytes.
+   */
+  binary?: boolean;
+  /** The host can send this request again as the same identity ("Resend"). Set by the host. */
+  canResend?: boolean;
 }
 
 /**
@@ -94,12 +101,21 @@ export type HostToPanel =
 
 export type CopyTarget = 'body' | 'curl';
 
+/**
+ * What the page may ask about the body or request beyond copying. None carries content: the host acts on
+ * its own copy of the response (and, for `save`, on the bytes it keeps in memory for the current response).
+ * `viewId` names the response the button belonged to: a request about a response the panel no longer shows
+ * is ignored.
+ */
+export type BodyCommand = 'save' | 'openInEditor' | 'resend';
+
 export type PanelToHost =
   | { type: 'ready' }
   | { type: 'copy'; what: CopyTarget }
   | { type: 'action'; kind: string; args: Record<string, string> }
   | { type: 'openHistory'; assetId: string }
-  | { type: 'verifyAttribution'; assetId: string };
+  | { type: 'verifyAttribution'; assetId: string }
+  | { type: BodyCommand; viewId: string };
 
 // --- building a view ------------------------------------------------------------------------------------
 
@@ -150,6 +166,118 @@ export function attributionView(a: AttributionResult): ResponseViewAttribution {
   return view;
 }
 
+// --- the body as bytes -----------------------------------------------------------------------------------
+
+/** Content types whose bodies are not text: decoded as UTF-8 they are noise. */
+export function isBinaryContentType(contentType: string): boolean {
+  return /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-tar|x-7z-compressed|vnd\.ms-excel|vnd\.openxmlformats)/i.test(contentType.trim());
+}
+
+/** Declared as text (JSON, XML, HTML, text/*, form data): shown as text even if a byte is off. */
+function isTextContentType(contentType: string): boolean {
+  return /^text\/|[/+](json|xml)\b|^application\/(javascript|x-www-form-urlencoded|graphql)/i.test(contentType.trim());
+}
+
+/** Binary by its content type, or (when that says nothing) by its bytes: a NUL, or not valid UTF-8. */
+export function isBinaryBody(contentType: string, bytes: Uint8Array | undefined): boolean {
+  if (isBinaryContentType(contentType)) return true;
+  if (!bytes || bytes.length === 0 || isTextContentType(contentType)) return false;
+  const head = bytes.subarray(0, 64 * 1024);
+  if (head.includes(0)) return true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The media type without parameters, lower case: "image/png". */
+export function mediaType(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'application/json': 'json',
+  'application/xml': 'xml',
+  'text/xml': 'xml',
+  'text/html': 'html',
+  'text/plain': 'txt',
+  'text/csv': 'csv',
+  'text/css': 'css',
+  'text/javascript': 'js',
+  'application/javascript': 'js',
+  'application/pdf': 'pdf',
+  'application/zip': 'zip',
+  'application/gzip': 'gz',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/svg+xml': 'svg',
+  'image/tiff': 'tif',
+  'image/bmp': 'bmp',
+  'audio/mpeg': 'mp3',
+  'video/mp4': 'mp4',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.ms-excel': 'xls',
+};
+
+/** A file extension for a content type: "json", "png", …; "bin" for unknown binary, "txt" for unknown text. */
+export function extensionFor(contentType: string, binary: boolean): string {
+  const type = mediaType(contentType);
+  const known = EXTENSIONS[type];
+  if (known) return known;
+  if (/[/+]json$/.test(type)) return 'json';
+  if (/[/+]xml$/.test(type)) return 'xml';
+  return binary ? 'bin' : 'txt';
+}
+
+/**
+ * The file name a Content-Disposition header proposes (`filename*=UTF-8''…` first, then `filename="…"`),
+ * reduced to a plain name: no directories, no control or reserved characters, not hidden. undefined if none.
+ */
+export function dispositionFilename(disposition: string | undefined): string | undefined {
+  if (!disposition) return undefined;
+  let name: string | undefined;
+  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition);
+  if (extended?.[2]) {
+    try {
+      name = decodeURIComponent(extended[2].trim().replace(/^"|"$/g, ''));
+    } catch {
+      name = undefined;
+    }
+  }
+  if (name === undefined) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(disposition);
+    name = plain?.[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain?.[2]?.trim();
+  }
+  if (!name) return undefined;
+  const base = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const clean = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 200);
+  return clean === '' ? undefined : clean;
+}
+
+/** "invoice 7.pdf" from Content-Disposition, else "response-200.png". */
+export function defaultBodyFileName(view: Pick<ResponseView, 'status' | 'headers' | 'contentType' | 'binary'>): string {
+  return dispositionFilename(headerValue(view.headers, 'content-disposition')) ?? `response-${view.status}.${extensionFor(view.contentType, view.binary === true)}`;
+}
+
+/** The editor language for a body: json, xml, html, else plaintext. */
+export function editorLanguage(contentType: string, body: string): 'json' | 'xml' | 'html' | 'plaintext' {
+  const type = mediaType(contentType);
+  if (/[/+]json$/.test(type)) return 'json';
+  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
+  if (/[/+]xml$/.test(type)) return 'xml';
+  if (type === '' || type === 'text/plain') {
+    const first = body.trimStart().charAt(0);
+    if (first === '{' || first === '[') return 'json';
+  }
+  return 'plaintext';
+}
+
 // --- guards ---------------------------------------------------------------------------------------------
 // Messages cross a trust boundary both ways: the host must not trust the page (it renders server data), and
 // the page checks what it renders so a malformed view fails loudly instead of half-drawing.
@@ -159,6 +287,7 @@ const MAX_KIND = 200;
 const MAX_ARGS = 50;
 const MAX_ARG_LENGTH = 10_000;
 const MAX_ASSET_ID = 1_000;
+const MAX_VIEW_ID = 200;
 
 export function isPanelToHost(x: unknown): x is PanelToHost {
   if (!isRecord(x)) return false;
@@ -172,6 +301,10 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'openHistory':
     case 'verifyAttribution':
       return isNonEmptyString(x.assetId, MAX_ASSET_ID);
+    case 'save':
+    case 'openInEditor':
+    case 'resend':
+      return isNonEmptyString(x.viewId, MAX_VIEW_ID);
     default:
       return false;
   }
@@ -194,6 +327,8 @@ export function isResponseView(x: unknown): x is ResponseView {
     typeof x.body !== 'string' ||
     typeof x.contentType !== 'string' ||
     typeof x.curl !== 'string' ||
+    !isOptionalBoolean(x.binary) ||
+    !isOptionalBoolean(x.canResend) ||
     !isStringRecord(x.headers)
   ) {
     return false;

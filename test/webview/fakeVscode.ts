@@ -37,6 +37,9 @@ export class Uri {
   static joinPath(base: Uri, ...segments: string[]): Uri {
     return new Uri(base.scheme, [base.path.replace(/\/+$/, ''), ...segments.map((s) => s.replace(/^\/+/, ''))].join('/'));
   }
+  get fsPath(): string {
+    return this.path;
+  }
   toString(): string {
     return `${this.scheme}://${this.path}`;
   }
@@ -124,12 +127,26 @@ export const fake = {
   errors: [] as string[],
   statusMessages: [] as string[],
   clipboard: [] as string[],
+  infos: [] as string[],
+  /** What showSaveDialog was asked, and what it answers (a test sets `saveTo`; undefined = cancelled). */
+  saveDialogs: [] as Array<{ title?: string; saveLabel?: string; defaultUri?: Uri }>,
+  saveTo: undefined as Uri | undefined,
+  /** Untitled documents opened, and the editors shown. */
+  documents: [] as Array<{ language?: string; content?: string }>,
+  shownDocuments: 0,
+  workspaceFolders: undefined as Array<{ uri: Uri }> | undefined,
   reset(): void {
     for (const p of fake.panels) p.dispose();
     fake.panels = [];
     fake.errors = [];
     fake.statusMessages = [];
     fake.clipboard = [];
+    fake.infos = [];
+    fake.saveDialogs = [];
+    fake.saveTo = undefined;
+    fake.documents = [];
+    fake.shownDocuments = 0;
+    fake.workspaceFolders = undefined;
   },
 };
 
@@ -143,6 +160,18 @@ export const window = {
     fake.errors.push(message);
     return Promise.resolve(undefined);
   },
+  showInformationMessage(message: string): Promise<undefined> {
+    fake.infos.push(message);
+    return Promise.resolve(undefined);
+  },
+  showSaveDialog(options: { title?: string; saveLabel?: string; defaultUri?: Uri }): Promise<Uri | undefined> {
+    fake.saveDialogs.push(options);
+    return Promise.resolve(fake.saveTo);
+  },
+  showTextDocument(): Promise<unknown> {
+    fake.shownDocuments++;
+    return Promise.resolve({});
+  },
   setStatusBarMessage(message: string): { dispose(): void } {
     fake.statusMessages.push(message);
     return { dispose: () => undefined };
@@ -155,6 +184,23 @@ export const env = {
       fake.clipboard.push(text);
       return Promise.resolve();
     },
+  },
+};
+
+/** workspace.fs writes real files (tests save into a temp directory); untitled documents are recorded. */
+export const workspace = {
+  get workspaceFolders(): Array<{ uri: Uri }> | undefined {
+    return fake.workspaceFolders;
+  },
+  fs: {
+    async writeFile(uri: Uri, content: Uint8Array): Promise<void> {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(uri.fsPath, content);
+    },
+  },
+  openTextDocument(options: { language?: string; content?: string }): Promise<unknown> {
+    fake.documents.push(options);
+    return Promise.resolve({ options });
   },
 };
 

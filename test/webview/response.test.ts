@@ -64,6 +64,52 @@ describe('webview: response panel in Chromium', function () {
     assert.equal(await colour(), 'rgb(56, 138, 52)'); // --vscode-testing-iconPassed (Light Modern)
   });
 
+  it('Save body…, Open in editor and Resend: keyboard, labels, typed messages about this response only', async () => {
+    const p = await open({ theme: 'dark' });
+    await p.show({ ...view({}, { id: 'r1' }), canResend: true });
+    const save = p.page.locator('.actions button.save-body');
+    assert.equal(await save.textContent(), 'Save body…');
+    assert.equal(await save.getAttribute('title'), 'Save the body to a file, exactly as received');
+    await save.focus();
+    await p.page.keyboard.press('Enter');
+    await p.page.locator('.actions button.open-in-editor').focus();
+    await p.page.keyboard.press('Space');
+    const resend = p.page.locator('.actions button.resend');
+    assert.equal(await resend.getAttribute('aria-label'), `Resend the request as ${JANE}`);
+    await resend.focus();
+    await p.page.keyboard.press('Enter');
+    await p.page.keyboard.press('Enter'); // a second press while the host sends does not send twice
+    assert.deepEqual((await p.posted()).slice(1), [
+      { type: 'save', viewId: 'r1' },
+      { type: 'openInEditor', viewId: 'r1' },
+      { type: 'resend', viewId: 'r1' },
+    ]);
+    assert.equal(await resend.getAttribute('aria-disabled'), 'true');
+    // Theme-aware like the other toolbar buttons.
+    const bg = (sel: string): Promise<string> => p.eval<string>(`getComputedStyle(document.querySelector('${sel}')).backgroundColor`);
+    assert.equal(await bg('.actions .save-body'), await bg('.actions .copy-body'));
+    // No Resend when the host cannot send it again (a restored panel).
+    await p.show(view({}, { id: 'r2' }));
+    assert.equal(await p.page.locator('.actions button.resend').count(), 0);
+    assert.deepEqual(await p.cspViolations(), []);
+  });
+
+  it('a binary body: says what it is and offers Save body…; Open in editor says it cannot', async () => {
+    const p = await open();
+    await p.show({ ...view({ headers: { 'content-type': 'image/png' }, body: '\u0089PNG\r\n\u001a\n\ufffd\ufffd', bodyBytes: 9_523 }, { id: 'b1' }), binary: true });
+    assert.equal(await text(p, '.binary-summary'), 'Binary body (image/png, 9.3 KB) — Save body… to keep it.');
+    assert.equal(await p.page.locator('pre.raw').count(), 0, 'no decoded noise');
+    await p.page.locator('.binary-body button.save-binary').focus();
+    await p.page.keyboard.press('Enter');
+    const open_ = p.page.locator('.actions button.open-in-editor');
+    assert.equal(await open_.getAttribute('aria-disabled'), 'true');
+    assert.match((await open_.getAttribute('title')) ?? '', /binary body cannot be opened as text/);
+    assert.deepEqual((await p.posted()).at(-1), { type: 'save', viewId: 'b1' });
+    // Binary by the host's say-so alone (bytes that are not UTF-8, no content type).
+    await p.show({ ...view({ headers: {}, body: 'x\ufffd', bodyBytes: 2 }, { id: 'b2' }), binary: true });
+    assert.equal(await text(p, '.binary-summary'), 'Binary body (unknown type, 2 B) — Save body… to keep it.');
+  });
+
   it('explanation with its action button, and notes', async () => {
     const p = await open();
     const v = forbiddenView();

@@ -1,9 +1,12 @@
 // The response panel's host, against a fake 'vscode': handshake, reuse, and distrust of the page.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AttributionResult } from '../../src/core/audit';
 import type { HostToPanel, ResponseView } from '../../src/protocol/response';
-import { Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
+import { FakeWebviewPanel, Uri, fake, window as fakeWindow } from './fakeVscode';
 import { JANE, forbiddenView, selfView, view } from './fixtures';
 import { loadResponsePanelModule } from './host';
 
@@ -285,5 +288,139 @@ describe('webview: ResponsePanel host', () => {
     assert.equal(panel.listenerCount, 0);
     ResponsePanel.show(extensionUri, view(), handlers(calls));
     assert.equal(fake.panels.length, 2);
+  });
+
+  describe('Save body…, Open in editor, Resend', () => {
+    const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'behalf-save-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const pngView = (headers: Record<string, string> = {}): ResponseView =>
+      view({ headers: { 'content-type': 'image/png', ...headers }, body: PNG.toString('utf8'), bodyBytes: PNG.length });
+    const until = async (check: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    const posted = (panel: FakeWebviewPanel): ResponseView => {
+      panel.webview.receive({ type: 'ready' });
+      return (panel.webview.posted.at(-1) as { view: ResponseView }).view;
+    };
+
+    it('saves the bytes as received, byte-exact, under the Content-Disposition name; the view says binary and holds no bytes', async () => {
+      ResponsePanel.show(extensionUri, pngView({ 'content-disposition': 'attachment; filename="../../etc/logo 7.png"' }), handlers(calls), { rawBody: PNG });
+      const panel = only();
+      const shownView = posted(panel);
+      await tick();
+      assert.equal(shownView.binary, true);
+      assert.equal(shownView.canResend, undefined, 'no resend handler: no Resend');
+      assert.equal(JSON.stringify(panel.webview.posted).includes(PNG.toString('base64')), false);
+      fake.workspaceFolders = [{ uri: Uri.file(dir) }];
+      fake.saveTo = Uri.file(join(dir, 'out.png'));
+      panel.webview.receive({ type: 'save', viewId: 'another-response' }); // ignored: not the response shown
+      panel.webview.receive({ type: 'save', viewId: shownView.id });
+      await until(() => fake.statusMessages.length > 0);
+      assert.equal(fake.saveDialogs.length, 1);
+      assert.equal(fake.saveDialogs[0]?.defaultUri?.path, `${dir}/logo 7.png`);
+      assert.equal(fake.saveDialogs[0]?.saveLabel, 'Save body');
+      assert.ok(readFileSync(join(dir, 'out.png')).equals(PNG), 'the file holds the bytes as received');
+      assert.match(fake.statusMessages.at(-1) ?? '', /saved 267 B to out\.png/);
+    });
+
+    it('names the file response-<status>.<ext> by content type; cancelling writes nothing', async () => {
+      ResponsePanel.show(extensionUri, view({ status: 201 }), handlers(calls), { rawBody: Buffer.from('{"a":1}') });
+      const panel = only();
+      const id = posted(panel).id;
+      panel.webview.receive({ type: 'save', viewId: id });
+      await tick();
+      assert.match(fake.saveDialogs[0]?.defaultUri?.path ?? '', /\/response-201\.json$/);
+      assert.deepEqual(readdirSync(dir), []);
+      assert.equal(fake.errors.length, 0);
+    });
+
+    it('a restored panel (no bytes kept) saves text as shown and refuses binary', async () => {
+      const panel = new FakeWebviewPanel('behalf.response', 'x', {}, {});
+      ResponsePanel.revive(panel as unknown as import('vscode').WebviewPanel, extensionUri, { ...pngView(), binary: true }, handlers(calls));
+      panel.webview.receive({ type: 'ready' });
+      const id = (panel.webview.posted.at(-1) as { view: ResponseView }).view.id;
+      fake.saveTo = Uri.file(join(dir, 'x.png'));
+      panel.webview.receive({ type: 'save', viewId: id });
+      await tick();
+      assert.equal(fake.saveDialogs.length, 0);
+      assert.match(fake.errors[0] ?? '', /no longer in memory/);
+      panel.dispose();
+    });
+
+    it('opens JSON pretty-printed (numbers as written) in an untitled editor; XML and HTML by language; binary is refused', async () => {
+      const body = '{"id":12345678901234567890,"name":"Acme","tags":["a"]}';
+      ResponsePanel.show(extensionUri, view({ body, bodyBytes: body.length, headers: { 'content-type': 'application/vnd.api+json' } }), handlers(calls));
+      let panel = only();
+      panel.webview.receive({ type: 'openInEditor', viewId: posted(panel).id });
+      await tick();
+      assert.deepEqual(fake.documents, [{ language: 'json', content: '{\n  "id": 12345678901234567890,\n  "name": "Acme",\n  "tags": [\n    "a"\n  ]\n}' }]);
+      assert.equal(fake.shownDocuments, 1);
+
+      const types = [['<a/>', 'application/xml'], ['<p>hi</p>', 'text/html; charset=utf-8'], ['plain', 'text/csv']] as const;
+      for (const [body, type] of types) {
+        ResponsePanel.show(extensionUri, view({ body, headers: { 'content-type': type } }), handlers(calls));
+        const before = fake.documents.length;
+        panel.webview.receive({ type: 'openInEditor', viewId: posted(panel).id });
+        await until(() => fake.documents.length > before);
+      }
+      assert.deepEqual(fake.documents.slice(1), [{ language: 'xml', content: '<a/>' }, { language: 'html', content: '<p>hi</p>' }, { language: 'plaintext', content: 'plain' }]);
+
+      // Binary by its bytes (no content type says so): refused with a reason.
+      const bytes = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xc3, 0x28]);
+      ResponsePanel.show(extensionUri, view({ body: bytes.toString('utf8'), bodyBytes: bytes.length, headers: {} }), handlers(calls), { rawBody: bytes });
+      panel = only();
+      const binaryView = posted(panel);
+      assert.equal(binaryView.binary, true);
+      panel.webview.receive({ type: 'openInEditor', viewId: binaryView.id });
+      await tick();
+      assert.equal(fake.documents.length, 4);
+      assert.match(fake.errors.at(-1) ?? '', /binary .*cannot be opened as text.*Save body…/);
+    });
+
+    it('resends through the handler, once at a time, only for the response shown; the view says it can', async () => {
+      let release: () => void = () => undefined;
+      let resends = 0;
+      ResponsePanel.show(extensionUri, view(), {
+        ...handlers(calls),
+        onResend: () => {
+          resends++;
+          return new Promise<void>((r) => (release = r));
+        },
+      });
+      const panel = only();
+      const shownView = posted(panel);
+      assert.equal(shownView.canResend, true);
+      panel.webview.receive({ type: 'resend', viewId: 'old' });
+      panel.webview.receive({ type: 'resend', viewId: shownView.id });
+      panel.webview.receive({ type: 'resend', viewId: shownView.id }); // while the first is under way
+      await tick();
+      assert.equal(resends, 1);
+      release();
+      await tick();
+      panel.webview.receive({ type: 'resend', viewId: shownView.id });
+      await tick();
+      assert.equal(resends, 2);
+      // A page cannot claim a resend the host cannot do.
+      ResponsePanel.show(extensionUri, { ...view(), canResend: true }, handlers(calls));
+      assert.equal(posted(panel).canResend, undefined);
+    });
+
+    it('drops the bytes with the response: a new response without bytes saves its own text', async () => {
+      ResponsePanel.show(extensionUri, pngView(), handlers(calls), { rawBody: PNG });
+      const panel = only();
+      posted(panel);
+      const text = view();
+      ResponsePanel.show(extensionUri, text, handlers(calls));
+      const id = posted(panel).id;
+      fake.saveTo = Uri.file(join(dir, 'b.json'));
+      panel.webview.receive({ type: 'save', viewId: id });
+      await until(() => fake.statusMessages.length > 0);
+      assert.equal(readFileSync(join(dir, 'b.json'), 'utf8'), text.body);
+    });
   });
 });
