@@ -6,6 +6,7 @@ import { UnsentRequestError, type RequestExchange } from '../core/http/requestVa
 import type { AttributionResult } from '../core/audit';
 import type { ActAs, Connection, ImpersonationMode, Principal, RequestSpec, ResponseRecord } from '../core/model';
 import { originOf } from '../core/transport';
+import { rawBodyOf } from '../core/engine';
 import { describePrincipal } from '../core/vendor';
 import { responseViewFromRecord } from '../protocol/response';
 import { announceAttribution, assetOfRecord, checkAttributionAfterWrite, historyBeforeWrite, sendLogged, verifyAttributionCommand, writeTargetAsset } from './auditCommands';
@@ -177,12 +178,12 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
   } finally {
     s.inFlight.delete(controller);
   }
-  showResponse(s, record, { actAs, assetId: writeAsset ?? assetOfRecord(s, actAs.connection, record), attribution });
+  showResponse(s, record, { actAs, assetId: writeAsset ?? assetOfRecord(s, actAs.connection, record), attribution, resend: { spec, target } });
   if (attribution) announceAttribution(attribution, actAs);
   if (record.explanation) {
     const action = record.explanation.action;
     void vscode.window.showWarningMessage(record.explanation.message, ...(action ? [action.title] : [])).then((choice) => {
-      if (action && choice === action.title) void runAction(s, action.kind, action.args ?? {});
+      if (action && choice === action.title) void runAction(s, action.kind, action.args ?? {}, { spec, actAs, target });
     });
   }
   s.sessionsTree.refresh();
@@ -196,28 +197,71 @@ export interface ShowResponseExtra {
   assetId?: string;
   /** Who the vendor recorded a write under. */
   attribution?: AttributionResult;
+  /** The request as it was sent (unredacted, memory only): the panel's "Resend" sends it again as `actAs`. */
+  resend?: { spec: RequestSpec; target?: SendTarget };
 }
 
 export function showResponse(s: Services, record: ResponseRecord, extra: ShowResponseExtra = {}): void {
   const view = responseViewFromRecord(record, { curl: toCurl(record.request), assetId: extra.assetId, attribution: extra.attribution });
   const connectionId = record.sentAs.connectionId;
   const principalId = record.sentAs.principalId;
-  ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode }));
+  const resend = extra.resend && extra.actAs ? { ...extra.resend, actAs: extra.actAs } : undefined;
+  // The bytes as received stay in the host (for "Save body…"), for the panel's current response only.
+  ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode, resend }), { rawBody: rawBodyOf(record) });
+}
+
+/** A request the panel can send again: as it was sent (unredacted, never in the view), as whom, from where. */
+export interface ResendableRequest {
+  spec: RequestSpec;
+  actAs: ActAs;
+  target?: SendTarget;
 }
 
 /** What the response panel's buttons do; `origin` says which connection and identity the response came from. */
-export function responseHandlers(s: Services, origin: { connectionId?: string; principalId?: string; mode?: ImpersonationMode }): ResponsePanelHandlers {
+export function responseHandlers(s: Services, origin: { connectionId?: string; principalId?: string; mode?: ImpersonationMode; resend?: ResendableRequest }): ResponsePanelHandlers {
+  const resend = origin.resend;
   return {
-    onAction: (kind, args) => void runAction(s, kind, args),
+    onAction: (kind, args) => void runAction(s, kind, args, resend),
     onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
     // Not through the command (which turns errors into a notification): the panel's box shows what went wrong.
     onVerifyAttribution: (assetId) => verifyAttributionCommand(s, { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
+    // The usual send path: progress, confirmation of a write as someone else, the log, then this panel.
+    onResend: resend ? () => resendRequest(s, resend) : undefined,
   };
 }
 
-async function runAction(s: Services, kind: string, args: Record<string, string>): Promise<void> {
-  if (kind === 'createProxyAssignment') await vscode.commands.executeCommand('behalf.createProxyAssignment', args);
-  else s.log.warn(`Unknown action "${kind}" from a response.`);
+/** Sends `request` again as the same identity (its connection read afresh: settings may have changed). */
+async function resendRequest(s: Services, request: ResendableRequest): Promise<void> {
+  const run = async (): Promise<unknown> => {
+    const connection = await s.store.connection(request.actAs.connection.id);
+    if (!connection) throw new BehalfError('connection', `The connection "${request.actAs.connection.id}" no longer exists: the request cannot be sent again as it was.`);
+    return sendAndShow(s, request.spec, { ...request.actAs, connection }, request.target);
+  };
+  await run().catch((e) => reportError(s, e, run));
+}
+
+/**
+ * Runs a response's action. With `resend` (the request that got the response), a proxy assignment that now
+ * exists is followed by an offer to send the request again as the user it was for.
+ */
+async function runAction(s: Services, kind: string, args: Record<string, string>, resend?: ResendableRequest): Promise<void> {
+  if (kind !== 'createProxyAssignment') {
+    s.log.warn(`Unknown action "${kind}" from a response.`);
+    return;
+  }
+  // The command reports its own errors and cancellations; on success it stores the vendor's new list of
+  // assignments, so a new list that holds the user means it worked.
+  const assignments = (): ReadonlySet<string> | undefined => (args.connectionId ? s.store.fetchedUserIds(args.connectionId) : undefined);
+  const before = assignments();
+  await vscode.commands.executeCommand('behalf.createProxyAssignment', args);
+  const after = assignments();
+  if (!resend || !args.userId || after === before || !after?.has(args.userId)) return;
+  const again = 'Resend the request';
+  const choice = await vscode.window.showInformationMessage(
+    `Behalf: proxy assignment created for user ${args.userId}. Send ${resend.spec.method} ${shortUrl(resend.spec.url)} again as ${describePrincipal(resend.actAs.principal)}?`,
+    again,
+  );
+  if (choice === again) await resendRequest(s, resend);
 }
 
 /** The request's connection: annotated, else the one its absolute URL targets, else the active one, else asked. */
