@@ -8,6 +8,7 @@ import { allVendors, assetIdOf } from '../vendors';
 import { hasAssetHistory, registerAuditCommands } from './auditCommands';
 import { registerConnectionCommands } from './connectionCommands';
 import { ConnectionsStore } from './connectionsStore';
+import { registerHttpCompletion } from './httpCompletion';
 import { HttpDocuments } from './httpDocuments';
 import { ActiveIdentity } from './identity';
 import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLog';
@@ -151,6 +152,8 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   registerSendCommands(s);
   registerConnectionCommands(s);
   registerAuditCommands(s);
+  // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open.
+  context.subscriptions.push(registerHttpCompletion(s));
   // "History of <asset>" on requests about an asset of a connection whose history can be read.
   s.documents.assetLookup = async (request) => {
     const connections = await s.store.connections();

@@ -45,7 +45,7 @@ describe('.http editors', function () {
   after(async () => {
     await api.services.context.workspaceState.update(STATE_KEY, saved);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const file of written) fs.rmSync(file, { force: true });
+    for (const file of written) fs.rmSync(file, { force: true, recursive: true });
   });
 
   it('"Send Current Request as This User" sends from the active .http editor, else the one active last', async () => {
@@ -134,5 +134,104 @@ describe('.http editors', function () {
       listening.dispose();
       await config().update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     }
+  });
+  describe('completion', () => {
+    let uri: vscode.Uri;
+    let doc: vscode.TextDocument;
+    const lines = [
+      '@host = https://example.test',
+      '@apiVersion = v4',
+      '',
+      '###',
+      '# @name login',
+      '# @connection ol-sandbox',
+      '# @as ',
+      '# @mode ',
+      'GET /API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON',
+      '',
+      '###',
+      '# @connection dc-sandbox',
+      '// @mode ',
+      'GET /api/rest/{{apiVersion}}/data',
+      'X-Token: {{',
+      '',
+      '###',
+      '# @as ',
+      '# @connection ',
+      'GET /nothing',
+    ];
+
+    before(async () => {
+      const dir = path.join(folder(), 'completion');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'http-client.env.json'), JSON.stringify({ $shared: { sharedVar: 's' }, dev: { devVar: 'd' } }));
+      fs.writeFileSync(path.join(dir, '.env'), 'DOTENV_KEY=x\n');
+      written.push(dir);
+      fs.writeFileSync(path.join(dir, 'complete.http'), lines.join('\n'));
+      uri = vscode.Uri.file(path.join(dir, 'complete.http'));
+      doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+    });
+
+    /** Labels of the completion items at the end of the line that starts with `prefix` (the `nth` such line). */
+    async function labelsAt(prefix: string, trigger: string, nth = 0): Promise<Array<{ label: string; detail?: string; description?: string }>> {
+      const line = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith(prefix))[nth]![1];
+      const position = new vscode.Position(line, lines[line]!.length);
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, position, trigger);
+      return list.items
+        .filter((i) => i.kind !== vscode.CompletionItemKind.Text) // word-based suggestions
+        .map((i) => (typeof i.label === 'string' ? { label: i.label, detail: i.detail } : { label: i.label.label, detail: i.detail, description: i.label.description }));
+    }
+
+    it('after # @as: the principals of the request\'s connection, with name, email and id', async () => {
+      const items = await labelsAt('# @as ', ' ');
+      const jane = items.find((i) => i.label === 'jane');
+      assert.ok(jane, JSON.stringify(items));
+      assert.match(jane.detail ?? '', /Jane Doe · jane@acme\.test · id jane/);
+      const connection = (await api.services.store.connection('ol-sandbox'))!;
+      assert.deepEqual(items.map((i) => i.label).sort(), api.services.store.principals(connection).map((p) => p.id).sort());
+    });
+
+    it('after # @as without a connection: every connection\'s principals, labelled with their connection', async () => {
+      const items = await labelsAt('# @as ', ' ', 1);
+      const connections = await api.services.store.connections();
+      const expected = connections.flatMap((c) => api.services.store.principals(c).map((p) => `${p.id}@${c.id}`)).sort();
+      assert.equal(items.length, expected.length);
+      for (const c of connections.filter((c) => api.services.store.principals(c).length)) {
+        assert.ok(items.some((i) => i.description?.startsWith(c.label) && i.detail?.endsWith(`on ${c.id}`)), c.id);
+      }
+    });
+
+    it('after # @connection: the connection ids with their labels', async () => {
+      const items = await labelsAt('# @connection ', ' ', 2);
+      const connections = await api.services.store.connections();
+      assert.deepEqual(items.map((i) => i.label).sort(), connections.map((c) => c.id).sort());
+      assert.equal(items.find((i) => i.label === 'dc-sandbox')?.description, connections.find((c) => c.id === 'dc-sandbox')!.label);
+    });
+
+    it('after # @mode: the modes of the connection\'s vendor', async () => {
+      assert.deepEqual((await labelsAt('# @mode ', ' ')).map((i) => i.label).sort(), ['full', 'lite']); // Orange Logic
+      assert.deepEqual((await labelsAt('// @mode ', ' ')).map((i) => i.label), ['full']); // DealCloud: one mode
+    });
+
+    it('inside {{: file, environment, .env, system and request variables', async () => {
+      const labels = (await labelsAt('X-Token: {{', '{')).map((i) => i.label);
+      for (const name of ['host', 'apiVersion', 'sharedVar', '$dotenv DOTENV_KEY', '$processEnv', '$guid', '$timestamp', '$randomInt', '$datetime', 'login.response.body.$']) {
+        assert.ok(labels.includes(name), `${name} in ${labels.join(', ')}`);
+      }
+      assert.ok(!labels.includes('devVar'), 'only the selected environment ($shared)');
+      const config = vscode.workspace.getConfiguration('behalf');
+      await config.update('environment', 'dev', vscode.ConfigurationTarget.Workspace);
+      try {
+        const withDev = (await labelsAt('X-Token: {{', '{')).map((i) => i.label);
+        assert.ok(withDev.includes('devVar') && withDev.includes('sharedVar'), withDev.join(', '));
+      } finally {
+        await config.update('environment', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
+    it('nothing in plain text', async () => {
+      assert.deepEqual(await labelsAt('GET /nothing', ' '), []);
+    });
   });
 });
