@@ -87,14 +87,60 @@ export interface VendorDefinition {
 export type PrincipalField = 'userId' | 'email' | 'clientId';
 
 export interface VendorSetup {
-  /** Scopes the vendor knows, and those to tick by default. */
-  scopes?: readonly string[];
-  defaultScopes?: readonly string[];
-  /** Token endpoint when it is not derived from the base URL. */
-  defaultTokenUrl?: string;
+  /**
+   * What the "Add Connection" wizard asks for this vendor, in order, after the vendor, id and label (and before
+   * "production?" and the secret). The wizard walks this list without knowing the vendor: every vendor's wording,
+   * placeholders and defaults live here.
+   */
+  connectionFields: readonly SetupField[];
+  /** How the secret asked at the end is described, per `auth` (no secret is asked for "none"). */
+  secretPrompts: Partial<Record<ConnectionAuth, string>>;
   /** Fields a principal needs, in the order to ask, with the question to ask. */
   principalFields: readonly PrincipalField[];
   principalPrompts: Partial<Record<PrincipalField, string>>;
+}
+
+export type ConnectionAuth = 'clientCredentials' | 'token' | 'none';
+
+/**
+ * When a setup field (or a choice) applies: any of the conditions holds; a condition holds when each key it
+ * names has been answered with one of the values listed (a key not answered yet never matches).
+ */
+export type SetupCondition = Readonly<Record<string, readonly string[]>>;
+
+export interface SetupChoice {
+  value: string;
+  label: string;
+  detail?: string;
+  when?: readonly SetupCondition[];
+}
+
+/** One question of the Add Connection wizard. Answers are strings until written (see core/connectionSetup). */
+export interface SetupField {
+  /** Where the answer goes in the connection: a property, or a dotted path ("impersonation.subjectParam"). */
+  key: string;
+  /** Short name shown in the step title, e.g. "base URL". */
+  title: string;
+  /** The question, saying what the value is for. */
+  prompt: string;
+  placeholder?: string;
+  /** Pre-filled value (a choice's value for choices; space-separated values for `many`). */
+  default?: string;
+  /** A regular expression (source) the trimmed answer must match, and what to say when it does not. */
+  pattern?: string;
+  patternMessage?: string;
+  /** An empty answer leaves the field out of the file. */
+  optional?: boolean;
+  /** Pick one (or several with `many`) of these instead of typing. */
+  choices?: readonly SetupChoice[];
+  many?: boolean;
+  /**
+   * How the answer is written: string (trimmed; the default), url (trailing slashes dropped), list (space
+   * separated → array), boolean ("true"/"false"), header ("Name: value template" → { Name: template }).
+   */
+  type?: 'string' | 'url' | 'list' | 'boolean' | 'header';
+  /** Ask only when one of these holds (see SetupCondition); always when absent. */
+  when?: readonly SetupCondition[];
 }
 
 /** Parse a JSON body, or undefined when it is not JSON: vendor shapes are checked by the caller. */

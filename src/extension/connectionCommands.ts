@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
+import { applies, buildConnection, choicesFor, defaultAnswer, plannedSteps, secretPrompt, validateAnswer, wizardFields, type SetupAnswers } from '../core/connectionSetup';
 import { BehalfError } from '../core/errors';
 import type { Connection, ImpersonationMode, Principal } from '../core/model';
+import type { SecretKey } from '../core/ports';
+import type { SetupField } from '../core/vendor';
 import { allVendors } from '../vendors';
 import type { Services } from './extension';
 import { reportError } from './sendCommands';
@@ -179,64 +182,104 @@ function askPrincipalFilter(s: Services, tree: ConnectionsTree): Promise<void> {
   });
 }
 
+/**
+ * The Add Connection wizard: the vendor, then the questions in `wizardFields` (the vendor's own come from its
+ * `setup`), then the secret. Escape at any step cancels with nothing written; the file is written only after the
+ * last answer, and the secret goes to secret storage, never into the file.
+ */
 async function addConnection(s: Services): Promise<void> {
   const title = 'Add Behalf connection';
-  const vendor = await vscode.window.showQuickPick(
-    allVendors.map((v) => ({ label: v.displayName, description: v.id, detail: v.modesNote, id: v.id })),
-    { title: `${title} (1/6): vendor`, placeHolder: 'Which API?' },
+  const picked = await vscode.window.showQuickPick(
+    allVendors.map((v) => ({ label: v.displayName, description: v.id, detail: v.modesNote, vendor: v })),
+    { title: `${title} (1/…): vendor`, placeHolder: 'Which API?', ignoreFocusOut: true },
   );
-  if (!vendor) return;
-  const existing = await s.store.connections();
-  const id = await vscode.window.showInputBox({
-    title: `${title} (2/6): id`,
-    prompt: 'A short id used in "# @connection <id>" and secret names',
-    value: `${vendor.id}-${existing.length + 1}`,
-    validateInput: (v) => (!ID_PATTERN.test(v) ? 'Letters, digits, ".", "_" and "-" only' : existing.some((c) => c.id === v) ? `"${v}" is already used` : undefined),
-  });
-  if (!id) return;
-  const label = await vscode.window.showInputBox({ title: `${title} (3/6): label`, value: `${vendor.label} (${id})`, validateInput: (v) => (v.trim() ? undefined : 'A label is needed') });
-  if (!label) return;
-  const baseUrl = await vscode.window.showInputBox({
-    title: `${title} (4/6): base URL`,
-    prompt: 'Requests like "/api/…" in .http files are relative to it',
-    placeHolder: 'https://yourfirm.dealcloud.com',
-    validateInput: (v) => (URL_PATTERN.test(v.trim()) ? undefined : 'An http:// or https:// URL'),
-  });
-  if (!baseUrl) return;
-  const clientId = await vscode.window.showInputBox({ title: `${title} (5/6): client id`, prompt: 'The service account\'s client id / Application ID (not the secret)', validateInput: (v) => (v.trim() ? undefined : 'A client id is needed') });
-  if (!clientId) return;
-  const setup = allVendors.find((v) => v.id === vendor.id)!.setup;
-  let scopes: string[] | undefined;
-  if (setup.scopes) {
-    const picked = await vscode.window.showQuickPick(
-      setup.scopes.map((scope) => ({ label: scope, picked: setup.defaultScopes?.includes(scope) ?? false })),
-      { title: `${title}: scopes`, canPickMany: true },
-    );
-    if (!picked) return;
-    scopes = picked.map((p) => p.label);
+  if (!picked) return;
+  const vendor = picked.vendor;
+  const existing = (await s.store.connections()).map((c) => c.id);
+  const fields = wizardFields(vendor, existing);
+  const answers: SetupAnswers = {};
+  let step = 1;
+  for (const field of fields) {
+    if (!applies(field, answers)) continue;
+    step++;
+    const stepTitle = `${title} (${step}/${plannedSteps(vendor, fields, answers)}): ${field.title}`;
+    const answer = await askSetupField(field, answers, stepTitle, field.key === 'id' ? existing : []);
+    if (answer === undefined) return; // Escape: nothing written
+    answers[field.key] = answer;
   }
-  const connection: Record<string, unknown> = { id, vendor: vendor.id, label: label.trim(), baseUrl: baseUrl.trim().replace(/\/+$/, ''), clientId: clientId.trim(), principals: [] };
-  if (scopes) connection['scopes'] = scopes;
-  if (setup.defaultTokenUrl) connection['tokenUrl'] = setup.defaultTokenUrl;
-  const production = await vscode.window.showQuickPick([{ label: 'No', value: false }, { label: 'Yes — always confirm requests sent as someone else', value: true }], { title: `${title}: is this a production system?` });
-  if (!production) return;
-  if (production.value) connection['production'] = true;
-  await s.store.upsertConnection({ ...connection, id });
-  const created = await s.store.connection(id);
-  if (created) await askSecret(s, created, undefined, `${title} (6/6): secret`);
+  const question = secretPrompt(vendor, answers);
+  let secret: string | undefined;
+  if (question) {
+    step++;
+    secret = await promptSecret(`${title} (${step}/${step}): secret`, `${question}. Stored in VS Code's secret storage only — never in files or settings. Leave empty to set it later with "Behalf: Set Secret…".`, true);
+    if (secret === undefined) return;
+  }
+  const connection = buildConnection(vendor, fields, answers);
+  await s.store.upsertConnection(connection);
+  if (secret) await storeSecret(s, { connectionId: connection.id }, secret, `the secret of ${answers['label'] ?? connection.id}`);
+}
+
+/** One wizard question: a QuickPick for choices, an InputBox (validated as you type) otherwise. */
+async function askSetupField(field: SetupField, answers: SetupAnswers, title: string, takenIds: readonly string[]): Promise<string | undefined> {
+  const fallback = defaultAnswer(field, answers);
+  if (field.choices) {
+    const choices = choicesFor(field, answers);
+    if (field.many) {
+      const wanted = new Set(fallback.split(/\s+/).filter(Boolean));
+      for (;;) {
+        const picks = await vscode.window.showQuickPick(
+          choices.map((c) => ({ label: c.label, detail: c.detail, value: c.value, picked: wanted.has(c.value) })),
+          { title, placeHolder: field.prompt, canPickMany: true, ignoreFocusOut: true },
+        );
+        if (!picks) return undefined;
+        const value = picks.map((p) => p.value).join(' ');
+        if (!validateAnswer(field, value)) return value;
+        wanted.clear(); // nothing picked where something is needed: ask again
+      }
+    }
+    const ordered = [...choices.filter((c) => c.value === fallback), ...choices.filter((c) => c.value !== fallback)];
+    const pick = await vscode.window.showQuickPick(
+      ordered.map((c) => ({ label: c.label, detail: c.detail, value: c.value })),
+      { title, placeHolder: field.prompt, ignoreFocusOut: true },
+    );
+    return pick?.value;
+  }
+  const value = await vscode.window.showInputBox({
+    title,
+    prompt: field.prompt,
+    placeHolder: field.placeholder,
+    value: answers[field.key] ?? fallback,
+    ignoreFocusOut: true,
+    validateInput: (v) => validateAnswer(field, v) ?? (takenIds.includes(v.trim()) ? `"${v.trim()}" is already used` : undefined),
+  });
+  return value === undefined ? undefined : value.trim();
 }
 
 async function askSecret(s: Services, connection: Connection, principal?: Principal, title?: string): Promise<void> {
   const what = principal ? `the secret of ${principal.name ?? principal.id}'s app${principal.clientId ? ` (${principal.clientId})` : ''}` : `the secret of ${connection.label}`;
-  const value = await vscode.window.showInputBox({
-    title: title ?? `Set ${what}`,
-    prompt: `Stored in VS Code's secret storage only — never in files or settings. ${connection.auth === 'token' ? 'The API token.' : 'The client secret / API key.'}`,
+  const value = await promptSecret(
+    title ?? `Set ${what}`,
+    `Stored in VS Code's secret storage only — never in files or settings. ${connection.auth === 'token' ? 'The API token.' : 'The client secret / API key.'}`,
+    false,
+  );
+  if (!value) return;
+  await storeSecret(s, { connectionId: connection.id, principalId: principal?.id }, value, what);
+}
+
+/** A password box; `mayBeEmpty`: an empty answer (skip) is allowed and returned as "". */
+async function promptSecret(title: string, prompt: string, mayBeEmpty: boolean): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title,
+    prompt,
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.length ? undefined : 'Empty: press Escape to skip'),
+    validateInput: (v) => (v.length || mayBeEmpty ? undefined : 'Empty: press Escape to skip'),
   });
-  if (!value) return;
-  await s.secrets.set({ connectionId: connection.id, principalId: principal?.id }, value);
+}
+
+/** The one place a secret is stored: secret storage, then cached tokens are forgotten. */
+async function storeSecret(s: Services, key: SecretKey, value: string, what: string): Promise<void> {
+  await s.secrets.set(key, value);
   s.engine.tokens.invalidateAll();
   void vscode.window.setStatusBarMessage(`Behalf: stored ${what}`, 4000);
 }

@@ -3,12 +3,14 @@
 // are None (fails) or Access (succeeds); the table below is the seed's, and lives only here.
 
 import { BehalfError } from '../core/errors';
+import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
 import { bearer, clientCredentialsToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { findHeader } from '../core/transport';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const DEFAULT_TOKEN_URL = 'https://accounts.creativeforce.io/connect/token';
+const DEFAULT_GATEWAY_URL = 'https://gateway.creativeforce.io/v1';
 const SCOPE = 'cfgateway';
 /** The published limit is 20/s per IP; a steady 19/s keeps any 1 s window under it. */
 const REQUESTS_PER_SECOND = 19;
@@ -56,7 +58,33 @@ export const creativeForce: VendorDefinition = {
   displayName: 'Creative Force',
   modesNote: "each principal is its own registered app, carrying that user's role and permissions (full).",
   setup: {
-    defaultTokenUrl: DEFAULT_TOKEN_URL,
+    connectionFields: [
+      {
+        key: 'baseUrl',
+        title: 'gateway URL',
+        prompt: 'The Creative Force Gateway API; requests like "/extpost/tasks/..." are relative to it',
+        placeholder: DEFAULT_GATEWAY_URL,
+        default: DEFAULT_GATEWAY_URL,
+        type: 'url',
+        ...setupFieldPatterns.url,
+      },
+      {
+        key: 'tokenUrl',
+        title: 'token URL',
+        prompt: 'Where app tokens come from (scope cfgateway)',
+        placeholder: DEFAULT_TOKEN_URL,
+        default: DEFAULT_TOKEN_URL,
+        type: 'url',
+        ...setupFieldPatterns.url,
+      },
+      {
+        key: 'clientId',
+        title: 'Application ID',
+        prompt: "The Application ID of the registered app used when sending as yourself; each principal's own app is added with Add Principal",
+        ...setupFieldPatterns.nonEmpty,
+      },
+    ],
+    secretPrompts: { clientCredentials: "The registered app's Secret Key" },
     principalFields: ['clientId', 'email'],
     principalPrompts: { clientId: 'The Application ID of the app registered on behalf of this user', email: 'The on-behalf user\'s email (optional, for display)' },
   },

@@ -2,6 +2,7 @@
 // only where a proxy assignment (service user → principal) exists. Everything DealCloud-specific lives here.
 
 import { BehalfError } from '../core/errors';
+import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { findHeader } from '../core/transport';
 import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
@@ -32,8 +33,46 @@ export const dealCloud: VendorDefinition = {
   displayName: 'DealCloud',
   modesNote: "AS-USER applies the principal's own permissions and audit identity (full).",
   setup: {
-    scopes: ['data', 'user_management', 'publish', 'backup'],
-    defaultScopes: DEFAULT_SCOPES,
+    connectionFields: [
+      {
+        key: 'baseUrl',
+        title: 'site URL',
+        prompt: 'Your DealCloud site; requests like "/api/rest/v4/data/..." are relative to it',
+        placeholder: 'https://yourfirm.dealcloud.com',
+        type: 'url',
+        ...setupFieldPatterns.url,
+      },
+      {
+        key: 'clientId',
+        title: 'client id',
+        prompt: "The client id issued with the service user's API key (the key itself is asked last and kept in secret storage)",
+        ...setupFieldPatterns.nonEmpty,
+      },
+      {
+        key: 'scopes',
+        title: 'scopes',
+        prompt: 'data: v4/data and v4/schema; user_management: proxy assignments (Fetch Principals, Create Proxy Assignment)',
+        many: true,
+        default: DEFAULT_SCOPES.join(' '),
+        choices: [
+          { value: 'data', label: 'data', detail: 'v4/data and v4/schema' },
+          { value: 'user_management', label: 'user_management', detail: 'api/rest/v1/management: proxy assignments' },
+          { value: 'publish', label: 'publish' },
+          { value: 'backup', label: 'backup' },
+        ],
+      },
+      {
+        key: 'serviceUserId',
+        title: 'service user id',
+        prompt:
+          "Optional but recommended: the service user's own numeric DealCloud user id (the proxy user). Create Proxy Assignment needs it, and Fetch Principals lists only its principals with it",
+        placeholder: 'e.g. 6001 — leave empty to set it later',
+        optional: true,
+        pattern: '^\\d+$',
+        patternMessage: 'A numeric DealCloud user id (the service user\'s, not a principal\'s)',
+      },
+    ],
+    secretPrompts: { clientCredentials: "The service user's DealCloud API key (sent as client_secret)", token: 'The API token' },
     principalFields: ['userId', 'email'],
     principalPrompts: { userId: 'The principal\'s numeric DealCloud user id (sent as AS-USER)', email: 'The principal\'s email (optional, for display)' },
   },

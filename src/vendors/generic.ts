@@ -2,6 +2,7 @@
 // (`X-Impersonate-User: {{principal.email}}`) or by RFC 8693 token exchange (Keycloak, Auth0 and others).
 
 import { BehalfError } from '../core/errors';
+import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, clientCredentialsToken, readIssuedToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
@@ -15,6 +16,117 @@ export const generic: VendorDefinition = {
   displayName: 'Generic API',
   modesNote: "the connection's impersonation settings decide: a header on writes only is lite, otherwise full.",
   setup: {
+    connectionFields: [
+      {
+        key: 'baseUrl',
+        title: 'base URL',
+        prompt: 'The API; requests like "/api/..." are relative to it',
+        placeholder: 'https://api.example.com',
+        type: 'url',
+        ...setupFieldPatterns.url,
+      },
+      {
+        key: 'auth',
+        title: 'authentication',
+        prompt: 'How Behalf authenticates as the service client',
+        choices: [
+          { value: 'clientCredentials', label: 'OAuth2 client credentials', detail: 'A client id and token URL here; the client secret in secret storage' },
+          { value: 'token', label: 'Static bearer token', detail: 'An API token, kept in secret storage' },
+          { value: 'none', label: 'None', detail: 'No authentication' },
+        ],
+      },
+      {
+        key: 'impersonation.kind',
+        title: 'impersonation',
+        prompt: 'How a request is sent as someone else',
+        choices: [
+          { value: 'header', label: 'Header', detail: 'Send a header naming the principal, e.g. X-Impersonate-User: {{principal.email}}' },
+          {
+            value: 'tokenExchange',
+            label: 'OAuth token exchange (RFC 8693)',
+            detail: "Exchange the service token for one of the principal's (Keycloak, Auth0 and others)",
+            when: [{ auth: ['clientCredentials', 'token'] }],
+          },
+        ],
+      },
+      {
+        key: 'tokenUrl',
+        title: 'token URL',
+        prompt: 'The OAuth token endpoint (client credentials and token exchange)',
+        placeholder: 'https://auth.example.com/realms/acme/protocol/openid-connect/token',
+        type: 'url',
+        ...setupFieldPatterns.url,
+        when: [{ auth: ['clientCredentials'] }, { 'impersonation.kind': ['tokenExchange'] }],
+      },
+      {
+        key: 'clientId',
+        title: 'client id',
+        prompt: 'The OAuth client id (its secret is asked last and kept in secret storage)',
+        ...setupFieldPatterns.nonEmpty,
+        when: [{ auth: ['clientCredentials'] }],
+      },
+      {
+        key: 'clientId',
+        title: 'client id',
+        prompt: 'Optional: the client id to name in the token exchange (the API token is the subject_token; it is never sent as a client secret)',
+        optional: true,
+        when: [{ auth: ['token'], 'impersonation.kind': ['tokenExchange'] }],
+      },
+      {
+        key: 'scopes',
+        title: 'scopes',
+        prompt: 'Optional: OAuth scopes to request, separated by spaces',
+        type: 'list',
+        optional: true,
+        when: [{ auth: ['clientCredentials'] }],
+      },
+      {
+        key: 'impersonation.headers',
+        title: 'impersonation header',
+        prompt: 'The header and its value template: {{principal.email}}, {{principal.userId}}, {{principal.id}} or {{principal.name}}',
+        default: 'X-Impersonate-User: {{principal.email}}',
+        type: 'header',
+        pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*:\\s*\\S",
+        patternMessage: 'Name: value, e.g. X-Impersonate-User: {{principal.email}}',
+        when: [{ 'impersonation.kind': ['header'] }],
+      },
+      {
+        key: 'impersonation.writesOnly',
+        title: 'header on',
+        prompt: 'Which requests carry the header',
+        type: 'boolean',
+        choices: [
+          { value: 'false', label: 'Every request', detail: "The principal's identity applies (full)" },
+          { value: 'true', label: 'Writes only (POST, PUT, PATCH, DELETE)', detail: 'Attribution only; reads go out as the service client (lite)' },
+        ],
+        when: [{ 'impersonation.kind': ['header'] }],
+      },
+      {
+        key: 'impersonation.subjectParam',
+        title: 'subject parameter',
+        prompt: 'The form field that names the principal in the exchange (Keycloak: requested_subject)',
+        default: 'requested_subject',
+        pattern: '^[A-Za-z0-9_.-]+$',
+        patternMessage: 'A form field name: letters, digits, "_", "." and "-"',
+        when: [{ 'impersonation.kind': ['tokenExchange'] }],
+      },
+      {
+        key: 'impersonation.subject',
+        title: 'subject',
+        prompt: 'Optional: the template of the subject sent; leave empty for {{principal.userId}} (the principal\'s id when it has no userId)',
+        placeholder: '{{principal.userId}}',
+        optional: true,
+        when: [{ 'impersonation.kind': ['tokenExchange'] }],
+      },
+      {
+        key: 'impersonation.audience',
+        title: 'audience',
+        prompt: 'Optional: the audience to request the exchanged token for',
+        optional: true,
+        when: [{ 'impersonation.kind': ['tokenExchange'] }],
+      },
+    ],
+    secretPrompts: { clientCredentials: 'The OAuth client secret', token: 'The API token (sent as Authorization: Bearer, and as subject_token in a token exchange)' },
     principalFields: ['userId', 'email'],
     principalPrompts: { userId: 'The user id the API expects (token exchange subject)', email: 'The user\'s email (header templates often use it)' },
   },
@@ -106,9 +218,12 @@ class GenericAdapter implements ConnectionAdapter {
         [imp.subjectParam ?? 'requested_subject']: expandPrincipal(imp.subject ?? '{{principal.userId}}', principal),
       };
       if (imp.audience) form['audience'] = imp.audience;
+      // The client authenticates with its own credentials (RFC 8693 §2.1, RFC 6749 §2.3): with client credentials,
+      // the secret that obtained the subject token. A static API token ("auth": "token") is the subject_token, a
+      // bearer credential: it is never also sent as client_secret, so the client is only named (a public client).
       if (connection.clientId) {
         form['client_id'] = connection.clientId;
-        form['client_secret'] = await requireSecret(this.ctx, { connectionId: connection.id }, 'client secret');
+        if (connection.auth !== 'token') form['client_secret'] = await requireSecret(this.ctx, { connectionId: connection.id }, 'client secret');
       }
       const response = await this.ctx.call({ method: 'POST', url: tokenUrl, form }, signal);
       return readIssuedToken(this.ctx, response, `${describePrincipal(principal)} (token exchange)`);

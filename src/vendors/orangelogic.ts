@@ -3,6 +3,7 @@
 // Logic-specific — paths, header names, response shapes — lives in this file.
 
 import { BehalfError } from '../core/errors';
+import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
@@ -31,6 +32,52 @@ export const orangeLogic: VendorDefinition = {
   displayName: 'Orange Logic',
   modesNote: "full starts a session with the principal's privileges; lite keeps yours and attributes writes to the principal.",
   setup: {
+    connectionFields: [
+      {
+        key: 'baseUrl',
+        title: 'site URL',
+        prompt: 'Your Orange Logic (Cortex) server; requests like "/webapi/..." are relative to it. A token is valid on one server only',
+        placeholder: 'https://yourfirm.orangelogic.com',
+        type: 'url',
+        ...setupFieldPatterns.url,
+      },
+      {
+        key: 'auth',
+        title: 'authentication',
+        prompt: 'How the service account authenticates',
+        choices: [
+          { value: 'clientCredentials', label: 'OAuth2 client credentials', detail: 'A client id here; its client secret in secret storage' },
+          { value: 'token', label: 'Bearer token', detail: 'A non-expiring token kept on a user account, in secret storage' },
+        ],
+      },
+      {
+        key: 'clientId',
+        title: 'client id',
+        prompt: "The OAuth2 client's id (its secret is asked last and kept in secret storage)",
+        when: [{ auth: ['clientCredentials'] }],
+        ...setupFieldPatterns.nonEmpty,
+      },
+      {
+        key: 'defaultMode',
+        title: 'default mode',
+        prompt: 'How requests are sent as someone else unless a request says otherwise',
+        choices: [
+          { value: 'full', label: 'full', detail: 'Start an impersonation session: the principal\'s privileges (needs "Impersonate Another User")' },
+          { value: 'lite', label: 'lite', detail: 'Your privileges; writes are attributed to the principal\'s email' },
+        ],
+      },
+      {
+        key: 'impersonationParam',
+        title: 'impersonation parameter',
+        prompt: `The query parameter of start impersonation that carries the user's API id; leave empty for ${DEFAULT_IMPERSONATION_PARAM}`,
+        placeholder: DEFAULT_IMPERSONATION_PARAM,
+        optional: true,
+        pattern: '^[A-Za-z0-9_.-]+$',
+        patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
+        when: [{ defaultMode: ['full'] }],
+      },
+    ],
+    secretPrompts: { clientCredentials: 'The OAuth2 client secret', token: 'The non-expiring bearer token' },
     principalFields: ['userId', 'email'],
     principalPrompts: { userId: 'The user\'s Orange Logic API id (full impersonation starts a session with it)', email: 'The user\'s email (lite impersonation attributes writes to it)' },
   },

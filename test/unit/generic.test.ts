@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActAs } from '../../src/core/model';
+import { secretEnvName } from '../../src/core/ports';
 import { expandPrincipal } from '../../src/vendors/generic';
 import { received, startHarness, type Harness } from './support';
 
@@ -57,6 +58,40 @@ describe('Generic adapter against the sandbox', () => {
     assert.equal(await h.engine.adapter(exchange).onUnauthorized({ connection: exchange, mode: 'full' }, prepared), false);
     const header = { ...h.connection('gen-header-sandbox'), auth: 'token' as const };
     assert.equal(await h.engine.adapter(header).onUnauthorized({ connection: header, principal: h.principal('gen-header-sandbox', 'jane'), mode: 'full' }, prepared), false);
+  });
+
+  it('token exchange with a static API token ("auth": "token"): the token is the subject_token, never also the client_secret', async () => {
+    await h.close();
+    const env: Record<string, string | undefined> = {};
+    h = await startHarness({ engine: { secrets: { get: async (key) => env[secretEnvName(key)], whereToSet: (key) => `set ${secretEnvName(key)}` } } });
+    Object.assign(env, h.sandbox.secretsEnv());
+    const base = h.connection('gen-exchange-sandbox');
+    // A static service token: one the sandbox issued to the client, kept as the connection's only secret.
+    const issued = await fetch(base.tokenUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: base.clientId!, client_secret: env[secretEnvName({ connectionId: base.id })]! }),
+    });
+    const apiToken = ((await issued.json()) as { access_token: string }).access_token;
+    const connection = { ...base, id: 'gen-static-token', auth: 'token' as const };
+    env[secretEnvName({ connectionId: connection.id })] = apiToken;
+    const jane = connection.principals.find((p) => p.id === 'jane')!;
+    // The sandbox's client is confidential: an exchange that only names it is refused (invalid_client), and
+    // Behalf says so rather than passing the API token off as the client's password.
+    await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'full' }), /Invalid client credentials|invalid_client/);
+    const exchange = received(h.sandbox, '/oauth/token').map((e) => new URLSearchParams(e.body)).filter((f) => f.get('grant_type')!.includes('token-exchange'));
+    assert.equal(exchange.length, 1);
+    assert.equal(exchange[0]!.get('subject_token'), apiToken);
+    assert.equal(exchange[0]!.get('client_id'), base.clientId);
+    assert.equal(exchange[0]!.get('client_secret'), null, 'the API token is not sent as client_secret');
+    assert.equal(exchange[0]!.get('requested_subject'), 'u-100');
+
+    // With client credentials the client authenticates with its own secret, and the exchange succeeds.
+    const record = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'jane'));
+    assert.deepEqual(JSON.parse(record.body), { sub: 'jane@acme.test', via: 'token-exchange' });
+    const confidential = received(h.sandbox, '/oauth/token').map((e) => new URLSearchParams(e.body)).filter((f) => f.get('grant_type')!.includes('token-exchange'));
+    assert.equal(confidential.at(-1)!.get('client_secret'), env[secretEnvName({ connectionId: base.id })]);
+    assert.notEqual(confidential.at(-1)!.get('subject_token'), apiToken);
   });
 
   it('expands principal templates and says which field is missing', () => {

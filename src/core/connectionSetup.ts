@@ -1,0 +1,147 @@
+// The Add Connection wizard's logic, without any UI: which questions apply given the answers so far, how an
+// answer is checked, and how the answers become a connection for the connections file. The questions
+// themselves are data in each vendor's `setup` (src/vendors/*); the extension walks them with InputBoxes and
+// QuickPicks, and tests walk them directly.
+
+import type { SetupChoice, SetupCondition, SetupField, VendorDefinition } from './vendor';
+
+export type SetupAnswers = Record<string, string>;
+
+export const ID_PATTERN = '^[A-Za-z0-9._-]+$';
+export const URL_PATTERN = '^https?://[^\\s/?#]+[^\\s]*$';
+
+/** The questions every vendor shares, before the vendor's own: the connection's id and label. */
+export function commonFields(vendor: VendorDefinition, existingIds: readonly string[]): SetupField[] {
+  let n = existingIds.length + 1;
+  while (existingIds.includes(`${vendor.id}-${n}`)) n++;
+  return [
+    {
+      key: 'id',
+      title: 'id',
+      prompt: 'A short id, used in "# @connection <id>" and in secret names (BEHALF_SECRET_<ID>)',
+      default: `${vendor.id}-${n}`,
+      pattern: ID_PATTERN,
+      patternMessage: 'Letters, digits, ".", "_" and "-" only',
+    },
+    { key: 'label', title: 'label', prompt: 'The name shown in the Connections view and status bar', default: `${vendor.displayName} ({connection.id})`, pattern: '\\S', patternMessage: 'A label is needed' },
+  ];
+}
+
+/** The closing question every vendor shares. */
+export const PRODUCTION_FIELD: SetupField = {
+  key: 'production',
+  title: 'production?',
+  prompt: 'Is this a production system?',
+  type: 'boolean',
+  default: 'false',
+  choices: [
+    { value: 'false', label: 'No', detail: 'A sandbox or test system' },
+    { value: 'true', label: 'Yes — always confirm requests sent as someone else' },
+  ],
+};
+
+/** Every question of the wizard for a vendor, in order (the vendor itself is picked first; the secret comes last). */
+export function wizardFields(vendor: VendorDefinition, existingIds: readonly string[]): SetupField[] {
+  return [...commonFields(vendor, existingIds), ...vendor.setup.connectionFields, PRODUCTION_FIELD];
+}
+
+function holds(conditions: readonly SetupCondition[] | undefined, answers: SetupAnswers): boolean {
+  if (!conditions) return true;
+  return conditions.some((condition) => Object.entries(condition).every(([key, values]) => answers[key] !== undefined && values.includes(answers[key]!)));
+}
+
+/** Whether a field is asked, given the answers so far. */
+export function applies(field: SetupField, answers: SetupAnswers): boolean {
+  return holds(field.when, answers);
+}
+
+/** The choices offered, given the answers so far. */
+export function choicesFor(field: SetupField, answers: SetupAnswers): SetupChoice[] {
+  return (field.choices ?? []).filter((c) => holds(c.when, answers));
+}
+
+/** The answer a field gets when the user just accepts what is offered (its default, or the first choice). */
+export function defaultAnswer(field: SetupField, answers: SetupAnswers): string {
+  if (field.default !== undefined) return field.default.replace('{connection.id}', answers['id'] ?? '');
+  return field.choices && !field.many ? (choicesFor(field, answers)[0]?.value ?? '') : '';
+}
+
+/**
+ * How many questions the wizard will ask, counting the ones already answered and supposing the rest get their
+ * default answers (so "3/8" may become "4/9" when an answer opens more questions). Plus one for the vendor pick,
+ * and one for the secret when the connection will need one.
+ */
+export function plannedSteps(vendor: VendorDefinition, fields: readonly SetupField[], answers: SetupAnswers): number {
+  const supposed: SetupAnswers = { ...answers };
+  let count = 1;
+  for (const field of fields) {
+    if (!applies(field, supposed)) continue;
+    count++;
+    supposed[field.key] ??= defaultAnswer(field, supposed);
+  }
+  return count + (secretPrompt(vendor, supposed) ? 1 : 0);
+}
+
+/** The problem with an answer, or undefined when it is fine. */
+export function validateAnswer(field: SetupField, value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return field.optional ? undefined : `${capitalise(field.title)} is needed${field.many ? ': pick at least one' : ''}`;
+  if (field.pattern && !field.many && !new RegExp(field.pattern).test(v)) return field.patternMessage ?? `Does not match ${field.pattern}`;
+  return undefined;
+}
+
+/** The question asked for the connection's secret at the end, or undefined when it needs none ("auth": "none"). */
+export function secretPrompt(vendor: VendorDefinition, answers: SetupAnswers): string | undefined {
+  const auth = (answers['auth'] ?? 'clientCredentials') as keyof VendorDefinition['setup']['secretPrompts'];
+  if (auth === 'none') return undefined;
+  return vendor.setup.secretPrompts[auth] ?? (auth === 'token' ? 'The API token' : 'The client secret');
+}
+
+/** The connection the answers describe, as written to the connections file (no secret: it never goes there). */
+export function buildConnection(vendor: VendorDefinition, fields: readonly SetupField[], answers: SetupAnswers): Record<string, unknown> & { id: string } {
+  const connection: Record<string, unknown> = { id: '', vendor: vendor.id };
+  for (const field of fields) {
+    if (!applies(field, answers)) continue;
+    const raw = answers[field.key];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = convert(field, raw.trim());
+    if (field.key === 'production' && value === false) continue; // the default: keep the file short
+    setPath(connection, field.key, value);
+  }
+  connection['principals'] = [];
+  return connection as Record<string, unknown> & { id: string };
+}
+
+function convert(field: SetupField, value: string): unknown {
+  switch (field.type) {
+    case 'url':
+      return value.replace(/\/+$/, '');
+    case 'list':
+      return [...new Set(value.split(/\s+/).filter(Boolean))];
+    case 'boolean':
+      return value === 'true';
+    case 'header': {
+      const colon = value.indexOf(':');
+      return { [value.slice(0, colon).trim()]: value.slice(colon + 1).trim() };
+    }
+    default:
+      return field.many ? [...new Set(value.split(/\s+/).filter(Boolean))] : value;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = target;
+  for (const key of keys.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+  at[keys.at(-1)!] = value;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Shared pieces of vendor setups. */
+export const setupFieldPatterns = {
+  url: { pattern: URL_PATTERN, patternMessage: 'An http:// or https:// URL with a host and no spaces' },
+  nonEmpty: { pattern: '\\S', patternMessage: 'Needed' },
+} as const;

@@ -1,0 +1,165 @@
+// The Add Connection wizard's questions (each vendor's `setup`) and their logic, without VS Code: every path
+// through the questions the wizard offers writes a connection the connections schema accepts.
+import assert from 'node:assert/strict';
+import { parseConnections } from '../../src/core/connections';
+import {
+  applies,
+  buildConnection,
+  choicesFor,
+  defaultAnswer,
+  plannedSteps,
+  secretPrompt,
+  validateAnswer,
+  wizardFields,
+  type SetupAnswers,
+} from '../../src/core/connectionSetup';
+import type { SetupField, VendorDefinition } from '../../src/core/vendor';
+import { allVendors } from '../../src/vendors';
+
+const vendor = (id: string) => allVendors.find((v) => v.id === id)!;
+
+/** A valid typed answer for a field that needs one and has no default. */
+function sample(field: SetupField): string {
+  if (field.optional) return '';
+  if (field.type === 'url') return 'https://api.example.test';
+  if (field.pattern === '^\\d+$') return '6001';
+  return `sample-${field.key.replace(/\W/g, '-')}`;
+}
+
+/** Every way through the wizard's choices for a vendor, with defaults (or samples) for typed answers. */
+function allPaths(v: VendorDefinition, fill: (field: SetupField) => string | undefined = () => undefined): SetupAnswers[] {
+  const fields = wizardFields(v, []);
+  const paths: SetupAnswers[] = [];
+  const walk = (index: number, answers: SetupAnswers) => {
+    for (let i = index; i < fields.length; i++) {
+      const field = fields[i]!;
+      if (!applies(field, answers)) continue;
+      if (field.choices && !field.many) {
+        for (const choice of choicesFor(field, answers)) walk(i + 1, { ...answers, [field.key]: choice.value });
+        return;
+      }
+      answers = { ...answers, [field.key]: fill(field) ?? (defaultAnswer(field, answers) || sample(field)) };
+    }
+    paths.push(answers);
+  };
+  walk(0, {});
+  return paths;
+}
+
+function validate(connection: Record<string, unknown>): void {
+  const text = JSON.stringify({ connections: [connection] }, null, 2);
+  const parsed = parseConnections(text, 'behalf.connections.json');
+  assert.deepEqual(parsed.diagnostics.map((d) => d.message), [], text);
+  assert.equal(parsed.connections.length, 1);
+}
+
+describe('Add Connection wizard questions (vendor setups)', () => {
+  it('every vendor × auth × impersonation path the wizard offers writes a connection the schema accepts', () => {
+    const seen = new Set<string>();
+    for (const v of allVendors) {
+      for (const answers of allPaths(v)) {
+        const connection = buildConnection(v, wizardFields(v, []), answers);
+        validate(connection);
+        const imp = connection['impersonation'] as { kind?: string } | undefined;
+        seen.add(`${v.id}/${String(connection['auth'] ?? 'clientCredentials')}/${imp?.kind ?? '-'}`);
+      }
+    }
+    for (const combo of [
+      'dealcloud/clientCredentials/-',
+      'orangelogic/clientCredentials/-',
+      'orangelogic/token/-',
+      'creativeforce/clientCredentials/-',
+      'generic/clientCredentials/header',
+      'generic/clientCredentials/tokenExchange',
+      'generic/token/header',
+      'generic/token/tokenExchange',
+      'generic/none/header',
+    ]) {
+      assert.ok(seen.has(combo), `${combo} offered (seen: ${[...seen].join(', ')})`);
+    }
+    assert.ok(!seen.has('generic/none/tokenExchange'), 'token exchange needs a service token: not offered with auth none');
+  });
+
+  it('optional fields left empty stay out of the file; every optional field filled in is still valid', () => {
+    for (const v of allVendors) {
+      for (const answers of allPaths(v, (f) => (f.optional ? (f.pattern === '^\\d+$' ? '6001' : f.type === 'list' ? 'read write' : f.key === 'impersonationParam' ? 'UserAPIID' : 'x-value') : undefined))) {
+        validate(buildConnection(v, wizardFields(v, []), answers));
+      }
+    }
+    const dc = buildConnection(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), { id: 'dc', label: 'DC', baseUrl: 'https://acme.dealcloud.com/', clientId: '42', scopes: 'data user_management', serviceUserId: '', production: 'false' });
+    assert.deepEqual(dc, { id: 'dc', vendor: 'dealcloud', label: 'DC', baseUrl: 'https://acme.dealcloud.com', clientId: '42', scopes: ['data', 'user_management'], principals: [] });
+  });
+
+  it('DealCloud asks for serviceUserId (optional, numeric) and says what it is for', () => {
+    const field = vendor('dealcloud').setup.connectionFields.find((f) => f.key === 'serviceUserId')!;
+    assert.ok(field.optional);
+    assert.match(field.prompt, /Create Proxy Assignment/);
+    assert.equal(validateAnswer(field, ''), undefined);
+    assert.equal(validateAnswer(field, '6001'), undefined);
+    assert.match(validateAnswer(field, 'jane')!, /numeric/);
+  });
+
+  it('Orange Logic token auth asks no client id and asks for the bearer token last', () => {
+    const v = vendor('orangelogic');
+    const fields = wizardFields(v, []);
+    const clientId = fields.find((f) => f.key === 'clientId')!;
+    assert.equal(applies(clientId, { auth: 'token' }), false);
+    assert.equal(applies(clientId, { auth: 'clientCredentials' }), true);
+    assert.match(secretPrompt(v, { auth: 'token' })!, /bearer token/);
+    const connection = buildConnection(v, fields, { id: 'ol', label: 'OL', baseUrl: 'https://acme.orangelogic.com', auth: 'token', clientId: 'stale', defaultMode: 'lite', production: 'true' });
+    assert.deepEqual(connection, { id: 'ol', vendor: 'orangelogic', label: 'OL', baseUrl: 'https://acme.orangelogic.com', auth: 'token', defaultMode: 'lite', production: true, principals: [] });
+  });
+
+  it('Creative Force offers its gateway and token URLs; generic asks the token URL and impersonation settings', () => {
+    const cf = vendor('creativeforce').setup.connectionFields;
+    assert.equal(cf.find((f) => f.key === 'baseUrl')!.default, 'https://gateway.creativeforce.io/v1');
+    assert.equal(cf.find((f) => f.key === 'tokenUrl')!.default, 'https://accounts.creativeforce.io/connect/token');
+    const g = vendor('generic');
+    const fields = wizardFields(g, []);
+    const answers: SetupAnswers = { id: 'g', label: 'G', baseUrl: 'https://api.example.test', auth: 'token', 'impersonation.kind': 'tokenExchange', tokenUrl: 'https://auth.example.test/token', clientId: '', 'impersonation.subjectParam': 'requested_subject', production: 'false' };
+    assert.ok(fields.filter((f) => f.key === 'tokenUrl').some((f) => applies(f, answers)));
+    assert.deepEqual(buildConnection(g, fields, answers), {
+      id: 'g',
+      vendor: 'generic',
+      label: 'G',
+      baseUrl: 'https://api.example.test',
+      auth: 'token',
+      impersonation: { kind: 'tokenExchange', subjectParam: 'requested_subject' },
+      tokenUrl: 'https://auth.example.test/token',
+      principals: [],
+    });
+    const header = buildConnection(g, fields, { id: 'h', label: 'H', baseUrl: 'https://api.example.test', auth: 'none', 'impersonation.kind': 'header', 'impersonation.headers': 'X-Act-As :  {{principal.email}}', 'impersonation.writesOnly': 'true' });
+    assert.deepEqual(header['impersonation'], { kind: 'header', headers: { 'X-Act-As': '{{principal.email}}' }, writesOnly: true });
+    assert.equal(header['tokenUrl'], undefined);
+    assert.equal(secretPrompt(g, { auth: 'none' }), undefined);
+    const headerField = fields.find((f) => f.key === 'impersonation.headers')!;
+    assert.match(validateAnswer(headerField, 'X Impersonate: x')!, /Name: value/);
+  });
+
+  it('plans the step count from the answers so far, counting the secret', () => {
+    const g = vendor('generic');
+    const fields = wizardFields(g, []);
+    // vendor, id, label, baseUrl, auth, kind(header), tokenUrl, clientId, scopes, header, writesOnly, production, secret
+    assert.equal(plannedSteps(g, fields, {}), 13);
+    // no secret, no token URL, client id or scopes
+    assert.equal(plannedSteps(g, fields, { auth: 'none' }), 9);
+    // vendor, id, label, baseUrl, clientId, scopes, serviceUserId, production, secret
+    assert.equal(plannedSteps(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), {}), 9);
+  });
+
+  it('suggests an unused id and a label naming it', () => {
+    const v = vendor('dealcloud');
+    const [id, label] = wizardFields(v, ['dealcloud-2']);
+    assert.equal(defaultAnswer(id!, {}), 'dealcloud-3');
+    assert.equal(defaultAnswer(label!, { id: 'dc-prod' }), 'DealCloud (dc-prod)');
+    assert.match(validateAnswer(id!, 'a b')!, /Letters, digits/);
+  });
+
+  it('no vendor wording is left in the extension: every vendor has its own fields and secret question', () => {
+    for (const v of allVendors) {
+      assert.ok(v.setup.connectionFields.some((f) => f.key === 'baseUrl'), `${v.id} asks its base URL`);
+      assert.ok(v.setup.secretPrompts.clientCredentials || v.setup.secretPrompts.token, `${v.id} words its secret`);
+      for (const f of v.setup.connectionFields) if (f.pattern) new RegExp(f.pattern);
+    }
+  });
+});
