@@ -36,7 +36,7 @@ interface RowsLocation {
 
 /** Compare two responses to the same request. Pure. */
 export function compareResponses(left: ResponseRecord, right: ResponseRecord): CompareResult {
-  const [leftName, rightName] = names(left, right);
+  const [leftName, rightName] = sideNames(left, right);
   const l = parseBody(left.body);
   const r = parseBody(right.body);
   const differences: CompareValueDiff[] = [];
@@ -203,7 +203,8 @@ export function shortName(who: string): string {
   return short || who;
 }
 
-function names(left: ResponseRecord, right: ResponseRecord): [string, string] {
+/** Distinct short names for the two sides, as the summary sentence words them (the compare panel uses them too). */
+export function sideNames(left: ResponseRecord, right: ResponseRecord): [string, string] {
   let a = shortName(left.sentAs.who);
   let b = shortName(right.sentAs.who);
   if (a === b) {

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { AttributionResult, CompareResult, ImpersonationLogEntry } from '../core/audit';
 import { verifyAttribution } from '../core/attribution';
-import { compareAs, shortName } from '../core/compare';
+import { compareAs, sideNames } from '../core/compare';
 import type { BehalfEngine, SendOptions } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import { logEntryFromError, logEntryFromRecord, toCsv, toJson } from '../core/impersonationLog';
@@ -306,21 +306,6 @@ async function identityFromArg(s: Services, arg: IdentityArg, requestMode: Imper
 
 let compareSequence = 0;
 
-/** Distinct short names for the two sides, as the summary sentence words them. */
-function sideNames(left: ResponseRecord, right: ResponseRecord): { left: string; right: string } {
-  let a = shortName(left.sentAs.who);
-  let b = shortName(right.sentAs.who);
-  if (a === b) {
-    a = `${a} (${left.sentAs.mode})`;
-    b = `${b} (${right.sentAs.mode})`;
-  }
-  if (a === b) {
-    a = `${a}, left`;
-    b = `${b}, right`;
-  }
-  return { left: a, right: b };
-}
-
 async function compareAsUsers(s: Services, args: CompareArgs): Promise<{ result: CompareResult } | undefined> {
   const target = await s.documents.target(args.uri, args.line);
   const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
@@ -356,7 +341,8 @@ async function compareAsUsers(s: Services, args: CompareArgs): Promise<{ result:
     s.sessionsTree.refresh();
   }
   const { result } = compared;
-  const view = compareViewFrom(result, compared.left, compared.right, `${Date.now().toString(36)}-${++compareSequence}`, sideNames(compared.left, compared.right));
+  const [leftName, rightName] = sideNames(compared.left, compared.right);
+  const view = compareViewFrom(result, compared.left, compared.right, `${Date.now().toString(36)}-${++compareSequence}`, { left: leftName, right: rightName });
   const records = { left: compared.left, right: compared.right };
   const sides = { left, right };
   ComparePanel.show(s.context.extensionUri, view, {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isCompareToHost, isCompareView, isHostToCompare, type CompareToHost, type CompareView } from '../../src/protocol/compare';
 import { XSS, bigCompareView, compareFrom, comparePair, compareView, hostileCompareView, identicalCompareView } from './auditFixtures';
-import { FAKE_WEBVIEW_ORIGIN, Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
+import { Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadComparePanelModule, loadWebviewShellModule } from './host';
 
@@ -119,7 +119,7 @@ describe('webview: ComparePanel revive (a panel VS Code restored after a window 
 
 describe('webview: compare panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openRaw } = panelSuite(() => Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), { script: 'compare.js', style: 'compare/compare.css', shown: '.sides' }));
+  const { open, openOnHost } = panelSuite(() => Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), { script: 'compare.js', style: 'compare/compare.css', shown: '.sides' }));
 
   type Page = PanelPage<CompareView, CompareToHost>;
   const texts = (p: Page, selector: string): Promise<string[]> => p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
@@ -282,10 +282,7 @@ describe('webview: compare panel in Chromium', function () {
     const opened: string[] = [];
     ComparePanel.show(extensionUri, compareView(), { onOpenResponse: (side) => void opened.push(side) });
     const fakePanel = fake.panels[0]!;
-    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
-    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.sides') !== null`);
     await p.page.locator('.side-left button.open-response').click();
     await p.until(`window.__posted.length >= 2`);
@@ -299,11 +296,7 @@ describe('webview: compare panel in Chromium', function () {
     const v = compareView();
     ComparePanel.show(extensionUri, v, { onOpenResponse: () => undefined });
     let hostPanel = fake.panels[0]!;
-    const p = await openRaw({ html: hostPanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    const bridge = (panel: FakeWebviewPanel) => (panel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`));
-    bridge(hostPanel);
-    await p.page.exposeFunction('__toHost', (message: unknown) => hostPanel.webview.receive(message));
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(hostPanel);
     await p.until(`document.querySelector('.sides') !== null`);
     await p.page.locator('#section-only-right-toggle').click();
     await p.eval(`new Promise((r) => setTimeout(r, 300))`);
@@ -319,7 +312,7 @@ describe('webview: compare panel in Chromium', function () {
     const asked: string[] = [];
     hostPanel = fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {}) as FakeWebviewPanel;
     ComparePanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view as CompareView, { onOpenResponse: (side) => void asked.push(side) });
-    bridge(hostPanel);
+    p.rebind(hostPanel);
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.sides') !== null`);
     assert.equal(await p.page.locator('#section-only-right-toggle').getAttribute('aria-expanded'), 'false');

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PanelToHost, ResponseView } from '../../src/protocol/response';
 import { launchChromium, until, type PwBrowser, type PwPage } from './browser';
+import { FAKE_WEBVIEW_ORIGIN, type FakeWebviewPanel } from './fakeVscode';
 import { THEMES, type ThemeName } from './themes';
 
 export const ORIGIN = 'http://webview.test';
@@ -184,6 +185,12 @@ export interface PanelSuite<View, ToHost> {
   open(options?: OpenOptions): Promise<PanelPage<View, ToHost>>;
   /** Open a page without waiting for `ready` (a test that wires its own bridge to a host first). */
   openRaw(options?: OpenOptions): Promise<PanelPage<View, ToHost>>;
+  /**
+   * Open the page of a (fake) host panel from its real HTML, wired both ways: what the host posts reaches the
+   * page, what the page posts reaches the host. Reloaded once wired, so its `ready` reaches the host. `rebind`
+   * wires the same page to another panel (a host revived after a window reload).
+   */
+  openOnHost(panel: FakeWebviewPanel): Promise<PanelPage<View, ToHost> & { rebind(panel: FakeWebviewPanel): void }>;
 }
 
 /**
@@ -220,6 +227,18 @@ export function panelSuite<View, ToHost>(start: () => Promise<Harness<View, ToHo
   };
   return {
     openRaw,
+    async openOnHost(panel) {
+      let host = panel;
+      const page = await openRaw({ html: panel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+      const rebind = (next: FakeWebviewPanel) => {
+        host = next;
+        next.webview.onPost = (message) => void page.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+      };
+      rebind(panel);
+      await page.page.exposeFunction('__toHost', (message: unknown) => host.webview.receive(message));
+      await page.page.reload({ waitUntil: 'load' });
+      return Object.assign(page, { rebind });
+    },
     async open(options = {}) {
       const page = await openRaw(options);
       await page.until(`window.__posted.some((m) => m.type === 'ready')`);

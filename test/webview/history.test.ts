@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isHistoryToHost, isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
 import { JANE_EMAIL, XSS, historyView, hostileHistory, longHistory } from './auditFixtures';
-import { FAKE_WEBVIEW_ORIGIN, Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
+import { Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadHistoryPanelModule, loadWebviewShellModule } from './host';
 
@@ -183,7 +183,7 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
 
 describe('webview: history panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openRaw } = panelSuite(() => Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), { script: 'history.js', style: 'history/history.css', shown: '.banner' }));
+  const { open, openOnHost } = panelSuite(() => Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), { script: 'history.js', style: 'history/history.css', shown: '.banner' }));
 
   const texts = (p: PanelPage<HistoryView, HistoryToHost>, selector: string): Promise<string[]> =>
     p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
@@ -429,10 +429,7 @@ describe('webview: history panel in Chromium', function () {
     const v = historyView();
     HistoryPanel.show(extensionUri, v, async () => historyView({ id: `again-${++reads}`, versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }] }));
     const fakePanel = fake.panels[0]!;
-    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
-    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.banner') !== null`);
     assert.equal(await p.page.locator('.version').count(), 4);
     await p.page.locator('button.refresh').click();
@@ -448,11 +445,7 @@ describe('webview: history panel in Chromium', function () {
     let reads = 0;
     HistoryPanel.show(extensionUri, v, async () => v);
     let hostPanel = fake.panels[0]!;
-    const p = await openRaw({ html: hostPanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    const bridge = (panel: FakeWebviewPanel) => (panel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`));
-    bridge(hostPanel);
-    await p.page.exposeFunction('__toHost', (message: unknown) => hostPanel.webview.receive(message));
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(hostPanel);
     await p.until(`document.querySelector('.banner') !== null`);
     await p.page.locator('.version[data-version="3"] .version-toggle').click();
     await p.eval(`new Promise((r) => setTimeout(r, 300))`);
@@ -470,7 +463,7 @@ describe('webview: history panel in Chromium', function () {
       HistoryPanel.show(extensionUri, historyView({ id: `read-${++reads}` }), async () => v);
       return undefined;
     });
-    bridge(hostPanel);
+    p.rebind(hostPanel);
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.banner') !== null`);
     assert.equal(await p.page.locator('.version[data-version="3"] .version-toggle').getAttribute('aria-expanded'), 'true');

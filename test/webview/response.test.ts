@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AttributionResult } from '../../src/core/audit';
 import type { PanelToHost, ResponseView } from '../../src/protocol/response';
-import { FAKE_WEBVIEW_ORIGIN, Uri, fake } from './fakeVscode';
+import { Uri, fake } from './fakeVscode';
 import { JANE, XSS, forbiddenView, hostileHtmlView, hostileView, selfView, view } from './fixtures';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadResponsePanelModule } from './host';
@@ -21,7 +21,7 @@ function jsonView(body: unknown, extra: { id?: string; assetId?: string } = {}):
 
 describe('webview: response panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openRaw } = panelSuite(() => Harness.start(renderResponseHtml));
+  const { open, openOnHost } = panelSuite(() => Harness.start(renderResponseHtml));
 
   const text = async (p: PanelPage, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
   const activeLabel = (p: PanelPage): Promise<string | null> => p.eval<string | null>(`document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)`);
@@ -236,10 +236,7 @@ describe('webview: response panel in Chromium', function () {
     const v: ResponseView = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'no-new-version', message: 'No new version of A-1 was recorded.' } };
     ResponsePanel.show(extensionUri, v, { onAction: () => undefined, onOpenHistory: () => undefined, onVerifyAttribution: () => new Promise((r) => (finish = r)) });
     const fakePanel = fake.panels[0]!;
-    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
-    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.attribution') !== null`);
     await p.page.locator('button.verify-attribution').click();
     await p.until(`document.querySelector('.attribution-check')?.textContent === 'Checking again…'`);
@@ -539,11 +536,7 @@ describe('webview: response panel in Chromium', function () {
     ResponsePanel.show(extensionUri, v, { onAction: (kind, args) => void calls.push(`${kind} ${JSON.stringify(args)}`), onOpenHistory: () => undefined });
     const fakePanel = fake.panels[0];
     assert.ok(fakePanel);
-    const p = await openRaw({ html: fakePanel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
-    fakePanel.webview.onPost = (message) => void p.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
-    await p.page.exposeFunction('__toHost', (message) => fakePanel.webview.receive(message));
-    // The page posted `ready` before the bridge existed (like a message lost in transit): reload to say it again.
-    await p.page.reload({ waitUntil: 'load' });
+    const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.banner') !== null`);
     assert.equal(await text(p, '.status'), '403 Forbidden');
     await p.page.locator('button.copy-body').click();
