@@ -63,7 +63,11 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((_, i, all) => i < all.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, ''));
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((_, i, all) => i < all.findIndex((l) => !l.startsWith('//')))
+    .map((l) => l.replace(/^\/\/ ?/, ''));
   console.log(header.join('\n'));
   process.exit(0);
 }
@@ -261,7 +265,9 @@ async function runTools(caseLabel, tools, { runs = RUNS, warmup = WARMUP, betwee
         say(`${caseLabel}: ${tool.label} ${label} FAILED: ${error}`);
         continue;
       }
-      debug(`${caseLabel}: ${tool.label} ${label}: ${m.wallMs.toFixed(0)} ms, ${m.rssKB ? (m.rssKB / 1024).toFixed(0) : '?'} MB${extra.loopMs ? `, loop ${extra.loopMs.toFixed(0)} ms` : ''}`);
+      debug(
+        `${caseLabel}: ${tool.label} ${label}: ${m.wallMs.toFixed(0)} ms, ${m.rssKB ? (m.rssKB / 1024).toFixed(0) : '?'} MB${extra.loopMs ? `, loop ${extra.loopMs.toFixed(0)} ms` : ''}`,
+      );
       if (pass >= 0) r.runs.push({ wallMs: round1(m.wallMs), rssMB: m.rssKB ? round(m.rssKB / 1024) : null, ...extra });
     }
   }
@@ -377,7 +383,20 @@ const results = {
   schema: 1,
   startedAt: startedAt.toISOString(),
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-  settings: { compareCli: COMPARE_CLI ? relative(ROOT, COMPARE_CLI) : undefined, quick: QUICK, runs: RUNS, warmup: WARMUP, heavyRuns: HEAVY_RUNS, vscodeRuns: VSCODE_RUNS, impersonationRuns: IMPERSONATION_RUNS, cases: [...CASES].sort(), counts: COUNTS, rssMethod: RSS_METHOD, skipPeers: SKIP_PEERS, skipVscode: SKIP_VSCODE },
+  settings: {
+    compareCli: COMPARE_CLI ? relative(ROOT, COMPARE_CLI) : undefined,
+    quick: QUICK,
+    runs: RUNS,
+    warmup: WARMUP,
+    heavyRuns: HEAVY_RUNS,
+    vscodeRuns: VSCODE_RUNS,
+    impersonationRuns: IMPERSONATION_RUNS,
+    cases: [...CASES].sort(),
+    counts: COUNTS,
+    rssMethod: RSS_METHOD,
+    skipPeers: SKIP_PEERS,
+    skipVscode: SKIP_VSCODE,
+  },
   machine: machineInfo(),
   node: process.version,
   build: buildInfo(),
@@ -416,7 +435,12 @@ function buildInfo() {
   const bundles = ['cli.js', 'extension.js', 'extension-main.js', 'sandbox.js'].map((f) => join(SNAPSHOT, 'dist', f)).filter((f) => existsSync(f));
   const minified = bundles.map((f) => !readFileSync(f, 'utf8').includes('//# sourceMappingURL='));
   const production = minified.every(Boolean);
-  if (!production) say(minified.some(Boolean) ? 'dist/ holds a mix of production and development bundles (someone rebuilt it?): sizes are not comparable with the target' : 'dist/ is not a production build (sizes are not comparable with the target; `npm run bench` builds it)');
+  if (!production)
+    say(
+      minified.some(Boolean)
+        ? 'dist/ holds a mix of production and development bundles (someone rebuilt it?): sizes are not comparable with the target'
+        : 'dist/ is not a production build (sizes are not comparable with the target; `npm run bench` builds it)',
+    );
   return { production, builtAt: statSync(join(ROOT, 'dist', 'cli.js')).mtime.toISOString() };
 }
 
@@ -425,7 +449,9 @@ if (needsPeers) results.peers = ensurePeers({ log: say });
 const PEER_IDS = needsPeers ? Object.keys(PEERS) : [];
 
 try {
-  say(`${QUICK ? 'quick run' : 'full run'}: cases ${[...CASES].join(',')}, ${RUNS} run(s) after ${WARMUP} warm-up, node ${process.version}, ${results.machine.cores} cores, load ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+  say(
+    `${QUICK ? 'quick run' : 'full run'}: cases ${[...CASES].join(',')}, ${RUNS} run(s) after ${WARMUP} warm-up, node ${process.version}, ${results.machine.cores} cores, load ${loadStart.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   const server = await startHelper(join(BENCH, 'server.mjs'), [], 'bench server');
   helpers.push(server);
   const serverUrl = server.info.url;
@@ -448,12 +474,25 @@ try {
 
   function compareTool(w, dir, check, file) {
     if (!COMPARE_CLI) return [];
-    return [{ id: 'behalf-compare', label: 'Behalf CLI (compare)', cmd: process.execPath, args: [COMPARE_CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: `node ${shortPath(COMPARE_CLI)} send ${file} -o none --config behalf.connections.json` }];
+    return [
+      {
+        id: 'behalf-compare',
+        label: 'Behalf CLI (compare)',
+        cmd: process.execPath,
+        args: [COMPARE_CLI, 'send', w.http, '-o', 'none', '--config', w.connections],
+        cwd: dir,
+        check,
+        display: `node ${shortPath(COMPARE_CLI)} send ${file} -o none --config behalf.connections.json`,
+      },
+    ];
   }
 
   // ----- cases 1 and 2: request loops ------------------------------------------------------------------------
   async function loopCase(id, method, count) {
-    const title = method === 'GET' ? `${count} sequential GETs (${(Buffer.byteLength((await import('./server.mjs')).DATA) / KB).toFixed(1)} KB JSON)` : `${count} sequential POSTs of a ${(COUNTS.postBytes / KB).toFixed(0)} KB JSON body (echoed)`;
+    const title =
+      method === 'GET'
+        ? `${count} sequential GETs (${(Buffer.byteLength((await import('./server.mjs')).DATA) / KB).toFixed(1)} KB JSON)`
+        : `${count} sequential POSTs of a ${(COUNTS.postBytes / KB).toFixed(0)} KB JSON body (echoed)`;
     say(`case ${id}: ${title}`);
     const dir = join(work, `case${id}`);
     mkdirSync(dir);
@@ -463,17 +502,67 @@ try {
     const check = served(kind, count);
     const engineLoop = await buildEntry(join(BENCH, 'src', 'engine-loop.ts'), join(BUILD, 'engine-loop.js'));
     const tools = [
-      { id: 'raw', label: 'raw Node http.request loop', cmd: process.execPath, args: [join(BENCH, 'clients', 'raw.cjs'), w.target, String(count), ...bodyArg], cwd: dir, check },
-      { id: 'axios', label: 'bare axios loop', cmd: process.execPath, args: [join(BENCH, 'clients', 'axios.cjs'), w.target, String(count), ...bodyArg], cwd: dir, check },
-      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: `node dist/cli.js send requests.http -o none --config behalf.connections.json` },
+      {
+        id: 'raw',
+        label: 'raw Node http.request loop',
+        cmd: process.execPath,
+        args: [join(BENCH, 'clients', 'raw.cjs'), w.target, String(count), ...bodyArg],
+        cwd: dir,
+        check,
+      },
+      {
+        id: 'axios',
+        label: 'bare axios loop',
+        cmd: process.execPath,
+        args: [join(BENCH, 'clients', 'axios.cjs'), w.target, String(count), ...bodyArg],
+        cwd: dir,
+        check,
+      },
+      {
+        id: 'behalf',
+        label: 'Behalf CLI',
+        cmd: process.execPath,
+        args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections],
+        cwd: dir,
+        check,
+        display: `node dist/cli.js send requests.http -o none --config behalf.connections.json`,
+      },
       ...compareTool(w, dir, check, 'requests.http'),
       // For reference (no target): Behalf's pipeline in the same loop as the axios one, without the CLI around it.
-      { id: 'behalf-engine', label: 'Behalf engine loop (no CLI)', cmd: process.execPath, args: [engineLoop, w.target, String(count), ...bodyArg], cwd: dir, check, display: `node engine-loop.js ${w.target.replace(serverUrl, '<url>')} ${count}${w.body ? ' body.json' : ''}` },
+      {
+        id: 'behalf-engine',
+        label: 'Behalf engine loop (no CLI)',
+        cmd: process.execPath,
+        args: [engineLoop, w.target, String(count), ...bodyArg],
+        cwd: dir,
+        check,
+        display: `node engine-loop.js ${w.target.replace(serverUrl, '<url>')} ${count}${w.body ? ' body.json' : ''}`,
+      },
       ...(PEER_IDS.includes('httpyac')
-        ? [{ id: 'httpyac', label: `httpyac ${PEERS.httpyac.version}`, cmd: process.execPath, args: [peerEntry('httpyac'), 'send', w.http, '--all', '-o', 'none'], cwd: dir, check, display: 'httpyac send requests.http --all -o none' }]
+        ? [
+            {
+              id: 'httpyac',
+              label: `httpyac ${PEERS.httpyac.version}`,
+              cmd: process.execPath,
+              args: [peerEntry('httpyac'), 'send', w.http, '--all', '-o', 'none'],
+              cwd: dir,
+              check,
+              display: 'httpyac send requests.http --all -o none',
+            },
+          ]
         : []),
       ...(PEER_IDS.includes('newman')
-        ? [{ id: 'newman', label: `newman ${PEERS.newman.version}`, cmd: process.execPath, args: [peerEntry('newman'), 'run', w.collection, '--silent'], cwd: dir, check, display: 'newman run collection.json --silent' }]
+        ? [
+            {
+              id: 'newman',
+              label: `newman ${PEERS.newman.version}`,
+              cmd: process.execPath,
+              args: [peerEntry('newman'), 'run', w.collection, '--silent'],
+              cwd: dir,
+              check,
+              display: 'newman run collection.json --silent',
+            },
+          ]
         : []),
     ];
     const measured = await runTools(`case ${id}`, tools);
@@ -481,9 +570,36 @@ try {
     const behalf = by.behalf?.wallMs?.median;
     const min = (t) => by[t]?.wallMs?.min;
     const targets = [
-      target(`${id}.axios`, `Behalf ≤ ${TARGETS.pipelineVsAxios}× a bare axios loop`, ratio(behalf, by.axios?.wallMs?.median), '<=', TARGETS.pipelineVsAxios, '×', undefined, ratio(min('behalf'), min('axios'))),
-      target(`${id}.httpyac`, `Behalf ≥ ${TARGETS.fasterThanHttpyac}× faster than httpyac`, ratio(by.httpyac?.wallMs?.median, behalf), '>=', TARGETS.fasterThanHttpyac, '×', by.httpyac ? undefined : 'httpyac not run (--skip-peers)', ratio(min('httpyac'), min('behalf'))),
-      target(`${id}.newman`, `Behalf ≥ ${TARGETS.fasterThanNewman}× faster than newman`, ratio(by.newman?.wallMs?.median, behalf), '>=', TARGETS.fasterThanNewman, '×', by.newman ? undefined : 'newman not run (--skip-peers)', ratio(min('newman'), min('behalf'))),
+      target(
+        `${id}.axios`,
+        `Behalf ≤ ${TARGETS.pipelineVsAxios}× a bare axios loop`,
+        ratio(behalf, by.axios?.wallMs?.median),
+        '<=',
+        TARGETS.pipelineVsAxios,
+        '×',
+        undefined,
+        ratio(min('behalf'), min('axios')),
+      ),
+      target(
+        `${id}.httpyac`,
+        `Behalf ≥ ${TARGETS.fasterThanHttpyac}× faster than httpyac`,
+        ratio(by.httpyac?.wallMs?.median, behalf),
+        '>=',
+        TARGETS.fasterThanHttpyac,
+        '×',
+        by.httpyac ? undefined : 'httpyac not run (--skip-peers)',
+        ratio(min('httpyac'), min('behalf')),
+      ),
+      target(
+        `${id}.newman`,
+        `Behalf ≥ ${TARGETS.fasterThanNewman}× faster than newman`,
+        ratio(by.newman?.wallMs?.median, behalf),
+        '>=',
+        TARGETS.fasterThanNewman,
+        '×',
+        by.newman ? undefined : 'newman not run (--skip-peers)',
+        ratio(min('newman'), min('behalf')),
+      ),
     ];
     return {
       id,
@@ -505,13 +621,51 @@ try {
     const check = served('data', 1);
     const oneGet = `require('http').get(${JSON.stringify(w.target)}, (r) => r.resume())`;
     const tools = [
-      { id: 'node', label: 'node -e with one http.get', cmd: process.execPath, args: ['-e', oneGet], cwd: dir, check, display: `node -e "require('http').get(url, (r) => r.resume())"` },
-      { id: 'behalf', label: 'Behalf CLI', cmd: process.execPath, args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections], cwd: dir, check, display: 'node dist/cli.js send one.http -o none --config behalf.connections.json' },
+      {
+        id: 'node',
+        label: 'node -e with one http.get',
+        cmd: process.execPath,
+        args: ['-e', oneGet],
+        cwd: dir,
+        check,
+        display: `node -e "require('http').get(url, (r) => r.resume())"`,
+      },
+      {
+        id: 'behalf',
+        label: 'Behalf CLI',
+        cmd: process.execPath,
+        args: [CLI, 'send', w.http, '-o', 'none', '--config', w.connections],
+        cwd: dir,
+        check,
+        display: 'node dist/cli.js send one.http -o none --config behalf.connections.json',
+      },
       ...compareTool(w, dir, check, 'one.http'),
       ...(PEER_IDS.includes('httpyac')
-        ? [{ id: 'httpyac', label: `httpyac ${PEERS.httpyac.version}`, cmd: process.execPath, args: [peerEntry('httpyac'), 'send', w.http, '--all', '-o', 'none'], cwd: dir, check, display: 'httpyac send one.http --all -o none' }]
+        ? [
+            {
+              id: 'httpyac',
+              label: `httpyac ${PEERS.httpyac.version}`,
+              cmd: process.execPath,
+              args: [peerEntry('httpyac'), 'send', w.http, '--all', '-o', 'none'],
+              cwd: dir,
+              check,
+              display: 'httpyac send one.http --all -o none',
+            },
+          ]
         : []),
-      ...(PEER_IDS.includes('newman') ? [{ id: 'newman', label: `newman ${PEERS.newman.version}`, cmd: process.execPath, args: [peerEntry('newman'), 'run', w.collection, '--silent'], cwd: dir, check, display: 'newman run one.json --silent' }] : []),
+      ...(PEER_IDS.includes('newman')
+        ? [
+            {
+              id: 'newman',
+              label: `newman ${PEERS.newman.version}`,
+              cmd: process.execPath,
+              args: [peerEntry('newman'), 'run', w.collection, '--silent'],
+              cwd: dir,
+              check,
+              display: 'newman run one.json --silent',
+            },
+          ]
+        : []),
     ];
     const measured = await runTools('case 3', tools);
     const by = addRatios(measured, ['node', 'behalf']);
@@ -524,8 +678,26 @@ try {
       count: 1,
       tools: measured,
       targets: [
-        target('3.node', `Behalf ≤ ${TARGETS.coldVsNode}× node -e with one GET`, ratio(behalf, by.node?.wallMs?.median), '<=', TARGETS.coldVsNode, '×', undefined, ratio(by.behalf?.wallMs?.min, by.node?.wallMs?.min)),
-        target('3.httpyac', `Behalf < ${TARGETS.coldVsHttpyac}× httpyac`, ratio(behalf, by.httpyac?.wallMs?.median), '<', TARGETS.coldVsHttpyac, '×', by.httpyac ? undefined : 'httpyac not run (--skip-peers)', ratio(by.behalf?.wallMs?.min, by.httpyac?.wallMs?.min)),
+        target(
+          '3.node',
+          `Behalf ≤ ${TARGETS.coldVsNode}× node -e with one GET`,
+          ratio(behalf, by.node?.wallMs?.median),
+          '<=',
+          TARGETS.coldVsNode,
+          '×',
+          undefined,
+          ratio(by.behalf?.wallMs?.min, by.node?.wallMs?.min),
+        ),
+        target(
+          '3.httpyac',
+          `Behalf < ${TARGETS.coldVsHttpyac}× httpyac`,
+          ratio(behalf, by.httpyac?.wallMs?.median),
+          '<',
+          TARGETS.coldVsHttpyac,
+          '×',
+          by.httpyac ? undefined : 'httpyac not run (--skip-peers)',
+          ratio(by.behalf?.wallMs?.min, by.httpyac?.wallMs?.min),
+        ),
       ],
     };
   }
@@ -541,7 +713,15 @@ try {
     const connectionsFile = join(work, 'sandbox.connections.json');
     writeFileSync(connectionsFile, JSON.stringify({ connections }, null, 2));
     const setup = join(work, 'sandbox.setup.json');
-    const secretEnv = Object.fromEntries(secrets.map((s) => [`BEHALF_SECRET_${[s.connectionId, s.principalId].filter(Boolean).map((p) => p.toUpperCase().replace(/[^A-Z0-9]/g, '_')).join('_')}`, s.value]));
+    const secretEnv = Object.fromEntries(
+      secrets.map((s) => [
+        `BEHALF_SECRET_${[s.connectionId, s.principalId]
+          .filter(Boolean)
+          .map((p) => p.toUpperCase().replace(/[^A-Z0-9]/g, '_'))
+          .join('_')}`,
+        s.value,
+      ]),
+    );
     writeFileSync(setup, JSON.stringify({ connectionsFile, secrets: secretEnv }));
     const DC_PATH = '/api/rest/v4/data/entrydata/rows/Deals';
     const OL_PATH = '/API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON';
@@ -555,7 +735,8 @@ try {
       parse: (stdout) => {
         const r = JSON.parse(stdout.trim().split('\n').pop());
         if (r.count !== n) throw new Error(`sent ${r.count}`);
-        if (r.effectiveUsers.length !== 1 || r.effectiveUsers[0] !== expectUser) throw new Error(`effective user ${r.effectiveUsers.join(', ')}, expected ${expectUser}`);
+        if (r.effectiveUsers.length !== 1 || r.effectiveUsers[0] !== expectUser)
+          throw new Error(`effective user ${r.effectiveUsers.join(', ')}, expected ${expectUser}`);
         return { loopMs: round1(r.loopMs) };
       },
       check: {
@@ -575,8 +756,14 @@ try {
     // Each run starts from the sandbox's seed state (log, tokens, sessions and rate windows cleared).
     const measured = await runTools('case 4', tools, { runs: IMPERSONATION_RUNS, between: () => getJson(`${url}/__sandbox/reset`, { method: 'POST' }) });
     const by = Object.fromEntries(measured.map((t) => [t.id, t]));
-    for (const [imp, self] of [['dc-as-user', 'dc-service'], ['ol-full', 'ol-service']]) {
-      by[imp].ratios = { [`vs_${self}`]: ratio(by[imp].loopMs?.median, by[self].loopMs?.median), [`vs_${self}_wall`]: ratio(by[imp].wallMs?.median, by[self].wallMs?.median) };
+    for (const [imp, self] of [
+      ['dc-as-user', 'dc-service'],
+      ['ol-full', 'ol-service'],
+    ]) {
+      by[imp].ratios = {
+        [`vs_${self}`]: ratio(by[imp].loopMs?.median, by[self].loopMs?.median),
+        [`vs_${self}_wall`]: ratio(by[imp].wallMs?.median, by[self].wallMs?.median),
+      };
     }
     await sandbox.stop();
     return {
@@ -587,8 +774,26 @@ try {
       count: n,
       tools: measured,
       targets: [
-        target('4.dealcloud', `DealCloud AS-USER ≤ ${TARGETS.impersonation}× as the service user`, by['dc-as-user'].ratios['vs_dc-service'], '<=', TARGETS.impersonation, '×', undefined, ratio(by['dc-as-user'].loopMs?.min, by['dc-service'].loopMs?.min)),
-        target('4.orangelogic', `Orange Logic full mode ≤ ${TARGETS.impersonation}× as the service user`, by['ol-full'].ratios['vs_ol-service'], '<=', TARGETS.impersonation, '×', undefined, ratio(by['ol-full'].loopMs?.min, by['ol-service'].loopMs?.min)),
+        target(
+          '4.dealcloud',
+          `DealCloud AS-USER ≤ ${TARGETS.impersonation}× as the service user`,
+          by['dc-as-user'].ratios['vs_dc-service'],
+          '<=',
+          TARGETS.impersonation,
+          '×',
+          undefined,
+          ratio(by['dc-as-user'].loopMs?.min, by['dc-service'].loopMs?.min),
+        ),
+        target(
+          '4.orangelogic',
+          `Orange Logic full mode ≤ ${TARGETS.impersonation}× as the service user`,
+          by['ol-full'].ratios['vs_ol-service'],
+          '<=',
+          TARGETS.impersonation,
+          '×',
+          undefined,
+          ratio(by['ol-full'].loopMs?.min, by['ol-service'].loopMs?.min),
+        ),
       ],
     };
   }
@@ -600,7 +805,14 @@ try {
       const kase = results.cases[c];
       if (!kase) continue;
       const by = Object.fromEntries(kase.tools.map((t) => [t.id, t]));
-      for (const t of kase.tools) rows.push({ case: Number(c), id: t.id, label: t.label, rssMB: t.rssMB, ratios: { vs_raw: ratio(t.rssMB?.median, by.raw?.rssMB?.median), vs_axios: ratio(t.rssMB?.median, by.axios?.rssMB?.median) } });
+      for (const t of kase.tools)
+        rows.push({
+          case: Number(c),
+          id: t.id,
+          label: t.label,
+          rssMB: t.rssMB,
+          ratios: { vs_raw: ratio(t.rssMB?.median, by.raw?.rssMB?.median), vs_axios: ratio(t.rssMB?.median, by.axios?.rssMB?.median) },
+        });
     }
     const behalf1 = rows.find((r) => r.case === 1 && r.id === 'behalf');
     return {
@@ -609,14 +821,21 @@ try {
       description: `Peak resident set size of the whole process, ${RSS_METHOD}; median of the runs.`,
       baseline: 'axios',
       tools: rows,
-      targets: [target('5.rss', `Behalf's peak RSS in case 1 ≤ ${TARGETS.rssVsAxios}× the bare axios loop`, behalf1?.ratios.vs_axios, '<=', TARGETS.rssVsAxios)],
+      targets: [
+        target('5.rss', `Behalf's peak RSS in case 1 ≤ ${TARGETS.rssVsAxios}× the bare axios loop`, behalf1?.ratios.vs_axios, '<=', TARGETS.rssVsAxios),
+      ],
     };
   }
 
   // ----- case 6: the extension -------------------------------------------------------------------------------
   async function extensionCase() {
     say('case 6: extension (bundle sizes, activation, Connections tree, first paint, version diff)');
-    const webviews = existsSync(join(SNAPSHOT, 'dist', 'webviews')) ? readdirSync(join(SNAPSHOT, 'dist', 'webviews')).filter((f) => f.endsWith('.js')).sort().map((f) => `dist/webviews/${f}`) : [];
+    const webviews = existsSync(join(SNAPSHOT, 'dist', 'webviews'))
+      ? readdirSync(join(SNAPSHOT, 'dist', 'webviews'))
+          .filter((f) => f.endsWith('.js'))
+          .sort()
+          .map((f) => `dist/webviews/${f}`)
+      : [];
     const sizes = ['dist/extension.js', 'dist/extension-main.js', 'dist/cli.js', 'dist/sandbox.js', ...webviews].map((f) => {
       const file = join(SNAPSHOT, f);
       if (!existsSync(file)) return { file: f, missing: true };
@@ -626,7 +845,15 @@ try {
     // The extension is its shell plus the main bundle the shell loads on first use: both count.
     const ext = { kb: round((sizes[0].bytes ?? 0) / KB + (sizes[1].bytes ?? 0) / KB) };
     const targets = [
-      target('6.bundle', `Extension bundle (extension.js + extension-main.js) ≤ 350 KB minified`, results.build.production && !sizes[0].missing && !sizes[1].missing ? ext.kb : undefined, '<=', TARGETS.extensionBundleBytes / KB, 'KB', results.build.production ? undefined : 'dist/ is not a production build'),
+      target(
+        '6.bundle',
+        `Extension bundle (extension.js + extension-main.js) ≤ 350 KB minified`,
+        results.build.production && !sizes[0].missing && !sizes[1].missing ? ext.kb : undefined,
+        '<=',
+        TARGETS.extensionBundleBytes / KB,
+        'KB',
+        results.build.production ? undefined : 'dist/ is not a production build',
+      ),
     ];
     const extra = {};
 
@@ -637,23 +864,90 @@ try {
       extra.vscode = await vscodeBench();
     }
     const v = extra.vscode;
-    targets.push(target('6.activation', `Behalf's own activation ≤ ${TARGETS.activationMs} ms`, v.ownActivateMs?.median ?? v.activateMs?.median, '<=', TARGETS.activationMs, 'ms', v.notMeasured ?? (v.ownActivateMs ? "VS Code's own marks: loading dist/extension.js (the shell) + the activate() call; the main bundle loads on first use (below)" : "ext.activate() as a test in the host sees it (VS Code's marks missing): an upper bound")));
-    targets.push(target('6.treeExpand', `Connections tree, ${COUNTS.principals} principals: expand ≤ ${TARGETS.treeMs} ms`, v.treeExpandMs?.median, '<=', TARGETS.treeMs, 'ms', v.notMeasured));
-    targets.push(target('6.treeFilter', `Connections tree, ${COUNTS.principals} principals: filter ≤ ${TARGETS.treeMs} ms`, v.treeFilterMs?.median, '<=', TARGETS.treeMs, 'ms', v.notMeasured ?? (v.treeFilterMs ? `"Filter Principals…" with "${v.runs[0].treeFilterQuery}" (${v.runs[0].treeFilterResults} matches) to getChildren + getTreeItem of every visible row` : 'no figures from the VS Code run')));
+    targets.push(
+      target(
+        '6.activation',
+        `Behalf's own activation ≤ ${TARGETS.activationMs} ms`,
+        v.ownActivateMs?.median ?? v.activateMs?.median,
+        '<=',
+        TARGETS.activationMs,
+        'ms',
+        v.notMeasured ??
+          (v.ownActivateMs
+            ? "VS Code's own marks: loading dist/extension.js (the shell) + the activate() call; the main bundle loads on first use (below)"
+            : "ext.activate() as a test in the host sees it (VS Code's marks missing): an upper bound"),
+      ),
+    );
+    targets.push(
+      target(
+        '6.treeExpand',
+        `Connections tree, ${COUNTS.principals} principals: expand ≤ ${TARGETS.treeMs} ms`,
+        v.treeExpandMs?.median,
+        '<=',
+        TARGETS.treeMs,
+        'ms',
+        v.notMeasured,
+      ),
+    );
+    targets.push(
+      target(
+        '6.treeFilter',
+        `Connections tree, ${COUNTS.principals} principals: filter ≤ ${TARGETS.treeMs} ms`,
+        v.treeFilterMs?.median,
+        '<=',
+        TARGETS.treeMs,
+        'ms',
+        v.notMeasured ??
+          (v.treeFilterMs
+            ? `"Filter Principals…" with "${v.runs[0].treeFilterQuery}" (${v.runs[0].treeFilterResults} matches) to getChildren + getTreeItem of every visible row`
+            : 'no figures from the VS Code run'),
+      ),
+    );
 
     // First paint of a 5 MB body: the webview suite's own measurement in Chromium.
     extra.firstPaint = SKIP_VSCODE ? { notMeasured: '--skip-vscode' } : await firstPaintBench();
-    targets.push(target('6.firstPaint', `Response panel: first paint of a 5 MB JSON body ≤ ${TARGETS.firstPaintMs} ms`, extra.firstPaint.firstPaintMs?.median, '<=', TARGETS.firstPaintMs, 'ms', extra.firstPaint.notMeasured));
+    targets.push(
+      target(
+        '6.firstPaint',
+        `Response panel: first paint of a 5 MB JSON body ≤ ${TARGETS.firstPaintMs} ms`,
+        extra.firstPaint.firstPaintMs?.median,
+        '<=',
+        TARGETS.firstPaintMs,
+        'ms',
+        extra.firstPaint.notMeasured,
+      ),
+    );
 
     // Version-history diff.
     extra.diff = await diffBench();
-    targets.push(target('6.diff', `Version-history diff of ${COUNTS.versions} versions × ${COUNTS.fields} fields ≤ ${TARGETS.diffMs} ms`, extra.diff.ms?.median, '<=', TARGETS.diffMs, 'ms', extra.diff.notMeasured));
+    targets.push(
+      target(
+        '6.diff',
+        `Version-history diff of ${COUNTS.versions} versions × ${COUNTS.fields} fields ≤ ${TARGETS.diffMs} ms`,
+        extra.diff.ms?.median,
+        '<=',
+        TARGETS.diffMs,
+        'ms',
+        extra.diff.notMeasured,
+      ),
+    );
 
-    return { id: 6, title: 'Extension', description: 'Bundle sizes of the production build (minified, KB = 1024 bytes); activation and the Connections tree in a real VS Code extension host (code-server); the response panel in Chromium; the version-history diff in Node.', sizes, ...extra, targets };
+    return {
+      id: 6,
+      title: 'Extension',
+      description:
+        'Bundle sizes of the production build (minified, KB = 1024 bytes); activation and the Connections tree in a real VS Code extension host (code-server); the response panel in Chromium; the version-history diff in Node.',
+      sizes,
+      ...extra,
+      targets,
+    };
   }
 
   async function vscodeBench() {
-    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-tests.mjs'), '--tests', join(BENCH, 'vscode'), '--out', join(BUILD, 'vscode')], { cwd: ROOT, encoding: 'utf8' });
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-tests.mjs'), '--tests', join(BENCH, 'vscode'), '--out', join(BUILD, 'vscode')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     if (built.status !== 0) return { notMeasured: `building the VS Code bench suite failed: ${lastLines(built.stderr)}` };
     const runs = [];
     let lastError;
@@ -662,7 +956,23 @@ try {
       const out = join(work, `vscode-${i}.json`);
       const env = JSON.stringify({ BEHALF_BENCH_OUT: out, BEHALF_BENCH_PRINCIPALS: String(COUNTS.principals) });
       const started = performance.now();
-      const r = await measure(process.execPath, [join(ROOT, 'scripts', 'run-vscode-tests.mjs'), '--extension', SNAPSHOT, '--tests', join(BUILD, 'vscode', 'index.js'), '--workspace', workspace, '--env', env, '--timeout', '600'], { cwd: ROOT, env: childEnv(), captureStdout: true, timeoutMs: 900_000 });
+      const r = await measure(
+        process.execPath,
+        [
+          join(ROOT, 'scripts', 'run-vscode-tests.mjs'),
+          '--extension',
+          SNAPSHOT,
+          '--tests',
+          join(BUILD, 'vscode', 'index.js'),
+          '--workspace',
+          workspace,
+          '--env',
+          env,
+          '--timeout',
+          '600',
+        ],
+        { cwd: ROOT, env: childEnv(), captureStdout: true, timeoutMs: 900_000 },
+      );
       debug(`VS Code run ${i + 1}: exit ${r.code} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       if (existsSync(out)) runs.push(JSON.parse(readFileSync(out, 'utf8')));
       if (r.code !== 0) lastError = `scripts/run-vscode-tests.mjs exited ${r.code}: ${lastLines(r.stdout + '\n' + r.stderr, 6)}`;
@@ -696,12 +1006,32 @@ try {
       rmSync(figures, { force: true });
       // The webview suite's own test (test/webview/response.test.ts, "a 5 MB JSON body paints quickly"): real
       // Chromium, the panel's real HTML, CSP and bundle; it writes its figures to test-results/.
-      const r = await measure(process.execPath, [join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--require', 'tsx/cjs', '--timeout', '180000', '--grep', '5 MB JSON', join(ROOT, 'test', 'webview', 'response.test.ts')], { cwd: ROOT, captureStdout: true });
+      const r = await measure(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+          '--no-config',
+          '--require',
+          'tsx/cjs',
+          '--timeout',
+          '180000',
+          '--grep',
+          '5 MB JSON',
+          join(ROOT, 'test', 'webview', 'response.test.ts'),
+        ],
+        { cwd: ROOT, captureStdout: true },
+      );
       if (r.code === 0 && existsSync(figures)) runs.push(JSON.parse(readFileSync(figures, 'utf8')));
       else lastError = `the webview test failed (exit ${r.code}): ${lastLines(r.stdout + '\n' + r.stderr, 6)}`;
     }
     if (runs.length === 0) return { notMeasured: lastError };
-    return { runs, firstPaintMs: stats(runs.map((x) => x.firstPaintMs)), rawToggleMs: stats(runs.map((x) => x.rawToggleMs)), longestTaskMs: stats(runs.map((x) => x.longestTaskMs)), bodyMB: runs[0].bodyMB };
+    return {
+      runs,
+      firstPaintMs: stats(runs.map((x) => x.firstPaintMs)),
+      rawToggleMs: stats(runs.map((x) => x.rawToggleMs)),
+      longestTaskMs: stats(runs.map((x) => x.longestTaskMs)),
+      bodyMB: runs[0].bodyMB,
+    };
   }
 
   async function diffBench() {
@@ -713,7 +1043,11 @@ try {
     } catch (e) {
       return { notMeasured: `src/core/versionDiff.ts does not build: ${e.message.split('\n')[0]}` };
     }
-    const r = await measure(process.execPath, [join(BENCH, 'src', 'diff.cjs'), bundle, String(COUNTS.versions), String(COUNTS.fields), String(Math.max(RUNS, 3))], { captureStdout: true });
+    const r = await measure(
+      process.execPath,
+      [join(BENCH, 'src', 'diff.cjs'), bundle, String(COUNTS.versions), String(COUNTS.fields), String(Math.max(RUNS, 3))],
+      { captureStdout: true },
+    );
     try {
       const out = JSON.parse(r.stdout.trim().split('\n').pop());
       if (out.notMeasured) return out;
@@ -729,7 +1063,19 @@ try {
 /** Bundles a bench entry with the same esbuild settings as the CLI (minified). */
 async function buildEntry(entry, outfile) {
   const esbuild = await import('esbuild');
-  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'none', mainFields: ['module', 'main'], logLevel: 'error', external: ['vscode'] });
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+    external: ['vscode'],
+  });
   return outfile;
 }
 
@@ -749,7 +1095,9 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 const { markdown, summaryTable } = await import('./report.mjs').then((m) => m.render(results));
 writeFileSync(join(OUT, 'RESULTS.md'), markdown);
-say(`wrote ${relative(process.cwd(), join(OUT, 'results.json')) || 'results.json'} and RESULTS.md in ${results.durationS} s: ${results.summary.met} target(s) met, ${results.summary.missed} missed, ${results.summary.notMeasured} not measured`);
+say(
+  `wrote ${relative(process.cwd(), join(OUT, 'results.json')) || 'results.json'} and RESULTS.md in ${results.durationS} s: ${results.summary.met} target(s) met, ${results.summary.missed} missed, ${results.summary.notMeasured} not measured`,
+);
 
 const fullRun = !QUICK && ALL_CASES.every((c) => CASES.has(c)) && !SKIP_PEERS && OUT === resolve(BENCH);
 if (fullRun && !opts['no-readme']) updateReadme(summaryTable);

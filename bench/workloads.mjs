@@ -8,7 +8,14 @@ export function postBody(targetBytes = 100 * 1024) {
   const rows = [];
   let size = 20;
   for (let i = 0; size < targetBytes - 200; i++) {
-    const row = { id: 100000 + i, name: `Deal ${i}`, stage: ['Sourcing', 'Diligence', 'Closed'][i % 3], amount: i * 1234.5, owner: `user${i % 50}@acme.test`, notes: 'Quarterly review with the regional team.' };
+    const row = {
+      id: 100000 + i,
+      name: `Deal ${i}`,
+      stage: ['Sourcing', 'Diligence', 'Closed'][i % 3],
+      amount: i * 1234.5,
+      owner: `user${i % 50}@acme.test`,
+      notes: 'Quarterly review with the regional team.',
+    };
     size += JSON.stringify(row).length + 1;
     rows.push(row);
   }
@@ -42,5 +49,11 @@ export function writeWorkload(dir, { url, method, count, body }) {
   if (body !== undefined) writeFileSync(join(dir, 'body.json'), body);
   const connections = { connections: [{ id: 'bench', vendor: 'generic', label: 'Bench server', baseUrl: url, auth: 'none' }] };
   writeFileSync(join(dir, 'behalf.connections.json'), JSON.stringify(connections, null, 2));
-  return { http: join(dir, 'requests.http'), collection: join(dir, 'collection.json'), body: body === undefined ? undefined : join(dir, 'body.json'), connections: join(dir, 'behalf.connections.json'), target };
+  return {
+    http: join(dir, 'requests.http'),
+    collection: join(dir, 'collection.json'),
+    body: body === undefined ? undefined : join(dir, 'body.json'),
+    connections: join(dir, 'behalf.connections.json'),
+    target,
+  };
 }

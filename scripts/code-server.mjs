@@ -38,7 +38,16 @@ export const CHROMIUM_ARGS = [
  *   `exited` settles if the server ends (by itself or through stop()); stop() resolves once no process is left
  *   and the temp folder is removed. `scratchDir` is an empty folder inside it, e.g. to open as the workspace.
  */
-export async function startCodeServer({ smokeTestDriver = false, extensionsDir, userDataDir, env = {}, installExtensions = [], settings, onOutput, port: preferredPort } = {}) {
+export async function startCodeServer({
+  smokeTestDriver = false,
+  extensionsDir,
+  userDataDir,
+  env = {},
+  installExtensions = [],
+  settings,
+  onOutput,
+  port: preferredPort,
+} = {}) {
   const tempDir = mkdtempSync(join(tmpdir(), 'behalf-code-server-'));
   try {
     extensionsDir ??= join(tempDir, 'extensions');
@@ -54,7 +63,8 @@ export async function startCodeServer({ smokeTestDriver = false, extensionsDir, 
     const dirArgs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
     for (const ext of installExtensions) installExtension(ext, { extensionsDir, dirArgs, env: serverEnv });
     const flags = [
-      '--auth', 'none',
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',

@@ -4,7 +4,7 @@
 // unchanged: it still does `new Ajv(options).compile(schema)`; in the bundles `ajv` is a shim whose compile()
 // returns the validator generated here with the very same options, so errors and messages are identical.
 import * as esbuild from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,15 @@ async function generateValidator() {
   const dir = mkdtempSync(join(tmpdir(), 'behalf-ajv-'));
   try {
     const out = join(dir, 'connections.cjs');
-    await esbuild.build({ entryPoints: [join(ROOT, 'src/core/connections.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error' });
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'src/core/connections.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      logLevel: 'error',
+    });
     const { SCHEMA_ANNOTATION_KEYWORDS } = require(out);
     const Ajv = require('ajv').default;
     const standalone = require('ajv/dist/standalone').default;

@@ -46,7 +46,10 @@ export async function packageExtension({ out = defaultVsixPath(), log = (line) =
     run([process.execPath, join(ROOT, 'scripts', 'build.mjs'), '--production', '--outdir', join(stage, 'dist')], { cwd: ROOT, quiet });
     const vsce = join(dirname(createRequire(import.meta.url).resolve('@vscode/vsce/package.json')), 'vsce');
     rmSync(out, { force: true });
-    run([process.execPath, vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: stage, quiet });
+    run([process.execPath, vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
+      cwd: stage,
+      quiet,
+    });
     const bytes = statSync(out).size;
     const seconds = (Date.now() - started) / 1000;
     log(`${relative(process.cwd(), out) || out}: ${(bytes / 1024).toFixed(0)} KiB, in ${seconds.toFixed(1)}s`);
@@ -59,7 +62,10 @@ export async function packageExtension({ out = defaultVsixPath(), log = (line) =
 function run([cmd, ...args], { cwd, quiet }) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: quiet ? 'pipe' : 'inherit' });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${relative(ROOT, args[0] ?? cmd)} ${args.slice(1).join(' ')} failed (exit ${r.status ?? r.signal})${quiet ? `:\n${r.stdout}${r.stderr}` : ''}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${relative(ROOT, args[0] ?? cmd)} ${args.slice(1).join(' ')} failed (exit ${r.status ?? r.signal})${quiet ? `:\n${r.stdout}${r.stderr}` : ''}`,
+    );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -33,7 +33,10 @@ export async function runVSCodeTests({ extension, tests, workspace, env = {}, ti
   const say = (line) => console.log(`run-vscode-tests: ${line}`);
   extension = resolve(extension);
   tests = resolve(tests);
-  for (const [what, file] of [['extension manifest', join(extension, 'package.json')], ['test index', tests]]) {
+  for (const [what, file] of [
+    ['extension manifest', join(extension, 'package.json')],
+    ['test index', tests],
+  ]) {
     if (!existsSync(file)) throw new Error(`${what} not found: ${file}`);
   }
   await ensureTools({ quiet: true });
@@ -134,7 +137,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     },
   });
   if (!values.extension || !values.tests) {
-    console.error('usage: node scripts/run-vscode-tests.mjs --extension <ext root> --tests <compiled test index .js> [--workspace <folder>] [--env JSON] [--timeout <s>] [--verbose]');
+    console.error(
+      'usage: node scripts/run-vscode-tests.mjs --extension <ext root> --tests <compiled test index .js> [--workspace <folder>] [--env JSON] [--timeout <s>] [--verbose]',
+    );
     process.exit(2);
   }
   try {

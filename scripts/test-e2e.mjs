@@ -46,7 +46,10 @@ try {
   const mocha = new Mocha({ reporter: 'spec', timeout: 300_000, slow: 30_000, grep: values.grep });
   const files = positionals.length
     ? positionals.map((f) => resolve(f))
-    : readdirSync(join(ROOT, 'test', 'e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(ROOT, 'test', 'e2e', f));
+    : readdirSync(join(ROOT, 'test', 'e2e'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join(ROOT, 'test', 'e2e', f));
   for (const file of files) mocha.addFile(file);
   await mocha.loadFilesAsync();
   const stats = await new Promise((done) => {

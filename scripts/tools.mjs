@@ -261,7 +261,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     if (command === 'ensure') {
       await ensureTools();
     } else if (command === 'paths') {
-      const paths = { toolsDir: toolsDir(), node24: node24Path(), codeServer: codeServerBin(), playwrightCore: playwrightCoreModule(), chromium: chromiumPath() };
+      const paths = {
+        toolsDir: toolsDir(),
+        node24: node24Path(),
+        codeServer: codeServerBin(),
+        playwrightCore: playwrightCoreModule(),
+        chromium: chromiumPath(),
+      };
       console.log(JSON.stringify(paths, null, 2));
     } else {
       console.error('usage: node scripts/tools.mjs ensure|paths');

@@ -14,9 +14,7 @@ const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 (async () => {
   for (let i = 0; i < count; i++) {
-    const res = body
-      ? await axios.post(url, body, { httpAgent, headers: { 'content-type': 'application/json' } })
-      : await axios.get(url, { httpAgent });
+    const res = body ? await axios.post(url, body, { httpAgent, headers: { 'content-type': 'application/json' } }) : await axios.get(url, { httpAgent });
     if (res.status !== 200) throw new Error(`status ${res.status}`);
   }
 })().catch((e) => {

@@ -4,7 +4,6 @@
 // or {"notMeasured": "<reason>"}.
 //   node bench/src/diff.cjs <bundled module> <versions> <fields> <runs>
 'use strict';
-const { performance } = require('node:perf_hooks');
 
 const [modulePath, versionsArg, fieldsArg, runsArg] = process.argv.slice(2);
 const VERSIONS = Number(versionsArg);
@@ -16,7 +15,8 @@ const RUNS = Number(runsArg);
  * in a sentence; every tenth field holds JSON with one changed member; version 1 sets everything.
  */
 function value(f, v) {
-  if (f % 10 === 9) return JSON.stringify({ status: ['draft', 'review', 'final'][v % 3], revision: v, tags: ['a', 'b', `v${v % 5}`], owner: { id: 6000 + (f % 7) } });
+  if (f % 10 === 9)
+    return JSON.stringify({ status: ['draft', 'review', 'final'][v % 3], revision: v, tags: ['a', 'b', `v${v % 5}`], owner: { id: 6000 + (f % 7) } });
   return `${['Caption', 'Title', 'Keywords', 'Notes'][f % 4]} of field ${f}: harbour at dawn, revision ${v}, ${'lorem ipsum dolor sit amet '.repeat(1 + (f % 4))}`;
 }
 

@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const count = Number(countArg);
   const body = bodyFile ? readFileSync(bodyFile, 'utf8') : undefined;
   const connection: Connection = { id: 'bench', vendor: 'generic', label: 'Bench server', baseUrl: new URL(url).origin, auth: 'none', principals: [] };
-  const engine = new BehalfEngine({ vendors: allVendors, secrets: { get: async () => undefined, whereToSet: () => '' }, prompt: { confirm: async () => true } });
+  const engine = new BehalfEngine({
+    vendors: allVendors,
+    secrets: { get: async () => undefined, whereToSet: () => '' },
+    prompt: { confirm: async () => true },
+  });
   const spec: RequestSpec = body ? { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body } : { method: 'GET', url, headers: {} };
   for (let i = 0; i < count; i++) {
     const record = await engine.sendAs(spec, { connection, mode: 'full' });

@@ -16,7 +16,8 @@ import { allVendors } from '../../src/vendors';
 
 async function main(): Promise<void> {
   const [setupFile, connectionId, principalId, mode, path, countArg] = process.argv.slice(2);
-  if (!setupFile || !connectionId || !principalId || !mode || !path || !countArg) throw new Error('usage: impersonation.js <setup.json> <connection> <principal|-> <mode> <path> <count>');
+  if (!setupFile || !connectionId || !principalId || !mode || !path || !countArg)
+    throw new Error('usage: impersonation.js <setup.json> <connection> <principal|-> <mode> <path> <count>');
   const setup = JSON.parse(readFileSync(setupFile, 'utf8')) as { connectionsFile: string; secrets: Record<string, string> };
   const count = Number(countArg);
   const secrets: SecretStore = {
@@ -44,6 +45,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 1;
 });

@@ -20,7 +20,7 @@ function save(): void {
 
 /** Expanding a node in VS Code: getChildren, then getTreeItem for every child (the view asks for all of them). */
 async function expand(tree: vscode.TreeDataProvider<ConnectionsNode>, node?: ConnectionsNode): Promise<ConnectionsNode[]> {
-  const children = ((await tree.getChildren(node)) ?? []) as ConnectionsNode[];
+  const children = (await tree.getChildren(node)) ?? [];
   for (const child of children) await tree.getTreeItem(child);
   return children;
 }
@@ -33,12 +33,12 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 100 });
   await post('Profiler.start');
   return async (name) => {
-    const { profile } = await post('Profiler.stop');
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
@@ -82,7 +82,7 @@ describe('bench: Behalf in the VS Code extension host', function () {
     results['codeLoadingMs'] = span('willLoadExtensionCode', 'didLoadExtensionCode');
     results['activateCallMs'] = span('willActivateExtension', 'didActivateExtension');
     if (typeof results['codeLoadingMs'] === 'number' && typeof results['activateCallMs'] === 'number') {
-      results['ownActivateMs'] = (results['codeLoadingMs'] as number) + (results['activateCallMs'] as number);
+      results['ownActivateMs'] = results['codeLoadingMs'] + results['activateCallMs'];
     }
     results['marks'] = Object.fromEntries(marks);
     // Activation loads only the shell; the first command, view or CodeLens loads dist/extension-main.js and
@@ -97,7 +97,12 @@ describe('bench: Behalf in the VS Code extension host', function () {
     if (!api) throw new Error('not activated');
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!folder) throw new Error('no workspace folder');
-    const principals = Array.from({ length: PRINCIPALS }, (_, i) => ({ id: `p${i}`, userId: `u-${100000 + i}`, email: `user${i}@acme.test`, name: `User ${i}` }));
+    const principals = Array.from({ length: PRINCIPALS }, (_, i) => ({
+      id: `p${i}`,
+      userId: `u-${100000 + i}`,
+      email: `user${i}@acme.test`,
+      name: `User ${i}`,
+    }));
     const file = {
       connections: [
         {

@@ -81,8 +81,18 @@ class ComparePage {
       content.append(h('p', { class: 'identical' }, `${this.view.left.name} and ${this.view.right.name} got the same body.`));
     } else {
       const { left, right } = this.view;
-      if (result.rowsPath !== undefined || result.onlyLeft.length > 0) content.append(this.section('only-left', `Only ${left.name} sees`, result.onlyLeft.length, () => this.rowsTable('only-left', result.onlyLeft, `Rows only ${left.name} sees`)));
-      if (result.rowsPath !== undefined || result.onlyRight.length > 0) content.append(this.section('only-right', `Only ${right.name} sees`, result.onlyRight.length, () => this.rowsTable('only-right', result.onlyRight, `Rows only ${right.name} sees`)));
+      if (result.rowsPath !== undefined || result.onlyLeft.length > 0)
+        content.append(
+          this.section('only-left', `Only ${left.name} sees`, result.onlyLeft.length, () =>
+            this.rowsTable('only-left', result.onlyLeft, `Rows only ${left.name} sees`),
+          ),
+        );
+      if (result.rowsPath !== undefined || result.onlyRight.length > 0)
+        content.append(
+          this.section('only-right', `Only ${right.name} sees`, result.onlyRight.length, () =>
+            this.rowsTable('only-right', result.onlyRight, `Rows only ${right.name} sees`),
+          ),
+        );
       content.append(this.section('differences', 'Values that differ', result.differences.length, () => this.differencesTable(result.differences)));
     }
     root.replaceChildren(this.banner(), content);
@@ -105,14 +115,34 @@ class ComparePage {
   }
 
   private side(which: CompareSideName, side: CompareSide, info: CompareSideInfo): HTMLElement {
-    const card = h('section', { class: `side side-${which}${side.mode === 'self' ? ' side-self' : ''}`, 'aria-label': `${which === 'left' ? 'Left' : 'Right'}: ${side.who}` });
-    const who = h('div', { class: 'side-who' }, h('span', { class: 'side-label' }, which === 'left' ? 'Left' : 'Right'), h('strong', { class: 'who' }, side.who));
+    const card = h('section', {
+      class: `side side-${which}${side.mode === 'self' ? ' side-self' : ''}`,
+      'aria-label': `${which === 'left' ? 'Left' : 'Right'}: ${side.who}`,
+    });
+    const who = h(
+      'div',
+      { class: 'side-who' },
+      h('span', { class: 'side-label' }, which === 'left' ? 'Left' : 'Right'),
+      h('strong', { class: 'who' }, side.who),
+    );
     if (side.mode !== 'self') who.append(h('span', { class: 'badge mode', title: MODE_TITLE[side.mode] }, side.mode));
     else who.append(h('span', { class: 'badge mode mode-self', title: MODE_TITLE.self }, 'service user'));
-    const status = h('span', { class: `status status-${statusClass(side.status)}`, title: `HTTP ${side.status}` }, `${side.status}${info.statusText ? ` ${info.statusText}` : ''}`);
-    const metrics = h('div', { class: 'side-metrics' }, status, h('span', { class: 'metric time', title: 'Time' }, formatDuration(side.durationMs)), h('span', { class: 'metric size', title: `${info.bodyBytes.toLocaleString('en-US')} bytes` }, formatBytes(info.bodyBytes)));
+    const status = h(
+      'span',
+      { class: `status status-${statusClass(side.status)}`, title: `HTTP ${side.status}` },
+      `${side.status}${info.statusText ? ` ${info.statusText}` : ''}`,
+    );
+    const metrics = h(
+      'div',
+      { class: 'side-metrics' },
+      status,
+      h('span', { class: 'metric time', title: 'Time' }, formatDuration(side.durationMs)),
+      h('span', { class: 'metric size', title: `${info.bodyBytes.toLocaleString('en-US')} bytes` }, formatBytes(info.bodyBytes)),
+    );
     if (side.rowCount !== undefined) metrics.append(h('span', { class: 'metric rows' }, formatCount(side.rowCount, 'row', 'rows')));
-    const open = button('Open response', { class: 'secondary open-response', title: `Show the response ${side.who} got` }, () => this.post({ type: 'openResponse', side: which }));
+    const open = button('Open response', { class: 'secondary open-response', title: `Show the response ${side.who} got` }, () =>
+      this.post({ type: 'openResponse', side: which }),
+    );
     card.append(who, h('div', { class: 'side-connection' }, info.connectionLabel), metrics, h('div', { class: 'actions' }, open));
     return card;
   }
@@ -128,8 +158,18 @@ class ComparePage {
   private section(id: SectionId, title: string, count: number, build: () => HTMLElement): HTMLElement {
     const collapsed = this.ui.collapsed.includes(id);
     const bodyId = `section-${id}-body`;
-    const toggle = h('button', { type: 'button', class: 'section-toggle', id: `section-${id}-toggle`, 'aria-expanded': String(!collapsed), 'aria-controls': bodyId });
-    toggle.append(h('span', { class: 'twisty', 'aria-hidden': 'true' }), h('span', { class: 'section-title' }, title), h('span', { class: 'badge count' }, count.toLocaleString('en-US')));
+    const toggle = h('button', {
+      type: 'button',
+      class: 'section-toggle',
+      id: `section-${id}-toggle`,
+      'aria-expanded': String(!collapsed),
+      'aria-controls': bodyId,
+    });
+    toggle.append(
+      h('span', { class: 'twisty', 'aria-hidden': 'true' }),
+      h('span', { class: 'section-title' }, title),
+      h('span', { class: 'badge count' }, count.toLocaleString('en-US')),
+    );
     const body = h('div', { class: 'section-body', id: bodyId, role: 'region', 'aria-labelledby': toggle.id });
     let built = false;
     const fill = (): void => {
@@ -151,10 +191,14 @@ class ComparePage {
   }
 
   private rowsTable(id: SectionId, rows: CompareRow[], label: string): HTMLElement {
-    const head = h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Row'), h('th', { scope: 'col' }, 'Key'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'JSON'))));
+    const head = h(
+      'thead',
+      {},
+      h('tr', {}, h('th', { scope: 'col' }, 'Row'), h('th', { scope: 'col' }, 'Key'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'JSON'))),
+    );
     const body = h('tbody');
     const table = h('table', { class: 'grid rows-table', 'aria-label': label }, head, body);
-    return this.paged(id, table, body, rows.length, (i) => rowLines(rows[i]!, i, id));
+    return this.paged(id, table, body, rows.length, (i) => rowLines(rows[i], i, id));
   }
 
   private differencesTable(diffs: CompareValueDiff[]): HTMLElement {
@@ -165,7 +209,7 @@ class ComparePage {
     const body = h('tbody');
     const table = h('table', { class: 'grid differences-table', 'aria-label': 'Values that differ' }, head, body);
     return this.paged('differences', table, body, diffs.length, (i) => {
-      const d = diffs[i]!;
+      const d = diffs[i];
       const tr = h('tr', { class: `difference difference-${d.kind}` });
       if (hasRows) tr.append(h('td', { class: 'diff-row code' }, d.rowKey ?? '(top level)'));
       tr.append(h('th', { scope: 'row', class: 'diff-path code' }, d.path), valueCell(d.left, 'left'), valueCell(d.right, 'right'));
@@ -208,16 +252,26 @@ function rowLines(row: CompareRow, index: number, section: SectionId): HTMLEleme
   const detail = h('tr', { class: 'row-json', id: jsonId });
   detail.hidden = true;
   let filled = false;
-  const toggle = button('JSON', { class: 'link toggle-json', 'aria-expanded': 'false', 'aria-controls': jsonId, 'aria-label': `JSON of ${row.label || row.key}` }, () => {
-    const open = toggle.getAttribute('aria-expanded') !== 'true';
-    toggle.setAttribute('aria-expanded', String(open));
-    if (open && !filled) {
-      filled = true;
-      detail.append(h('td', { colspan: '3' }, h('pre', { class: 'code json' }, prettyJson(row.json))));
-    }
-    detail.hidden = !open;
-  });
-  const tr = h('tr', { class: 'row' }, h('td', { class: 'row-label' }, row.label || '(no label)'), h('td', { class: 'row-key code' }, row.key), h('td', { class: 'row-actions' }, toggle));
+  const toggle = button(
+    'JSON',
+    { class: 'link toggle-json', 'aria-expanded': 'false', 'aria-controls': jsonId, 'aria-label': `JSON of ${row.label || row.key}` },
+    () => {
+      const open = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(open));
+      if (open && !filled) {
+        filled = true;
+        detail.append(h('td', { colspan: '3' }, h('pre', { class: 'code json' }, prettyJson(row.json))));
+      }
+      detail.hidden = !open;
+    },
+  );
+  const tr = h(
+    'tr',
+    { class: 'row' },
+    h('td', { class: 'row-label' }, row.label || '(no label)'),
+    h('td', { class: 'row-key code' }, row.key),
+    h('td', { class: 'row-actions' }, toggle),
+  );
   return [tr, detail];
 }
 
@@ -257,7 +311,12 @@ function show(view: CompareView): void {
   const ui: CompareUi = restored && restored.ui.viewId === view.id ? restored.ui : { viewId: view.id, collapsed: [], shown: {}, scrollY: 0 };
   currentUi = ui;
   keepView = JSON.stringify(view).length <= STATE_VIEW_LIMIT;
-  current = new ComparePage(view, ui, () => saver.soon(), (m) => vscode.postMessage(m));
+  current = new ComparePage(
+    view,
+    ui,
+    () => saver.soon(),
+    (m) => vscode.postMessage(m),
+  );
   current.render(appRoot);
   document.title = 'Compare';
   if (ui.scrollY > 0) window.requestAnimationFrame(() => window.scrollTo(0, ui.scrollY));

@@ -123,9 +123,12 @@ class HistoryPage {
     root.removeAttribute('aria-busy');
     if ('IntersectionObserver' in window) {
       // Scrolling near the end of what is rendered renders the next page.
-      this.observer = new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting) && !this.moreRow.hidden) this.showMore(PAGE, false);
-      }, { rootMargin: '0px 0px 400px 0px' });
+      this.observer = new IntersectionObserver(
+        (entries) => {
+          if (entries.some((e) => e.isIntersecting) && !this.moreRow.hidden) this.showMore(PAGE, false);
+        },
+        { rootMargin: '0px 0px 400px 0px' },
+      );
       this.observer.observe(this.moreRow);
     }
     this.applyFilter(Math.max(PAGE, this.ui.shown));
@@ -133,8 +136,19 @@ class HistoryPage {
 
   private banner(): HTMLElement {
     const v = this.view;
-    const banner = h('div', { class: `banner${v.principal ? ' banner-impersonated' : ''}`, role: 'status', title: `${v.vendor} connection "${v.connectionLabel}"` });
-    banner.append('Version history of ', h('strong', { class: 'asset' }, v.assetId), ' · ', h('span', { class: 'total' }, formatCount(v.versions.length, 'version', 'versions')), ' · ', h('span', { class: 'connection' }, v.connectionLabel));
+    const banner = h('div', {
+      class: `banner${v.principal ? ' banner-impersonated' : ''}`,
+      role: 'status',
+      title: `${v.vendor} connection "${v.connectionLabel}"`,
+    });
+    banner.append(
+      'Version history of ',
+      h('strong', { class: 'asset' }, v.assetId),
+      ' · ',
+      h('span', { class: 'total' }, formatCount(v.versions.length, 'version', 'versions')),
+      ' · ',
+      h('span', { class: 'connection' }, v.connectionLabel),
+    );
     return banner;
   }
 
@@ -177,7 +191,14 @@ class HistoryPage {
       refresh.disabled = true;
       window.setTimeout(() => (refresh.disabled = false), 1500);
     });
-    return h('div', { class: 'toolbar' }, h('label', { for: 'user-filter', class: 'filter-label' }, 'User'), select, this.countLine, h('div', { class: 'actions' }, refresh));
+    return h(
+      'div',
+      { class: 'toolbar' },
+      h('label', { for: 'user-filter', class: 'filter-label' }, 'User'),
+      select,
+      this.countLine,
+      h('div', { class: 'actions' }, refresh),
+    );
   }
 
   // --- the list -------------------------------------------------------------------------------------------
@@ -196,7 +217,7 @@ class HistoryPage {
     const from = this.rows.size;
     const to = Math.min(this.filtered.length, from + count);
     const frag = document.createDocumentFragment();
-    for (let i = from; i < to; i++) frag.append(this.row(this.filtered[i]!).li);
+    for (let i = from; i < to; i++) frag.append(this.row(this.filtered[i]).li);
     this.list.append(frag);
     this.ui.shown = Math.max(PAGE, this.rows.size);
     this.updateCount();
@@ -220,7 +241,14 @@ class HistoryPage {
   private row(v: VersionDiff): Row {
     const id = `version-${v.version}`;
     const li = h('li', { class: `version${v.byPrincipal ? ' by-principal' : ''}`, 'data-version': String(v.version) });
-    const toggle = h('button', { type: 'button', class: 'version-toggle', id: `${id}-toggle`, 'aria-expanded': 'false', 'aria-controls': `${id}-changes`, tabindex: '-1' });
+    const toggle = h('button', {
+      type: 'button',
+      class: 'version-toggle',
+      id: `${id}-toggle`,
+      'aria-expanded': 'false',
+      'aria-controls': `${id}-changes`,
+      tabindex: '-1',
+    });
     toggle.append(
       h('span', { class: 'twisty', 'aria-hidden': 'true' }),
       h('span', { class: 'version-number' }, `v${v.version}`),
@@ -228,7 +256,10 @@ class HistoryPage {
       h('span', { class: 'version-user' }, v.user || '(no user recorded)'),
     );
     if (v.byPrincipal) {
-      toggle.append(h('span', { class: 'badge principal-badge', 'aria-hidden': 'true', title: 'Recorded under the principal you acted as' }, 'principal'), srOnly(', recorded under the principal you acted as'));
+      toggle.append(
+        h('span', { class: 'badge principal-badge', 'aria-hidden': 'true', title: 'Recorded under the principal you acted as' }, 'principal'),
+        srOnly(', recorded under the principal you acted as'),
+      );
     }
     toggle.append(h('span', { class: 'version-summary' }, this.summary(v)));
     toggle.addEventListener('click', () => this.setExpanded(row, !this.expanded.has(v.version), true));
@@ -338,7 +369,9 @@ class HistoryPage {
 
   private field(f: FieldDiff): HTMLElement {
     const li = h('li', { class: `field field-${f.kind}` });
-    li.append(h('div', { class: 'field-head' }, h('span', { class: 'field-name' }, f.field || '(unnamed)'), h('span', { class: 'field-kind' }, KIND_LABEL[f.kind])));
+    li.append(
+      h('div', { class: 'field-head' }, h('span', { class: 'field-name' }, f.field || '(unnamed)'), h('span', { class: 'field-kind' }, KIND_LABEL[f.kind])),
+    );
     if (f.kind === 'json') li.append(jsonChanges(f.changes ?? []));
     else li.append(textDiff(f));
     return li;
@@ -393,7 +426,16 @@ function jsonChanges(changes: JsonChange[]): HTMLElement {
     if (c.oldValue !== undefined) old.append(removed(c.oldValue));
     const now = h('td', { class: 'json-new code' });
     if (c.newValue !== undefined) now.append(added(c.newValue));
-    body.append(h('tr', { class: `json-change json-${c.kind}` }, h('th', { scope: 'row', class: 'json-path code' }, c.path), h('td', { class: 'json-kind' }, CHANGE_LABEL[c.kind]), old, now));
+    body.append(
+      h(
+        'tr',
+        { class: `json-change json-${c.kind}` },
+        h('th', { scope: 'row', class: 'json-path code' }, c.path),
+        h('td', { class: 'json-kind' }, CHANGE_LABEL[c.kind]),
+        old,
+        now,
+      ),
+    );
   }
   const head = h('thead', {}, h('tr', {}, ...['Path', 'Change', 'Old', 'New'].map((t) => h('th', { scope: 'col' }, t))));
   return h('table', { class: 'grid json-changes', 'aria-label': 'Changes inside the JSON value' }, head, body);
@@ -424,7 +466,12 @@ function show(view: HistoryView): void {
   current?.dispose();
   currentUi = ui;
   keepView = JSON.stringify(view).length <= STATE_VIEW_LIMIT;
-  current = new HistoryPage(view, ui, () => saver.soon(), (m) => vscode.postMessage(m));
+  current = new HistoryPage(
+    view,
+    ui,
+    () => saver.soon(),
+    (m) => vscode.postMessage(m),
+  );
   current.render(appRoot);
   document.title = `History ${view.assetId}`;
   if (ui.scrollY > 0) window.requestAnimationFrame(() => window.scrollTo(0, ui.scrollY));

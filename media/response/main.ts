@@ -8,7 +8,15 @@
 // - Big bodies never block the page: the JSON tree creates children only when a node is expanded and pages
 //   long containers; raw text is appended in slices between tasks.
 
-import { isHostToPanel, isResponseView, isShowResponse, type AttributionCheck, type PanelToHost, type ResponseView, type ResponseViewAttribution } from '../../src/protocol/response';
+import {
+  isHostToPanel,
+  isResponseView,
+  isShowResponse,
+  type AttributionCheck,
+  type PanelToHost,
+  type ResponseView,
+  type ResponseViewAttribution,
+} from '../../src/protocol/response';
 import { bannerParts, formatBytes, formatCount, formatDuration, isBinaryContentType, looksLikeJson, statusClass, viewKey } from './format';
 import { JsonText, type JsonEntry } from './jsonScan';
 import { button, h, section, visibleButtons } from '../shared/dom';
@@ -163,7 +171,13 @@ class ResponsePage {
     const status = h('span', { class: `status status-${cls}`, title: `HTTP ${v.status}` }, `${v.status}${v.statusText ? ` ${v.statusText}` : ''}`);
     const time = h('span', { class: 'metric time', title: 'Time' }, formatDuration(v.durationMs));
     const size = h('span', { class: 'metric size', title: `${v.bodyBytes.toLocaleString('en-US')} bytes` }, formatBytes(v.bodyBytes));
-    const line = h('span', { class: 'request-line', title: `${v.request.method} ${v.request.url}` }, h('span', { class: 'method' }, v.request.method), ' ', v.request.url);
+    const line = h(
+      'span',
+      { class: 'request-line', title: `${v.request.method} ${v.request.url}` },
+      h('span', { class: 'method' }, v.request.method),
+      ' ',
+      v.request.url,
+    );
     const summary = h('div', { class: 'summary' }, status, time, size, line);
     if (v.name) summary.prepend(h('span', { class: 'name' }, v.name));
     return summary;
@@ -203,7 +217,11 @@ class ResponsePage {
     const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Response details' });
     for (const tab of TABS) {
       const label = tab.id === 'headers' ? `${tab.label} (${Object.keys(this.view.headers).length})` : tab.label;
-      const b = h('button', { type: 'button', role: 'tab', id: `tab-${tab.id}`, 'aria-controls': `panel-${tab.id}`, 'aria-selected': 'false', tabindex: '-1', class: 'tab' }, label);
+      const b = h(
+        'button',
+        { type: 'button', role: 'tab', id: `tab-${tab.id}`, 'aria-controls': `panel-${tab.id}`, 'aria-selected': 'false', tabindex: '-1', class: 'tab' },
+        label,
+      );
       b.addEventListener('click', () => this.selectTab(tab.id, true));
       b.addEventListener('keydown', (ev) => this.onTabKey(ev, tab.id));
       this.tabButtons.set(tab.id, b);
@@ -212,17 +230,23 @@ class ResponsePage {
 
     const actions = h('div', { class: 'actions' });
     if (this.bodyJson) {
-      this.rawButton = button('Raw', { class: 'toggle-raw', 'aria-pressed': String(this.ui.raw), title: 'Show the body exactly as received' }, () => this.setRaw(!this.ui.raw));
+      this.rawButton = button('Raw', { class: 'toggle-raw', 'aria-pressed': String(this.ui.raw), title: 'Show the body exactly as received' }, () =>
+        this.setRaw(!this.ui.raw),
+      );
       actions.append(this.rawButton);
     }
     actions.append(
       // Text buttons are named by their text; the title adds detail without hiding it from assistive tech.
       button('Copy body', { class: 'copy-body', title: 'Copy the response body' }, () => this.post({ type: 'copy', what: 'body' })),
-      button('Copy cURL', { class: 'copy-curl', title: 'Copy the request as a cURL command (secrets redacted)' }, () => this.post({ type: 'copy', what: 'curl' })),
+      button('Copy cURL', { class: 'copy-curl', title: 'Copy the request as a cURL command (secrets redacted)' }, () =>
+        this.post({ type: 'copy', what: 'curl' }),
+      ),
     );
     if (this.view.id) {
       actions.append(button('Save body…', { class: 'save-body', title: 'Save the body to a file, exactly as received' }, () => this.ask('save')));
-      const open = button('Open in editor', { class: 'open-in-editor', title: 'Open the body in an editor tab (JSON pretty-printed)' }, () => this.ask('openInEditor'));
+      const open = button('Open in editor', { class: 'open-in-editor', title: 'Open the body in an editor tab (JSON pretty-printed)' }, () =>
+        this.ask('openInEditor'),
+      );
       if (this.isBinary()) {
         // Still focusable and announced: says why it does nothing rather than vanishing.
         open.setAttribute('aria-disabled', 'true');
@@ -231,19 +255,27 @@ class ResponsePage {
       actions.append(open);
       if (this.view.canResend) {
         const who = this.view.sentAs.who;
-        const resend = button('Resend', { class: 'resend', title: `Send the same request again as ${who}`, 'aria-label': `Resend the request as ${who}` }, () => {
-          if (resend.getAttribute('aria-disabled') === 'true') return;
-          this.ask('resend');
-          // One send per click: a second click while the host sends would send twice.
-          resend.setAttribute('aria-disabled', 'true');
-          window.setTimeout(() => resend.removeAttribute('aria-disabled'), 1500);
-        });
+        const resend = button(
+          'Resend',
+          { class: 'resend', title: `Send the same request again as ${who}`, 'aria-label': `Resend the request as ${who}` },
+          () => {
+            if (resend.getAttribute('aria-disabled') === 'true') return;
+            this.ask('resend');
+            // One send per click: a second click while the host sends would send twice.
+            resend.setAttribute('aria-disabled', 'true');
+            window.setTimeout(() => resend.removeAttribute('aria-disabled'), 1500);
+          },
+        );
         actions.append(resend);
       }
     }
     const assetId = this.view.assetId;
     if (assetId) {
-      actions.append(button('Version history', { class: 'open-history', title: `Open the version history of asset ${assetId}` }, () => this.post({ type: 'openHistory', assetId })));
+      actions.append(
+        button('Version history', { class: 'open-history', title: `Open the version history of asset ${assetId}` }, () =>
+          this.post({ type: 'openHistory', assetId }),
+        ),
+      );
     }
     return h('div', { class: 'toolbar' }, tablist, actions);
   }
@@ -311,15 +343,29 @@ class ResponsePage {
       return;
     }
     if (this.isBinary() && !this.ui.showBinary) {
-      const reveal = button('Show as text anyway', { class: 'show-binary secondary', title: 'Show the body decoded as UTF-8 (binary data shows as noise)' }, () => {
-        this.ui.showBinary = true;
-        p.replaceChildren();
-        this.fillBody(p);
-        this.save();
-      });
+      const reveal = button(
+        'Show as text anyway',
+        { class: 'show-binary secondary', title: 'Show the body decoded as UTF-8 (binary data shows as noise)' },
+        () => {
+          this.ui.showBinary = true;
+          p.replaceChildren();
+          this.fillBody(p);
+          this.save();
+        },
+      );
       const save = button('Save body…', { class: 'save-binary primary', title: 'Save the body to a file, byte for byte' }, () => this.ask('save'));
       const type = v.contentType.split(';')[0]?.trim() || 'unknown type';
-      p.append(h('p', { class: 'empty binary-body' }, h('span', { class: 'binary-summary' }, `Binary body (${type}, ${formatBytes(v.bodyBytes)}) — Save body… to keep it.`), ' ', save, ' ', reveal));
+      p.append(
+        h(
+          'p',
+          { class: 'empty binary-body' },
+          h('span', { class: 'binary-summary' }, `Binary body (${type}, ${formatBytes(v.bodyBytes)}) — Save body… to keep it.`),
+          ' ',
+          save,
+          ' ',
+          reveal,
+        ),
+      );
       return;
     }
     if (this.bodyError !== undefined) {
@@ -439,8 +485,14 @@ function headerTable(headers: Record<string, string>, label: string): HTMLElemen
   const entries = Object.entries(headers);
   if (entries.length === 0) return h('p', { class: 'empty' }, 'No headers.');
   const body = h('tbody');
-  for (const [name, value] of entries) body.append(h('tr', {}, h('th', { scope: 'row', class: 'header-name' }, name), h('td', { class: 'header-value' }, value)));
-  return h('table', { class: 'headers grid', 'aria-label': label }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))), body);
+  for (const [name, value] of entries)
+    body.append(h('tr', {}, h('th', { scope: 'row', class: 'header-name' }, name), h('td', { class: 'header-value' }, value)));
+  return h(
+    'table',
+    { class: 'headers grid', 'aria-label': label },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Value'))),
+    body,
+  );
 }
 
 /**
@@ -553,7 +605,12 @@ class JsonTree {
     const node: TreeNode = { entry, path, depth, el, toggle, next: -1, shown: 0, expanded: false, byDefault };
     this.nodes.set(toggle, node);
     toggle.addEventListener('click', () => this.setExpanded(node, !node.expanded, true));
-    const preview = h('span', { class: 'preview' }, h('span', { class: 'punct' }, entry.kind === 'object' ? '{…}' : '[…]'), h('span', { class: 'count' }, this.countText(entry)));
+    const preview = h(
+      'span',
+      { class: 'preview' },
+      h('span', { class: 'punct' }, entry.kind === 'object' ? '{…}' : '[…]'),
+      h('span', { class: 'count' }, this.countText(entry)),
+    );
     row.append(toggle);
     if (label) row.append(label);
     row.append(preview);
@@ -637,7 +694,10 @@ class JsonTree {
         this.save();
         // Keep the keyboard where it was: on the next "show more", or on the first member just added.
         if (node.more) node.more.focus();
-        else this.focusable(children).find((b) => this.nodes.get(b)?.entry.index === firstNew)?.focus();
+        else
+          this.focusable(children)
+            .find((b) => this.nodes.get(b)?.entry.index === firstNew)
+            ?.focus();
       });
       node.more = more;
       node.moreRow = h('div', { class: 'row more-row' }, more);

@@ -11,7 +11,7 @@ declare function acquireVsCodeApi(): VsCodeApi<unknown>;
 
 /** The page's API, typed with the messages its protocol lets it send. */
 export function acquire<ToHost>(): VsCodeApi<ToHost> {
-  return acquireVsCodeApi() as VsCodeApi<ToHost>;
+  return acquireVsCodeApi();
 }
 
 /** Debounced state saving: `soon()` coalesces bursts (scroll, key repeat), `now()` writes at once. */
@@ -37,7 +37,11 @@ export function stateSaver(save: () => void, delayMs = 150): { soon(): void; now
  * The page side of the protocol every panel shares: show each view the host sends (after checking it), and
  * report the scroll position so it can be saved and restored when the panel comes back.
  */
-export function onHostViews<V>(isShow: (message: unknown) => message is { type: 'show'; view: V }, show: (view: V) => void, onScroll: (scrollY: number) => void): void {
+export function onHostViews<V>(
+  isShow: (message: unknown) => message is { type: 'show'; view: V },
+  show: (view: V) => void,
+  onScroll: (scrollY: number) => void,
+): void {
   window.addEventListener('message', (event: MessageEvent<unknown>) => {
     if (isShow(event.data)) show(event.data.view);
   });

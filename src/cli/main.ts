@@ -102,7 +102,7 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
   let positionals: string[];
   try {
     const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    flags = parsed.values as Flags;
+    flags = parsed.values;
     positionals = parsed.positionals;
   } catch (e) {
     io.err(`behalf: ${e instanceof Error ? e.message : String(e)}\nRun "behalf --help" for usage.\n`);
@@ -187,12 +187,16 @@ async function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io)
   }
   const parsed = parseHttpFile(text, file);
   const selected = selectRequests(parsed, flags.name);
-  const blocking = parsed.diagnostics.filter((d) => d.severity === 'error' && selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine));
+  const blocking = parsed.diagnostics.filter(
+    (d) => d.severity === 'error' && selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine),
+  );
   for (const d of parsed.diagnostics) {
-    if (d.severity === 'warning') io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: warning: ${d.message}\n`);
+    if (d.severity === 'warning')
+      io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: warning: ${d.message}\n`);
   }
   if (blocking.length) {
-    for (const d of blocking) io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: error: ${d.message}\n`);
+    for (const d of blocking)
+      io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: error: ${d.message}\n`);
     return 1;
   }
 
@@ -279,10 +283,12 @@ async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags
   const { parsed, selected, variableContext, config } = loaded;
   if (selected.length !== 1) {
     const names = selected.map((r) => r.name).filter(Boolean);
-    io.err(`behalf: compare sends one request, and ${args[0]} has ${selected.length}: pick one with --name${names.length ? ` (named: ${names.join(', ')})` : ''}.\n`);
+    io.err(
+      `behalf: compare sends one request, and ${args[0]} has ${selected.length}: pick one with --name${names.length ? ` (named: ${names.join(', ')})` : ''}.\n`,
+    );
     return 2;
   }
-  const request = selected[0]!;
+  const request = selected[0];
   const leftRef = refs[0] ?? request.as;
   if (!leftRef) {
     io.err(`behalf: compare needs someone to act as: --as <principal> (or "# @as" on the request).\nusage: ${usage}\n`);
@@ -333,7 +339,13 @@ async function logSent(
   if (outcome.error !== undefined && isBehalfError(outcome.error) && ['not-confirmed', 'compare-write', 'mode'].includes(outcome.error.code)) return true;
   const entry = outcome.record
     ? logEntryFromRecord(outcome.record, attempt.time)
-    : logEntryFromError(engine.sentAs(attempt.actAs), { method: attempt.spec.method, url: absoluteUrl(attempt.spec.url, attempt.actAs.connection) }, outcome.error, attempt.time, engine.redactor);
+    : logEntryFromError(
+        engine.sentAs(attempt.actAs),
+        { method: attempt.spec.method, url: absoluteUrl(attempt.spec.url, attempt.actAs.connection) },
+        outcome.error,
+        attempt.time,
+        engine.redactor,
+      );
   if (!entry) return true;
   try {
     await log.log.record(entry);
@@ -355,21 +367,24 @@ async function principalsCommand(engine: BehalfEngine, args: string[], flags: Fl
   if (flags.json) io.out(`${JSON.stringify(principals)}\n`);
   else {
     io.out(`${connection.label} — ${principals.length} principal(s); modes: ${engine.modes(connection).join(', ')}\n`);
-    for (const p of principals) io.out(`  ${p.id.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${(p.email ?? '').padEnd(24)} ${p.userId ?? p.clientId ?? ''}${p.source === 'vendor' ? '  (from vendor)' : ''}\n`);
+    for (const p of principals)
+      io.out(
+        `  ${p.id.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${(p.email ?? '').padEnd(24)} ${p.userId ?? p.clientId ?? ''}${p.source === 'vendor' ? '  (from vendor)' : ''}\n`,
+      );
   }
   return 0;
 }
 
 async function assignCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   const connection = await connectionArg(args, 2, 'behalf assign <connection> <userId>', flags, io);
-  const principals = await engine.createProxyAssignment(connection, args[1]!, signal);
+  const principals = await engine.createProxyAssignment(connection, args[1], signal);
   io.out(`The service user of ${connection.label} may now act as: ${principals.map((p) => p.userId ?? p.id).join(', ')}\n`);
   return 0;
 }
 
 async function historyCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   const connection = await connectionArg(args, 2, 'behalf history <connection> <assetId>', flags, io);
-  const versions = await engine.assetHistory(connection, args[1]!, undefined, signal);
+  const versions = await engine.assetHistory(connection, args[1], undefined, signal);
   if (flags.json) io.out(`${JSON.stringify(versions)}\n`);
   else {
     for (const v of versions) {
@@ -384,7 +399,8 @@ async function connectionArg(args: string[], count: number, usage: string, flags
   if (args.length !== count) throw new BehalfError('usage', `usage: ${usage}`);
   const config = await loadConfig(flags, io, io.cwd);
   const connection = config.connections.find((c) => c.id === args[0]);
-  if (!connection) throw new BehalfError('connection', `No connection "${args[0]}" in ${config.file} (known: ${config.connections.map((c) => c.id).join(', ')}).`);
+  if (!connection)
+    throw new BehalfError('connection', `No connection "${args[0]}" in ${config.file} (known: ${config.connections.map((c) => c.id).join(', ')}).`);
   return connection;
 }
 
@@ -421,11 +437,11 @@ function pickConnection(config: ConnectionsFile, id: string | undefined, url: st
   }
   if (/^https?:/i.test(url)) {
     const byPrefix = config.connections.filter((c) => url.startsWith(c.baseUrl.replace(/\/+$/, '')));
-    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length === 1) return byPrefix[0];
     const byOrigin = config.connections.filter((c) => originOf(c.baseUrl) === originOf(url));
-    if (byOrigin.length === 1) return byOrigin[0]!;
+    if (byOrigin.length === 1) return byOrigin[0];
   }
-  if (config.connections.length === 1) return config.connections[0]!;
+  if (config.connections.length === 1) return config.connections[0];
   throw new BehalfError('connection', `Which connection should request ${request.name ?? `#${request.index + 1}`} use?`, {
     hint: `add "# @connection <id>" above it or pass --connection (known: ${config.connections.map((c) => c.id).join(', ')})`,
   });
@@ -566,5 +582,3 @@ export function main(): void {
     },
   );
 }
-
-

@@ -72,7 +72,7 @@ export function checkAttribution(
     message: `${capitalise(vendor)} recorded ${recordedUser || 'no user'}, not ${expectedUser || expected.principalLabel}, in version ${latestAfter.version}.`,
     advice:
       options.mode === 'full'
-        ? 'Full impersonation should record the principal: check that the write used the principal\'s session, and how the vendor records the user of a change.'
+        ? "Full impersonation should record the principal: check that the write used the principal's session, and how the vendor records the user of a change."
         : `Lite impersonation is probably not enabled for this account: ask ${support} to switch it on, or use full mode.`,
   };
 }

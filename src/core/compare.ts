@@ -87,7 +87,13 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
         }
         matched.add(row.key);
         walkJson(row.value, other.value, '$', (c) =>
-          add({ rowKey: row.key, path: c.path, left: c.oldValue, right: c.newValue, kind: c.kind === 'added' ? 'only-right' : c.kind === 'removed' ? 'only-left' : 'different' }),
+          add({
+            rowKey: row.key,
+            path: c.path,
+            left: c.oldValue,
+            right: c.newValue,
+            kind: c.kind === 'added' ? 'only-right' : c.kind === 'removed' ? 'only-left' : 'different',
+          }),
         );
       }
       for (const row of rightKeyed) if (!matched.has(row.key)) onlyRight.push(row.row);
@@ -104,7 +110,8 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
     }
   } else {
     identical = !l.json && !r.json && l.text === r.text;
-    if (!identical) add({ path: '$', left: cut(l.json ? JSON.stringify(l.value) : l.text), right: cut(r.json ? JSON.stringify(r.value) : r.text), kind: 'different' });
+    if (!identical)
+      add({ path: '$', left: cut(l.json ? JSON.stringify(l.value) : l.text), right: cut(r.json ? JSON.stringify(r.value) : r.text), kind: 'different' });
   }
 
   const side = (record: ResponseRecord, rows: unknown[] | undefined): CompareSide => ({
@@ -130,7 +137,7 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
   // One page of rows on either side: rows "only the other sees" may just be on a later page.
   if (rowsSegments) {
     const paged = (body: Parsed, rows: unknown[] | undefined, name: string, other: string) => {
-      const total = totalBeside(body.value, rowsSegments!);
+      const total = totalBeside(body.value, rowsSegments);
       const shown = rows?.length ?? 0;
       return total !== undefined && total > shown
         ? ` ${name} sees ${total.toLocaleString('en-US')} rows but only ${shown.toLocaleString('en-US')} were compared (paged): rows "only ${other} sees" may be on a later page.`
@@ -188,10 +195,14 @@ export async function compareAs(
 export function refuseWrites(spec: RequestSpec, left?: ActAs, right?: ActAs): void {
   if (!isMutating(spec.method)) return;
   const twice = left && right ? `once as ${describePrincipal(left.principal)}, once as ${describePrincipal(right.principal)}` : 'once as each identity';
-  throw new BehalfError('compare-write', `Compare only sends reads: ${spec.method.toUpperCase()} changes data, and comparing it would send the write twice (${twice}).`, {
-    position: spec.position,
-    hint: 'compare a GET that reads what the write changed',
-  });
+  throw new BehalfError(
+    'compare-write',
+    `Compare only sends reads: ${spec.method.toUpperCase()} changes data, and comparing it would send the write twice (${twice}).`,
+    {
+      position: spec.position,
+      hint: 'compare a GET that reads what the write changed',
+    },
+  );
 }
 
 /** A short name for sentences: "Jane Doe <jane@acme.test> (6045)" → "Jane Doe". */
@@ -226,7 +237,9 @@ function summarise(result: CompareResult, leftName: string, rightName: string, d
   let sentence: string;
   if (result.identical) {
     const same = rows ? `see the same ${plural(left.rowCount ?? 0, 'row')}` : 'get identical responses';
-    sentence = result.sameStatus ? `${leftName} and ${rightName} ${same} (status ${left.status})` : `${leftName} gets ${left.status}, ${rightName} gets ${right.status}, with identical bodies`;
+    sentence = result.sameStatus
+      ? `${leftName} and ${rightName} ${same} (status ${left.status})`
+      : `${leftName} gets ${left.status}, ${rightName} gets ${right.status}, with identical bodies`;
   } else {
     const clauses: string[] = [];
     if (!result.sameStatus) clauses.push(`${leftName} gets ${left.status}, ${rightName} gets ${right.status}`);
@@ -294,7 +307,15 @@ function findRows(left: Json, right: Json): RowsLocation | undefined {
     const path = segments.reduce(childPath, '$');
     const existing = candidates.get(path);
     if (existing) existing.length = Math.max(existing.length, value.length);
-    else candidates.set(path, { path, segments, length: value.length, depth: segments.length, known: ROW_LIST_NAMES.has(segments[segments.length - 1]!.toLowerCase()), order: order++ });
+    else
+      candidates.set(path, {
+        path,
+        segments,
+        length: value.length,
+        depth: segments.length,
+        known: ROW_LIST_NAMES.has(segments[segments.length - 1].toLowerCase()),
+        order: order++,
+      });
   };
   for (const body of [left, right]) {
     if (!isRecord(body)) continue;

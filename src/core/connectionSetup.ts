@@ -23,7 +23,14 @@ export function commonFields(vendor: VendorDefinition, existingIds: readonly str
       pattern: ID_PATTERN,
       patternMessage: 'Letters, digits, ".", "_" and "-" only',
     },
-    { key: 'label', title: 'label', prompt: 'The name shown in the Connections view and status bar', default: `${vendor.displayName} ({connection.id})`, pattern: '\\S', patternMessage: 'A label is needed' },
+    {
+      key: 'label',
+      title: 'label',
+      prompt: 'The name shown in the Connections view and status bar',
+      default: `${vendor.displayName} ({connection.id})`,
+      pattern: '\\S',
+      patternMessage: 'A label is needed',
+    },
   ];
 }
 
@@ -47,7 +54,7 @@ export function wizardFields(vendor: VendorDefinition, existingIds: readonly str
 
 function holds(conditions: readonly SetupCondition[] | undefined, answers: SetupAnswers): boolean {
   if (!conditions) return true;
-  return conditions.some((condition) => Object.entries(condition).every(([key, values]) => answers[key] !== undefined && values.includes(answers[key]!)));
+  return conditions.some((condition) => Object.entries(condition).every(([key, values]) => answers[key] !== undefined && values.includes(answers[key])));
 }
 
 /** Whether a field is asked, given the answers so far. */

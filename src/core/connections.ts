@@ -84,8 +84,7 @@ export function parseConnections(text: string, file: string): ParsedConnections 
     return checkStrictJson(source, file) ?? check(source, file, new LineIndex(source, file));
   } catch (e) {
     // Only reachable for pathological input (e.g. nesting deep enough to exhaust the stack).
-    const reason =
-      e instanceof RangeError ? 'it is nested too deeply' : `of an internal error (${e instanceof Error ? e.message : String(e)})`;
+    const reason = e instanceof RangeError ? 'it is nested too deeply' : `of an internal error (${e instanceof Error ? e.message : String(e)})`;
     return {
       file,
       connections: [],
@@ -162,9 +161,9 @@ function checkStrictJson(text: string, file: string): ParsedConnections | undefi
   // JSON.parse keeps the last of a duplicated key silently: fewer keys in the value than in the text means one.
   if (scan.keys !== countKeys(value) || scan.connectionOffsets.length !== value.connections.length) return undefined;
   if (!schemaValidator().validate(value)) return undefined;
-  if (!crossFieldRulesHold(value.connections as JsonObject[])) return undefined;
+  if (!crossFieldRulesHold(value.connections)) return undefined;
   const positions = positionsAt(text, scan.connectionOffsets, file);
-  const connections = (value.connections as JsonObject[]).map((raw, i) => toConnection(raw, positions[i], false));
+  const connections = value.connections.map((raw, i) => toConnection(raw, positions[i], false));
   return { file, connections, diagnostics: [] };
 }
 
@@ -399,7 +398,7 @@ function describeSchemaError(
     case 'maximum':
     case 'exclusiveMaximum': {
       const words = { minimum: 'at least', exclusiveMinimum: 'more than', maximum: 'at most', exclusiveMaximum: 'less than' } as const;
-      return diag(field, `must be ${words[error.keyword as keyof typeof words]} ${String(params.limit)}`, at(node));
+      return diag(field, `must be ${words[error.keyword]} ${String(params.limit)}`, at(node));
     }
     case 'uniqueItems': {
       const i = Number(params.i);
@@ -423,7 +422,7 @@ function secretVariable(objectPath: Segment[], value: unknown): string {
   const strip = (env: string) => env.slice('BEHALF_SECRET_'.length);
   const idOf = (v: unknown) => (isObject(v) && typeof v.id === 'string' && v.id !== '' ? v.id : undefined);
   if (objectPath[0] !== 'connections' || typeof objectPath[1] !== 'number') return 'BEHALF_SECRET_<CONNECTION_ID>';
-  const connectionValue = isObject(value) && Array.isArray(value.connections) ? value.connections[objectPath[1]] : undefined;
+  const connectionValue = isObject(value) && Array.isArray(value.connections) ? (value.connections as unknown[])[objectPath[1]] : undefined;
   const connectionId = idOf(connectionValue);
   const connectionPart = connectionId ? strip(secretEnvName({ connectionId })) : '<CONNECTION_ID>';
   if (objectPath[2] === 'principals' && typeof objectPath[3] === 'number') {
@@ -688,7 +687,13 @@ function resolvePath(root: Node, segments: Segment[]): Node | undefined {
 
 /** An ajv instancePath (JSON pointer) → path segments (numbers for array items), the node, and the deepest node found. */
 function resolvePointer(root: Node, pointer: string): { path: Segment[]; node: Node | undefined; deepest: Node } {
-  const raw = pointer === '' ? [] : pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const raw =
+    pointer === ''
+      ? []
+      : pointer
+          .split('/')
+          .slice(1)
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const segments: Segment[] = [];
   let node: Node | undefined = root;
   let deepest = root;

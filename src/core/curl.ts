@@ -26,6 +26,7 @@ export function curlBodyParts(body: Buffer, files: NonNullable<RequestSpec['body
 
 /** An argument for `printf '%b'`: backslash escapes for the backslash and control characters (CR, LF, NUL...). */
 function printfArgument(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point: they are escaped for the shell
   const escaped = text.replace(/[\\\x00-\x08\x0a-\x1f\x7f]/g, (c) => {
     if (c === '\\') return '\\\\';
     if (c === '\n') return '\\n';
@@ -50,7 +51,7 @@ export function toCurl(request: ResponseRecord['request'], bodyParts?: CurlBodyP
   for (const [name, value] of Object.entries(request.headers)) parts.push(`-H ${shellQuote(`${name}: ${value}`)}`);
   const files = bodyParts?.some((p) => 'file' in p) ? bodyParts : undefined;
   if (files) {
-    if (files.length === 1 && 'file' in files[0]!) {
+    if (files.length === 1 && 'file' in files[0]) {
       parts.push(`--data-binary ${shellQuote(`@${files[0].file}`)}`);
       return parts.join(' \\\n  ');
     }

@@ -149,7 +149,7 @@ export class BehalfEngine {
   /** The mode to use when none is given: the connection's default if the vendor supports it. */
   defaultMode(connection: Connection): ImpersonationMode {
     const modes = this.modes(connection);
-    return connection.defaultMode && modes.includes(connection.defaultMode) ? connection.defaultMode : modes[modes.length - 1]!;
+    return connection.defaultMode && modes.includes(connection.defaultMode) ? connection.defaultMode : modes[modes.length - 1];
   }
 
   /** Send a request as a principal (or as the service user when actAs.principal is undefined). */
@@ -176,7 +176,10 @@ export class BehalfEngine {
       options.onNote?.(n);
     };
     if (connection.verifyTls === false && url.startsWith('https:')) {
-      onNote(`TLS verification is off for ${connection.label} ("verifyTls": false): anyone on the network path could read or change this request. Use it only for test servers.`, 'warn');
+      onNote(
+        `TLS verification is off for ${connection.label} ("verifyTls": false): anyone on the network path could read or change this request. Use it only for test servers.`,
+        'warn',
+      );
     }
     if (!ownOrigin) {
       onNote(`${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}): sent without authentication or impersonation headers.`);
@@ -363,13 +366,16 @@ export class BehalfEngine {
     for (const name of adapter.impersonationHeaders) {
       const written = Object.keys(spec.headers).find((k) => k.toLowerCase() === name.toLowerCase());
       if (written === undefined) continue;
-      const value = spec.headers[written]!.trim();
+      const value = spec.headers[written].trim();
       // The value is a user id or email, not a secret; anything else (or a value the redactor knows) is not echoed.
       const ref = /^[\w.@+-]{1,64}$/.test(value) && this.redactor.text(value) === value ? value : '<principal>';
       throw new BehalfError(
         'identity-header',
         `This request sets ${name} by hand: Behalf would not know who it acts as. Remove the header and use "# @as ${ref}" (or --as) instead.`,
-        { position: spec.position, hint: principal ? `it already acts as ${describePrincipal(principal)} ("# @as" or --as), which sets ${name} itself` : undefined },
+        {
+          position: spec.position,
+          hint: principal ? `it already acts as ${describePrincipal(principal)} ("# @as" or --as), which sets ${name} itself` : undefined,
+        },
       );
     }
   }

@@ -48,7 +48,8 @@ export class ImpersonationLog {
     private readonly storage: LogStorage,
     private readonly options: ImpersonationLogOptions,
   ) {
-    if (Number.isNaN(options.retentionDays) || options.retentionDays < 0) throw new RangeError(`retentionDays must be 0 or more (got ${options.retentionDays}).`);
+    if (Number.isNaN(options.retentionDays) || options.retentionDays < 0)
+      throw new RangeError(`retentionDays must be 0 or more (got ${options.retentionDays}).`);
     if (options.maxEntries !== undefined && !(options.maxEntries >= 0)) throw new RangeError(`maxEntries must be 0 or more (got ${options.maxEntries}).`);
     this.now = options.now ?? Date.now;
   }
@@ -76,7 +77,7 @@ export class ImpersonationLog {
     return this.enqueue(async () => {
       const entries = this.retain(await this.load());
       for (let i = entries.length - 1; i >= 0; i--) {
-        const e = entries[i]!;
+        const e = entries[i];
         if (e.time === key.time && e.url === key.url && (key.method === undefined || e.method.toUpperCase() === key.method.toUpperCase())) {
           entries[i] = { ...e, attribution: outcome };
           await this.storage.write(serialise(entries));
@@ -221,7 +222,20 @@ export function toJson(entries: readonly ImpersonationLogEntry[]): string {
   return `${JSON.stringify(entries, null, 2)}\n`;
 }
 
-export const CSV_COLUMNS = ['time', 'connectionId', 'vendor', 'principalId', 'principal', 'mode', 'method', 'url', 'status', 'error', 'durationMs', 'attribution'] as const;
+export const CSV_COLUMNS = [
+  'time',
+  'connectionId',
+  'vendor',
+  'principalId',
+  'principal',
+  'mode',
+  'method',
+  'url',
+  'status',
+  'error',
+  'durationMs',
+  'attribution',
+] as const;
 
 /**
  * The entries as CSV (RFC 4180: CRLF line ends, fields with a comma, quote or line break quoted, quotes
@@ -235,7 +249,7 @@ export function toCsv(entries: readonly ImpersonationLogEntry[]): string {
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  let text = typeof value === 'string' ? value : String(value);
+  let text = typeof value === 'string' ? value : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

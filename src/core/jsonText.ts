@@ -34,7 +34,6 @@ export class LineIndex {
   }
 }
 
-
 /** A jsonc-parser error as a sentence that says what was expected. */
 export function jsonSyntaxMessage(error: ParseError, text: string): string {
   switch (error.error) {
@@ -66,7 +65,7 @@ export function jsonSyntaxMessage(error: ParseError, text: string): string {
     case ParseErrorCode.UnexpectedEndOfComment:
       return 'the comment is not closed (missing "*/")';
     case ParseErrorCode.UnexpectedEndOfString:
-      return 'the string is not closed (missing \'"\')';
+      return "the string is not closed (missing '\"')";
     case ParseErrorCode.UnexpectedEndOfNumber:
       return 'the number is incomplete';
     case ParseErrorCode.InvalidUnicode:

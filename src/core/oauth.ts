@@ -34,7 +34,7 @@ export function tokenCacheKey(connectionId: string, kind: string, issuedFor: Rec
     .sort()
     .map((name) => {
       const value = issuedFor[name];
-      return [name, Array.isArray(value) ? [...new Set(value as readonly string[])].sort() : value ?? null];
+      return [name, Array.isArray(value) ? [...new Set(value as readonly string[])].sort() : (value ?? null)];
     });
   return `${connectionId}:${kind}:${JSON.stringify(parts)}`;
 }
@@ -77,7 +77,7 @@ export function readIssuedToken(ctx: AdapterContext, response: HttpResponse, who
       return issued;
     }
     throw new BehalfError('token', `The token endpoint of ${ctx.connection.label} answered ${response.status} without an access token.`, {
-      hint: 'check the connection\'s tokenUrl',
+      hint: "check the connection's tokenUrl",
     });
   }
   const reason = vendorMessage(body) ?? `HTTP ${response.status}`;

@@ -32,18 +32,24 @@ export interface Log {
   log(level: LogLevel, message: string): void;
 }
 
+/** Why a signal was aborted, as an Error (AbortController.abort() gives a DOMException, which is one). */
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'aborted');
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      if (signal?.aborted) return reject(abortReason(signal));
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
       const onAbort = () => {
         clearTimeout(timer);
-        reject(signal?.reason ?? new Error('aborted'));
+        reject(abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     }),

@@ -9,7 +9,10 @@ const SEPARATOR = '\u0000';
 /** The text a query is matched against: name, email, vendor user id (or app client id) and Behalf id, lower-case. */
 export function principalSearchKey(principal: Principal): string {
   const fields = [principal.name, principal.email, principal.userId, principal.clientId, principal.id];
-  return fields.filter((f): f is string => typeof f === 'string' && f !== '').join(SEPARATOR).toLowerCase();
+  return fields
+    .filter((f): f is string => typeof f === 'string' && f !== '')
+    .join(SEPARATOR)
+    .toLowerCase();
 }
 
 /** The query as matched: trimmed and lower-case; undefined for no filter (nothing, or only spaces). */

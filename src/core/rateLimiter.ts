@@ -14,7 +14,10 @@ export class RateLimiter {
   private queue: Promise<void> = Promise.resolve();
   private readonly spacingMs: number;
 
-  constructor(perSecond: number, private readonly clock: Clock) {
+  constructor(
+    perSecond: number,
+    private readonly clock: Clock,
+  ) {
     this.spacingMs = 1000 / perSecond;
   }
 

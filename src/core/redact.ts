@@ -4,16 +4,7 @@
 
 export const REDACTED = '«redacted»';
 
-const SENSITIVE_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'api-key',
-  'x-auth-token',
-  'x-access-token',
-]);
+const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token', 'x-access-token']);
 
 const SENSITIVE_PARAMS = /^(token|access_token|id_token|refresh_token|api_key|apikey|client_secret|subject_token|actor_token|password|secret|code)$/i;
 

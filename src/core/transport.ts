@@ -108,7 +108,11 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
   try {
     url = new URL(request.url);
   } catch {
-    return Promise.reject(new BehalfError('url', 'The request URL is not a valid absolute URL.', { hint: 'use an absolute http:// or https:// URL, or set the connection\'s baseUrl' }));
+    return Promise.reject(
+      new BehalfError('url', 'The request URL is not a valid absolute URL.', {
+        hint: "use an absolute http:// or https:// URL, or set the connection's baseUrl",
+      }),
+    );
   }
   const isHttps = url.protocol === 'https:';
   if (!isHttps && url.protocol !== 'http:') {
@@ -177,7 +181,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
       });
       res.on('end', () => {
         clearTimeout(timer);
-        const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
         const headers = flattenHeaders(res.headers);
         decode(raw, headers, cap, request).then(
           (decoded) => settle(undefined, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: decoded }),
@@ -186,7 +190,12 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
       });
       // The connection ended before the whole body came.
       res.on('close', () => {
-        if (!res.complete) settle(new BehalfError('reset', `${originOf(request.url)} closed the connection in the middle of the response.`, { hint: 'retry; if it persists the server is failing' }));
+        if (!res.complete)
+          settle(
+            new BehalfError('reset', `${originOf(request.url)} closed the connection in the middle of the response.`, {
+              hint: 'retry; if it persists the server is failing',
+            }),
+          );
       });
     });
     req.end(body);
@@ -213,7 +222,10 @@ async function decode(raw: Buffer, headers: Record<string, string>, cap: number,
     return out;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(request, cap);
-    throw new BehalfError('decode', `The response from ${safeUrl(request.url)} says it is ${encoding}-compressed but could not be decompressed (${(e as Error).message}).`);
+    throw new BehalfError(
+      'decode',
+      `The response from ${safeUrl(request.url)} says it is ${encoding}-compressed but could not be decompressed (${(e as Error).message}).`,
+    );
   }
 }
 
@@ -240,7 +252,10 @@ function invalidRequest(e: unknown, request: PreparedRequest): BehalfError {
   // Node's message names the header but never prints its value (which could be a secret).
   const header = /header content \["([^"]+)"\]|Header name must be a valid HTTP token \["([^"]+)"\]/.exec(err.message ?? '');
   const name = header?.[1] ?? header?.[2];
-  if (err.code === 'ERR_INVALID_CHAR') return new BehalfError('header', `The value of header ${name ?? '(unknown)'} has a character HTTP does not allow (a line break or control character).`, { hint: 'remove it from the request or variable' });
+  if (err.code === 'ERR_INVALID_CHAR')
+    return new BehalfError('header', `The value of header ${name ?? '(unknown)'} has a character HTTP does not allow (a line break or control character).`, {
+      hint: 'remove it from the request or variable',
+    });
   if (err.code === 'ERR_INVALID_HTTP_TOKEN') return new BehalfError('header', `${name ? `"${name}"` : 'A header name'} is not a valid HTTP header name.`);
   return new BehalfError('network', `Request to ${safeUrl(request.url)} could not be made: ${err.code ?? err.message}.`);
 }
@@ -256,7 +271,9 @@ function describeTransportError(e: NodeJS.ErrnoException, request: PreparedReque
       return new BehalfError('refused', `Could not connect to ${originOf(request.url)}: connection refused. Is the server running?`);
     case 'ECONNRESET':
     case 'EPIPE':
-      return new BehalfError('reset', `${originOf(request.url)} closed the connection before answering (connection reset).`, { hint: 'retry; if it persists the server is failing' });
+      return new BehalfError('reset', `${originOf(request.url)} closed the connection before answering (connection reset).`, {
+        hint: 'retry; if it persists the server is failing',
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new BehalfError('dns', `Could not resolve the host of ${where}.`, { hint: 'check the URL or your network' });
@@ -269,7 +286,10 @@ function describeTransportError(e: NodeJS.ErrnoException, request: PreparedReque
         hint: 'fix the certificate, or set "verifyTls": false on the connection for a test server',
       });
     default:
-      if (code?.startsWith('HPE_')) return new BehalfError('bad-response', `${originOf(request.url)} answered with something that is not valid HTTP (${code}).`, { hint: 'is this the right port and protocol (http vs https)?' });
+      if (code?.startsWith('HPE_'))
+        return new BehalfError('bad-response', `${originOf(request.url)} answered with something that is not valid HTTP (${code}).`, {
+          hint: 'is this the right port and protocol (http vs https)?',
+        });
       return new BehalfError('network', `Request to ${where} failed: ${code ?? e.message}.`);
   }
 }

@@ -174,6 +174,15 @@ export function pickField(value: unknown, ...path: string[]): unknown {
   return current;
 }
 
+/**
+ * A vendor field as text: strings as they are, numbers and booleans written out, anything else (missing, an
+ * object, an array) as '' rather than "[object Object]".
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+}
+
 /** The standard OAuth token response, tolerant of a few spellings. */
 export function readTokenResponse(body: unknown): { token: string; expiresInSeconds?: number } | undefined {
   const token = pickField(body, 'access_token') ?? pickField(body, 'accessToken') ?? pickField(body, 'APIResponse', 'Token') ?? pickField(body, 'token');

@@ -270,13 +270,13 @@ function diffTokens(a: Tokens, b: Tokens, out: Parts): void {
   const nb = b.list.length;
   const seen = new Map<string, number>(); // token → occurrences in a (bits 0-15), in b (bits 16-30)
   for (let i = 0; i < na; i++) {
-    const token = a.list[i]!;
+    const token = a.list[i];
     if (!isSpaceToken(token)) seen.set(token, Math.min((seen.get(token) ?? 0) + 1, 2));
   }
   let shared = false;
   const atB = new Map<string, number>();
   for (let j = 0; j < nb; j++) {
-    const token = b.list[j]!;
+    const token = b.list[j];
     const count = seen.get(token);
     if (count === undefined) continue;
     shared = true;
@@ -288,14 +288,14 @@ function diffTokens(a: Tokens, b: Tokens, out: Parts): void {
   if (!shared) return out.replace(a.text, b.text);
   const candidates: Array<[number, number]> = [];
   for (let i = 0; i < na; i++) {
-    const token = a.list[i]!;
+    const token = a.list[i];
     if (seen.get(token) === (1 | (1 << 16))) candidates.push([i, atB.get(token)!]);
   }
   let ia = 0;
   let ib = 0;
   for (const [i, j] of increasingChain(candidates)) {
     diffRegion(a, ia, i, b, ib, j, out);
-    out.keep(a.list[i]!);
+    out.keep(a.list[i]);
     ia = i + 1;
     ib = j + 1;
   }
@@ -305,7 +305,7 @@ function diffTokens(a: Tokens, b: Tokens, out: Parts): void {
 /** Tokens a[a0, a1) against b[b0, b1): common ends kept, then replaced whole or word-diffed by jsdiff. */
 function diffRegion(a: Tokens, a0: number, a1: number, b: Tokens, b0: number, b1: number, out: Parts): void {
   while (a0 < a1 && b0 < b1 && a.list[a0] === b.list[b0]) {
-    out.keep(a.list[a0]!);
+    out.keep(a.list[a0]);
     a0++;
     b0++;
   }
@@ -328,15 +328,15 @@ function diffRegion(a: Tokens, a0: number, a1: number, b: Tokens, b0: number, b1
 function sharesWord(a: Tokens, a0: number, a1: number, b: Tokens, b0: number, b1: number): boolean {
   if ((a1 - a0) * (b1 - b0) <= 256) {
     for (let i = a0; i < a1; i++) {
-      const token = a.list[i]!;
+      const token = a.list[i];
       if (isSpaceToken(token)) continue;
       for (let j = b0; j < b1; j++) if (b.list[j] === token) return true;
     }
     return false;
   }
   const set = new Set<string>();
-  for (let i = a0; i < a1; i++) if (!isSpaceToken(a.list[i]!)) set.add(a.list[i]!);
-  for (let j = b0; j < b1; j++) if (set.has(b.list[j]!)) return true;
+  for (let i = a0; i < a1; i++) if (!isSpaceToken(a.list[i])) set.add(a.list[i]);
+  for (let j = b0; j < b1; j++) if (set.has(b.list[j])) return true;
   return false;
 }
 
@@ -346,19 +346,19 @@ function increasingChain(pairs: Array<[number, number]>): Array<[number, number]
   const tails: number[] = []; // index into pairs of the smallest tail of a chain of each length
   const previous = new Array<number>(pairs.length).fill(-1);
   for (let k = 0; k < pairs.length; k++) {
-    const value = pairs[k]![1];
+    const value = pairs[k][1];
     let low = 0;
     let high = tails.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (pairs[tails[mid]!]![1] < value) low = mid + 1;
+      if (pairs[tails[mid]][1] < value) low = mid + 1;
       else high = mid;
     }
     if (low > 0) previous[k] = tails[low - 1]!;
     tails[low] = k;
   }
   const chain: Array<[number, number]> = [];
-  for (let k = tails[tails.length - 1]!; k !== -1; k = previous[k]!) chain.push(pairs[k]!);
+  for (let k = tails[tails.length - 1]; k !== -1; k = previous[k]!) chain.push(pairs[k]);
   return chain.reverse();
 }
 
@@ -468,7 +468,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
     return sorted;
   });
 }
@@ -549,7 +549,17 @@ function charClass(c: number): number {
   ) {
     return WORD;
   }
-  if (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff) {
+  if (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  ) {
     return SPACE;
   }
   return OTHER;

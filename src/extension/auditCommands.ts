@@ -35,7 +35,12 @@ function absoluteUrl(url: string, connection: Connection): string {
  * engine.sendAs, and every request sent as someone else goes into the impersonation log: the response, or
  * the error when none came back. A request the user declined to confirm was not sent and is not logged.
  */
-export async function sendLogged(s: Services, spec: RequestSpec, actAs: ActAs, options: SendOptions = {}): Promise<{ record: ResponseRecord; entry?: ImpersonationLogEntry }> {
+export async function sendLogged(
+  s: Services,
+  spec: RequestSpec,
+  actAs: ActAs,
+  options: SendOptions = {},
+): Promise<{ record: ResponseRecord; entry?: ImpersonationLogEntry }> {
   const time = new Date();
   try {
     const record = await s.engine.sendAs(spec, actAs, options);
@@ -44,7 +49,13 @@ export async function sendLogged(s: Services, spec: RequestSpec, actAs: ActAs, o
     return { record, entry };
   } catch (e) {
     if (!(isBehalfError(e) && e.code === 'not-confirmed')) {
-      const entry = logEntryFromError(s.engine.sentAs(actAs), { method: spec.method, url: absoluteUrl(spec.url, actAs.connection) }, e, time, s.engine.redactor);
+      const entry = logEntryFromError(
+        s.engine.sentAs(actAs),
+        { method: spec.method, url: absoluteUrl(spec.url, actAs.connection) },
+        e,
+        time,
+        s.engine.redactor,
+      );
       if (entry) await s.impersonationLog.record(entry);
     }
     throw e;
@@ -84,7 +95,13 @@ export function assetOfRecord(s: Services, connection: Connection, record: Respo
 }
 
 /** The history before a write, to tell the write's version from earlier ones; undefined when it cannot be read. */
-export async function historyBeforeWrite(s: Services, connection: Connection, assetId: string, signal: AbortSignal, onNote: (m: string) => void): Promise<AssetVersion[] | undefined> {
+export async function historyBeforeWrite(
+  s: Services,
+  connection: Connection,
+  assetId: string,
+  signal: AbortSignal,
+  onNote: (m: string) => void,
+): Promise<AssetVersion[] | undefined> {
   onNote(`reading the history of ${assetId} first`);
   try {
     return await s.engine.assetHistory(connection, assetId, undefined, signal);
@@ -122,7 +139,12 @@ export function announceAttribution(result: AttributionResult, actAs: ActAs): vo
   const text = `Behalf: ${result.message}${result.advice ? ` ${result.advice}` : ''}`;
   const shown = result.outcome === 'recorded-as-principal' ? vscode.window.showInformationMessage(text, open) : vscode.window.showWarningMessage(text, open);
   void shown.then((choice) => {
-    if (choice === open) void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: actAs.connection.id, assetId: result.assetId, principalId: actAs.principal?.id });
+    if (choice === open)
+      void vscode.commands.executeCommand('behalf.openAssetHistory', {
+        connectionId: actAs.connection.id,
+        assetId: result.assetId,
+        principalId: actAs.principal?.id,
+      });
   });
 }
 
@@ -142,7 +164,7 @@ function assetArgs(args: unknown[]): AssetArgs {
   if (typeof a === 'string') return { assetId: a };
   if (a && typeof a === 'object' && !Array.isArray(a)) {
     const o = a as Record<string, unknown>;
-    const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
+    const str = (k: string) => (typeof o[k] === 'string' && o[k] !== '' ? o[k] : undefined);
     const mode = o['mode'] === 'lite' || o['mode'] === 'full' ? o['mode'] : undefined;
     return { connectionId: str('connectionId'), assetId: str('assetId'), principalId: str('principalId'), mode };
   }
@@ -155,12 +177,15 @@ async function assetConnection(s: Services, connectionId: string | undefined, pu
   if (connectionId) {
     const named = connections.find((c) => c.id === connectionId);
     if (!named) throw new BehalfError('connection', `No connection "${connectionId}" (known: ${connections.map((c) => c.id).join(', ') || 'none'}).`);
-    if (!hasAssetHistory(s, named)) throw new BehalfError('unsupported', `${s.engine.vendor(named).displayName} keeps no asset version history Behalf can read (connection "${named.id}").`);
+    if (!hasAssetHistory(s, named))
+      throw new BehalfError('unsupported', `${s.engine.vendor(named).displayName} keeps no asset version history Behalf can read (connection "${named.id}").`);
     return named;
   }
   const withHistory = connections.filter((c) => hasAssetHistory(s, c));
   if (withHistory.length === 0) {
-    throw new BehalfError('unsupported', 'None of your connections keeps asset version histories Behalf can read (Orange Logic does).', { hint: 'add one with "Behalf: Add Connection…", or start the vendor sandbox' });
+    throw new BehalfError('unsupported', 'None of your connections keeps asset version histories Behalf can read (Orange Logic does).', {
+      hint: 'add one with "Behalf: Add Connection…", or start the vendor sandbox',
+    });
   }
   if (withHistory.length === 1) return withHistory[0];
   const activeId = (await s.identity.current())?.connection.id;
@@ -191,8 +216,9 @@ async function principalOn(s: Services, connection: Connection, principalId: str
 let historySequence = 0;
 
 async function readHistoryView(s: Services, connection: Connection, assetId: string, principal: Principal | undefined): Promise<HistoryView> {
-  const versions = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Behalf: reading the version history of ${assetId}` }, () =>
-    s.engine.assetHistory(connection, assetId),
+  const versions = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Behalf: reading the version history of ${assetId}` },
+    () => s.engine.assetHistory(connection, assetId),
   );
   const email = principal?.email;
   const diffs = diffVersions(versions, { principalEmail: email });
@@ -234,15 +260,19 @@ export async function verifyAttributionCommand(s: Services, args: AssetArgs): Pr
   const fromPalette = args.assetId === undefined;
   let principal = fromPalette ? undefined : await principalOn(s, connection, args.principalId);
   if (!principal) {
-    const picked = await pickPrincipal(s, connection, `The write to ${assetId} was sent as…`, { withServiceUser: false, modeNote: 'attribution compares the version\'s user with this email' });
+    const picked = await pickPrincipal(s, connection, `The write to ${assetId} was sent as…`, {
+      withServiceUser: false,
+      modeNote: "attribution compares the version's user with this email",
+    });
     if (!picked?.principal) return undefined;
     principal = picked.principal;
   }
   const active = await s.identity.current();
   const mode = args.mode ?? (active?.connection.id === connection.id ? active.mode : undefined) ?? s.engine.defaultMode(connection);
   const actAs: ActAs = { connection, principal, mode };
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Behalf: checking who ${assetId}'s latest version names` }, () =>
-    verifyAttribution(s.engine, actAs, assetId),
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Behalf: checking who ${assetId}'s latest version names` },
+    () => verifyAttribution(s.engine, actAs, assetId),
   );
   s.log.info(`Attribution of ${assetId}: ${result.message}${result.advice ? ` ${result.advice}` : ''}`);
   announceAttribution(result, actAs);
@@ -317,7 +347,7 @@ async function compareAsUsers(s: Services, args: CompareArgs): Promise<{ result:
   } else {
     const connection = await connectionFor(s, target.request, spec);
     const mode = compareMode(s, connection, target.request.mode);
-    const note = `compared in ${mode} mode${mode === 'full' ? ' (the principal\'s own privileges)' : ''}`;
+    const note = `compared in ${mode} mode${mode === 'full' ? " (the principal's own privileges)" : ''}`;
     const first = await pickPrincipal(s, connection, `Compare ${spec.method} ${shortUrl(spec.url)}: first identity`, { modeNote: note });
     if (!first) return undefined;
     const second = await pickPrincipal(s, connection, `Compare with… (first: ${describePrincipal(first.principal)})`, { modeNote: note });
@@ -330,7 +360,11 @@ async function compareAsUsers(s: Services, args: CompareArgs): Promise<{ result:
   let compared: Awaited<ReturnType<typeof compareAs>>;
   try {
     compared = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${describePrincipal(left.principal)} and as ${describePrincipal(right.principal)}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Behalf: ${spec.method} as ${describePrincipal(left.principal)} and as ${describePrincipal(right.principal)}`,
+        cancellable: true,
+      },
       (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
         return compareAs(loggingEngine(s), spec, left, right, { signal: controller.signal, onNote: (message) => progress.report({ message }) });
@@ -379,7 +413,10 @@ async function exportLog(s: Services, arg: unknown): Promise<vscode.Uri | undefi
   }
   format ??= /\.json$/i.test(uri.path) ? 'json' : 'csv';
   await vscode.workspace.fs.writeFile(uri, Buffer.from(format === 'json' ? toJson(entries) : toCsv(entries), 'utf8'));
-  void vscode.window.setStatusBarMessage(`Behalf: exported ${entries.length} impersonation log ${entries.length === 1 ? 'entry' : 'entries'} as ${format.toUpperCase()}`, 4000);
+  void vscode.window.setStatusBarMessage(
+    `Behalf: exported ${entries.length} impersonation log ${entries.length === 1 ? 'entry' : 'entries'} as ${format.toUpperCase()}`,
+    4000,
+  );
   return uri;
 }
 

@@ -6,7 +6,12 @@ import * as vscode from 'vscode';
 import { isCompareToHost, type CompareSideName, type CompareToHost, type CompareView, type HostToCompare } from '../protocol/compare';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
-export const COMPARE_PAGE: WebviewPageAssets = { script: 'compare.js', style: 'compare/compare.css', title: 'Compare', placeholder: 'Waiting for both responses…' };
+export const COMPARE_PAGE: WebviewPageAssets = {
+  script: 'compare.js',
+  style: 'compare/compare.css',
+  title: 'Compare',
+  placeholder: 'Waiting for both responses…',
+};
 
 export interface ComparePanelHandlers {
   /** Show the response one side got (in the response panel). */
@@ -34,7 +39,12 @@ export class ComparePanel {
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, compareTitle(view), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewPanelOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      ComparePanel.viewType,
+      compareTitle(view),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      webviewPanelOptions(extensionUri),
+    );
     ComparePanel.current = new ComparePanel(panel, extensionUri, view, handlers);
     return ComparePanel.current;
   }
@@ -70,7 +80,10 @@ export class ComparePanel {
       current: () => ({ type: 'show', view: this.view }),
       handle: (message) => this.handlers.onOpenResponse(message.side),
     });
-    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+    this.disposables.push(
+      this.channel,
+      panel.onDidDispose(() => this.dispose()),
+    );
   }
 
   get currentView(): CompareView {

@@ -1,7 +1,17 @@
 import * as vscode from 'vscode';
-import { applies, buildConnection, choicesFor, defaultAnswer, plannedSteps, secretPrompt, validateAnswer, wizardFields, type SetupAnswers } from '../core/connectionSetup';
+import {
+  applies,
+  buildConnection,
+  choicesFor,
+  defaultAnswer,
+  plannedSteps,
+  secretPrompt,
+  validateAnswer,
+  wizardFields,
+  type SetupAnswers,
+} from '../core/connectionSetup';
 import { BehalfError } from '../core/errors';
-import type { Connection, ImpersonationMode, Principal } from '../core/model';
+import type { Connection, Principal } from '../core/model';
 import type { SecretKey } from '../core/ports';
 import type { SetupField } from '../core/vendor';
 import { allVendors } from '../vendors';
@@ -64,10 +74,14 @@ export function registerConnectionCommands(s: Services): void {
       { location: { viewId: 'behalf.connections' }, title: `Fetching principals of ${connection.label}` },
       () => s.engine.vendorPrincipals(connection),
     );
-    if (!principals) throw new BehalfError('unsupported', `${s.engine.vendor(connection).displayName} keeps no list of principals; add them with "Add Principal…".`);
+    if (!principals)
+      throw new BehalfError('unsupported', `${s.engine.vendor(connection).displayName} keeps no list of principals; add them with "Add Principal…".`);
     s.store.setFetched(connection.id, principals);
     const vendorCount = principals.length;
-    void vscode.window.setStatusBarMessage(`Behalf: ${vendorCount} principal${vendorCount === 1 ? '' : 's'} with a proxy assignment on ${connection.label}`, 5000);
+    void vscode.window.setStatusBarMessage(
+      `Behalf: ${vendorCount} principal${vendorCount === 1 ? '' : 's'} with a proxy assignment on ${connection.label}`,
+      5000,
+    );
   });
 
   register('behalf.createProxyAssignment', async (arg?: ConnectionsNode | { connectionId: string; userId: string }) => {
@@ -94,8 +108,9 @@ export function registerConnectionCommands(s: Services): void {
       'Create',
     );
     if (ok !== 'Create') return;
-    const principals = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating a proxy assignment for ${userId}` }, () =>
-      s.engine.createProxyAssignment(target, userId!.trim()),
+    const principals = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Creating a proxy assignment for ${userId}` },
+      () => s.engine.createProxyAssignment(target, userId.trim()),
     );
     s.store.setFetched(target.id, principals);
     void vscode.window.showInformationMessage(`Behalf: the service user of ${target.label} may now act as ${userId}.`);
@@ -125,13 +140,18 @@ export function registerConnectionCommands(s: Services): void {
   });
 
   register('behalf.startSandbox', async () => {
-    const started = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Starting the Behalf vendor sandbox…', cancellable: false }, () => s.sandbox.start());
+    const started = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Starting the Behalf vendor sandbox…', cancellable: false },
+      () => s.sandbox.start(),
+    );
     // Ready connections: into the workspace file (replacing earlier sandbox ones), secrets into SecretStorage.
     for (const connection of started.connections) await s.store.upsertConnection(connection);
     for (const [key, value] of started.secrets) await s.secrets.set(key, value);
     await s.disposeEngine(); // new ports: forget tokens and sessions of any earlier sandbox
     await vscode.commands.executeCommand('setContext', 'behalf.sandboxRunning', true);
-    void vscode.window.showInformationMessage(`Behalf: the vendor sandbox runs at ${started.url}; ${started.connections.length} connections are ready in behalf.connections.json.`);
+    void vscode.window.showInformationMessage(
+      `Behalf: the vendor sandbox runs at ${started.url}; ${started.connections.length} connections are ready in behalf.connections.json.`,
+    );
   });
 
   register('behalf.stopSandbox', async () => {
@@ -149,7 +169,8 @@ function askPrincipalFilter(s: Services, tree: ConnectionsTree): Promise<void> {
   const previous = tree.filter;
   const box = vscode.window.createInputBox();
   box.title = 'Filter Principals';
-  box.prompt = 'Show the principals whose name, email, user id or Behalf id contains this text (not case-sensitive). Enter keeps the filter; Escape restores the previous one.';
+  box.prompt =
+    'Show the principals whose name, email, user id or Behalf id contains this text (not case-sensitive). Enter keeps the filter; Escape restores the previous one.';
   box.placeholder = 'Name, email or id, e.g. ann or @acme.test';
   box.value = previous ?? '';
   box.valueSelection = [0, box.value.length];
@@ -211,7 +232,11 @@ async function addConnection(s: Services): Promise<void> {
   let secret: string | undefined;
   if (question) {
     step++;
-    secret = await promptSecret(`${title} (${step}/${step}): secret`, `${question}. Stored in VS Code's secret storage only — never in files or settings. Leave empty to set it later with "Behalf: Set Secret…".`, true);
+    secret = await promptSecret(
+      `${title} (${step}/${step}): secret`,
+      `${question}. Stored in VS Code's secret storage only — never in files or settings. Leave empty to set it later with "Behalf: Set Secret…".`,
+      true,
+    );
     if (secret === undefined) return;
   }
   const connection = buildConnection(vendor, fields, answers);
@@ -256,7 +281,9 @@ async function askSetupField(field: SetupField, answers: SetupAnswers, title: st
 }
 
 async function askSecret(s: Services, connection: Connection, principal?: Principal, title?: string): Promise<void> {
-  const what = principal ? `the secret of ${principal.name ?? principal.id}'s app${principal.clientId ? ` (${principal.clientId})` : ''}` : `the secret of ${connection.label}`;
+  const what = principal
+    ? `the secret of ${principal.name ?? principal.id}'s app${principal.clientId ? ` (${principal.clientId})` : ''}`
+    : `the secret of ${connection.label}`;
   const value = await promptSecret(
     title ?? `Set ${what}`,
     `Stored in VS Code's secret storage only — never in files or settings. ${connection.auth === 'token' ? 'The API token.' : 'The client secret / API key.'}`,
@@ -290,7 +317,8 @@ async function askPrincipal(s: Services, connection: Connection): Promise<Princi
   const id = await vscode.window.showInputBox({
     title,
     prompt: 'A short id for "# @as <id>"',
-    validateInput: (v) => (!ID_PATTERN.test(v) ? 'Letters, digits, ".", "_" and "-" only' : connection.principals.some((p) => p.id === v) ? `"${v}" is already used` : undefined),
+    validateInput: (v) =>
+      !ID_PATTERN.test(v) ? 'Letters, digits, ".", "_" and "-" only' : connection.principals.some((p) => p.id === v) ? `"${v}" is already used` : undefined,
   });
   if (!id) return undefined;
   const principal: Principal = { id };
@@ -313,7 +341,7 @@ async function askField(field: string, connection: Connection): Promise<unknown>
     }
     case 'defaultMode': {
       const picked = await vscode.window.showQuickPick([{ label: 'lite' }, { label: 'full' }], { title: 'Default impersonation mode' });
-      return picked?.label as ImpersonationMode | undefined;
+      return picked?.label;
     }
     case 'scopes': {
       const value = await vscode.window.showInputBox({ title: 'Scopes (space separated)', value: (connection.scopes ?? []).join(' ') });
@@ -342,5 +370,7 @@ async function pickExisting(s: Services): Promise<Connection | undefined> {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return '—';
-  return Array.isArray(value) ? value.join(' ') : String(value);
+  if (Array.isArray(value)) return value.join(' ');
+  // An object (a generic connection's "impersonation") as JSON, not "[object Object]".
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

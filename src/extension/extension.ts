@@ -18,6 +18,7 @@ function main(): Main.Started {
   if (!started) {
     if (!context || !views) throw new Error('Behalf is not active');
     // A computed path: esbuild leaves this require alone, so the main bundle stays a file of its own.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a computed require keeps main a bundle of its own (see above)
     const module = require(path.join(__dirname, 'extension-main.js')) as typeof Main;
     started = module.start(context, views);
   }
@@ -51,11 +52,18 @@ export function activate(extensionContext: vscode.ExtensionContext): Main.Behalf
   const subscriptions = extensionContext.subscriptions;
   const own: vscode.Disposable[] = [];
   views = {
-    connections: vscode.window.createTreeView('behalf.connections', { treeDataProvider: lazyTree((m) => m.services.connectionsTree as vscode.TreeDataProvider<unknown>, own), showCollapseAll: true }),
-    sessions: vscode.window.createTreeView('behalf.sessions', { treeDataProvider: lazyTree((m) => m.services.sessionsTree as vscode.TreeDataProvider<unknown>, own) }),
-    impersonationLog: vscode.window.createTreeView('behalf.impersonationLog', { treeDataProvider: lazyTree((m) => m.services.impersonationLogTree as vscode.TreeDataProvider<unknown>, own) }),
+    connections: vscode.window.createTreeView('behalf.connections', {
+      treeDataProvider: lazyTree((m) => m.services.connectionsTree as vscode.TreeDataProvider<unknown>, own),
+      showCollapseAll: true,
+    }),
+    sessions: vscode.window.createTreeView('behalf.sessions', {
+      treeDataProvider: lazyTree((m) => m.services.sessionsTree as vscode.TreeDataProvider<unknown>, own),
+    }),
+    impersonationLog: vscode.window.createTreeView('behalf.impersonationLog', {
+      treeDataProvider: lazyTree((m) => m.services.impersonationLogTree as vscode.TreeDataProvider<unknown>, own),
+    }),
   };
-  subscriptions.push(views.connections, views.sessions, views.impersonationLog, { dispose: () => own.forEach((d) => d.dispose()) });
+  subscriptions.push(views.connections, views.sessions, views.impersonationLog, { dispose: () => own.forEach((d) => void d.dispose()) });
 
   const commands = (extensionContext.extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? [];
   for (const { command } of commands) {
@@ -90,9 +98,10 @@ export function activate(extensionContext: vscode.ExtensionContext): Main.Behalf
   // Right after activation (not during it), start at once when something should show without being asked
   // for: diagnostics of an open .http file, the status bar of an identity chosen earlier, the demo's sandbox.
   const isHttp = (doc: vscode.TextDocument) => doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
-  const startSoon = () => setImmediate(() => {
-    if (context && !started) main();
-  });
+  const startSoon = () =>
+    setImmediate(() => {
+      if (context && !started) main();
+    });
   if (
     vscode.workspace.textDocuments.some(isHttp) ||
     extensionContext.workspaceState.keys().some((k) => k.startsWith('behalf.')) ||

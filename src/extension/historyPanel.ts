@@ -6,7 +6,12 @@ import * as vscode from 'vscode';
 import { isHistoryToHost, type HistoryToHost, type HistoryView, type HostToHistory } from '../protocol/history';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
-export const HISTORY_PAGE: WebviewPageAssets = { script: 'history.js', style: 'history/history.css', title: 'Version history', placeholder: 'Reading the version history…' };
+export const HISTORY_PAGE: WebviewPageAssets = {
+  script: 'history.js',
+  style: 'history/history.css',
+  title: 'Version history',
+  placeholder: 'Reading the version history…',
+};
 
 /**
  * Reads the history again (Refresh): a new view of the same asset. Undefined when there is none to show, or
@@ -37,7 +42,12 @@ export class HistoryPanel {
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(HistoryPanel.viewType, historyTitle(view), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewPanelOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      HistoryPanel.viewType,
+      historyTitle(view),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      webviewPanelOptions(extensionUri),
+    );
     const created = new HistoryPanel(panel, extensionUri, view, reload);
     HistoryPanel.panels.set(key, created);
     return created;
@@ -81,7 +91,10 @@ export class HistoryPanel {
       current: () => ({ type: 'show', view: this.view }),
       handle: (message) => this.handle(message),
     });
-    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+    this.disposables.push(
+      this.channel,
+      panel.onDidDispose(() => this.dispose()),
+    );
   }
 
   get currentView(): HistoryView {

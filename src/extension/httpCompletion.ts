@@ -66,8 +66,24 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
         for (const c of connections) {
           for (const p of this.s.store.principals(c)) {
             const name = p.name ?? p.email ?? p.id;
-            const item = new vscode.CompletionItem({ label: p.id, detail: name === p.id ? undefined : ` ${name}`, description: connection ? p.email : `${c.label}${p.email ? ` · ${p.email}` : ''}` }, vscode.CompletionItemKind.User);
-            item.detail = [name, p.email, `id ${p.id}`, p.userId ? `user ${p.userId}` : undefined, p.clientId ? `app ${p.clientId}` : undefined, connection ? undefined : `on ${c.id}`].filter(Boolean).join(' · ');
+            const item = new vscode.CompletionItem(
+              {
+                label: p.id,
+                detail: name === p.id ? undefined : ` ${name}`,
+                description: connection ? p.email : `${c.label}${p.email ? ` · ${p.email}` : ''}`,
+              },
+              vscode.CompletionItemKind.User,
+            );
+            item.detail = [
+              name,
+              p.email,
+              `id ${p.id}`,
+              p.userId ? `user ${p.userId}` : undefined,
+              p.clientId ? `app ${p.clientId}` : undefined,
+              connection ? undefined : `on ${c.id}`,
+            ]
+              .filter(Boolean)
+              .join(' · ');
             // Typing a name or an email finds the principal too.
             item.filterText = [p.id, p.name, p.email].filter(Boolean).join(' ');
             item.range = range;
@@ -113,12 +129,17 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
       items.push(item);
     };
     for (const v of parsed.fileVariables) add(v.name, vscode.CompletionItemKind.Variable, `file variable (line ${v.line})`, '1');
-    const files = await this.filesOf(doc);
+    const files = this.filesOf(doc);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || '$shared';
     for (const name of Object.keys(await files.environment)) add(name, vscode.CompletionItemKind.Variable, `environment variable (${envName})`, '2');
     for (const request of parsed.requests) {
       if (!request.name) continue;
-      add(`${request.name}.response.body.$`, vscode.CompletionItemKind.Reference, `request variable: the JSON response of ${request.name} (a JSON path after $)`, '3');
+      add(
+        `${request.name}.response.body.$`,
+        vscode.CompletionItemKind.Reference,
+        `request variable: the JSON response of ${request.name} (a JSON path after $)`,
+        '3',
+      );
       add(`${request.name}.response.headers.`, vscode.CompletionItemKind.Reference, `request variable: a response header of ${request.name}`, '3');
     }
     for (const name of files.dotenv) add(`$dotenv ${name}`, vscode.CompletionItemKind.Constant, 'from the .env file next to this .http file', '4');
@@ -134,12 +155,13 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
     const hit = this.files.get(key);
     if (hit && Date.now() - hit.at < FILES_TTL_MS) return hit;
     const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
-    const environment = doc.uri.scheme === 'file'
-      ? loadEnvironments(dir, root).then(
-          (envs) => (envName && envs.names.includes(envName) ? envs.get(envName) : envs.get()),
-          () => ({}),
-        )
-      : Promise.resolve({});
+    const environment =
+      doc.uri.scheme === 'file'
+        ? loadEnvironments(dir, root).then(
+            (envs) => (envName && envs.names.includes(envName) ? envs.get(envName) : envs.get()),
+            () => ({}),
+          )
+        : Promise.resolve({});
     let dotenv: string[] = [];
     if (doc.uri.scheme === 'file') {
       try {

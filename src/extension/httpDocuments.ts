@@ -115,8 +115,18 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
       const send = await this.sendLens(request);
       lenses.push(
         new vscode.CodeLens(range, { title: send.title, command: 'behalf.sendRequest', arguments: args, tooltip: send.tooltip }),
-        new vscode.CodeLens(range, { title: '$(account) Send as user…', command: 'behalf.sendAsUser', arguments: args, tooltip: 'Pick a principal and send this request on their behalf' }),
-        new vscode.CodeLens(range, { title: '$(diff) Compare as…', command: 'behalf.compareAsUsers', arguments: args, tooltip: 'Send this request as two identities and show what one sees and the other does not' }),
+        new vscode.CodeLens(range, {
+          title: '$(account) Send as user…',
+          command: 'behalf.sendAsUser',
+          arguments: args,
+          tooltip: 'Pick a principal and send this request on their behalf',
+        }),
+        new vscode.CodeLens(range, {
+          title: '$(diff) Compare as…',
+          command: 'behalf.compareAsUsers',
+          arguments: args,
+          tooltip: 'Send this request as two identities and show what one sees and the other does not',
+        }),
       );
       const asset = await this.assetLookup?.(request).catch(() => undefined);
       if (asset) {
@@ -140,11 +150,16 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
   private async sendLens(request: HttpFileRequest): Promise<{ title: string; tooltip: string }> {
     const keys = ' (Ctrl+Alt+Enter)';
     if (request.as) {
-      return { title: `$(play) Send as ${request.as}${request.mode ? ` · ${request.mode}` : ''}`, tooltip: `Send this request as ${request.as}, its # @as${keys}` };
+      return {
+        title: `$(play) Send as ${request.as}${request.mode ? ` · ${request.mode}` : ''}`,
+        tooltip: `Send this request as ${request.as}, its # @as${keys}`,
+      };
     }
     const who = await this.lensActAs?.(request).catch(() => undefined);
-    if (who === 'service user') return { title: '$(play) Send as service user', tooltip: `Send this request as the connection's service user, without impersonation${keys}` };
-    if (who) return { title: `$(play) Send as ${who.name} · ${who.mode}`, tooltip: `Send this request as ${who.detail}, the active identity (${who.mode})${keys}` };
+    if (who === 'service user')
+      return { title: '$(play) Send as service user', tooltip: `Send this request as the connection's service user, without impersonation${keys}` };
+    if (who)
+      return { title: `$(play) Send as ${who.name} · ${who.mode}`, tooltip: `Send this request as ${who.detail}, the active identity (${who.mode})${keys}` };
     return { title: '$(play) Send', tooltip: `Send this request${keys}` };
   }
 
@@ -155,8 +170,11 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     const parsed = this.parse(doc);
     const cursorLine = line ?? (vscode.window.activeTextEditor?.document === doc ? vscode.window.activeTextEditor.selection.active.line + 1 : 1);
     const request = requestAtLine(parsed, cursorLine) ?? (parsed.requests.length === 1 ? parsed.requests[0] : undefined);
-    if (!request) throw new BehalfError('no-request', `No request at line ${cursorLine} of ${path.basename(doc.uri.fsPath)}: put the cursor inside a request block.`);
-    const error = parsed.diagnostics.find((d) => d.severity === 'error' && d.position.line >= request.range.startLine && d.position.line <= request.range.endLine);
+    if (!request)
+      throw new BehalfError('no-request', `No request at line ${cursorLine} of ${path.basename(doc.uri.fsPath)}: put the cursor inside a request block.`);
+    const error = parsed.diagnostics.find(
+      (d) => d.severity === 'error' && d.position.line >= request.range.startLine && d.position.line <= request.range.endLine,
+    );
     if (error) throw new BehalfError('http', error.message, { position: error.position });
     return { doc, parsed, request };
   }
@@ -197,7 +215,11 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
       [...parsed.diagnostics, ...missingBodyFiles(doc, parsed)].map((d) => {
         const start = new vscode.Position(Math.max(0, d.position.line - 1), Math.max(0, d.position.column - 1));
         const line = doc.lineAt(Math.min(start.line, doc.lineCount - 1));
-        const diagnostic = new vscode.Diagnostic(new vscode.Range(start, line.range.end), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(start, line.range.end),
+          d.message,
+          d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diagnostic.source = 'Behalf';
         return diagnostic;
       }),

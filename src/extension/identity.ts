@@ -48,7 +48,8 @@ export class ActiveIdentity implements vscode.Disposable {
     const connections = await this.store.connections();
     const connection = (stored && connections.find((c) => c.id === stored.connectionId)) ?? connections[0];
     if (!connection) return undefined;
-    const principal = stored?.connectionId === connection.id && stored.principalId ? this.store.principals(connection).find((p) => p.id === stored.principalId) : undefined;
+    const principal =
+      stored?.connectionId === connection.id && stored.principalId ? this.store.principals(connection).find((p) => p.id === stored.principalId) : undefined;
     return { connection, principal, mode: this.modeFor(connection, stored?.connectionId === connection.id ? stored.mode : undefined) };
   }
 
@@ -79,7 +80,10 @@ export class ActiveIdentity implements vscode.Disposable {
     }
     const next: ImpersonationMode = actAs.mode === 'lite' ? 'full' : 'lite';
     await this.set(actAs.connection, actAs.principal?.id, next);
-    void vscode.window.setStatusBarMessage(`Behalf: ${next} impersonation${next === 'lite' ? ' (your privileges, writes attributed to the principal)' : ' (the principal\'s privileges)'}`, 4000);
+    void vscode.window.setStatusBarMessage(
+      `Behalf: ${next} impersonation${next === 'lite' ? ' (your privileges, writes attributed to the principal)' : " (the principal's privileges)"}`,
+      4000,
+    );
   }
 
   /**
@@ -102,7 +106,7 @@ export class ActiveIdentity implements vscode.Disposable {
       items.push({
         label: `$(arrow-swap) Switch to ${next}`,
         description: `now ${actAs.mode}`,
-        detail: next === 'lite' ? 'Your privileges; writes attributed to the principal' : 'The principal\'s privileges (a session, ended when idle or on exit)',
+        detail: next === 'lite' ? 'Your privileges; writes attributed to the principal' : "The principal's privileges (a session, ended when idle or on exit)",
         run: () => this.toggleMode(),
       });
     }
@@ -120,17 +124,23 @@ export class ActiveIdentity implements vscode.Disposable {
     items.push({
       label: `${currentId ? '$(server) ' : '$(check) '}Act as the service user`,
       description: currentId ? undefined : 'current',
-      detail: 'No impersonation: the connection\'s own identity',
+      detail: "No impersonation: the connection's own identity",
       run: () => this.set(connection, undefined),
     });
     const connections = await this.store.connections();
     if (connections.length > 1) {
       items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-      items.push({ label: '$(plug) Select identity on another connection…', run: () => Promise.resolve(vscode.commands.executeCommand('behalf.selectIdentity')) });
+      items.push({
+        label: '$(plug) Select identity on another connection…',
+        run: () => Promise.resolve(vscode.commands.executeCommand('behalf.selectIdentity')),
+      });
     }
     const picked = await vscode.window.showQuickPick(items, {
       title: `Behalf: acting as ${actAs.principal ? principalName(actAs.principal) : 'the service user'} (${actAs.principal ? actAs.mode : 'self'}) on ${connection.label}`,
-      placeHolder: modes.length > 1 ? 'Switch mode or identity: type a name, email or id' : `Switch identity (${engine.vendor(connection).displayName} has one mode: ${modes[0]})`,
+      placeHolder:
+        modes.length > 1
+          ? 'Switch mode or identity: type a name, email or id'
+          : `Switch identity (${engine.vendor(connection).displayName} has one mode: ${modes[0]})`,
       matchOnDescription: true,
       matchOnDetail: true,
     });
@@ -169,14 +179,15 @@ export class ActiveIdentity implements vscode.Disposable {
     tooltip.appendText(`${actAs.connection.label} (${actAs.connection.id})${actAs.connection.production ? ' — PRODUCTION' : ''}`);
     tooltip.appendMarkdown(`\n\nMode: `);
     tooltip.appendText(actAs.mode);
-    tooltip.appendMarkdown(modes.length > 1 ? `\n\nClick to switch lite ⇄ full or act as someone else.` : `\n\nThis vendor has one mode. Click to act as someone else.`);
+    tooltip.appendMarkdown(
+      modes.length > 1 ? `\n\nClick to switch lite ⇄ full or act as someone else.` : `\n\nThis vendor has one mode. Click to act as someone else.`,
+    );
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: `Behalf: acting as ${name}, ${actAs.mode} mode, on ${actAs.connection.label}`, role: 'button' };
     this.item.backgroundColor = actAs.connection.production && actAs.principal ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 }
-
 
 function principalName(p: Principal): string {
   return p.name ?? p.email ?? p.id;

@@ -47,7 +47,10 @@ export class ImpersonationLogService implements vscode.Disposable {
             this.log = this.create();
             return this.log.prune();
           })
-          .then(() => this.changed.fire(), (e: unknown) => this.warn('apply the retention setting', e));
+          .then(
+            () => this.changed.fire(),
+            (e: unknown) => this.warn('apply the retention setting', e),
+          );
       }),
     );
     // Expired entries go at start-up too, not only when the next request is recorded.
@@ -116,7 +119,9 @@ function whenText(time: string, now = new Date()): string {
   if (Number.isNaN(d.getTime())) return time;
   const pad = (n: number) => String(n).padStart(2, '0');
   const sameDay = d.toDateString() === now.toDateString();
-  return sameDay ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return sameDay
+    ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+    : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 const ATTRIBUTION_TEXT: Record<AttributionResult['outcome'], string> = {
@@ -142,7 +147,10 @@ export class ImpersonationLogTree implements vscode.TreeDataProvider<LogNode>, v
   async getChildren(node?: LogNode): Promise<LogNode[]> {
     if (node) return [];
     const entries = await this.log.entries().catch(() => []);
-    const newest = entries.slice(-TREE_LIMIT).reverse().map((entry): LogNode => ({ kind: 'entry', entry }));
+    const newest = entries
+      .slice(-TREE_LIMIT)
+      .reverse()
+      .map((entry): LogNode => ({ kind: 'entry', entry }));
     if (entries.length > TREE_LIMIT) newest.push({ kind: 'older', count: entries.length - TREE_LIMIT });
     return newest;
   }
@@ -163,7 +171,11 @@ export class ImpersonationLogTree implements vscode.TreeDataProvider<LogNode>, v
     const failed = e.status === undefined || e.status >= 400;
     item.iconPath = new vscode.ThemeIcon(
       e.attribution === 'recorded-as-other' ? 'warning' : failed ? 'error' : 'account',
-      e.attribution === 'recorded-as-other' ? new vscode.ThemeColor('list.warningForeground') : failed ? new vscode.ThemeColor('list.errorForeground') : undefined,
+      e.attribution === 'recorded-as-other'
+        ? new vscode.ThemeColor('list.warningForeground')
+        : failed
+          ? new vscode.ThemeColor('list.errorForeground')
+          : undefined,
     );
     item.contextValue = `logEntry:${e.mode}${e.attribution ? `:${e.attribution}` : ''}`;
     const lines = [
@@ -177,7 +189,9 @@ export class ImpersonationLogTree implements vscode.TreeDataProvider<LogNode>, v
       e.attribution ? `attribution: ${ATTRIBUTION_TEXT[e.attribution]}` : undefined,
     ].filter((l): l is string => l !== undefined);
     item.tooltip = new vscode.MarkdownString().appendText(lines.join('\n'));
-    item.accessibilityInformation = { label: `${e.method} ${pathOf(e.url)} as ${e.principal}, ${e.mode} mode, ${outcome}${e.attribution ? `, ${ATTRIBUTION_TEXT[e.attribution]}` : ''}, ${whenText(e.time)}` };
+    item.accessibilityInformation = {
+      label: `${e.method} ${pathOf(e.url)} as ${e.principal}, ${e.mode} mode, ${outcome}${e.attribution ? `, ${ATTRIBUTION_TEXT[e.attribution]}` : ''}, ${whenText(e.time)}`,
+    };
     return item;
   }
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Log } from '../core/ports';
 
 /** The core's Log port over a LogOutputChannel. Messages arrive already redacted by the engine. */

@@ -158,7 +158,8 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   s.documents.assetLookup = async (request) => {
     const connections = await s.store.connections();
     let connection = request.connection ? connections.find((c) => c.id === request.connection) : undefined;
-    if (!connection && !request.connection && /^https?:/i.test(request.url)) connection = connections.find((c) => request.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
+    if (!connection && !request.connection && /^https?:/i.test(request.url))
+      connection = connections.find((c) => request.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
     if (!connection && !request.connection) connection = (await s.identity.current())?.connection;
     if (!connection || !hasAssetHistory(s, connection)) return undefined;
     const assetId = assetIdOf(connection.vendor, { url: request.url, body: request.body });
@@ -206,7 +207,9 @@ export function revivePanel(s: Services, viewType: string, panel: vscode.Webview
   } else if (viewType === ComparePanel.viewType && isCompareView(view)) {
     ComparePanel.revive(panel, extensionUri, view, {
       onOpenResponse: () =>
-        void vscode.window.showInformationMessage('Behalf: the responses of this comparison were not kept when the window reloaded. Run "Compare Request as Two Users…" again to open them.'),
+        void vscode.window.showInformationMessage(
+          'Behalf: the responses of this comparison were not kept when the window reloaded. Run "Compare Request as Two Users…" again to open them.',
+        ),
     });
   } else {
     panel.dispose(); // nothing to show: the view was too large to keep, or is not one of ours

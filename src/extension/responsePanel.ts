@@ -24,7 +24,16 @@ import {
   type PanelToHost,
   type ResponseView,
 } from '../protocol/response';
-import { PageChannel, createNonce, loadPage, renderWebviewHtml, webviewCsp, webviewPanelOptions, type WebviewHtmlParts, type WebviewPageAssets } from './webviewShell';
+import {
+  PageChannel,
+  createNonce,
+  loadPage,
+  renderWebviewHtml,
+  webviewCsp,
+  webviewPanelOptions,
+  type WebviewHtmlParts,
+  type WebviewPageAssets,
+} from './webviewShell';
 
 export { createNonce };
 
@@ -44,7 +53,7 @@ export interface ResponsePanelHandlers {
    * included); the new response replaces this one in the panel. Absent when the request is not known (a
    * panel restored after a reload): the page then offers no Resend.
    */
-  onResend?(): PromiseLike<unknown> | void;
+  onResend?: () => PromiseLike<unknown> | void;
 }
 
 /** What the host keeps about the shown response beyond its view: never posted, never in HTML or state. */
@@ -58,7 +67,12 @@ export const ATTRIBUTION_NOT_CHECKED = 'Not checked again: the check was cancell
 
 export type ResponseHtmlParts = WebviewHtmlParts;
 
-export const RESPONSE_PAGE: WebviewPageAssets = { script: 'response.js', style: 'response/response.css', title: 'Response', placeholder: 'Waiting for the response…' };
+export const RESPONSE_PAGE: WebviewPageAssets = {
+  script: 'response.js',
+  style: 'response/response.css',
+  title: 'Response',
+  placeholder: 'Waiting for the response…',
+};
 
 export function responseCsp(cspSource: string, nonce: string): string {
   return webviewCsp(cspSource, nonce);
@@ -174,7 +188,10 @@ export class ResponsePanel {
       },
       handle: (message) => this.handle(message),
     });
-    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+    this.disposables.push(
+      this.channel,
+      panel.onDidDispose(() => this.dispose()),
+    );
   }
 
   get currentView(): ResponseView {
@@ -235,7 +252,9 @@ export class ResponsePanel {
    */
   private async saveBody(view: ResponseView, raw: Uint8Array | undefined): Promise<void> {
     if (!raw && view.binary === true) {
-      void vscode.window.showErrorMessage('Behalf: the bytes of this binary response are no longer in memory (the window was reloaded). Send the request again to save its body.');
+      void vscode.window.showErrorMessage(
+        'Behalf: the bytes of this binary response are no longer in memory (the window was reloaded). Send the request again to save its body.',
+      );
       return;
     }
     const bytes = raw ?? new TextEncoder().encode(view.body);
@@ -253,7 +272,10 @@ export class ResponsePanel {
       void vscode.window.showErrorMessage(`Behalf: could not save the body: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    vscode.window.setStatusBarMessage(`Behalf: saved ${formatBytes(bytes.length)} to ${path.basename(uri.path)}${raw ? '' : ' (as shown: the bytes as received were not kept)'}`, 4000);
+    vscode.window.setStatusBarMessage(
+      `Behalf: saved ${formatBytes(bytes.length)} to ${path.basename(uri.path)}${raw ? '' : ' (as shown: the bytes as received were not kept)'}`,
+      4000,
+    );
   }
 
   /** "Open in editor": an untitled editor in the body's language, JSON pretty-printed; binary bodies refused. */

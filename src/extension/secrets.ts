@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { BehalfError } from '../core/errors';
 import type { SecretKey, SecretStore } from '../core/ports';
 

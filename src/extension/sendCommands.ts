@@ -9,7 +9,15 @@ import { originOf } from '../core/transport';
 import { rawBodyOf } from '../core/engine';
 import { describePrincipal } from '../core/vendor';
 import { responseViewFromRecord } from '../protocol/response';
-import { announceAttribution, assetOfRecord, checkAttributionAfterWrite, historyBeforeWrite, sendLogged, verifyAttributionCommand, writeTargetAsset } from './auditCommands';
+import {
+  announceAttribution,
+  assetOfRecord,
+  checkAttributionAfterWrite,
+  historyBeforeWrite,
+  sendLogged,
+  verifyAttributionCommand,
+  writeTargetAsset,
+} from './auditCommands';
 import type { Services } from './extension';
 import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
@@ -70,10 +78,14 @@ export function registerSendCommands(s: Services): void {
     const target = await s.documents.target(uri, line);
     const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
     const connection = await connectionFor(s, target.request, spec).catch(() => undefined);
-    const url = /^https?:/i.test(spec.url) || !connection ? spec.url : `${connection.baseUrl.replace(/\/+$/, '')}${spec.url.startsWith('/') ? '' : '/'}${spec.url}`;
+    const url =
+      /^https?:/i.test(spec.url) || !connection ? spec.url : `${connection.baseUrl.replace(/\/+$/, '')}${spec.url.startsWith('/') ? '' : '/'}${spec.url}`;
     const r = s.engine.redactor;
     // A body with `< file` lines refers to its files (--data-binary @file) instead of inlining their bytes.
-    const parts = spec.bodyFiles?.length && Buffer.isBuffer(spec.body) ? curlBodyParts(spec.body, spec.bodyFiles).map((p) => ('text' in p ? { text: r.text(p.text) } : p)) : undefined;
+    const parts =
+      spec.bodyFiles?.length && Buffer.isBuffer(spec.body)
+        ? curlBodyParts(spec.body, spec.bodyFiles).map((p) => ('text' in p ? { text: r.text(p.text) } : p))
+        : undefined;
     const body = parts || spec.body === undefined ? undefined : r.text(String(spec.body));
     await vscode.env.clipboard.writeText(toCurl({ method: spec.method, url: r.url(url), headers: r.headers(spec.headers), body }, parts));
     void vscode.window.setStatusBarMessage('Behalf: cURL copied (secrets redacted; authentication is added when Behalf sends it)', 4000);
@@ -88,7 +100,7 @@ export function registerSendCommands(s: Services): void {
   register('behalf.selectIdentity', async () => {
     const connections = await s.store.connections();
     if (connections.length === 0) throw new BehalfError('config', 'No connections yet: run "Behalf: Add Connection…" or "Behalf: Start the Vendor Sandbox".');
-    const connection = connections.length === 1 ? connections[0]! : await pickConnection(connections, 'Act as a user of which connection?');
+    const connection = connections.length === 1 ? connections[0] : await pickConnection(connections, 'Act as a user of which connection?');
     if (!connection) return;
     const picked = await pickPrincipal(s, connection, `Act as… (${connection.label})`);
     if (picked) await s.identity.set(connection, picked.principal?.id);
@@ -107,8 +119,14 @@ export function registerSendCommands(s: Services): void {
   register('behalf.selectEnvironment', async () => {
     const names = await s.documents.environmentNames(vscode.window.activeTextEditor?.document);
     const current = vscode.workspace.getConfiguration('behalf').get<string>('environment') ?? '';
-    const items = [{ label: '$shared only', name: '' }, ...names.map((name) => ({ label: name, name }))].map((i) => ({ ...i, description: i.name === current ? 'current' : undefined }));
-    const picked = await vscode.window.showQuickPick(items, { title: 'Behalf: environment for {{variables}}', placeHolder: names.length ? 'Pick an environment' : 'No http-client.env.json found' });
+    const items = [{ label: '$shared only', name: '' }, ...names.map((name) => ({ label: name, name }))].map((i) => ({
+      ...i,
+      description: i.name === current ? 'current' : undefined,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Behalf: environment for {{variables}}',
+      placeHolder: names.length ? 'Pick an environment' : 'No http-client.env.json found',
+    });
     if (picked) await vscode.workspace.getConfiguration('behalf').update('environment', picked.name, vscode.ConfigurationTarget.Workspace);
   });
 
@@ -133,11 +151,7 @@ async function sendRequestAt(s: Services, uri?: vscode.Uri, line?: number): Prom
   const connection = await connectionFor(s, target.request, spec);
   const active = await s.identity.current();
   const sameConnection = active?.connection.id === connection.id;
-  const principal = target.request.as
-    ? await resolvePrincipal(s, connection, target.request.as)
-    : sameConnection
-      ? active?.principal
-      : undefined;
+  const principal = target.request.as ? await resolvePrincipal(s, connection, target.request.as) : sameConnection ? active?.principal : undefined;
   const mode = target.request.mode ?? (sameConnection ? active?.mode : undefined) ?? s.engine.defaultMode(connection);
   return sendAndShow(s, spec, { connection, principal, mode }, target);
 }
@@ -170,8 +184,12 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
         const name = target?.request.name;
         let raw: RequestExchange['response'] | undefined;
         const sent = await sendLogged(s, spec, actAs, { signal: controller.signal, onNote, onRawResponse: name === undefined ? undefined : (r) => (raw = r) });
-        if (target && name !== undefined && raw) s.documents.exchanges(target.doc).set(name, { request: { headers: spec.headers, body: spec.body }, response: raw });
-        const checked = writeAsset && sent.record.status < 300 ? await checkAttributionAfterWrite(s, actAs, writeAsset, before, sent.entry, controller.signal, onNote) : undefined;
+        if (target && name !== undefined && raw)
+          s.documents.exchanges(target.doc).set(name, { request: { headers: spec.headers, body: spec.body }, response: raw });
+        const checked =
+          writeAsset && sent.record.status < 300
+            ? await checkAttributionAfterWrite(s, actAs, writeAsset, before, sent.entry, controller.signal, onNote)
+            : undefined;
         return { record: sent.record, attribution: checked };
       },
     ));
@@ -207,7 +225,9 @@ export function showResponse(s: Services, record: ResponseRecord, extra: ShowRes
   const principalId = record.sentAs.principalId;
   const resend = extra.resend && extra.actAs ? { ...extra.resend, actAs: extra.actAs } : undefined;
   // The bytes as received stay in the host (for "Save body…"), for the panel's current response only.
-  ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode, resend }), { rawBody: rawBodyOf(record) });
+  ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode, resend }), {
+    rawBody: rawBodyOf(record),
+  });
 }
 
 /** A request the panel can send again: as it was sent (unredacted, never in the view), as whom, from where. */
@@ -218,13 +238,18 @@ export interface ResendableRequest {
 }
 
 /** What the response panel's buttons do; `origin` says which connection and identity the response came from. */
-export function responseHandlers(s: Services, origin: { connectionId?: string; principalId?: string; mode?: ImpersonationMode; resend?: ResendableRequest }): ResponsePanelHandlers {
+export function responseHandlers(
+  s: Services,
+  origin: { connectionId?: string; principalId?: string; mode?: ImpersonationMode; resend?: ResendableRequest },
+): ResponsePanelHandlers {
   const resend = origin.resend;
   return {
     onAction: (kind, args) => void runAction(s, kind, args, resend),
-    onOpenHistory: (assetId) => void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
+    onOpenHistory: (assetId) =>
+      void vscode.commands.executeCommand('behalf.openAssetHistory', { connectionId: origin.connectionId, assetId, principalId: origin.principalId }),
     // Not through the command (which turns errors into a notification): the panel's box shows what went wrong.
-    onVerifyAttribution: (assetId) => verifyAttributionCommand(s, { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
+    onVerifyAttribution: (assetId) =>
+      verifyAttributionCommand(s, { connectionId: origin.connectionId, assetId, principalId: origin.principalId, mode: origin.mode }),
     // The usual send path: progress, confirmation of a write as someone else, the log, then this panel.
     onResend: resend ? () => resendRequest(s, resend) : undefined,
   };
@@ -234,7 +259,8 @@ export function responseHandlers(s: Services, origin: { connectionId?: string; p
 async function resendRequest(s: Services, request: ResendableRequest): Promise<void> {
   const run = async (): Promise<unknown> => {
     const connection = await s.store.connection(request.actAs.connection.id);
-    if (!connection) throw new BehalfError('connection', `The connection "${request.actAs.connection.id}" no longer exists: the request cannot be sent again as it was.`);
+    if (!connection)
+      throw new BehalfError('connection', `The connection "${request.actAs.connection.id}" no longer exists: the request cannot be sent again as it was.`);
     return sendAndShow(s, request.spec, { ...request.actAs, connection }, request.target);
   };
   await run().catch((e) => reportError(s, e, run));
@@ -281,9 +307,9 @@ export async function connectionFor(s: Services, request: HttpFileRequest, spec:
   }
   if (/^https?:/i.test(spec.url)) {
     const byPrefix = connections.filter((c) => spec.url.startsWith(c.baseUrl.replace(/\/+$/, '')));
-    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length === 1) return byPrefix[0];
     const byOrigin = connections.filter((c) => originOf(c.baseUrl) === originOf(spec.url));
-    if (byOrigin.length === 1) return byOrigin[0]!;
+    if (byOrigin.length === 1) return byOrigin[0];
   }
   const active = await s.identity.current();
   if (active) return active.connection;
@@ -306,7 +332,12 @@ export async function pickConnection(connections: Connection[], title: string): 
 }
 
 /** QuickPick of principals: name, email, ids and which modes the vendor supports; plus the service user. */
-export async function pickPrincipal(s: Services, connection: Connection, title: string, options: { withServiceUser?: boolean; modeNote?: string } = {}): Promise<{ principal?: Principal } | undefined> {
+export async function pickPrincipal(
+  s: Services,
+  connection: Connection,
+  title: string,
+  options: { withServiceUser?: boolean; modeNote?: string } = {},
+): Promise<{ principal?: Principal } | undefined> {
   const modes = s.engine.modes(connection);
   const active = await s.identity.current();
   const mode: ImpersonationMode | undefined = active?.connection.id === connection.id ? active.mode : undefined;
@@ -318,7 +349,8 @@ export async function pickPrincipal(s: Services, connection: Connection, title: 
     detail: `id ${p.id}${p.userId ? ` · user ${p.userId}` : ''}${p.clientId ? ` · app ${p.clientId}` : ''} · ${modeText}${p.source === 'vendor' ? ' · from the vendor' : ''}`,
     principal: p,
   }));
-  if (options.withServiceUser !== false) items.push({ label: '$(server) Service user (yourself)', description: connection.clientId, detail: 'no impersonation: the connection\'s own identity' });
+  if (options.withServiceUser !== false)
+    items.push({ label: '$(server) Service user (yourself)', description: connection.clientId, detail: "no impersonation: the connection's own identity" });
   const picked = await vscode.window.showQuickPick(items, {
     title,
     placeHolder: `${connection.label}: type a name, email or id`,
@@ -341,7 +373,9 @@ export function reportError(s: Services, e: unknown, retry?: () => Promise<unkno
     void vscode.window.setStatusBarMessage('Behalf: cancelled', 3000);
     return;
   }
-  const message = isBehalfError(e) ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message) : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  const message = isBehalfError(e)
+    ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message)
+    : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
   s.log.error(message);
   const position = isBehalfError(e) ? e.position : undefined;
   const unsent = e instanceof UnsentRequestError && retry && position?.file ? e : undefined;

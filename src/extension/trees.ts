@@ -215,11 +215,20 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     const item = new vscode.TreeItem(principal.name ?? principal.email ?? principal.id);
     item.id = `principal/${connection.id}/${principal.id}`;
     const vendorId = principal.userId ?? principal.clientId;
-    item.description = [principal.email, vendorId, isActive ? `active · ${active?.mode}` : undefined, state === 'unassigned' ? 'no proxy assignment' : undefined].filter(Boolean).join(' · ');
+    item.description = [
+      principal.email,
+      vendorId,
+      isActive ? `active · ${active?.mode}` : undefined,
+      state === 'unassigned' ? 'no proxy assignment' : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = new vscode.ThemeIcon(isActive ? 'pass-filled' : state === 'unassigned' ? 'warning' : 'account');
     item.contextValue = `principal:${connection.vendor}:${state}${isActive ? ':active' : ''}`;
     item.command = { command: 'behalf.setActivePrincipal', title: 'Act as this user', arguments: [node] };
-    item.accessibilityInformation = { label: `Principal ${principal.name ?? principal.id}${principal.email ? `, ${principal.email}` : ''}${isActive ? ', active' : ''}${state === 'unassigned' ? ', no proxy assignment' : ''}` };
+    item.accessibilityInformation = {
+      label: `Principal ${principal.name ?? principal.id}${principal.email ? `, ${principal.email}` : ''}${isActive ? ', active' : ''}${state === 'unassigned' ? ', no proxy assignment' : ''}`,
+    };
     return item;
   }
 

@@ -30,13 +30,7 @@ export function createNonce(): string {
 
 /** default-src 'none'; scripts only by nonce; styles, images and fonts only from the webview's own origin. */
 export function webviewCsp(cspSource: string, nonce: string): string {
-  return [
-    `default-src 'none'`,
-    `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+  return [`default-src 'none'`, `img-src ${cspSource} data:`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`, `font-src ${cspSource}`].join('; ');
 }
 
 export function escapeAttribute(s: string): string {

@@ -36,7 +36,13 @@ export type HostToCompare = { type: 'show'; view: CompareView };
 export type CompareToHost = { type: 'ready' } | { type: 'openResponse'; side: CompareSideName };
 
 /** The view of a comparison, from the two (redacted) records it was computed from; `names` as the summary uses them. */
-export function compareViewFrom(result: CompareResult, left: ResponseRecord, right: ResponseRecord, id: string, names: { left: string; right: string }): CompareView {
+export function compareViewFrom(
+  result: CompareResult,
+  left: ResponseRecord,
+  right: ResponseRecord,
+  id: string,
+  names: { left: string; right: string },
+): CompareView {
   const info = (r: ResponseRecord, name: string): CompareSideInfo => ({
     name,
     connectionLabel: r.sentAs.connectionLabel,
@@ -61,7 +67,14 @@ export function isCompareToHost(x: unknown): x is CompareToHost {
 }
 
 function isSide(x: unknown): x is CompareSide {
-  return isRecord(x) && typeof x.who === 'string' && SIDE_MODES.has(x.mode) && isFiniteNumber(x.status) && isFiniteNumber(x.durationMs) && isOptionalNumber(x.rowCount);
+  return (
+    isRecord(x) &&
+    typeof x.who === 'string' &&
+    SIDE_MODES.has(x.mode) &&
+    isFiniteNumber(x.status) &&
+    isFiniteNumber(x.durationMs) &&
+    isOptionalNumber(x.rowCount)
+  );
 }
 
 function isRow(x: unknown): x is CompareRow {
@@ -69,7 +82,9 @@ function isRow(x: unknown): x is CompareRow {
 }
 
 function isValueDiff(x: unknown): x is CompareValueDiff {
-  return isRecord(x) && isOptionalString(x.rowKey) && typeof x.path === 'string' && isOptionalString(x.left) && isOptionalString(x.right) && DIFF_KINDS.has(x.kind);
+  return (
+    isRecord(x) && isOptionalString(x.rowKey) && typeof x.path === 'string' && isOptionalString(x.left) && isOptionalString(x.right) && DIFF_KINDS.has(x.kind)
+  );
 }
 
 export function isCompareResult(x: unknown): x is CompareResult {
@@ -89,7 +104,14 @@ export function isCompareResult(x: unknown): x is CompareResult {
 }
 
 function isSideInfo(x: unknown): x is CompareSideInfo {
-  return isRecord(x) && typeof x.name === 'string' && typeof x.connectionLabel === 'string' && typeof x.vendor === 'string' && typeof x.statusText === 'string' && isFiniteNumber(x.bodyBytes);
+  return (
+    isRecord(x) &&
+    typeof x.name === 'string' &&
+    typeof x.connectionLabel === 'string' &&
+    typeof x.vendor === 'string' &&
+    typeof x.statusText === 'string' &&
+    isFiniteNumber(x.bodyBytes)
+  );
 }
 
 export function isCompareView(x: unknown): x is CompareView {

@@ -89,10 +89,7 @@ export interface ResponseView {
  * Where a "Check again" of the attribution stands: the host says `checking` at once, then `checked` (the new
  * result, which replaces the one shown) or `failed` (the result shown stays; the message says why).
  */
-export type AttributionCheck =
-  | { state: 'checking' }
-  | { state: 'checked'; attribution: ResponseViewAttribution }
-  | { state: 'failed'; message: string };
+export type AttributionCheck = { state: 'checking' } | { state: 'checked'; attribution: ResponseViewAttribution } | { state: 'failed'; message: string };
 
 export type HostToPanel =
   | { type: 'show'; view: ResponseView }
@@ -127,7 +124,10 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 }
 
 /** The view of a recorded response. `curl` must be built from the record's (redacted) request. */
-export function responseViewFromRecord(record: ResponseRecord, extra: { curl: string; assetId?: string; id?: string; attribution?: AttributionResult }): ResponseView {
+export function responseViewFromRecord(
+  record: ResponseRecord,
+  extra: { curl: string; assetId?: string; id?: string; attribution?: AttributionResult },
+): ResponseView {
   const view: ResponseView = {
     status: record.status,
     statusText: record.statusText,
@@ -170,7 +170,9 @@ export function attributionView(a: AttributionResult): ResponseViewAttribution {
 
 /** Content types whose bodies are not text: decoded as UTF-8 they are noise. */
 export function isBinaryContentType(contentType: string): boolean {
-  return /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-tar|x-7z-compressed|vnd\.ms-excel|vnd\.openxmlformats)/i.test(contentType.trim());
+  return /^(image|audio|video|font)\/|^application\/(octet-stream|pdf|zip|gzip|x-tar|x-7z-compressed|vnd\.ms-excel|vnd\.openxmlformats)/i.test(
+    contentType.trim(),
+  );
 }
 
 /** Declared as text (JSON, XML, HTML, text/*, form data): shown as text even if a byte is off. */
@@ -255,14 +257,21 @@ export function dispositionFilename(disposition: string | undefined): string | u
   }
   if (!name) return undefined;
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const clean = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^[.\s]+/, '').trim().slice(0, 200);
+
+  const clean = base
+    // eslint-disable-next-line no-control-regex -- control characters are not allowed in file names
+    .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .trim()
+    .slice(0, 200);
   return clean === '' ? undefined : clean;
 }
 
 /** "invoice 7.pdf" from Content-Disposition, else "response-200.png". */
 export function defaultBodyFileName(view: Pick<ResponseView, 'status' | 'headers' | 'contentType' | 'binary'>): string {
-  return dispositionFilename(headerValue(view.headers, 'content-disposition')) ?? `response-${view.status}.${extensionFor(view.contentType, view.binary === true)}`;
+  return (
+    dispositionFilename(headerValue(view.headers, 'content-disposition')) ?? `response-${view.status}.${extensionFor(view.contentType, view.binary === true)}`
+  );
 }
 
 /** The editor language for a body: json, xml, html, else plaintext. */

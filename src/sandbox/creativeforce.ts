@@ -173,7 +173,6 @@ function isGateway(req: SandboxRequest): boolean {
   return req.path === GATEWAY_PREFIX || req.path.startsWith(`${GATEWAY_PREFIX}/`);
 }
 
-
 function creativeForceConnection(sandboxUrl: string): SandboxConnection {
   const service = APPS[0];
   const principalApps = APPS.filter((app): app is RegisteredApp & { principalId: string } => app.principalId !== undefined);

@@ -111,8 +111,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       { connectionId: connection.id, value: secret },
       ...Object.entries(principalSecrets ?? {}).map(([principalId, value]) => ({ connectionId: connection.id, principalId, value })),
     ]);
-  const secretsEnv = (): Record<string, string> =>
-    Object.fromEntries(secrets().map(({ value, ...key }) => [secretEnvName(key), value]));
+  const secretsEnv = (): Record<string, string> => Object.fromEntries(secrets().map(({ value, ...key }) => [secretEnvName(key), value]));
 
   const server = new SandboxServer(doubles, {
     state: () => ({ openSessions: orangeLogic.openSessions() }),

@@ -474,8 +474,7 @@ export class SandboxServer {
   private async onRequest(listener: 'main' | 'foreign', req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const { path, query } = splitUrl(req.url ?? '/');
     const double = listener === 'main' ? this.doubles.find((d) => underPrefix(path, d.prefix)) : undefined;
-    const vendor: LogVendor =
-      listener === 'foreign' ? 'foreign' : double ? double.vendor : underPrefix(path, CONTROL_PREFIX) ? 'control' : 'unknown';
+    const vendor: LogVendor = listener === 'foreign' ? 'foreign' : double ? double.vendor : underPrefix(path, CONTROL_PREFIX) ? 'control' : 'unknown';
     const entry: SandboxLogEntry = {
       seq: ++this.seq,
       time: Date.now(),
@@ -510,11 +509,7 @@ export class SandboxServer {
     this.send(res, entry, reply, extraHeaders);
   }
 
-  private async answer(
-    req: SandboxRequest,
-    handle: (req: SandboxRequest) => Reply | Promise<Reply>,
-    double?: VendorDouble,
-  ): Promise<Reply> {
+  private async answer(req: SandboxRequest, handle: (req: SandboxRequest) => Reply | Promise<Reply>, double?: VendorDouble): Promise<Reply> {
     try {
       return await handle(req);
     } catch (error) {

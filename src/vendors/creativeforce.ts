@@ -86,7 +86,10 @@ export const creativeForce: VendorDefinition = {
     ],
     secretPrompts: { clientCredentials: "The registered app's Secret Key" },
     principalFields: ['clientId', 'email'],
-    principalPrompts: { clientId: 'The Application ID of the app registered on behalf of this user', email: 'The on-behalf user\'s email (optional, for display)' },
+    principalPrompts: {
+      clientId: 'The Application ID of the app registered on behalf of this user',
+      email: "The on-behalf user's email (optional, for display)",
+    },
   },
   create: (ctx) => new CreativeForceAdapter(ctx),
 };
@@ -109,17 +112,19 @@ class CreativeForceAdapter implements ConnectionAdapter {
 
   explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined {
     const app = this.app(actAs);
-    const onBehalf = actAs.principal ? describePrincipal(actAs.principal) : 'the connection\'s own on-behalf user';
+    const onBehalf = actAs.principal ? describePrincipal(actAs.principal) : "the connection's own on-behalf user";
     if (response.status === 403) {
       const permissions = permissionsFor(request.method, pathWithinGateway(request.url, this.ctx.connection.baseUrl));
       if (permissions.length === 0) {
-        return { message: `Creative Force refused app ${app.clientId} (${onBehalf}) with 403; this endpoint is not in the Developer API permission table Behalf knows. The user's role, groups or workspace access may not allow it.` };
+        return {
+          message: `Creative Force refused app ${app.clientId} (${onBehalf}) with 403; this endpoint is not in the Developer API permission table Behalf knows. The user's role, groups or workspace access may not allow it.`,
+        };
       }
       const where = permissions.map((p) => `${p.module}, ${p.required ? 'required' : 'optional'}`).join('; ');
       // Calls carry the user's role (Developer API permissions), groups and workspace access: either can refuse.
       return {
         message:
-          `Creative Force refused app ${app.clientId} (${onBehalf}) with 403. Most likely the Developer API permission ${permissions[0]!.method} ${permissions[0]!.path} (${where}) is "None" ` +
+          `Creative Force refused app ${app.clientId} (${onBehalf}) with 403. Most likely the Developer API permission ${permissions[0].method} ${permissions[0].path} (${where}) is "None" ` +
           `in that user's role: set it to "Access" (Developer API tab; changes can take up to 10 minutes). Otherwise the user lacks access to this item's workspace or group.`,
       };
     }
@@ -195,5 +200,5 @@ export function permissionsFor(method: string, path: string): Permission[] {
 function templateMatches(template: string, path: string): boolean {
   const a = template.split('/');
   const b = path.replace(/\/+$/, '').split('/');
-  return a.length === b.length && a.every((seg, i) => (seg.startsWith('{') ? b[i]!.length > 0 : seg === b[i]));
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith('{') ? b[i].length > 0 : seg === b[i]));
 }

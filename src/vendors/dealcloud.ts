@@ -6,7 +6,16 @@ import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { findHeader } from '../core/transport';
 import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
-import { baseOf, describePrincipal, parseJsonBody, pickField, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
+import {
+  baseOf,
+  describePrincipal,
+  parseJsonBody,
+  pickField,
+  setIdentityHeader,
+  type AdapterContext,
+  type ConnectionAdapter,
+  type VendorDefinition,
+} from '../core/vendor';
 
 const AS_USER = 'AS-USER';
 const PROXY_PATH = '/api/rest/v1/management/user/proxy';
@@ -69,12 +78,12 @@ export const dealCloud: VendorDefinition = {
         placeholder: 'e.g. 6001 — leave empty to set it later',
         optional: true,
         pattern: '^\\d+$',
-        patternMessage: 'A numeric DealCloud user id (the service user\'s, not a principal\'s)',
+        patternMessage: "A numeric DealCloud user id (the service user's, not a principal's)",
       },
     ],
     secretPrompts: { clientCredentials: "The service user's DealCloud API key (sent as client_secret)", token: 'The API token' },
     principalFields: ['userId', 'email'],
-    principalPrompts: { userId: 'The principal\'s numeric DealCloud user id (sent as AS-USER)', email: 'The principal\'s email (optional, for display)' },
+    principalPrompts: { userId: "The principal's numeric DealCloud user id (sent as AS-USER)", email: "The principal's email (optional, for display)" },
   },
   create: (ctx) => new DealCloudAdapter(ctx),
 };
@@ -105,7 +114,10 @@ class DealCloudAdapter implements ConnectionAdapter {
     // proxy assignment: refetching would spend the token endpoint's small budget (60 calls/min in sandbox sites).
     const issuedAt = this.ctx.tokens.issuedAt(this.tokenKey);
     if (actAs.principal && issuedAt !== undefined && this.ctx.clock.now() - issuedAt < FRESH_TOKEN_MS) {
-      this.ctx.log.log('info', `${this.ctx.connection.id}: 401 as ${describePrincipal(actAs.principal)} with a token issued ${Math.round((this.ctx.clock.now() - issuedAt) / 1000)} s ago: not refreshed.`);
+      this.ctx.log.log(
+        'info',
+        `${this.ctx.connection.id}: 401 as ${describePrincipal(actAs.principal)} with a token issued ${Math.round((this.ctx.clock.now() - issuedAt) / 1000)} s ago: not refreshed.`,
+      );
       return false;
     }
     this.ctx.tokens.invalidate(this.tokenKey);
@@ -119,7 +131,9 @@ class DealCloudAdapter implements ConnectionAdapter {
     const { principal, connection } = actAs;
     if (/proxy user with provided id does not exist/i.test(message)) return { message: unknownProxyUserMessage(connection) };
     if (/scope/i.test(message)) {
-      return { message: `The token lacks a scope this endpoint needs (DealCloud said: "${message}"). Add it to "scopes" on ${connection.id} (data, user_management, publish, backup).` };
+      return {
+        message: `The token lacks a scope this endpoint needs (DealCloud said: "${message}"). Add it to "scopes" on ${connection.id} (data, user_management, publish, backup).`,
+      };
     }
     if (principal && [400, 401, 403].includes(response.status)) {
       const userId = principal.userId ?? '?';
@@ -139,13 +153,16 @@ class DealCloudAdapter implements ConnectionAdapter {
       if (response.status === 403) {
         const assigned = this.assignedUserIds;
         const usual = `DealCloud refused this call as ${describePrincipal(principal)} (403${inStatus}). Usually a missing scope (${connection.id} asks for ${this.scopes().join(', ')}) or a missing "API" capability, on the service user or on ${principal.name ?? userId}, whose permissions AS-USER applies.`;
-        if (assigned && !assigned.has(userId)) return { message: `${usual} Also, the proxy assignments read from DealCloud have none for ${userId}. ${create}`, action };
+        if (assigned && !assigned.has(userId))
+          return { message: `${usual} Also, the proxy assignments read from DealCloud have none for ${userId}. ${create}`, action };
         return { message: assigned ? `${usual} (The proxy assignment for ${userId} exists.)` : usual };
       }
       return { message: `DealCloud rejected the request (${response.status}${inStatus}).` };
     }
-    if (response.status === 401) return { message: `DealCloud rejected the service credentials of ${connection.id} (401) even after a fresh token. Check the client id and API key.` };
-    if (response.status === 403) return { message: `DealCloud refused (403${message ? `: "${message}"` : ''}). The service user may lack the "API" capability or a scope.` };
+    if (response.status === 401)
+      return { message: `DealCloud rejected the service credentials of ${connection.id} (401) even after a fresh token. Check the client id and API key.` };
+    if (response.status === 403)
+      return { message: `DealCloud refused (403${message ? `: "${message}"` : ''}). The service user may lack the "API" capability or a scope.` };
     if (response.status === 429) {
       const retryAfter = findHeader(response.headers, 'retry-after');
       return {
@@ -185,9 +202,13 @@ class DealCloudAdapter implements ConnectionAdapter {
   async createProxyAssignment(userId: string, signal?: AbortSignal): Promise<Principal[]> {
     const serviceUserId = this.ctx.connection.serviceUserId;
     if (!serviceUserId) {
-      throw new BehalfError('config', `Set "serviceUserId" on connection "${this.ctx.connection.id}" (the service user's DealCloud user id) to create proxy assignments.`, {
-        position: this.ctx.connection.position,
-      });
+      throw new BehalfError(
+        'config',
+        `Set "serviceUserId" on connection "${this.ctx.connection.id}" (the service user's DealCloud user id) to create proxy assignments.`,
+        {
+          position: this.ctx.connection.position,
+        },
+      );
     }
     const existing = (await this.readAssignments(signal)).find((a) => a.proxyUser.id === serviceUserId)?.users.map((u) => u.id) ?? [];
     if (!existing.includes(userId)) {
@@ -210,13 +231,20 @@ class DealCloudAdapter implements ConnectionAdapter {
     const all: ProxyAssignment[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const response = await this.ctx.call(
-        { method: 'GET', url: `${baseOf(this.ctx.connection)}${PROXY_PATH}?pageNumber=${page}&pageSize=${PAGE_SIZE}`, headers: { Authorization: bearer(token) } },
+        {
+          method: 'GET',
+          url: `${baseOf(this.ctx.connection)}${PROXY_PATH}?pageNumber=${page}&pageSize=${PAGE_SIZE}`,
+          headers: { Authorization: bearer(token) },
+        },
         signal,
       );
       if (response.status !== 200) throw this.managementError(response, 'list proxy assignments');
       const items = parseProxyAssignments(parseJsonBody(response));
       if (!items) {
-        throw new BehalfError('vendor-shape', `DealCloud answered the proxy assignment list with an unexpected shape (expected a JSON array of {proxyUser, users}).`);
+        throw new BehalfError(
+          'vendor-shape',
+          `DealCloud answered the proxy assignment list with an unexpected shape (expected a JSON array of {proxyUser, users}).`,
+        );
       }
       all.push(...items);
       if (items.length < PAGE_SIZE) break;
@@ -227,7 +255,10 @@ class DealCloudAdapter implements ConnectionAdapter {
   private managementError(response: HttpResponse, what: string): BehalfError {
     const message = vendorMessage(parseJsonBody(response)) ?? `HTTP ${response.status}`;
     if (/proxy user with provided id does not exist/i.test(message)) {
-      return new BehalfError('vendor', `Could not ${what}: ${unknownProxyUserMessage(this.ctx.connection)}`, { hint: 'check "serviceUserId" on the connection', position: this.ctx.connection.position });
+      return new BehalfError('vendor', `Could not ${what}: ${unknownProxyUserMessage(this.ctx.connection)}`, {
+        hint: 'check "serviceUserId" on the connection',
+        position: this.ctx.connection.position,
+      });
     }
     const hint = response.status === 403 ? 'the connection needs the "user_management" scope and an admin service user' : undefined;
     return new BehalfError('vendor', `Could not ${what}: DealCloud said "${message}" (${response.status}).`, { hint });
@@ -243,7 +274,10 @@ class DealCloudAdapter implements ConnectionAdapter {
     const { connection } = this.ctx;
     if (connection.auth === 'none') return undefined;
     if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
-    if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" (the API client id) for client credentials.`, { position: connection.position });
+    if (!connection.clientId)
+      throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" (the API client id) for client credentials.`, {
+        position: connection.position,
+      });
     return clientCredentialsToken(this.ctx, {
       cacheKey: this.tokenKey,
       tokenUrl: this.tokenUrl(),

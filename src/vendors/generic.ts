@@ -113,7 +113,7 @@ export const generic: VendorDefinition = {
       {
         key: 'impersonation.subject',
         title: 'subject',
-        prompt: 'Optional: the template of the subject sent; leave empty for {{principal.userId}} (the principal\'s id when it has no userId)',
+        prompt: "Optional: the template of the subject sent; leave empty for {{principal.userId}} (the principal's id when it has no userId)",
         placeholder: '{{principal.userId}}',
         optional: true,
         when: [{ 'impersonation.kind': ['tokenExchange'] }],
@@ -126,16 +126,22 @@ export const generic: VendorDefinition = {
         when: [{ 'impersonation.kind': ['tokenExchange'] }],
       },
     ],
-    secretPrompts: { clientCredentials: 'The OAuth client secret', token: 'The API token (sent as Authorization: Bearer, and as subject_token in a token exchange)' },
+    secretPrompts: {
+      clientCredentials: 'The OAuth client secret',
+      token: 'The API token (sent as Authorization: Bearer, and as subject_token in a token exchange)',
+    },
     principalFields: ['userId', 'email'],
-    principalPrompts: { userId: 'The user id the API expects (token exchange subject)', email: 'The user\'s email (header templates often use it)' },
+    principalPrompts: { userId: 'The user id the API expects (token exchange subject)', email: "The user's email (header templates often use it)" },
   },
   create: (ctx) => new GenericAdapter(ctx),
 };
 
 class GenericAdapter implements ConnectionAdapter {
   readonly modes: readonly ImpersonationMode[];
-  get impersonationHeaders(): string[] { const imp = this.ctx.connection.impersonation; return imp?.kind === 'header' ? Object.keys(imp.headers) : []; }
+  get impersonationHeaders(): string[] {
+    const imp = this.ctx.connection.impersonation;
+    return imp?.kind === 'header' ? Object.keys(imp.headers) : [];
+  }
   private readonly serviceKey: string;
 
   constructor(private readonly ctx: AdapterContext) {
@@ -143,7 +149,11 @@ class GenericAdapter implements ConnectionAdapter {
     // A header sent on writes only attributes changes (lite); otherwise the principal's identity applies (full).
     this.modes = imp?.kind === 'header' && imp.writesOnly ? ['lite'] : ['full'];
     const { connection } = ctx;
-    this.serviceKey = tokenCacheKey(connection.id, 'service', { tokenUrl: connection.tokenUrl, clientId: connection.clientId, scopes: connection.scopes ?? [] });
+    this.serviceKey = tokenCacheKey(connection.id, 'service', {
+      tokenUrl: connection.tokenUrl,
+      clientId: connection.clientId,
+      scopes: connection.scopes ?? [],
+    });
   }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
@@ -156,11 +166,18 @@ class GenericAdapter implements ConnectionAdapter {
     const token = await this.serviceToken(signal);
     if (token) setIdentityHeader(request, 'Authorization', bearer(token));
     if (principal) {
-      if (!imp) throw new BehalfError('config', `Connection "${this.ctx.connection.id}" has no "impersonation" settings, so it cannot send as ${describePrincipal(principal)}.`, { position: this.ctx.connection.position });
+      if (!imp)
+        throw new BehalfError(
+          'config',
+          `Connection "${this.ctx.connection.id}" has no "impersonation" settings, so it cannot send as ${describePrincipal(principal)}.`,
+          { position: this.ctx.connection.position },
+        );
       if (imp.kind === 'header' && (!imp.writesOnly || isMutating(request.method))) {
         for (const [name, template] of Object.entries(imp.headers)) setIdentityHeader(request, name, expandPrincipal(template, principal));
       } else if (imp.kind === 'header') {
-        (request.notes ??= []).push(`Lite impersonation only marks writes (${Object.keys(imp.headers).join(', ')} on writes only): this read went out as the service account (its own permissions).`);
+        (request.notes ??= []).push(
+          `Lite impersonation only marks writes (${Object.keys(imp.headers).join(', ')} on writes only): this read went out as the service account (its own permissions).`,
+        );
       }
     }
   }
@@ -177,7 +194,9 @@ class GenericAdapter implements ConnectionAdapter {
   explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs): Explanation | undefined {
     const message = vendorMessage(parseJsonBody(response));
     if (actAs.principal && (response.status === 401 || response.status === 403)) {
-      return { message: `The API refused the request as ${describePrincipal(actAs.principal)} (${response.status})${message ? `: "${message}"` : ''}. The service client may not be allowed to impersonate this user.` };
+      return {
+        message: `The API refused the request as ${describePrincipal(actAs.principal)} (${response.status})${message ? `: "${message}"` : ''}. The service client may not be allowed to impersonate this user.`,
+      };
     }
     return message ? { message: `The API said: "${message}" (${response.status}).` } : undefined;
   }
@@ -206,7 +225,10 @@ class GenericAdapter implements ConnectionAdapter {
     const imp = connection.impersonation;
     if (imp?.kind !== 'tokenExchange') throw new Error('unreachable');
     const tokenUrl = imp.tokenUrl ?? connection.tokenUrl;
-    if (!tokenUrl) throw new BehalfError('config', `Connection "${connection.id}" needs "tokenUrl" (or impersonation.tokenUrl) for token exchange.`, { position: connection.position });
+    if (!tokenUrl)
+      throw new BehalfError('config', `Connection "${connection.id}" needs "tokenUrl" (or impersonation.tokenUrl) for token exchange.`, {
+        position: connection.position,
+      });
     return this.ctx.tokens.get(this.exchangeKey(principal), async () => {
       const subjectToken = await this.serviceToken(signal);
       if (!subjectToken) throw new BehalfError('config', `Token exchange needs a service token; connection "${connection.id}" has "auth": "none".`);
@@ -235,7 +257,9 @@ class GenericAdapter implements ConnectionAdapter {
     if (connection.auth === 'none') return undefined;
     if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
     if (!connection.clientId || !connection.tokenUrl) {
-      throw new BehalfError('config', `Connection "${connection.id}" needs "clientId" and "tokenUrl" for client credentials (or "auth": "token" / "none").`, { position: connection.position });
+      throw new BehalfError('config', `Connection "${connection.id}" needs "clientId" and "tokenUrl" for client credentials (or "auth": "token" / "none").`, {
+        position: connection.position,
+      });
     }
     return clientCredentialsToken(this.ctx, {
       cacheKey: this.serviceKey,

@@ -12,6 +12,7 @@ import {
   describePrincipal,
   parseJsonBody,
   pickField,
+  textOf,
   setIdentityHeader,
   type AdapterContext,
   type ConnectionAdapter,
@@ -63,7 +64,7 @@ export const orangeLogic: VendorDefinition = {
         prompt: 'How requests are sent as someone else unless a request says otherwise',
         choices: [
           { value: 'full', label: 'full', detail: 'Start an impersonation session: the principal\'s privileges (needs "Impersonate Another User")' },
-          { value: 'lite', label: 'lite', detail: 'Your privileges; writes are attributed to the principal\'s email' },
+          { value: 'lite', label: 'lite', detail: "Your privileges; writes are attributed to the principal's email" },
         ],
       },
       {
@@ -79,7 +80,10 @@ export const orangeLogic: VendorDefinition = {
     ],
     secretPrompts: { clientCredentials: 'The OAuth2 client secret', token: 'The non-expiring bearer token' },
     principalFields: ['userId', 'email'],
-    principalPrompts: { userId: 'The user\'s Orange Logic API id (full impersonation starts a session with it)', email: 'The user\'s email (lite impersonation attributes writes to it)' },
+    principalPrompts: {
+      userId: "The user's Orange Logic API id (full impersonation starts a session with it)",
+      email: "The user's email (lite impersonation attributes writes to it)",
+    },
   },
   create: (ctx) => new OrangeLogicAdapter(ctx),
 };
@@ -142,19 +146,27 @@ class OrangeLogicAdapter implements ConnectionAdapter {
 
   explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined {
     const body = parseJsonBody(response);
-    const code = String(pickField(body, 'APIResponse', 'Code') ?? '');
+    const code = textOf(pickField(body, 'APIResponse', 'Code'));
     const message = vendorMessage(body);
     const { principal, mode } = actAs;
     if (response.status === 403 && /impersonat/i.test(`${code} ${message ?? ''}`)) return { message: missingRightMessage(this.ctx.connection.label) };
     if (response.status === 403 && principal && mode === 'full') {
-      return { message: `${describePrincipal(principal)} may not do this: full impersonation applies the principal's own privileges${message ? ` (Orange Logic said: "${message}")` : ''}.` };
+      return {
+        message: `${describePrincipal(principal)} may not do this: full impersonation applies the principal's own privileges${message ? ` (Orange Logic said: "${message}")` : ''}.`,
+      };
     }
     if (response.status === 403 && principal && mode === 'lite') {
-      return { message: `The service account may not do this: lite impersonation applies your own privileges, only attribution changes${message ? ` ("${message}")` : ''}.` };
+      return {
+        message: `The service account may not do this: lite impersonation applies your own privileges, only attribution changes${message ? ` ("${message}")` : ''}.`,
+      };
     }
-    if (response.status === 401) return { message: `Orange Logic did not accept the credentials of ${this.ctx.connection.id} even after a fresh token${message ? ` ("${message}")` : ''}.` };
+    if (response.status === 401)
+      return {
+        message: `Orange Logic did not accept the credentials of ${this.ctx.connection.id} even after a fresh token${message ? ` ("${message}")` : ''}.`,
+      };
     if (response.status === 503) return { message: 'Orange Logic is not accepting API calls right now (503). Retry later.' };
-    if (response.status === 403 && request.url.startsWith('http:')) return { message: 'Orange Logic answers 403 to http on an https server, and to over-long URLs; check the base URL.' };
+    if (response.status === 403 && request.url.startsWith('http:'))
+      return { message: 'Orange Logic answers 403 to http on an https server, and to over-long URLs; check the base URL.' };
     return message ? { message: `Orange Logic said: "${message}" (${response.status}).` } : undefined;
   }
 
@@ -212,7 +224,10 @@ class OrangeLogicAdapter implements ConnectionAdapter {
 
   private async startSession(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
     if (!principal.userId) {
-      throw new BehalfError('config', `Principal "${principal.id}" has no "userId": full impersonation starts a session with the principal's Orange Logic API id.`);
+      throw new BehalfError(
+        'config',
+        `Principal "${principal.id}" has no "userId": full impersonation starts a session with the principal's Orange Logic API id.`,
+      );
     }
     const param = this.ctx.connection.impersonationParam ?? DEFAULT_IMPERSONATION_PARAM;
     const url = `${baseOf(this.ctx.connection)}${START_PATH}?${encodeURIComponent(param)}=${encodeURIComponent(principal.userId)}&format=JSON`;
@@ -228,16 +243,28 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       this.ctx.redactor.add(token);
       const now = this.ctx.clock.now();
       this.ctx.log.log('info', `${this.ctx.connection.id}: started full impersonation of ${describePrincipal(principal)}.`);
-      return { connectionId: this.ctx.connection.id, principalId: principal.id, principalLabel: describePrincipal(principal), principal, token, startedAt: now, lastUsedAt: now };
+      return {
+        connectionId: this.ctx.connection.id,
+        principalId: principal.id,
+        principalLabel: describePrincipal(principal),
+        principal,
+        token,
+        startedAt: now,
+        lastUsedAt: now,
+      };
     }
-    const code = String(pickField(body, 'APIResponse', 'Code') ?? '');
+    const code = textOf(pickField(body, 'APIResponse', 'Code'));
     const message = vendorMessage(body);
     if (response.status === 403 || /SecurityFunction|Impersonat/i.test(code)) {
       throw new BehalfError('impersonation-right', missingRightMessage(this.ctx.connection.label), { hint: 'or use lite mode, which does not need it' });
     }
-    throw new BehalfError('impersonation-start', `Orange Logic did not start impersonating ${describePrincipal(principal)}: ${message ?? `HTTP ${response.status}`}.`, {
-      hint: response.status === 400 ? `check the principal's API id (sent as ${param})` : undefined,
-    });
+    throw new BehalfError(
+      'impersonation-start',
+      `Orange Logic did not start impersonating ${describePrincipal(principal)}: ${message ?? `HTTP ${response.status}`}.`,
+      {
+        hint: response.status === 400 ? `check the principal's API id (sent as ${param})` : undefined,
+      },
+    );
   }
 
   private async stopAll(reason: string): Promise<void> {
@@ -252,11 +279,18 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     this.open.delete(session.principalId);
     this.ctx.sessionsChanged();
     try {
-      const response = await this.ctx.call({ method: 'GET', url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`, headers: { Authorization: bearer(session.token) } });
+      const response = await this.ctx.call({
+        method: 'GET',
+        url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`,
+        headers: { Authorization: bearer(session.token) },
+      });
       const level = response.status === 200 ? 'info' : 'warn';
       this.ctx.log.log(level, `${this.ctx.connection.id}: stopped impersonating ${session.principalLabel} (${reason}) → ${response.status}.`);
     } catch (e) {
-      this.ctx.log.log('warn', `${this.ctx.connection.id}: could not stop impersonating ${session.principalLabel} (${reason}): ${e instanceof Error ? e.message : String(e)}`);
+      this.ctx.log.log(
+        'warn',
+        `${this.ctx.connection.id}: could not stop impersonating ${session.principalLabel} (${reason}): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
 
@@ -269,7 +303,10 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   private async serviceToken(signal?: AbortSignal): Promise<string> {
     const { connection } = this.ctx;
     if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
-    if (!connection.clientId) throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" for client credentials (or "auth": "token").`, { position: connection.position });
+    if (!connection.clientId)
+      throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" for client credentials (or "auth": "token").`, {
+        position: connection.position,
+      });
     return clientCredentialsToken(this.ctx, {
       cacheKey: this.tokenKey,
       tokenUrl: this.tokenUrl(),
@@ -282,7 +319,6 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   private tokenUrl(): string {
     return this.ctx.connection.tokenUrl ?? `${baseOf(this.ctx.connection)}${TOKEN_PATH}`;
   }
-
 }
 
 function authorizationOf(request: PreparedRequest): string | undefined {
@@ -314,10 +350,11 @@ export function normaliseVersionHistory(text: string, assetId: string): AssetVer
     const candidates = [body, pickField(body, 'APIResponse'), pickField(body, 'Response'), pickField(body, 'data')];
     for (const c of candidates) {
       if (Array.isArray(c)) raw = c;
-      else for (const key of ['Versions', 'AssetVersions', 'Items', 'VersionHistory']) {
-        const v = pickField(c, key);
-        if (Array.isArray(v)) raw = v;
-      }
+      else
+        for (const key of ['Versions', 'AssetVersions', 'Items', 'VersionHistory']) {
+          const v = pickField(c, key);
+          if (Array.isArray(v)) raw = v;
+        }
       if (raw) break;
     }
   }
@@ -327,10 +364,10 @@ export function normaliseVersionHistory(text: string, assetId: string): AssetVer
     const changes = pickField(item, 'Changes') ?? pickField(item, 'FieldChanges');
     return {
       version: Number.isFinite(number) ? number : index + 1,
-      date: String(pickField(item, 'Date') ?? pickField(item, 'ModifiedDate') ?? pickField(item, 'CreatedDate') ?? ''),
-      user: String(pickField(item, 'User') ?? pickField(item, 'UserEmail') ?? pickField(item, 'ModifiedBy') ?? ''),
+      date: textOf(pickField(item, 'Date') ?? pickField(item, 'ModifiedDate') ?? pickField(item, 'CreatedDate')),
+      user: textOf(pickField(item, 'User') ?? pickField(item, 'UserEmail') ?? pickField(item, 'ModifiedBy')),
       changes: (Array.isArray(changes) ? changes : []).map((c) => ({
-        field: String(pickField(c, 'Field') ?? pickField(c, 'FieldName') ?? ''),
+        field: textOf(pickField(c, 'Field') ?? pickField(c, 'FieldName')),
         oldValue: stringify(pickField(c, 'OldValue') ?? pickField(c, 'Old')),
         newValue: stringify(pickField(c, 'NewValue') ?? pickField(c, 'New')),
       })),
@@ -348,7 +385,7 @@ function stringify(value: unknown): string {
 function readVersionsFromXml(xml: string): unknown[] {
   const versions: unknown[] = [];
   for (const block of xml.matchAll(/<(?:Asset)?Version>([\s\S]*?)<\/(?:Asset)?Version>/gi)) {
-    const inner = block[1]!;
+    const inner = block[1];
     const field = (name: string, within = inner) => decodeXml(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'i').exec(within)?.[1] ?? '');
     const changes = [...inner.matchAll(/<Change>([\s\S]*?)<\/Change>/gi)].map((m) => ({
       Field: field('Field', m[1]),
@@ -361,7 +398,12 @@ function readVersionsFromXml(xml: string): unknown[] {
 }
 
 function decodeXml(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 // --- which asset a request or response is about (for "History of…", "Verify attribution") --------------------
@@ -381,7 +423,7 @@ function usableAssetId(value: unknown): string | undefined {
  * any casing. Works on requests as written (relative URLs) and as sent (absolute, redacted).
  */
 export function assetIdOfRequest(request: { url: string; body?: string }): string | undefined {
-  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1).split('#')[0]! : '';
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1).split('#')[0] : '';
   for (const pair of query.split('&')) {
     const [name, value = ''] = pair.split('=');
     if (name?.toLowerCase() === RECORD_ID.toLowerCase()) {

@@ -42,7 +42,7 @@ describe('npm run demo', function () {
       await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'the vendor sandbox runs at' }).waitFor({ timeout: UI_TIMEOUT });
       await showBehalf(page);
       await waitForConnection(page, 'DealCloud (sandbox)');
-      assert.ok(fs.existsSync(`${demo.workspace}/behalf.connections.json`), 'the connections file was written into the run\'s copy');
+      assert.ok(fs.existsSync(`${demo.workspace}/behalf.connections.json`), "the connections file was written into the run's copy");
 
       await openFile(page, 'dealcloud.http');
       await codeLens(page, 'Send as jane').click(); // deals-as-jane: "# @as jane"
@@ -54,8 +54,14 @@ describe('npm run demo', function () {
       await screenshot(page, 'demo-send-as-jane');
 
       const running = demo.processes();
-      assert.ok(running.some((p) => p.command.includes('code-server')), 'code-server runs');
-      assert.ok(running.some((p) => p.command.includes('dist/sandbox.js')), `the sandbox runs (${running.map((p) => p.command).join('; ')})`);
+      assert.ok(
+        running.some((p) => p.command.includes('code-server')),
+        'code-server runs',
+      );
+      assert.ok(
+        running.some((p) => p.command.includes('dist/sandbox.js')),
+        `the sandbox runs (${running.map((p) => p.command).join('; ')})`,
+      );
 
       await closeBrowser();
       await stopDemo(); // what Ctrl+C does
@@ -67,8 +73,8 @@ describe('npm run demo', function () {
         .split('\n')
         .map((line) => line.trim().split(/\s+/))
         .filter(([pid, stat]) => running.some((p) => String(p.pid) === pid) && !stat?.startsWith('Z'));
-      assert.deepEqual(left, [], 'ps shows none of the demo\'s processes running');
-      assert.ok(!fs.existsSync(demo.workspace), 'the run\'s copy of the workspace is removed');
+      assert.deepEqual(left, [], "ps shows none of the demo's processes running");
+      assert.ok(!fs.existsSync(demo.workspace), "the run's copy of the workspace is removed");
     } catch (err) {
       if (page) await screenshot(page, 'demo-failed').catch(() => undefined);
       throw err;

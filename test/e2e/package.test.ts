@@ -10,7 +10,9 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 const EXTENSION_FOLDER = `${manifest.publisher}.${manifest.name}-${manifest.version}`.toLowerCase();
 
 function filesUnder(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
 }
 
 describe('the packaged extension (.vsix)', function () {
@@ -24,18 +26,35 @@ describe('the packaged extension (.vsix)', function () {
     const { codeServerBin, node24Path } = await import('../../scripts/tools.mjs');
     const dir = tempDir('behalf-e2e-install-');
     const extensionsDir = path.join(dir, 'extensions');
-    const r = spawnSync(node24Path(), [codeServerBin(), '--user-data-dir', path.join(dir, 'user-data'), '--extensions-dir', extensionsDir, '--install-extension', vsix], {
-      encoding: 'utf8',
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'xdg') },
-    });
+    const r = spawnSync(
+      node24Path(),
+      [codeServerBin(), '--user-data-dir', path.join(dir, 'user-data'), '--extensions-dir', extensionsDir, '--install-extension', vsix],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'xdg') },
+      },
+    );
     assert.equal(r.status, 0, `--install-extension failed:\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /was successfully installed/);
 
     const files = filesUnder(path.join(extensionsDir, EXTENSION_FOLDER));
-    for (const needed of ['package.json', 'dist/extension.js', 'dist/extension-main.js', 'dist/sandbox.js', 'dist/webviews/response.js', 'media/behalf.svg', 'media/response/response.css', 'schemas/connections.schema.json', 'media/http/language-configuration.json', 'media/http/http.tmLanguage.json', manifest.icon ?? 'media/icon.png']) {
+    for (const needed of [
+      'package.json',
+      'dist/extension.js',
+      'dist/extension-main.js',
+      'dist/sandbox.js',
+      'dist/webviews/response.js',
+      'media/behalf.svg',
+      'media/response/response.css',
+      'schemas/connections.schema.json',
+      'media/http/language-configuration.json',
+      'media/http/http.tmLanguage.json',
+      manifest.icon ?? 'media/icon.png',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is installed (got: ${files.join(', ')})`);
     }
-    for (const walkthrough of ['connect', 'send-as', 'mode', 'history', 'compare']) assert.ok(files.includes(`media/walkthrough/${walkthrough}.md`), `walkthrough ${walkthrough}`);
+    for (const walkthrough of ['connect', 'send-as', 'mode', 'history', 'compare'])
+      assert.ok(files.includes(`media/walkthrough/${walkthrough}.md`), `walkthrough ${walkthrough}`);
     const unwanted = files.filter((f) => /(^|\/)node_modules\/|\.ts$|\.map$|^src\/|^test\/|^scripts\/|tsconfig/.test(f));
     assert.deepEqual(unwanted, [], 'no sources, source maps, tests or node_modules in the package');
   });
@@ -78,7 +97,13 @@ describe('the packaged extension (.vsix)', function () {
       await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: UI_TIMEOUT });
       await page.keyboard.press('Enter');
       await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Behalf' }).first().click({ timeout: UI_TIMEOUT });
-      for (const step of ['Start the sandbox or add a connection', 'Send a request as a user', 'Switch lite ⇄ full impersonation', "Open an asset's history", 'Compare two users']) {
+      for (const step of [
+        'Start the sandbox or add a connection',
+        'Send a request as a user',
+        'Switch lite ⇄ full impersonation',
+        "Open an asset's history",
+        'Compare two users',
+      ]) {
         await page.locator('.gettingStartedContainer', { hasText: step }).first().waitFor({ timeout: UI_TIMEOUT });
       }
       // The selected step's markdown (media/walkthrough/connect.md) renders in a webview beside the steps.

@@ -42,10 +42,11 @@ const cleanups = new Set<() => Promise<unknown>>();
 /** Runs `cleanup` when the test calls the returned function, or on Ctrl+C / SIGTERM if it has not yet. */
 export function onCleanup(cleanup: () => Promise<unknown>): () => Promise<void> {
   let done: Promise<void> | undefined;
-  const run = () => (done ??= (async () => {
-    cleanups.delete(run);
-    await cleanup();
-  })());
+  const run = () =>
+    (done ??= (async () => {
+      cleanups.delete(run);
+      await cleanup();
+    })());
   cleanups.add(run);
   return run;
 }
@@ -147,7 +148,9 @@ export async function principalRow(page: Page, connectionLabel: string, name: st
     await list.hover();
     await page.mouse.wheel(0, 150);
   }
-  throw new Error(`no principal "${name}" under "${connectionLabel}" in the Connections view (rows seen: ${[...seen.values()].map((r) => r.label).join(' | ')})`);
+  throw new Error(
+    `no principal "${name}" under "${connectionLabel}" in the Connections view (rows seen: ${[...seen.values()].map((r) => r.label).join(' | ')})`,
+  );
 }
 
 type Row = { index: string; level: string; label: string };
@@ -160,7 +163,9 @@ async function settledRows(page: Page): Promise<Row[]> {
   const read = async (): Promise<Row[]> => {
     const rows: Row[] = await connectionsPane(page)
       .locator('.monaco-list-row')
-      .evaluateAll((els: Array<{ getAttribute(name: string): string | null }>) => els.map((e) => ({ index: e.getAttribute('data-index') ?? '', level: e.getAttribute('aria-level') ?? '', label: e.getAttribute('aria-label') ?? '' })));
+      .evaluateAll((els: Array<{ getAttribute(name: string): string | null }>) =>
+        els.map((e) => ({ index: e.getAttribute('data-index') ?? '', level: e.getAttribute('aria-level') ?? '', label: e.getAttribute('aria-label') ?? '' })),
+      );
     return rows.sort((a, b) => Number(a.index) - Number(b.index));
   };
   const deadline = Date.now() + UI_TIMEOUT;
@@ -200,14 +205,21 @@ export function codeLens(page: Page, text: string) {
 }
 
 /** Right-clicks `target` and picks `item` from the context menu. */
-export async function contextMenu(page: Page, target: { click: (options: object) => Promise<void> }, item: string, { before }: { before?: () => Promise<unknown> } = {}): Promise<void> {
+export async function contextMenu(
+  page: Page,
+  target: { click: (options: object) => Promise<void> },
+  item: string,
+  { before }: { before?: () => Promise<unknown> } = {},
+): Promise<void> {
   await target.click({ button: 'right' });
   const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
   await entry.waitFor({ timeout: UI_TIMEOUT });
   await entry.hover();
   // The menu fades in: a screenshot taken now would catch it half transparent.
   await page.waitForFunction(() => {
-    const view = (globalThis as unknown as { document: { querySelector(s: string): { getAnimations(o: object): Array<{ playState: string }> } | null } }).document.querySelector('.context-view');
+    const view = (
+      globalThis as unknown as { document: { querySelector(s: string): { getAnimations(o: object): Array<{ playState: string }> } | null } }
+    ).document.querySelector('.context-view');
     return !view || view.getAnimations({ subtree: true }).every((a) => a.playState !== 'running');
   });
   await before?.();
@@ -239,7 +251,11 @@ export function identityStatusItem(page: Page) {
 /** Clears notification toasts so they stay out of screenshots. */
 export async function clearNotifications(page: Page): Promise<void> {
   await (await loadUi()).runCommand(page, 'Notifications: Clear All Notifications');
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await page
+    .locator('.notifications-toasts .notification-toast')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => undefined);
 }
 
 function escapeRegExp(text: string): string {

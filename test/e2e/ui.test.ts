@@ -43,7 +43,7 @@ describe('Behalf UI (installed from the .vsix)', function () {
     if (this.currentTest?.state === 'failed' && page) await screenshot(page, `ui-failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
   });
 
-  it('starts the vendor sandbox from the Connections view\'s welcome button', async () => {
+  it("starts the vendor sandbox from the Connections view's welcome button", async () => {
     const pane = await showBehalf(page);
     await widenSideBar(page);
     // Room for the whole tree in the screenshots: fold the (empty) Sessions view.
@@ -71,8 +71,11 @@ describe('Behalf UI (installed from the .vsix)', function () {
     const frame = await responseFrame(page);
     await frame.getByText('200 OK').first().waitFor();
     await frame.getByRole('button', { name: 'Raw' }).click();
-    await frame.getByText(/Project Borealis/).first().waitFor({ timeout: UI_TIMEOUT });
-    assert.equal(await frame.getByText(/Project Cedar/).count(), 0, 'Raj\'s deal is not in Jane\'s answer');
+    await frame
+      .getByText(/Project Borealis/)
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT });
+    assert.equal(await frame.getByText(/Project Cedar/).count(), 0, "Raj's deal is not in Jane's answer");
     await screenshot(page, 'ui-send-as-this-user');
   });
 
@@ -80,16 +83,25 @@ describe('Behalf UI (installed from the .vsix)', function () {
     // A click on a principal makes it the active identity; Orange Logic starts in its default mode, lite.
     await (await principalRow(page, 'Orange Logic (sandbox)', 'Jane Doe')).click();
     const item = identityStatusItem(page);
-    const showing = (mode: string) => page.locator(`.part.statusbar .statusbar-item-label[aria-label^="Behalf: acting as Jane Doe, ${mode} mode, on Orange Logic (sandbox)"]`, { hasText: `Jane Doe · ${mode}` });
+    const showing = (mode: string) =>
+      page.locator(`.part.statusbar .statusbar-item-label[aria-label^="Behalf: acting as Jane Doe, ${mode} mode, on Orange Logic (sandbox)"]`, {
+        hasText: `Jane Doe · ${mode}`,
+      });
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await showing('lite').waitFor({ timeout: UI_TIMEOUT });
     await item.click();
     // The menu: "Switch to full" first (and focused: Enter picks it), then the principals, Jane marked current.
     await rows.filter({ hasText: 'Switch to full' }).first().waitFor({ timeout: UI_TIMEOUT });
     const texts: string[] = await rows.allInnerTexts();
-    assert.match(texts[0]!, /Switch to full/);
-    assert.ok(texts.some((t) => t.includes('Jane Doe') && t.includes('current')), `Jane Doe marked current (rows: ${texts.join(' | ')})`);
-    assert.ok(texts.some((t) => t.includes('Act as the service user')), 'the service user is offered');
+    assert.match(texts[0], /Switch to full/);
+    assert.ok(
+      texts.some((t) => t.includes('Jane Doe') && t.includes('current')),
+      `Jane Doe marked current (rows: ${texts.join(' | ')})`,
+    );
+    assert.ok(
+      texts.some((t) => t.includes('Act as the service user')),
+      'the service user is offered',
+    );
     await screenshot(page, 'ui-status-bar-menu');
     await page.keyboard.press('Enter');
     await showing('full').waitFor({ timeout: UI_TIMEOUT });
@@ -116,7 +128,10 @@ describe('Behalf UI (installed from the .vsix)', function () {
     assert.match(jane, /jane@acme\.test/);
     assert.match(jane, /id jane/);
     assert.match(jane, /user 6045/);
-    assert.ok(texts.some((t) => t.includes('Service user (yourself)')), 'the service user is offered too');
+    assert.ok(
+      texts.some((t) => t.includes('Service user (yourself)')),
+      'the service user is offered too',
+    );
     await screenshot(page, 'ui-send-as-user-quickpick');
     await page.locator('.quick-input-widget .quick-input-box input').fill('raj');
     await rows.filter({ hasText: 'Raj Patel' }).first().waitFor();

@@ -20,7 +20,7 @@ describe('the active identity', () => {
     await api.services.context.workspaceState.update(STATE_KEY, saved);
   });
 
-  it('a principal of another connection starts in that connection\'s default mode, not the previous one\'s', async () => {
+  it("a principal of another connection starts in that connection's default mode, not the previous one's", async () => {
     const { store, identity } = api.services;
     const dealcloud = (await store.connection('dc-sandbox'))!;
     const orangelogic = (await store.connection('ol-sandbox'))!;

@@ -36,7 +36,11 @@ function script(answers: Answer[]): { titles: string[]; prompts: string[]; resto
     if (answer === ESCAPE) return undefined;
     const wanted = answer === ACCEPT ? list.filter((i) => i.picked).map((i) => String(i.value)) : Array.isArray(answer) ? answer : [answer];
     const found = list.filter((i) => wanted.includes(String(i.value ?? i.description)));
-    assert.equal(found.length, wanted.length, `${titles.at(-1)} offers ${wanted.join(', ')} (it offers ${list.map((i) => i.value ?? i.description).join(', ')})`);
+    assert.equal(
+      found.length,
+      wanted.length,
+      `${titles.at(-1)} offers ${wanted.join(', ')} (it offers ${list.map((i) => i.value ?? i.description).join(', ')})`,
+    );
     return o?.canPickMany ? found : found[0];
   };
   window.showInputBox = async (options?: unknown) => {
@@ -48,7 +52,7 @@ function script(answers: Answer[]): { titles: string[]; prompts: string[]; resto
     if (answer === ESCAPE) return undefined;
     const value = answer === ACCEPT ? (o.value ?? '') : String(answer);
     const problem = await o.validateInput?.(value);
-    assert.ok(!problem, `${o.title}: "${value}" refused: ${String(problem)}`);
+    assert.ok(!problem, `${o.title}: "${value}" refused: ${JSON.stringify(problem)}`);
     return value;
   };
   return { titles, prompts, restore: () => Object.assign(window, originals) };
@@ -78,7 +82,14 @@ async function checkFile(id: string, secrets: string[]): Promise<Record<string, 
   const text = await fileText();
   assert.ok(await api.services.store.connection(id), `${id} loads: it validates against the connections schema`);
   const uri = (await api.services.store.fileUri())!;
-  assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Behalf').map((d) => d.message), [], 'no problem in the connections file');
+  assert.deepEqual(
+    vscode.languages
+      .getDiagnostics(uri)
+      .filter((d) => d.source === 'Behalf')
+      .map((d) => d.message),
+    [],
+    'no problem in the connections file',
+  );
   for (const secret of secrets) assert.ok(!text.includes(secret), 'no secret in the connections file');
   const raw = (JSON.parse(text) as { connections: Array<Record<string, unknown>> }).connections.find((c) => c.id === id);
   assert.ok(raw, `${id} written`);
@@ -107,10 +118,22 @@ describe('Add Connection wizard in a real VS Code', function () {
     const secret = (await api.services.secrets.get({ connectionId: 'dc-sandbox' }))!;
     const run = await runWizard(['dealcloud', 'it-dc', ACCEPT, `${sandboxUrl}/dealcloud/`, 'svc-integration', ACCEPT, '6001', 'false', secret]);
     assert.deepEqual(stepsOf(run.titles), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.ok(run.titles.slice(1).every((t) => t.endsWith('/9)') || /\(\d+\/9\)/.test(t)), run.titles.join(' | '));
-    assert.match(run.prompts[6]!, /service user's own numeric DealCloud user id.*Create Proxy Assignment/);
+    assert.ok(
+      run.titles.slice(1).every((t) => t.endsWith('/9)') || /\(\d+\/9\)/.test(t)),
+      run.titles.join(' | '),
+    );
+    assert.match(run.prompts[6], /service user's own numeric DealCloud user id.*Create Proxy Assignment/);
     const raw = await checkFile('it-dc', [secret]);
-    assert.deepEqual(raw, { id: 'it-dc', vendor: 'dealcloud', label: 'DealCloud (it-dc)', baseUrl: `${sandboxUrl}/dealcloud`, clientId: 'svc-integration', scopes: ['data', 'user_management'], serviceUserId: '6001', principals: [] });
+    assert.deepEqual(raw, {
+      id: 'it-dc',
+      vendor: 'dealcloud',
+      label: 'DealCloud (it-dc)',
+      baseUrl: `${sandboxUrl}/dealcloud`,
+      clientId: 'svc-integration',
+      scopes: ['data', 'user_management'],
+      serviceUserId: '6001',
+      principals: [],
+    });
     assert.equal(await api.services.secrets.get({ connectionId: 'it-dc' }), secret);
     const connection = (await api.services.store.connection('it-dc'))!;
     const principals = await api.services.engine.vendorPrincipals(connection);
@@ -124,14 +147,23 @@ describe('Add Connection wizard in a real VS Code', function () {
     assert.ok(!run.titles.some((t) => /client id/.test(t)), run.titles.join(' | '));
     assert.match(run.prompts.at(-1)!, /non-expiring bearer token/);
     const raw = await checkFile('it-ol', [token]);
-    assert.deepEqual(raw, { id: 'it-ol', vendor: 'orangelogic', label: 'Orange Logic (token)', baseUrl: 'https://acme.orangelogic.com', auth: 'token', defaultMode: 'lite', production: true, principals: [] });
+    assert.deepEqual(raw, {
+      id: 'it-ol',
+      vendor: 'orangelogic',
+      label: 'Orange Logic (token)',
+      baseUrl: 'https://acme.orangelogic.com',
+      auth: 'token',
+      defaultMode: 'lite',
+      production: true,
+      principals: [],
+    });
     assert.equal(await api.services.secrets.get({ connectionId: 'it-ol' }), token);
   });
 
   it('Creative Force: the gateway and token URLs are offered; an empty secret is left for later', async () => {
     added.push('it-cf');
     const run = await runWizard(['creativeforce', 'it-cf', ACCEPT, ACCEPT, ACCEPT, 'cf-app-service', 'false', '']);
-    assert.match(run.titles[3]!, /\(4\/\d+\): gateway URL/);
+    assert.match(run.titles[3], /\(4\/\d+\): gateway URL/);
     const raw = await checkFile('it-cf', []);
     assert.deepEqual(raw, {
       id: 'it-cf',
@@ -149,10 +181,40 @@ describe('Add Connection wizard in a real VS Code', function () {
     added.push('it-gen');
     const secret = (await api.services.secrets.get({ connectionId: 'gen-exchange-sandbox' }))!;
     const tokenUrl = `${sandboxUrl}/generic/oauth/token`;
-    const run = await runWizard(['generic', 'it-gen', ACCEPT, `${sandboxUrl}/generic`, 'clientCredentials', 'tokenExchange', tokenUrl, 'gen-client', '', ACCEPT, '', '', 'false', secret]);
+    const run = await runWizard([
+      'generic',
+      'it-gen',
+      ACCEPT,
+      `${sandboxUrl}/generic`,
+      'clientCredentials',
+      'tokenExchange',
+      tokenUrl,
+      'gen-client',
+      '',
+      ACCEPT,
+      '',
+      '',
+      'false',
+      secret,
+    ]);
     assert.deepEqual(
       run.titles.map((t) => t.replace(/^.*\): /, '')),
-      ['vendor', 'id', 'label', 'base URL', 'authentication', 'impersonation', 'token URL', 'client id', 'scopes', 'subject parameter', 'subject', 'audience', 'production?', 'secret'],
+      [
+        'vendor',
+        'id',
+        'label',
+        'base URL',
+        'authentication',
+        'impersonation',
+        'token URL',
+        'client id',
+        'scopes',
+        'subject parameter',
+        'subject',
+        'audience',
+        'production?',
+        'secret',
+      ],
     );
     assert.match(run.titles.at(-1)!, /\(14\/14\)/);
     const raw = await checkFile('it-gen', [secret]);
@@ -168,7 +230,10 @@ describe('Add Connection wizard in a real VS Code', function () {
       principals: [],
     });
     const connection = (await api.services.store.connection('it-gen'))!;
-    const record = await api.services.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: { id: 'jane', userId: 'u-100' }, mode: 'full' });
+    const record = await api.services.engine.sendAs(
+      { method: 'GET', url: '/api/whoami', headers: {} },
+      { connection, principal: { id: 'jane', userId: 'u-100' }, mode: 'full' },
+    );
     assert.deepEqual(JSON.parse(record.body), { sub: 'jane@acme.test', via: 'token-exchange' });
   });
 

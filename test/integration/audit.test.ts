@@ -21,9 +21,12 @@ const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => 
 
 /** The 1-based line of `# @name <name>` in audit.http: a line inside that request's block. */
 async function request(name: string): Promise<{ uri: vscode.Uri; line: number }> {
-  const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'audit.http');
+  const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'audit.http');
   const doc = await vscode.workspace.openTextDocument(uri);
-  const index = doc.getText().split('\n').findIndex((l) => l.trim() === `# @name ${name}`);
+  const index = doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.trim() === `# @name ${name}`);
   assert.ok(index >= 0, `request ${name}`);
   return { uri, line: index + 1 };
 }
@@ -80,7 +83,7 @@ function answerPickers(choose: Array<(item: Record<string, unknown>) => boolean>
     titles.push(String((options as vscode.InputBoxOptions | undefined)?.title));
     const value = inputs.shift();
     const problem = value === undefined ? undefined : await (options as vscode.InputBoxOptions).validateInput?.(value);
-    assert.ok(!problem, String(problem));
+    assert.ok(!problem, JSON.stringify(problem));
     return value;
   };
   return { titles, restore: () => Object.assign(window, originals) };
@@ -102,7 +105,13 @@ describe('Behalf audit trail in a real VS Code', function () {
 
   it('contributes the audit commands, the Impersonation Log view and CodeLenses on requests', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['behalf.openAssetHistory', 'behalf.verifyAttribution', 'behalf.compareAsUsers', 'behalf.exportImpersonationLog', 'behalf.clearImpersonationLog']) {
+    for (const id of [
+      'behalf.openAssetHistory',
+      'behalf.verifyAttribution',
+      'behalf.compareAsUsers',
+      'behalf.exportImpersonationLog',
+      'behalf.clearImpersonationLog',
+    ]) {
       assert.ok(commands.includes(id), id);
     }
     const { uri } = await request('ol-update-jane-lite');
@@ -127,17 +136,30 @@ describe('Behalf audit trail in a real VS Code', function () {
     assert.ok(view, 'the command answers the view it shows');
     assert.equal(view.assetId, 'A-1');
     assert.ok(view.versions.length >= 3);
-    assert.deepEqual(view.versions.slice(0, 3).map((v) => v.user), ['svc@acme.test', 'jane@acme.test', 'jane@acme.test']);
-    const keywords = view.versions[2]!.fields.find((f) => f.field === 'Keywords');
+    assert.deepEqual(
+      view.versions.slice(0, 3).map((v) => v.user),
+      ['svc@acme.test', 'jane@acme.test', 'jane@acme.test'],
+    );
+    const keywords = view.versions[2].fields.find((f) => f.field === 'Keywords');
     assert.equal(keywords?.kind, 'text');
-    assert.deepEqual(keywords?.parts?.filter((p) => p.added).map((p) => p.value), [', dawn, boats']);
+    assert.deepEqual(
+      keywords?.parts?.filter((p) => p.added).map((p) => p.value),
+      [', dawn, boats'],
+    );
     assert.deepEqual(view.users, ['jane@acme.test', 'svc@acme.test']);
     await waitFor('the History tab', () => tabs().some((t) => t.startsWith('History')));
     assert.ok(tabs().includes('History · A-1'));
     // With the principal named, their versions are marked.
-    const marked = await vscode.commands.executeCommand<HistoryView>('behalf.openAssetHistory', { connectionId: 'ol-sandbox', assetId: 'A-1', principalId: 'jane' });
+    const marked = await vscode.commands.executeCommand<HistoryView>('behalf.openAssetHistory', {
+      connectionId: 'ol-sandbox',
+      assetId: 'A-1',
+      principalId: 'jane',
+    });
     assert.equal(marked.principal?.email, 'jane@acme.test');
-    assert.deepEqual(marked.versions.slice(0, 3).map((v) => v.byPrincipal), [false, true, true]);
+    assert.deepEqual(
+      marked.versions.slice(0, 3).map((v) => v.byPrincipal),
+      [false, true, true],
+    );
     assert.equal(tabs().filter((t) => t === 'History · A-1').length, 1, 'the same asset reuses its panel');
   });
 
@@ -150,10 +172,18 @@ describe('Behalf audit trail in a real VS Code', function () {
       assert.equal(entry?.method, 'POST');
       assert.equal(entry?.connectionId, 'ol-sandbox');
       assert.equal(entry?.attribution, 'recorded-as-principal', 'the automatic check noted on the log entry');
-      assert.ok(ui.messages.some((m) => /^Behalf: Recorded as jane@acme\.test in version \d+\.$/.test(m)), ui.messages.join('\n'));
+      assert.ok(
+        ui.messages.some((m) => /^Behalf: Recorded as jane@acme\.test in version \d+\.$/.test(m)),
+        ui.messages.join('\n'),
+      );
       await waitFor('the response panel', () => tabs().some((t) => /^Response · 200 · Jane Doe/.test(t)));
 
-      const result = await vscode.commands.executeCommand<AttributionResult>('behalf.verifyAttribution', { connectionId: 'ol-sandbox', assetId: 'A-1', principalId: 'jane', mode: 'lite' });
+      const result = await vscode.commands.executeCommand<AttributionResult>('behalf.verifyAttribution', {
+        connectionId: 'ol-sandbox',
+        assetId: 'A-1',
+        principalId: 'jane',
+        mode: 'lite',
+      });
       assert.equal(result.outcome, 'recorded-as-principal');
       assert.equal(result.recordedUser, 'jane@acme.test');
       assert.match(result.message, /^Recorded as jane@acme\.test in version \d+\.$/);
@@ -171,9 +201,17 @@ describe('Behalf audit trail in a real VS Code', function () {
       assert.equal(logEntries().at(-1)?.attribution, 'recorded-as-other');
       const warning = ui.messages.find((m) => m.includes('noimp@acme.test'));
       assert.ok(warning, ui.messages.join('\n'));
-      assert.match(warning, /Orange Logic recorded noimp@acme\.test, not jane@acme\.test, in version \d+\. Lite impersonation is probably not enabled for this account/);
+      assert.match(
+        warning,
+        /Orange Logic recorded noimp@acme\.test, not jane@acme\.test, in version \d+\. Lite impersonation is probably not enabled for this account/,
+      );
 
-      const result = await vscode.commands.executeCommand<AttributionResult>('behalf.verifyAttribution', { connectionId: 'ol-noimp-sandbox', assetId: 'A-2', principalId: 'jane', mode: 'lite' });
+      const result = await vscode.commands.executeCommand<AttributionResult>('behalf.verifyAttribution', {
+        connectionId: 'ol-noimp-sandbox',
+        assetId: 'A-2',
+        principalId: 'jane',
+        mode: 'lite',
+      });
       assert.equal(result.outcome, 'recorded-as-other');
       assert.equal(result.recordedUser, 'noimp@acme.test');
       assert.match(result.advice ?? '', /lite impersonation is probably not enabled/i);
@@ -193,8 +231,14 @@ describe('Behalf audit trail in a real VS Code', function () {
     const { result } = compared;
     assert.equal(result.rowsPath, '$.rows');
     assert.equal(result.rowKey, 'EntryId');
-    assert.deepEqual(result.onlyLeft.map((r) => r.label), ['Project Borealis']);
-    assert.deepEqual(result.onlyRight.map((r) => r.label), ['Project Cedar']);
+    assert.deepEqual(
+      result.onlyLeft.map((r) => r.label),
+      ['Project Borealis'],
+    );
+    assert.deepEqual(
+      result.onlyRight.map((r) => r.label),
+      ['Project Cedar'],
+    );
     assert.equal(result.left.rowCount, 3);
     assert.equal(result.right.rowCount, 3);
     assert.equal(result.left.mode, 'full');
@@ -202,7 +246,12 @@ describe('Behalf audit trail in a real VS Code', function () {
     await waitFor('the Compare tab', () => tabs().some((t) => t === 'Compare · Jane Doe ⇄ Raj Patel'));
 
     // A principal and yourself: the service user sees every row.
-    const self = await vscode.commands.executeCommand<{ result: CompareResult }>('behalf.compareAsUsers', { uri, line, left: { connectionId: 'dc-sandbox', principalId: 'jane' }, right: { connectionId: 'dc-sandbox' } });
+    const self = await vscode.commands.executeCommand<{ result: CompareResult }>('behalf.compareAsUsers', {
+      uri,
+      line,
+      left: { connectionId: 'dc-sandbox', principalId: 'jane' },
+      right: { connectionId: 'dc-sandbox' },
+    });
     assert.equal(self.result.right.mode, 'self');
     assert.equal(self.result.right.rowCount, 5);
     assert.deepEqual(self.result.onlyRight.map((r) => r.label).sort(), ['Project Cedar', 'Project Delta']);
@@ -215,16 +264,22 @@ describe('Behalf audit trail in a real VS Code', function () {
     const entries = logEntries();
     const dc = entries.filter((e) => e.connectionId === 'dc-sandbox' && e.method === 'GET' && e.url.endsWith('/rows/Deals'));
     // The compare sent Deals as jane twice and as raj once (the service user is not logged).
-    assert.deepEqual(dc.slice(-3).map((e) => [e.principalId, e.mode, e.status]), [
-      ['jane', 'full', 200],
-      ['raj', 'full', 200],
-      ['jane', 'full', 200],
-    ]);
+    assert.deepEqual(
+      dc.slice(-3).map((e) => [e.principalId, e.mode, e.status]),
+      [
+        ['jane', 'full', 200],
+        ['raj', 'full', 200],
+        ['jane', 'full', 200],
+      ],
+    );
     const writes = entries.filter((e) => e.method === 'POST');
-    assert.deepEqual(writes.slice(-2).map((e) => [e.connectionId, e.principalId, e.mode, e.status, e.attribution]), [
-      ['ol-sandbox', 'jane', 'lite', 200, 'recorded-as-principal'],
-      ['ol-noimp-sandbox', 'jane', 'lite', 200, 'recorded-as-other'],
-    ]);
+    assert.deepEqual(
+      writes.slice(-2).map((e) => [e.connectionId, e.principalId, e.mode, e.status, e.attribution]),
+      [
+        ['ol-sandbox', 'jane', 'lite', 200, 'recorded-as-principal'],
+        ['ol-noimp-sandbox', 'jane', 'lite', 200, 'recorded-as-other'],
+      ],
+    );
     for (const e of entries) {
       assert.ok(e.principalId, 'only requests sent as someone else');
       assert.ok(!Number.isNaN(Date.parse(e.time)));
@@ -235,7 +290,7 @@ describe('Behalf audit trail in a real VS Code', function () {
     const tree = api.services.impersonationLogTree;
     const nodes = await tree.getChildren();
     assert.equal(nodes.length, entries.length);
-    const newest = tree.getTreeItem(nodes[0]!);
+    const newest = tree.getTreeItem(nodes[0]);
     assert.equal(newest.label, 'GET /dealcloud/api/rest/v4/data/entrydata/rows/Deals');
     assert.match(String(newest.description), /^200 · full · Jane Doe · /);
     assert.equal(newest.contextValue, 'logEntry:full');
@@ -279,7 +334,8 @@ describe('Behalf audit trail in a real VS Code', function () {
 
   it('from the palette and the CodeLens: asks the connection, the asset and the identities', async () => {
     const byConnection = (id: string) => (item: Record<string, unknown>) => (item['connection'] as { id?: string } | undefined)?.id === id;
-    const byPrincipal = (id: string | undefined) => (item: Record<string, unknown>) => (item['principal'] as { id?: string } | undefined)?.id === id && (id !== undefined || String(item['label']).includes('Service user'));
+    const byPrincipal = (id: string | undefined) => (item: Record<string, unknown>) =>
+      (item['principal'] as { id?: string } | undefined)?.id === id && (id !== undefined || String(item['label']).includes('Service user'));
 
     // Several connections keep histories: "Open Asset Version History" asks which, then the asset id.
     let pickers = answerPickers([byConnection('ol-sandbox')], ['A-3']);
@@ -332,8 +388,15 @@ describe('Behalf audit trail in a real VS Code', function () {
     };
     try {
       const before = logEntries().length;
-      await vscode.commands.executeCommand('behalf.compareAsUsers', { ...write, left: { connectionId: 'ol-sandbox', principalId: 'jane' }, right: { connectionId: 'ol-sandbox', principalId: 'raj' } });
-      assert.ok(shownErrors.some((m) => /Compare only sends reads/.test(m)), shownErrors.join('\n'));
+      await vscode.commands.executeCommand('behalf.compareAsUsers', {
+        ...write,
+        left: { connectionId: 'ol-sandbox', principalId: 'jane' },
+        right: { connectionId: 'ol-sandbox', principalId: 'raj' },
+      });
+      assert.ok(
+        shownErrors.some((m) => /Compare only sends reads/.test(m)),
+        shownErrors.join('\n'),
+      );
       assert.equal(logEntries().length, before, 'nothing was sent');
     } finally {
       errorWindow.showErrorMessage = originalError;

@@ -30,7 +30,7 @@ describe('Body files in a real VS Code', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     fs.mkdirSync(path.join(folder, 'upload-data'), { recursive: true });
     fs.writeFileSync(path.join(folder, 'upload-data', 'image.bin'), IMAGE);
     fs.writeFileSync(path.join(folder, 'upload-data', 'meta.json'), '{"who": "{{who}}"}');
@@ -100,18 +100,25 @@ describe('Body files in a real VS Code', function () {
       IMAGE,
       Buffer.from('\r\n--B\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{"who": "Jane"}\r\n--B--'),
     ]);
-    assert.ok(expected.equals(received[0]!), 'the body arrived byte for byte');
+    assert.ok(expected.equals(received[0]), 'the body arrived byte for byte');
   });
 
   it('a missing body file: a warning in the editor, and an error message naming the path when sent', async () => {
     await waitFor('the missing-file warning', () =>
-      vscode.languages.getDiagnostics(file).some((d) => d.severity === vscode.DiagnosticSeverity.Warning && /body file \.\/upload-data\/missing\.bin not found/.test(d.message) && d.range.start.line === 21),
+      vscode.languages
+        .getDiagnostics(file)
+        .some(
+          (d) =>
+            d.severity === vscode.DiagnosticSeverity.Warning &&
+            /body file \.\/upload-data\/missing\.bin not found/.test(d.message) &&
+            d.range.start.line === 21,
+        ),
     );
     assert.ok(!vscode.languages.getDiagnostics(file).some((d) => /not supported/.test(d.message)));
     const before = received.length;
     const { errors } = await watchingMessages(() => vscode.commands.executeCommand('behalf.sendRequest', file, 20));
     assert.equal(received.length, before, 'nothing was sent');
     assert.equal(errors.length, 1);
-    assert.match(errors[0]!, /^Behalf: Cannot read the body file \.\/upload-data\/missing\.bin \(resolved to .*missing\.bin\): no such file/);
+    assert.match(errors[0], /^Behalf: Cannot read the body file \.\/upload-data\/missing\.bin \(resolved to .*missing\.bin\): no such file/);
   });
 });

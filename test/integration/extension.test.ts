@@ -7,7 +7,6 @@ import type { BehalfApi } from '../../src/extension/extension';
 import type { ConnectionsNode } from '../../src/extension/trees';
 import { EXTENSION_ID, openSessions as countOpenSessions, sandboxControl, startBehalf, waitFor } from './support';
 
-
 interface LogEntry {
   method: string;
   path: string;
@@ -35,10 +34,13 @@ async function node(connectionId: string, principalId?: string): Promise<Connect
 
 /** Open requests.http with the cursor on the request named `name`. */
 async function openRequest(name: string): Promise<vscode.TextEditor> {
-  const folder = vscode.workspace.workspaceFolders![0]!.uri;
+  const folder = vscode.workspace.workspaceFolders![0].uri;
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'requests.http'));
   const editor = await vscode.window.showTextDocument(doc);
-  const line = doc.getText().split('\n').findIndex((l) => l.trim() === `# @name ${name}`);
+  const line = doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.trim() === `# @name ${name}`);
   assert.ok(line >= 0, `request ${name}`);
   const at = new vscode.Position(line + 2, 0);
   editor.selection = new vscode.Selection(at, at);
@@ -70,13 +72,15 @@ describe('Behalf in a real VS Code', function () {
       assert.ok(commands.includes(id), id);
     }
     // The shell registers package.json's commands; the main bundle must handle exactly those.
-    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{ command: string }>)
+      .map((c) => c.command)
+      .sort();
     assert.deepEqual(api.services.commandIds().sort(), contributed);
     for (const id of contributed) assert.ok(commands.includes(id), id);
   });
 
   it('"Start the vendor sandbox" writes ready connections and the tree shows them', async () => {
-    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const folder = vscode.workspace.workspaceFolders![0].uri;
     const file = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'behalf.connections.json'))).toString('utf8'));
     assert.ok(file.connections.length >= 5);
     await waitFor('connections in the tree', async () => (await api.services.connectionsTree.getChildren()).length === file.connections.length);
@@ -104,7 +108,7 @@ describe('Behalf in a real VS Code', function () {
     await openRequest('deals');
     await vscode.commands.executeCommand('behalf.sendAsThisUser', await node('dc-sandbox', 'jane'));
     const rows = (await sandboxLog()).filter((e) => e.path.endsWith('/rows/Deals'));
-    assert.equal(rows[rows.length - 1]!.headers['as-user'], '6045');
+    assert.equal(rows[rows.length - 1].headers['as-user'], '6045');
     await waitFor('the response panel', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^Response/.test(t.label))));
   });
 
@@ -112,7 +116,7 @@ describe('Behalf in a real VS Code', function () {
     await openRequest('deals-as-jane');
     await vscode.commands.executeCommand('behalf.sendRequest');
     const rows = (await sandboxLog()).filter((e) => e.path.endsWith('/rows/Deals'));
-    assert.equal(rows[rows.length - 1]!.headers['as-user'], '6045');
+    assert.equal(rows[rows.length - 1].headers['as-user'], '6045');
   });
 
   it('toggling the mode switches Orange Logic between the lite header and a full session; ending leaves 0 open', async () => {
@@ -124,15 +128,15 @@ describe('Behalf in a real VS Code', function () {
       await openRequest('ol-update');
       await vscode.commands.executeCommand('behalf.sendRequest');
       let updates = (await sandboxLog()).filter((e) => e.path.endsWith('Documents.All:Update'));
-      assert.equal(updates[updates.length - 1]!.headers['x-cortex-save-changes-as-user'], 'jane@acme.test');
+      assert.equal(updates[updates.length - 1].headers['x-cortex-save-changes-as-user'], 'jane@acme.test');
       assert.equal(await openSessions(), 0);
 
       await vscode.commands.executeCommand('behalf.toggleMode');
       assert.equal((await api.services.identity.current())!.mode, 'full');
       await vscode.commands.executeCommand('behalf.sendRequest');
       updates = (await sandboxLog()).filter((e) => e.path.endsWith('Documents.All:Update'));
-      assert.equal(updates[updates.length - 1]!.headers['x-cortex-save-changes-as-user'], undefined);
-      assert.match(updates[updates.length - 1]!.headers['authorization']!, /^Bearer olimp_/);
+      assert.equal(updates[updates.length - 1].headers['x-cortex-save-changes-as-user'], undefined);
+      assert.match(updates[updates.length - 1].headers['authorization'], /^Bearer olimp_/);
       assert.equal(await openSessions(), 1);
       assert.equal(api.services.sessionsTree.getChildren().length, 1);
 
@@ -152,7 +156,11 @@ describe('Behalf in a real VS Code', function () {
   });
 
   it('Cancel aborts a request in flight', async () => {
-    await sandbox('faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'timeout', match: { pathIncludes: '/rows/Companies' } }) });
+    await sandbox('faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'timeout', match: { pathIncludes: '/rows/Companies' } }),
+    });
     await openRequest('companies');
     const before = (await sandboxLog()).length;
     const sending = vscode.commands.executeCommand('behalf.sendRequest');
@@ -198,7 +206,7 @@ describe('Behalf in a real VS Code', function () {
         else if (fs.statSync(full).size < 20 * 1024 * 1024) places.push([full, fs.readFileSync(full, 'utf8')]);
       }
     };
-    readTree(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
+    readTree(vscode.workspace.workspaceFolders![0].uri.fsPath);
     readTree(services.context.globalStorageUri.fsPath);
     if (services.context.storageUri) readTree(services.context.storageUri.fsPath);
     readTree(services.context.logUri.fsPath);
@@ -210,7 +218,10 @@ describe('Behalf in a real VS Code', function () {
     for (const state of [services.context.globalState, services.context.workspaceState]) {
       places.push(['state', JSON.stringify(state.keys().map((k) => [k, state.get(k)]))]);
     }
-    assert.ok(places.some(([p]) => p.startsWith(services.context.logUri.fsPath)), 'the log file was scanned');
+    assert.ok(
+      places.some(([p]) => p.startsWith(services.context.logUri.fsPath)),
+      'the log file was scanned',
+    );
     for (const [where, text] of places) {
       for (const secret of [...secrets, ...tokens]) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}…) leaked into ${where}`);
     }
@@ -224,6 +235,7 @@ describe('Behalf in a real VS Code', function () {
     assert.equal(await openSessions(), 1);
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     // The module VS Code loaded: its deactivate is what the editor calls on shutdown.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the very module file VS Code loaded, by its path
     const main = require(path.join(extension.extensionPath, 'dist', 'extension.js')) as { deactivate(): Promise<void> };
     // Keep the sandbox up through deactivate so it can be asked afterwards; stop it by hand.
     const sandboxProcess = api.services.sandbox;

@@ -16,7 +16,7 @@ describe('.http editors', function () {
   let api: BehalfApi;
   let sandboxUrl: string;
   let saved: unknown;
-  const folder = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
   const written: string[] = [];
 
   function writeHttp(name: string, lines: string[]): vscode.Uri {
@@ -35,7 +35,8 @@ describe('.http editors', function () {
     return child;
   }
 
-  const lastPath = async () => (await sandboxControl<Array<{ path: string; headers: Record<string, string> }>>(sandboxUrl, 'log')).filter((e) => e.path.includes('/rows/')).at(-1);
+  const lastPath = async () =>
+    (await sandboxControl<Array<{ path: string; headers: Record<string, string> }>>(sandboxUrl, 'log')).filter((e) => e.path.includes('/rows/')).at(-1);
 
   before(async () => {
     ({ api, sandboxUrl } = await startBehalf());
@@ -101,7 +102,12 @@ describe('.http editors', function () {
     const dealcloud = (await store.connection('dc-sandbox'))!;
     await identity.set(dealcloud, 'jane');
     const sends = async () => (await lensTitles(uri)).filter((t) => t.startsWith('$(play)'));
-    assert.deepEqual(await sends(), ['$(play) Send as Jane Doe · full', '$(play) Send as raj', '$(play) Send as service user', '$(play) Send as Jane Doe · full']);
+    assert.deepEqual(await sends(), [
+      '$(play) Send as Jane Doe · full',
+      '$(play) Send as raj',
+      '$(play) Send as service user',
+      '$(play) Send as Jane Doe · full',
+    ]);
 
     // An identity change refreshes the lenses, and the service user is named as such.
     let refreshed = 0;
@@ -175,30 +181,41 @@ describe('.http editors', function () {
 
     /** Labels of the completion items at the end of the line that starts with `prefix` (the `nth` such line). */
     async function labelsAt(prefix: string, trigger: string, nth = 0): Promise<Array<{ label: string; detail?: string; description?: string }>> {
-      const line = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith(prefix))[nth]![1];
-      const position = new vscode.Position(line, lines[line]!.length);
+      const line = lines.map((l, k) => [l, k] as const).filter(([l]) => l.startsWith(prefix))[nth][1];
+      const position = new vscode.Position(line, lines[line].length);
       const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, position, trigger);
       return list.items
         .filter((i) => i.kind !== vscode.CompletionItemKind.Text) // word-based suggestions
-        .map((i) => (typeof i.label === 'string' ? { label: i.label, detail: i.detail } : { label: i.label.label, detail: i.detail, description: i.label.description }));
+        .map((i) =>
+          typeof i.label === 'string' ? { label: i.label, detail: i.detail } : { label: i.label.label, detail: i.detail, description: i.label.description },
+        );
     }
 
-    it('after # @as: the principals of the request\'s connection, with name, email and id', async () => {
+    it("after # @as: the principals of the request's connection, with name, email and id", async () => {
       const items = await labelsAt('# @as ', ' ');
       const jane = items.find((i) => i.label === 'jane');
       assert.ok(jane, JSON.stringify(items));
       assert.match(jane.detail ?? '', /Jane Doe · jane@acme\.test · id jane/);
       const connection = (await api.services.store.connection('ol-sandbox'))!;
-      assert.deepEqual(items.map((i) => i.label).sort(), api.services.store.principals(connection).map((p) => p.id).sort());
+      assert.deepEqual(
+        items.map((i) => i.label).sort(),
+        api.services.store
+          .principals(connection)
+          .map((p) => p.id)
+          .sort(),
+      );
     });
 
-    it('after # @as without a connection: every connection\'s principals, labelled with their connection', async () => {
+    it("after # @as without a connection: every connection's principals, labelled with their connection", async () => {
       const items = await labelsAt('# @as ', ' ', 1);
       const connections = await api.services.store.connections();
       const expected = connections.flatMap((c) => api.services.store.principals(c).map((p) => `${p.id}@${c.id}`)).sort();
       assert.equal(items.length, expected.length);
       for (const c of connections.filter((c) => api.services.store.principals(c).length)) {
-        assert.ok(items.some((i) => i.description?.startsWith(c.label) && i.detail?.endsWith(`on ${c.id}`)), c.id);
+        assert.ok(
+          items.some((i) => i.description?.startsWith(c.label) && i.detail?.endsWith(`on ${c.id}`)),
+          c.id,
+        );
       }
     });
 
@@ -209,14 +226,28 @@ describe('.http editors', function () {
       assert.equal(items.find((i) => i.label === 'dc-sandbox')?.description, connections.find((c) => c.id === 'dc-sandbox')!.label);
     });
 
-    it('after # @mode: the modes of the connection\'s vendor', async () => {
+    it("after # @mode: the modes of the connection's vendor", async () => {
       assert.deepEqual((await labelsAt('# @mode ', ' ')).map((i) => i.label).sort(), ['full', 'lite']); // Orange Logic
-      assert.deepEqual((await labelsAt('// @mode ', ' ')).map((i) => i.label), ['full']); // DealCloud: one mode
+      assert.deepEqual(
+        (await labelsAt('// @mode ', ' ')).map((i) => i.label),
+        ['full'],
+      ); // DealCloud: one mode
     });
 
     it('inside {{: file, environment, .env, system and request variables', async () => {
       const labels = (await labelsAt('X-Token: {{', '{')).map((i) => i.label);
-      for (const name of ['host', 'apiVersion', 'sharedVar', '$dotenv DOTENV_KEY', '$processEnv', '$guid', '$timestamp', '$randomInt', '$datetime', 'login.response.body.$']) {
+      for (const name of [
+        'host',
+        'apiVersion',
+        'sharedVar',
+        '$dotenv DOTENV_KEY',
+        '$processEnv',
+        '$guid',
+        '$timestamp',
+        '$randomInt',
+        '$datetime',
+        'login.response.body.$',
+      ]) {
         assert.ok(labels.includes(name), `${name} in ${labels.join(', ')}`);
       }
       assert.ok(!labels.includes('devVar'), 'only the selected environment ($shared)');

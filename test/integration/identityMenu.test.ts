@@ -64,7 +64,7 @@ describe('the identity menu and the Sessions view', function () {
 
     const { items, options } = await menu((i) => /Switch to full/.test(i.label));
     const offered = labels(items);
-    assert.match(offered[0]!, /Switch to full/);
+    assert.match(offered[0], /Switch to full/);
     const jane = items.find((i) => i.label.includes('Jane Doe'))!;
     assert.match(jane.label, /^\$\(check\)/, 'the current principal is marked');
     assert.match(String(jane.description), /current/);
@@ -104,14 +104,18 @@ describe('the identity menu and the Sessions view', function () {
   it('the Sessions view counts open sessions in its badge and says when each ends if idle', async () => {
     const { store, identity, sessionsTree, views } = api.services;
     await identity.set((await store.connection('ol-sandbox'))!, 'jane', 'full');
-    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const folder = vscode.workspace.workspaceFolders![0].uri;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'requests.http'));
     const editor = await vscode.window.showTextDocument(doc);
-    const line = doc.getText().split('\n').findIndex((l) => l.trim() === '# @name ol-read');
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.trim() === '# @name ol-read');
     editor.selection = new vscode.Selection(line + 2, 0, line + 2, 0);
     const window = vscode.window as unknown as { showWarningMessage: (...args: unknown[]) => Thenable<unknown> };
     const original = window.showWarningMessage;
-    window.showWarningMessage = (...args: unknown[]) => ((args[1] as vscode.MessageOptions | undefined)?.modal ? Promise.resolve('Send') : original.apply(vscode.window, args));
+    window.showWarningMessage = (...args: unknown[]) =>
+      (args[1] as vscode.MessageOptions | undefined)?.modal ? Promise.resolve('Send') : original.apply(vscode.window, args);
     try {
       await vscode.commands.executeCommand('behalf.sendRequest');
     } finally {
@@ -124,7 +128,7 @@ describe('the identity menu and the Sessions view', function () {
     assert.ok(sessionsTree.ticking, 'the items refresh every minute while a session is open');
     const [session] = sessionsTree.getChildren();
     const minutes = vscode.workspace.getConfiguration('behalf').get<number>('idleSessionMinutes', 5);
-    assert.equal(sessionsTree.getTreeItem(session!).description, `ol-sandbox · started just now · ends in ${minutes} min if idle`);
+    assert.equal(sessionsTree.getTreeItem(session).description, `ol-sandbox · started just now · ends in ${minutes} min if idle`);
 
     await vscode.commands.executeCommand('behalf.endSession', session);
     assert.equal(await openSessions(sandboxUrl), 0);

@@ -41,7 +41,7 @@ export function run(): Promise<void> {
       // A test file that throws while loading.
       console.error(err);
       console.log('0 passed, 1 failed');
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
 }

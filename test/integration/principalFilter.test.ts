@@ -90,20 +90,24 @@ describe('the principal filter of the Connections view', function () {
     const titles = Object.fromEntries((contributes.commands as Array<{ command: string; title: string; icon?: string }>).map((c) => [c.command, c]));
     assert.deepEqual([titles['behalf.filterPrincipals']?.title, titles['behalf.filterPrincipals']?.icon], ['Filter Principals…', '$(filter)']);
     assert.deepEqual([titles['behalf.clearPrincipalFilter']?.title, titles['behalf.clearPrincipalFilter']?.icon], ['Clear Principal Filter', '$(clear-all)']);
-    const whenOf = (menu: string, command: string) => (contributes.menus[menu] as Array<{ command: string; when?: string }>).find((m) => m.command === command)?.when;
+    const whenOf = (menu: string, command: string) =>
+      (contributes.menus[menu] as Array<{ command: string; when?: string }>).find((m) => m.command === command)?.when;
     assert.equal(whenOf('view/title', 'behalf.filterPrincipals'), 'view == behalf.connections && !behalf.principalsFiltered');
     assert.equal(whenOf('view/title', 'behalf.clearPrincipalFilter'), 'view == behalf.connections && behalf.principalsFiltered');
     assert.equal(whenOf('commandPalette', 'behalf.clearPrincipalFilter'), 'behalf.principalsFiltered');
     assert.equal(whenOf('commandPalette', 'behalf.filterPrincipals'), undefined, 'Filter Principals… is in the palette');
   });
 
-  it('filters every connection\'s principals by name, email, user id or id; a connection without a match says so', async () => {
+  it("filters every connection's principals by name, email, user id or id; a connection without a match says so", async () => {
     const { connectionsTree: tree, store } = api.services;
     const context = recordContextKey();
     try {
       const before = await rows();
       const total = (await store.connections()).reduce((n, c) => n + store.principals(c).length, 0);
-      const janes = (await store.connections()).reduce((n, c) => n + store.principals(c).filter((p) => `${p.name} ${p.email} ${p.userId} ${p.id}`.toLowerCase().includes('jane')).length, 0);
+      const janes = (await store.connections()).reduce(
+        (n, c) => n + store.principals(c).filter((p) => `${p.name} ${p.email} ${p.userId} ${p.id}`.toLowerCase().includes('jane')).length,
+        0,
+      );
       assert.ok(janes > 1 && janes < total);
 
       await vscode.commands.executeCommand('behalf.filterPrincipals', '  JANE ');
@@ -117,7 +121,7 @@ describe('the principal filter of the Connections view', function () {
         const noMatch = children.filter((n) => n.kind === 'noMatch');
         if (noMatch.length > 0) {
           assert.equal(children.length, 1, `${id}: the "no match" row is alone`);
-          const item = await tree.getTreeItem(noMatch[0]!);
+          const item = await tree.getTreeItem(noMatch[0]);
           assert.equal(item.label, 'No principal matches "JANE"');
           assert.equal(item.command, undefined, 'not clickable');
           assert.equal(item.collapsibleState ?? vscode.TreeItemCollapsibleState.None, vscode.TreeItemCollapsibleState.None);
@@ -133,7 +137,10 @@ describe('the principal filter of the Connections view', function () {
           shown++;
         }
         const connectionItem = await tree.getTreeItem((await tree.getChildren()).find((n) => n.connection.id === id)!);
-        assert.match(String(connectionItem.description), new RegExp(` · ${children.length} of ${before.get(id)!.filter((n) => n.kind === 'principal').length} match$`));
+        assert.match(
+          String(connectionItem.description),
+          new RegExp(` · ${children.length} of ${before.get(id)!.filter((n) => n.kind === 'principal').length} match$`),
+        );
       }
       assert.equal(shown, janes);
 
@@ -141,14 +148,22 @@ describe('the principal filter of the Connections view', function () {
       const dealcloud = (await store.connection('dc-sandbox'))!;
       const raj = store.principals(dealcloud).find((p) => p.id === 'raj')!;
       assert.ok(raj.userId && raj.email);
-      for (const query of [raj.userId!, raj.email!.toUpperCase(), 'RAJ']) {
+      for (const query of [raj.userId, raj.email.toUpperCase(), 'RAJ']) {
         await vscode.commands.executeCommand('behalf.filterPrincipals', query);
         const dc = (await rows()).get('dc-sandbox')!;
-        assert.deepEqual(dc.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)), ['raj'], query);
+        assert.deepEqual(
+          dc.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)),
+          ['raj'],
+          query,
+        );
       }
       await vscode.commands.executeCommand('behalf.filterPrincipals', 'nobody-has-this');
       assert.equal(tree.filterDescription, `filter "nobody-has-this" · 0 of ${total} principals`);
-      for (const children of (await rows()).values()) assert.deepEqual(children.map((n) => n.kind), ['noMatch']);
+      for (const children of (await rows()).values())
+        assert.deepEqual(
+          children.map((n) => n.kind),
+          ['noMatch'],
+        );
       assert.deepEqual(context.values, [true], 'the context key is set once while the filter stays on');
 
       // Clear: everything as before, the context key off, no description.
@@ -186,7 +201,10 @@ describe('the principal filter of the Connections view', function () {
       const message = fake.box.validationMessage as vscode.InputBoxValidationMessage;
       assert.equal(message.message, tree.filterDescription);
       assert.equal(message.severity, vscode.InputBoxValidationSeverity.Info, 'information: Enter still works');
-      assert.deepEqual((await rows()).get('dc-sandbox')!.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)), ['raj']);
+      assert.deepEqual(
+        (await rows()).get('dc-sandbox')!.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)),
+        ['raj'],
+      );
       fake.box.enter();
       await done;
       assert.equal(tree.filter, 'raj', 'Enter keeps the filter');
@@ -203,7 +221,10 @@ describe('the principal filter of the Connections view', function () {
       fake.box.escape();
       await done;
       assert.equal(tree.filter, 'raj', 'Escape restores the previous filter');
-      assert.deepEqual((await rows()).get('dc-sandbox')!.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)), ['raj']);
+      assert.deepEqual(
+        (await rows()).get('dc-sandbox')!.map((n) => (n.kind === 'principal' ? n.principal.id : n.kind)),
+        ['raj'],
+      );
 
       // From no filter, Escape restores no filter.
       await vscode.commands.executeCommand('behalf.clearPrincipalFilter');
@@ -214,7 +235,7 @@ describe('the principal filter of the Connections view', function () {
       fake.box.escape();
       await done;
       assert.equal(tree.filter, undefined);
-      assert.equal((await rows()).get('dc-sandbox')![0]!.kind, 'self', 'the service user row is back');
+      assert.equal((await rows()).get('dc-sandbox')![0].kind, 'self', 'the service user row is back');
     } finally {
       fake.restore();
     }

@@ -34,7 +34,7 @@ describe('Request variables in a real VS Code', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     file = vscode.Uri.file(path.join(folder, 'chain.http'));
     fs.writeFileSync(
       file.fsPath,
@@ -84,9 +84,12 @@ describe('Request variables in a real VS Code', function () {
       (_message, buttons) => buttons.find((b) => b === 'Send login first'),
     );
     assert.equal(errors.length, 1);
-    assert.match(errors[0]!.message, /^Behalf: Send "login" first \(\{\{login\.response\.body\.\$\.token\}\} reads its response/);
-    assert.deepEqual(errors[0]!.buttons, ['Send login first', 'Go to Problem', 'Show Log']);
-    assert.deepEqual(received, [{ url: '/login', token: undefined, user: undefined }, { url: '/items', token: tokenOf(1), user: '41' }]);
+    assert.match(errors[0].message, /^Behalf: Send "login" first \(\{\{login\.response\.body\.\$\.token\}\} reads its response/);
+    assert.deepEqual(errors[0].buttons, ['Send login first', 'Go to Problem', 'Show Log']);
+    assert.deepEqual(received, [
+      { url: '/login', token: undefined, user: undefined },
+      { url: '/items', token: tokenOf(1), user: '41' },
+    ]);
   });
 
   it('sent in sequence: the second request carries the latest response of the first; the token is redacted', async () => {
@@ -95,7 +98,10 @@ describe('Request variables in a real VS Code', function () {
       await vscode.commands.executeCommand('behalf.sendRequest', file, 7);
     });
     assert.deepEqual(errors, []);
-    assert.deepEqual(received.slice(2), [{ url: '/login', token: undefined, user: undefined }, { url: '/items', token: tokenOf(2), user: '42' }]);
+    assert.deepEqual(received.slice(2), [
+      { url: '/login', token: undefined, user: undefined },
+      { url: '/items', token: tokenOf(2), user: '42' },
+    ]);
     // Shaped like a token: registered with the redactor, so no panel, log or export shows it.
     assert.equal(api.services.engine.redactor.text(`x ${tokenOf(2)} y`), 'x «redacted» y');
   });

@@ -44,9 +44,13 @@ describe('Behalf panels after a window reload (real VS Code)', function () {
       assert.ok(packageJSON.activationEvents.includes(`onWebviewPanel:${viewType}`), viewType);
       // VS Code allows one serializer per view type: a second registration fails if the shell made the first.
       let second: vscode.Disposable | undefined;
-      assert.throws(() => {
-        second = vscode.window.registerWebviewPanelSerializer(viewType, { deserializeWebviewPanel: async () => undefined });
-      }, /already registered/, viewType);
+      assert.throws(
+        () => {
+          second = vscode.window.registerWebviewPanelSerializer(viewType, { deserializeWebviewPanel: async () => undefined });
+        },
+        /already registered/,
+        viewType,
+      );
       second?.dispose();
     }
   });
@@ -55,7 +59,11 @@ describe('Behalf panels after a window reload (real VS Code)', function () {
     const view = historyView({ id: 'revived-h1' });
     const panel = restored('behalf.history');
     const ready = new Promise<void>((resolve) => panel.webview.onDidReceiveMessage((m: { type?: string }) => m?.type === 'ready' && resolve()));
-    main.revivePanel(api.services, 'behalf.history', panel, { v: 1, view, ui: { asset: `${view.connectionId}/${view.assetId}`, user: '', expanded: [], shown: 100, scrollY: 0 } });
+    main.revivePanel(api.services, 'behalf.history', panel, {
+      v: 1,
+      view,
+      ui: { asset: `${view.connectionId}/${view.assetId}`, user: '', expanded: [], shown: 100, scrollY: 0 },
+    });
     assert.equal(panel.title, `History · ${view.assetId}`);
     assert.equal(panel.webview.options.enableScripts, true);
     assert.match(panel.webview.html, /webviews\/history\.js/);

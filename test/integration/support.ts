@@ -13,7 +13,7 @@ export async function startBehalf(): Promise<{ api: BehalfApi; sandboxUrl: strin
   const api = await extension.activate();
   await vscode.commands.executeCommand('behalf.startSandbox');
   assert.ok(api.services.sandbox.url, 'the sandbox started');
-  return { api, sandboxUrl: api.services.sandbox.url! };
+  return { api, sandboxUrl: api.services.sandbox.url };
 }
 
 /** GET (or `init`) a sandbox control route such as `log` or `state`. */

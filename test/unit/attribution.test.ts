@@ -5,7 +5,12 @@ import type { ActAs, AssetVersion, ImpersonationMode } from '../../src/core/mode
 import { startHarness, type Harness } from './support';
 
 const JANE = { email: 'jane@acme.test', principalLabel: 'Jane Doe <jane@acme.test> (jane.api)' };
-const version = (n: number, user: string): AssetVersion => ({ version: n, date: `2026-01-0${n}T10:00:00Z`, user, changes: [{ field: 'Title', oldValue: `v${n - 1}`, newValue: `v${n}` }] });
+const version = (n: number, user: string): AssetVersion => ({
+  version: n,
+  date: `2026-01-0${n}T10:00:00Z`,
+  user,
+  changes: [{ field: 'Title', oldValue: `v${n - 1}`, newValue: `v${n}` }],
+});
 const HISTORY = [version(1, 'svc@acme.test'), version(2, 'raj@acme.test'), version(3, 'svc@acme.test')];
 
 describe('attribution: pure checks', () => {
@@ -38,7 +43,10 @@ describe('attribution: pure checks', () => {
   it('no new version: says nothing was recorded', () => {
     const same = checkAttribution(HISTORY, HISTORY, JANE, 'A-1', { vendorName: 'Orange Logic' });
     assert.equal(same.outcome, 'no-new-version');
-    assert.match(same.message, /^Nothing was recorded: Orange Logic has no new version of A-1 after the write as Jane Doe .*\(the latest is still version 3\)\.$/);
+    assert.match(
+      same.message,
+      /^Nothing was recorded: Orange Logic has no new version of A-1 after the write as Jane Doe .*\(the latest is still version 3\)\.$/,
+    );
     assert.equal(same.expectedUser, 'jane@acme.test');
     const empty = checkAttribution([], [], JANE, 'A-9');
     assert.equal(empty.outcome, 'no-new-version');
@@ -67,7 +75,12 @@ describe('attribution against the sandbox', function () {
   });
   const write = (actAs: ActAs, caption: string) =>
     h.engine.sendAs(
-      { method: 'POST', url: '/API/DataTable/v2.2/Documents.All:Update', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ RecordID: 'A-1', Fields: { Caption: caption } }) },
+      {
+        method: 'POST',
+        url: '/API/DataTable/v2.2/Documents.All:Update',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ RecordID: 'A-1', Fields: { Caption: caption } }),
+      },
       actAs,
     );
 
@@ -107,7 +120,12 @@ describe('attribution against the sandbox', function () {
     const actAs = as('ol-sandbox', 'raj', 'full');
     const before = await h.engine.assetHistory(actAs.connection, 'A-2');
     const refused = await h.engine.sendAs(
-      { method: 'POST', url: '/API/DataTable/v2.2/Documents.All:Update', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ RecordID: 'A-2', Fields: { Title: 'Not allowed' } }) },
+      {
+        method: 'POST',
+        url: '/API/DataTable/v2.2/Documents.All:Update',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ RecordID: 'A-2', Fields: { Title: 'Not allowed' } }),
+      },
       actAs,
     );
     assert.equal(refused.status, 403);
@@ -117,7 +135,13 @@ describe('attribution against the sandbox', function () {
   });
 
   it('refuses to check a write sent as the service user, and vendors without history say so', async () => {
-    await assert.rejects(verifyAttribution(h.engine, as('ol-sandbox', undefined, 'lite'), 'A-1'), (e: unknown) => e instanceof BehalfError && e.code === 'attribution');
-    await assert.rejects(verifyAttribution(h.engine, as('dc-sandbox', 'jane', 'full'), '1'), (e: unknown) => e instanceof BehalfError && e.code === 'unsupported');
+    await assert.rejects(
+      verifyAttribution(h.engine, as('ol-sandbox', undefined, 'lite'), 'A-1'),
+      (e: unknown) => e instanceof BehalfError && e.code === 'attribution',
+    );
+    await assert.rejects(
+      verifyAttribution(h.engine, as('dc-sandbox', 'jane', 'full'), '1'),
+      (e: unknown) => e instanceof BehalfError && e.code === 'unsupported',
+    );
   });
 });

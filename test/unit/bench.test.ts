@@ -48,9 +48,18 @@ describe('bench harness (smoke: tiny counts, no peers)', function () {
     assert.deepEqual(Object.keys(results.cases).sort(), ['1', '3', '4']);
 
     const tools = (c: string) => results.cases[c].tools as Array<Record<string, any>>;
-    assert.deepEqual(tools('1').map((t) => t.id), ['raw', 'axios', 'behalf', 'behalf-engine']);
-    assert.deepEqual(tools('3').map((t) => t.id), ['node', 'behalf']);
-    assert.deepEqual(tools('4').map((t) => t.id), ['dc-service', 'dc-as-user', 'ol-service', 'ol-full']);
+    assert.deepEqual(
+      tools('1').map((t) => t.id),
+      ['raw', 'axios', 'behalf', 'behalf-engine'],
+    );
+    assert.deepEqual(
+      tools('3').map((t) => t.id),
+      ['node', 'behalf'],
+    );
+    assert.deepEqual(
+      tools('4').map((t) => t.id),
+      ['dc-service', 'dc-as-user', 'ol-service', 'ol-full'],
+    );
     for (const c of ['1', '3', '4']) {
       for (const t of tools(c)) {
         assert.equal(t.error, undefined, `${c}/${t.id}: ${t.error}`);

@@ -72,7 +72,10 @@ describe('behalf CLI against the sandbox', function () {
     assert.equal((summary.out.match(/^← 200 OK/gm) ?? []).length, 2);
     assert.doesNotMatch(summary.out, /token-exchange/);
     const json = await run(['send', file, '-o', 'summary', '--json', '--config', config]);
-    assert.deepEqual(json.lines.map((l) => 'body' in JSON.parse(l)), [false, false]);
+    assert.deepEqual(
+      json.lines.map((l) => 'body' in JSON.parse(l)),
+      [false, false],
+    );
     const sentBefore = sandbox.log.length;
     const none = await run(['send', file, '-o', 'none', '--config', config]);
     assert.equal(none.code, 0, none.err);
@@ -84,9 +87,21 @@ describe('behalf CLI against the sandbox', function () {
   });
 
   it('--as and --mode override the file; the whole OL flow leaves no session open', async () => {
-    const r = await run(['send', path.join(EXAMPLES, 'orangelogic.http'), '--name', 'read-asset', '--mode', 'full', '--as', 'raj@acme.test', '--config', config, '--json']);
+    const r = await run([
+      'send',
+      path.join(EXAMPLES, 'orangelogic.http'),
+      '--name',
+      'read-asset',
+      '--mode',
+      'full',
+      '--as',
+      'raj@acme.test',
+      '--config',
+      config,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.err);
-    assert.equal(JSON.parse(r.lines[0]!).sentAs.principalId, 'raj');
+    assert.equal(JSON.parse(r.lines[0]).sentAs.principalId, 'raj');
     assert.equal(sandbox.log.filter((e) => e.path.includes('startimpersonation')).length, 1);
     assert.equal(sandbox.openSessions(), 0);
   });
@@ -99,11 +114,14 @@ describe('behalf CLI against the sandbox', function () {
   });
 
   it('asks when interactive, and sends with --yes', async () => {
-    const declined = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config], { interactive: true, answer: false });
+    const declined = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config], {
+      interactive: true,
+      answer: false,
+    });
     assert.equal(declined.code, 1);
     const yes = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'create-deal-as-jane', '--config', config, '--yes', '--json']);
     assert.equal(yes.code, 0, yes.err);
-    assert.equal(JSON.parse(yes.lines[0]!).body[0].CreatedBy, 6045);
+    assert.equal(JSON.parse(yes.lines[0]).body[0].CreatedBy, 6045);
   });
 
   it('exits 0 on a 4xx response, 1 with --fail, and explains it', async () => {
@@ -208,7 +226,7 @@ describe('behalf CLI against the sandbox', function () {
       assert.deepEqual(json.body.body, '{"who": "Jane"}');
       assert.equal(upload.status, 200);
       const head = '--B\r\nContent-Disposition: form-data; name="file"; filename="image.bin"\r\n\r\n';
-      assert.ok(Buffer.concat([Buffer.from(head), image, Buffer.from('\r\n--B--')]).equals(received[0]!), 'the multipart body arrived byte for byte');
+      assert.ok(Buffer.concat([Buffer.from(head), image, Buffer.from('\r\n--B--')]).equals(received[0]), 'the multipart body arrived byte for byte');
       assert.equal(received.length, 1, 'nothing sent for the missing file');
       assert.equal(missing.error.code, 'body-file');
       assert.equal(
@@ -217,13 +235,16 @@ describe('behalf CLI against the sandbox', function () {
       );
       const human = await run(['send', http_, '--name', 'missing', '--config', config]);
       assert.equal(human.code, 1);
-      assert.match(human.err, /^missing \(line 22\): .*upload\.http:24:3: Cannot read the body file \.\/data\/missing\.json \(resolved to .*missing\.json\): no such file/m);
+      assert.match(
+        human.err,
+        /^missing \(line 22\): .*upload\.http:24:3: Cannot read the body file \.\/data\/missing\.json \(resolved to .*missing\.json\): no such file/m,
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
   });
 
-  it('request variables: a login response feeds the next request\'s headers and URL; never shown or logged; --name alone asks to send login first', async () => {
+  it("request variables: a login response feeds the next request's headers and URL; never shown or logged; --name alone asks to send login first", async () => {
     const TOKEN = `tok_${'a1b2c3d4e5'.repeat(4)}`;
     const SESSION = 'S3ss10n-0a9b8c7d';
     const received: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
@@ -232,7 +253,8 @@ describe('behalf CLI against the sandbox', function () {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
-        if (req.url === '/login') res.writeHead(200, { 'content-type': 'application/json', 'x-session-id': SESSION }).end(JSON.stringify({ data: { token: TOKEN, user: { id: 42 } } }));
+        if (req.url === '/login')
+          res.writeHead(200, { 'content-type': 'application/json', 'x-session-id': SESSION }).end(JSON.stringify({ data: { token: TOKEN, user: { id: 42 } } }));
         else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
     });
@@ -274,13 +296,16 @@ describe('behalf CLI against the sandbox', function () {
       const log = path.join(dir, 'impersonation.jsonl');
       const r = await run(['send', httpFile, '--config', config, '--json', '--verbose', '--log', log]);
       assert.equal(r.code, 0, r.err);
-      assert.deepEqual(received.map((e) => `${e.method} ${e.url}`), ['POST /login', `GET /me?sid=${SESSION}`]);
-      const me = received[1]!;
+      assert.deepEqual(
+        received.map((e) => `${e.method} ${e.url}`),
+        ['POST /login', `GET /me?sid=${SESSION}`],
+      );
+      const me = received[1];
       assert.equal(me.headers['authorization'], `Bearer ${TOKEN}`);
       assert.equal(me.headers['x-user'], '42');
       assert.equal(me.headers['x-login-name'], 'jane');
       assert.equal(me.headers['x-impersonate-user'], 'jane@acme.test');
-      const second = JSON.parse(r.lines[1]!);
+      const second = JSON.parse(r.lines[1]);
       assert.equal(second.request.headers['Authorization'], 'Bearer «redacted»');
       assert.equal(second.request.headers['X-User'], '42', 'an id is not a secret');
       assert.match(second.request.url, /\/me\?sid=«redacted»$/);
@@ -288,14 +313,17 @@ describe('behalf CLI against the sandbox', function () {
       assert.equal(logged.trim().split('\n').length, 1, 'only "me" was sent as someone else');
       // The login response itself is printed (it is that request's output); nothing after it shows the values.
       for (const secret of [TOKEN, SESSION]) {
-        assert.ok(!r.lines[1]!.includes(secret), 'not in the second record');
+        assert.ok(!r.lines[1].includes(secret), 'not in the second record');
         assert.ok(!logged.includes(secret), 'not in the impersonation log');
         assert.ok(!r.err.includes(secret), 'not in the verbose log');
       }
 
       const alone = await run(['send', httpFile, '--name', 'me', '--config', config]);
       assert.equal(alone.code, 1);
-      assert.match(alone.err, /^me \(line 12\): .*chain\.http:12:13: Send "login" first \(\{\{login\.response\.headers\.x-session-id\}\} reads its response, and "login" has not been sent in this session\) — --name me sends only "me"/m);
+      assert.match(
+        alone.err,
+        /^me \(line 12\): .*chain\.http:12:13: Send "login" first \(\{\{login\.response\.headers\.x-session-id\}\} reads its response, and "login" has not been sent in this session\) — --name me sends only "me"/m,
+      );
       assert.equal(received.length, 2, 'nothing sent');
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -320,10 +348,26 @@ describe('behalf CLI against the sandbox', function () {
 
   it('as a real process: Ctrl+C (SIGINT) mid-request ends the OL session and exits 130', async () => {
     sandbox.injectFault({ kind: 'timeout', match: { pathIncludes: 'Documents.All:Read' } });
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/bin.ts'), 'send', path.join(EXAMPLES, 'orangelogic.http'), '--name', 'read-asset', '--mode', 'full', '--config', config], {
-      env: { ...process.env, ...env },
-      cwd: ROOT,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        path.join(ROOT, 'src/cli/bin.ts'),
+        'send',
+        path.join(EXAMPLES, 'orangelogic.http'),
+        '--name',
+        'read-asset',
+        '--mode',
+        'full',
+        '--config',
+        config,
+      ],
+      {
+        env: { ...process.env, ...env },
+        cwd: ROOT,
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const deadline = Date.now() + 15_000;
@@ -341,16 +385,25 @@ describe('behalf CLI against the sandbox', function () {
     assert.match(r.out, /left: +Jane Doe <jane@acme\.test> \(6045\) · full ← 200 OK/);
     assert.match(r.out, /right: Raj Patel <raj@acme\.test> \(6046\) · full ← 200 OK/);
     assert.match(r.out, /^Jane Doe sees 3 rows, Raj Patel sees 3: 1 only Jane Doe, 1 only Raj Patel, 0 values differ\.$/m);
-    assert.match(r.out, /Only Jane Doe \(1\):\n  - Project Borealis  \[EntryId 2\]/);
-    assert.match(r.out, /Only Raj Patel \(1\):\n  \+ Project Cedar  \[EntryId 3\]/);
-    assert.deepEqual(sandbox.log.filter((e) => e.path.endsWith('/rows/Deals')).map((e) => e.headers['as-user']), ['6045', '6046']);
+    assert.match(r.out, /Only Jane Doe \(1\):\n {2}- Project Borealis {2}\[EntryId 2\]/);
+    assert.match(r.out, /Only Raj Patel \(1\):\n {2}\+ Project Cedar {2}\[EntryId 3\]/);
+    assert.deepEqual(
+      sandbox.log.filter((e) => e.path.endsWith('/rows/Deals')).map((e) => e.headers['as-user']),
+      ['6045', '6046'],
+    );
 
     const json = await run(['compare', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config, '--json']);
     assert.equal(json.code, 0, json.err);
     assert.equal(json.lines.length, 1);
-    const result = JSON.parse(json.lines[0]!);
-    assert.deepEqual(result.onlyLeft.map((row: { label: string }) => row.label), ['Project Borealis']);
-    assert.deepEqual(result.onlyRight.map((row: { label: string }) => row.label), ['Project Cedar']);
+    const result = JSON.parse(json.lines[0]);
+    assert.deepEqual(
+      result.onlyLeft.map((row: { label: string }) => row.label),
+      ['Project Borealis'],
+    );
+    assert.deepEqual(
+      result.onlyRight.map((row: { label: string }) => row.label),
+      ['Project Cedar'],
+    );
     assert.equal(result.rowKey, 'EntryId');
     for (const key of ['left', 'right', 'sameStatus', 'onlyLeft', 'onlyRight', 'differences', 'identical', 'summary']) assert.ok(key in result, key);
   });
@@ -364,9 +417,21 @@ describe('behalf CLI against the sandbox', function () {
     const who = await run(['compare', path.join(EXAMPLES, 'generic.http'), '--name', 'whoami-header', '--as', 'jane', '--as', 'self', '--config', config]);
     assert.equal(who.code, 0, who.err);
     assert.match(who.out, /\$\.sub: "jane@acme\.test" vs "svc@acme\.test"/);
-    const cf = await run(['compare', path.join(EXAMPLES, 'creativeforce.http'), '--name', 'task-as-eve', '--as', 'eve', '--as', 'ed', '--config', config, '--json']);
+    const cf = await run([
+      'compare',
+      path.join(EXAMPLES, 'creativeforce.http'),
+      '--name',
+      'task-as-eve',
+      '--as',
+      'eve',
+      '--as',
+      'ed',
+      '--config',
+      config,
+      '--json',
+    ]);
     assert.equal(cf.code, 0, cf.err);
-    assert.deepEqual([JSON.parse(cf.lines[0]!).left.status, JSON.parse(cf.lines[0]!).right.status], [200, 403]);
+    assert.deepEqual([JSON.parse(cf.lines[0]).left.status, JSON.parse(cf.lines[0]).right.status], [200, 403]);
   });
 
   it('compare refuses writes (they would be sent twice) and sends nothing; usage errors exit 2', async () => {
@@ -381,14 +446,17 @@ describe('behalf CLI against the sandbox', function () {
     assert.equal((await run(['send', file, '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config])).code, 2);
   });
 
-  it('send --log appends the requests sent as someone else (never the service user\'s, never a secret)', async () => {
+  it("send --log appends the requests sent as someone else (never the service user's, never a secret)", async () => {
     const log = path.join(dir, 'logs', 'impersonation.jsonl');
     const first = await run(['send', path.join(EXAMPLES, 'dealcloud.http'), '--config', config, '--yes', '--log', log]);
     assert.equal(first.code, 0, first.err);
     const second = await run(['send', path.join(EXAMPLES, 'orangelogic.http'), '--config', config, '--yes', '--log', log]);
     assert.equal(second.code, 0, second.err);
     const text = fs.readFileSync(log, 'utf8');
-    const entries = text.trim().split('\n').map((l) => JSON.parse(l));
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // dealcloud.http: 3 of 4 requests as someone else; orangelogic.http: 4 of 5.
     assert.deepEqual(
       entries.map((e) => `${e.connectionId} ${e.principalId} ${e.mode} ${e.method} ${e.status}`),
@@ -415,15 +483,35 @@ describe('behalf CLI against the sandbox', function () {
     sandbox.injectFault({ kind: 'reset', match: { pathIncludes: 'whoami' } });
     const failed = await run(['send', path.join(EXAMPLES, 'generic.http'), '--name', 'whoami-header', '--config', config, '--log', log]);
     assert.equal(failed.code, 1);
-    const compared = await run(['compare', path.join(EXAMPLES, 'dealcloud.http'), '--name', 'deals-as-jane', '--as', 'jane', '--as', 'raj', '--config', config, '--log', log]);
+    const compared = await run([
+      'compare',
+      path.join(EXAMPLES, 'dealcloud.http'),
+      '--name',
+      'deals-as-jane',
+      '--as',
+      'jane',
+      '--as',
+      'raj',
+      '--config',
+      config,
+      '--log',
+      log,
+    ]);
     assert.equal(compared.code, 0, compared.err);
-    const entries = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const entries = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(entries.length, 3);
     assert.equal(entries[0].connectionId, 'gen-header-sandbox');
     assert.equal(entries[0].status, undefined);
     assert.ok(entries[0].error, 'the error sentence');
     assert.match(entries[0].url, /^http:\/\/127\.0\.0\.1:\d+\/generic\/api\/whoami$/);
-    assert.deepEqual(entries.slice(1).map((e) => e.principalId), ['jane', 'raj']);
+    assert.deepEqual(
+      entries.slice(1).map((e) => e.principalId),
+      ['jane', 'raj'],
+    );
   });
 
   it('--help lists compare and --log', async () => {

@@ -32,7 +32,7 @@ function allPaths(v: VendorDefinition, fill: (field: SetupField) => string | und
   const paths: SetupAnswers[] = [];
   const walk = (index: number, answers: SetupAnswers) => {
     for (let i = index; i < fields.length; i++) {
-      const field = fields[i]!;
+      const field = fields[i];
       if (!applies(field, answers)) continue;
       if (field.choices && !field.many) {
         for (const choice of choicesFor(field, answers)) walk(i + 1, { ...answers, [field.key]: choice.value });
@@ -49,7 +49,11 @@ function allPaths(v: VendorDefinition, fill: (field: SetupField) => string | und
 function validate(connection: Record<string, unknown>): void {
   const text = JSON.stringify({ connections: [connection] }, null, 2);
   const parsed = parseConnections(text, 'behalf.connections.json');
-  assert.deepEqual(parsed.diagnostics.map((d) => d.message), [], text);
+  assert.deepEqual(
+    parsed.diagnostics.map((d) => d.message),
+    [],
+    text,
+  );
   assert.equal(parsed.connections.length, 1);
 }
 
@@ -61,7 +65,7 @@ describe('Add Connection wizard questions (vendor setups)', () => {
         const connection = buildConnection(v, wizardFields(v, []), answers);
         validate(connection);
         const imp = connection['impersonation'] as { kind?: string } | undefined;
-        seen.add(`${v.id}/${String(connection['auth'] ?? 'clientCredentials')}/${imp?.kind ?? '-'}`);
+        seen.add(`${v.id}/${(connection['auth'] as string | undefined) ?? 'clientCredentials'}/${imp?.kind ?? '-'}`);
       }
     }
     for (const combo of [
@@ -82,12 +86,38 @@ describe('Add Connection wizard questions (vendor setups)', () => {
 
   it('optional fields left empty stay out of the file; every optional field filled in is still valid', () => {
     for (const v of allVendors) {
-      for (const answers of allPaths(v, (f) => (f.optional ? (f.pattern === '^\\d+$' ? '6001' : f.type === 'list' ? 'read write' : f.key === 'impersonationParam' ? 'UserAPIID' : 'x-value') : undefined))) {
+      for (const answers of allPaths(v, (f) =>
+        f.optional
+          ? f.pattern === '^\\d+$'
+            ? '6001'
+            : f.type === 'list'
+              ? 'read write'
+              : f.key === 'impersonationParam'
+                ? 'UserAPIID'
+                : 'x-value'
+          : undefined,
+      )) {
         validate(buildConnection(v, wizardFields(v, []), answers));
       }
     }
-    const dc = buildConnection(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), { id: 'dc', label: 'DC', baseUrl: 'https://acme.dealcloud.com/', clientId: '42', scopes: 'data user_management', serviceUserId: '', production: 'false' });
-    assert.deepEqual(dc, { id: 'dc', vendor: 'dealcloud', label: 'DC', baseUrl: 'https://acme.dealcloud.com', clientId: '42', scopes: ['data', 'user_management'], principals: [] });
+    const dc = buildConnection(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), {
+      id: 'dc',
+      label: 'DC',
+      baseUrl: 'https://acme.dealcloud.com/',
+      clientId: '42',
+      scopes: 'data user_management',
+      serviceUserId: '',
+      production: 'false',
+    });
+    assert.deepEqual(dc, {
+      id: 'dc',
+      vendor: 'dealcloud',
+      label: 'DC',
+      baseUrl: 'https://acme.dealcloud.com',
+      clientId: '42',
+      scopes: ['data', 'user_management'],
+      principals: [],
+    });
   });
 
   it('DealCloud asks for serviceUserId (optional, numeric) and says what it is for', () => {
@@ -106,8 +136,25 @@ describe('Add Connection wizard questions (vendor setups)', () => {
     assert.equal(applies(clientId, { auth: 'token' }), false);
     assert.equal(applies(clientId, { auth: 'clientCredentials' }), true);
     assert.match(secretPrompt(v, { auth: 'token' })!, /bearer token/);
-    const connection = buildConnection(v, fields, { id: 'ol', label: 'OL', baseUrl: 'https://acme.orangelogic.com', auth: 'token', clientId: 'stale', defaultMode: 'lite', production: 'true' });
-    assert.deepEqual(connection, { id: 'ol', vendor: 'orangelogic', label: 'OL', baseUrl: 'https://acme.orangelogic.com', auth: 'token', defaultMode: 'lite', production: true, principals: [] });
+    const connection = buildConnection(v, fields, {
+      id: 'ol',
+      label: 'OL',
+      baseUrl: 'https://acme.orangelogic.com',
+      auth: 'token',
+      clientId: 'stale',
+      defaultMode: 'lite',
+      production: 'true',
+    });
+    assert.deepEqual(connection, {
+      id: 'ol',
+      vendor: 'orangelogic',
+      label: 'OL',
+      baseUrl: 'https://acme.orangelogic.com',
+      auth: 'token',
+      defaultMode: 'lite',
+      production: true,
+      principals: [],
+    });
   });
 
   it('Creative Force offers its gateway and token URLs; generic asks the token URL and impersonation settings', () => {
@@ -116,7 +163,17 @@ describe('Add Connection wizard questions (vendor setups)', () => {
     assert.equal(cf.find((f) => f.key === 'tokenUrl')!.default, 'https://accounts.creativeforce.io/connect/token');
     const g = vendor('generic');
     const fields = wizardFields(g, []);
-    const answers: SetupAnswers = { id: 'g', label: 'G', baseUrl: 'https://api.example.test', auth: 'token', 'impersonation.kind': 'tokenExchange', tokenUrl: 'https://auth.example.test/token', clientId: '', 'impersonation.subjectParam': 'requested_subject', production: 'false' };
+    const answers: SetupAnswers = {
+      id: 'g',
+      label: 'G',
+      baseUrl: 'https://api.example.test',
+      auth: 'token',
+      'impersonation.kind': 'tokenExchange',
+      tokenUrl: 'https://auth.example.test/token',
+      clientId: '',
+      'impersonation.subjectParam': 'requested_subject',
+      production: 'false',
+    };
     assert.ok(fields.filter((f) => f.key === 'tokenUrl').some((f) => applies(f, answers)));
     assert.deepEqual(buildConnection(g, fields, answers), {
       id: 'g',
@@ -128,7 +185,15 @@ describe('Add Connection wizard questions (vendor setups)', () => {
       tokenUrl: 'https://auth.example.test/token',
       principals: [],
     });
-    const header = buildConnection(g, fields, { id: 'h', label: 'H', baseUrl: 'https://api.example.test', auth: 'none', 'impersonation.kind': 'header', 'impersonation.headers': 'X-Act-As :  {{principal.email}}', 'impersonation.writesOnly': 'true' });
+    const header = buildConnection(g, fields, {
+      id: 'h',
+      label: 'H',
+      baseUrl: 'https://api.example.test',
+      auth: 'none',
+      'impersonation.kind': 'header',
+      'impersonation.headers': 'X-Act-As :  {{principal.email}}',
+      'impersonation.writesOnly': 'true',
+    });
     assert.deepEqual(header['impersonation'], { kind: 'header', headers: { 'X-Act-As': '{{principal.email}}' }, writesOnly: true });
     assert.equal(header['tokenUrl'], undefined);
     assert.equal(secretPrompt(g, { auth: 'none' }), undefined);
@@ -150,14 +215,17 @@ describe('Add Connection wizard questions (vendor setups)', () => {
   it('suggests an unused id and a label naming it', () => {
     const v = vendor('dealcloud');
     const [id, label] = wizardFields(v, ['dealcloud-2']);
-    assert.equal(defaultAnswer(id!, {}), 'dealcloud-3');
-    assert.equal(defaultAnswer(label!, { id: 'dc-prod' }), 'DealCloud (dc-prod)');
-    assert.match(validateAnswer(id!, 'a b')!, /Letters, digits/);
+    assert.equal(defaultAnswer(id, {}), 'dealcloud-3');
+    assert.equal(defaultAnswer(label, { id: 'dc-prod' }), 'DealCloud (dc-prod)');
+    assert.match(validateAnswer(id, 'a b')!, /Letters, digits/);
   });
 
   it('no vendor wording is left in the extension: every vendor has its own fields and secret question', () => {
     for (const v of allVendors) {
-      assert.ok(v.setup.connectionFields.some((f) => f.key === 'baseUrl'), `${v.id} asks its base URL`);
+      assert.ok(
+        v.setup.connectionFields.some((f) => f.key === 'baseUrl'),
+        `${v.id} asks its base URL`,
+      );
       assert.ok(v.setup.secretPrompts.clientCredentials || v.setup.secretPrompts.token, `${v.id} words its secret`);
       for (const f of v.setup.connectionFields) if (f.pattern) new RegExp(f.pattern);
     }

@@ -47,11 +47,7 @@ function single(text: string): ConnectionDiagnostic {
 
 function assertAt(d: ConnectionDiagnostic, text: string, needle: string, nth = 0): void {
   const expected = where(text, needle, nth);
-  assert.deepEqual(
-    { line: d.position.line, column: d.position.column },
-    expected,
-    `"${d.message}" should point at ${JSON.stringify(needle)}`,
-  );
+  assert.deepEqual({ line: d.position.line, column: d.position.column }, expected, `"${d.message}" should point at ${JSON.stringify(needle)}`);
   assert.equal(d.position.file, F);
 }
 
@@ -265,7 +261,10 @@ describe('connections file', () => {
     it('reports a truncated file at its end', () => {
       const text = '{\n  "connections": [\n    { "id": "a"';
       const all = diagnostics(text);
-      assert.ok(all.some((d) => /expected "}"/.test(d.message)), all.map((d) => d.message).join('\n'));
+      assert.ok(
+        all.some((d) => /expected "}"/.test(d.message)),
+        all.map((d) => d.message).join('\n'),
+      );
       for (const d of all) assert.deepEqual({ line: d.position.line, column: d.position.column }, { line: 3, column: 16 });
     });
 
@@ -275,8 +274,18 @@ describe('connections file', () => {
       assert.deepEqual([quote.position.line, quote.position.column], [1, 3]);
 
       assert.match(diagnostics('{ "connections": [ { "production": True } ] }')[0].message, /true, false and null are lower-case/);
-      assert.match(diagnostics('{ "connections": [ { "id": "abc } ] }').map((d) => d.message).join('\n'), /string is not closed/);
-      assert.match(diagnostics('{ "connections": [] } /* unclosed').map((d) => d.message).join('\n'), /comment is not closed/);
+      assert.match(
+        diagnostics('{ "connections": [ { "id": "abc } ] }')
+          .map((d) => d.message)
+          .join('\n'),
+        /string is not closed/,
+      );
+      assert.match(
+        diagnostics('{ "connections": [] } /* unclosed')
+          .map((d) => d.message)
+          .join('\n'),
+        /comment is not closed/,
+      );
       assert.match(single('{ "connections": [] } }').message, /expected the end of the file/);
     });
 
@@ -489,7 +498,10 @@ describe('connections file', () => {
         ['connections[0].vendor', 'connections[0].baseUrl', 'connections[1].label'],
       );
       const lines = all.map((d) => d.position.line);
-      assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+      assert.deepEqual(
+        lines,
+        [...lines].sort((a, b) => a - b),
+      );
     });
   });
 
@@ -512,10 +524,7 @@ describe('connections file', () => {
       for (const name of SECRET_NAMES) {
         let text = file([{ ...dealcloud(), [name]: 'x' }]);
         let d = single(text);
-        assert.equal(
-          d.message,
-          `connections[0]: "${name}" is not allowed here — secrets never go in this file; set BEHALF_SECRET_DC_SANDBOX instead`,
-        );
+        assert.equal(d.message, `connections[0]: "${name}" is not allowed here — secrets never go in this file; set BEHALF_SECRET_DC_SANDBOX instead`);
         assertAt(d, text, `"${name}"`);
 
         text = file([{ ...dealcloud(), principals: [{ id: 'jane.doe', userId: '1', [name]: 'x' }] }]);
@@ -528,7 +537,10 @@ describe('connections file', () => {
 
         text = file([generic({ kind: 'tokenExchange', [name]: 'x' })]);
         d = single(text);
-        assert.match(d.message, /^connections\[0\]\.impersonation: ".*" is not allowed here — secrets never go in this file; set BEHALF_SECRET_INHOUSE instead$/);
+        assert.match(
+          d.message,
+          /^connections\[0\]\.impersonation: ".*" is not allowed here — secrets never go in this file; set BEHALF_SECRET_INHOUSE instead$/,
+        );
       }
     });
 
@@ -561,7 +573,15 @@ describe('connections file', () => {
     });
 
     it('creativeforce principals need clientId', () => {
-      const text = file([{ ...creativeforce(), principals: [{ id: 'ok', clientId: 'a' }, { id: 'eve', email: 'eve@studio.test' }] }]);
+      const text = file([
+        {
+          ...creativeforce(),
+          principals: [
+            { id: 'ok', clientId: 'a' },
+            { id: 'eve', email: 'eve@studio.test' },
+          ],
+        },
+      ]);
       const d = single(text);
       assert.match(d.message, /^connections\[0\]\.principals\[1\]: missing "clientId" — creativeforce principals need "clientId"/);
       assertAt(d, text, '{\n          "id": "eve"');
@@ -639,7 +659,14 @@ describe('connections file', () => {
 
     it('principal ids are unique within a connection, not across connections', () => {
       const text = file([
-        { ...dealcloud(), principals: [{ id: 'jane', userId: '1' }, { id: 'bob', userId: '2' }, { id: 'jane', userId: '3' }] },
+        {
+          ...dealcloud(),
+          principals: [
+            { id: 'jane', userId: '1' },
+            { id: 'bob', userId: '2' },
+            { id: 'jane', userId: '3' },
+          ],
+        },
         { ...creativeforce(), principals: [{ id: 'jane', clientId: 'a' }] },
       ]);
       const d = single(text);
@@ -661,11 +688,15 @@ describe('connections file', () => {
         { ...dealcloud(), id: 'a', principals: [{ id: 'b-c', userId: '1' }] },
         { ...dealcloud(), id: 'a-b', principals: [{ id: 'c', userId: '2' }] },
       ]);
-      assert.match(single(cross).message, /^connections\[1\]\.principals\[0\]\.id: would share the secret variable BEHALF_SECRET_A_B_C with connections\[0\]\.principals\[0\]/);
+      assert.match(
+        single(cross).message,
+        /^connections\[1\]\.principals\[0\]\.id: would share the secret variable BEHALF_SECRET_A_B_C with connections\[0\]\.principals\[0\]/,
+      );
     });
 
     it('a key written twice is reported at the second one', () => {
-      const text = '{\n  "connections": [\n    { "id": "a", "vendor": "generic", "label": "A", "baseUrl": "https://a", "auth": "none", "auth": "token" }\n  ]\n}';
+      const text =
+        '{\n  "connections": [\n    { "id": "a", "vendor": "generic", "label": "A", "baseUrl": "https://a", "auth": "none", "auth": "token" }\n  ]\n}';
       const result = parseConnections(text, F);
       assert.equal(result.diagnostics.length, 1);
       assert.equal(
@@ -758,17 +789,41 @@ describe('connections file', () => {
 
     it('stops at stopDir', async () => {
       assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws/project')), undefined);
-      assert.equal(
-        await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws')),
-        path.join(tmp, 'ws', CONNECTIONS_FILE_NAME),
-      );
+      assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws')), path.join(tmp, 'ws', CONNECTIONS_FILE_NAME));
       assert.equal(await findConnectionsFile(tmp, tmp), undefined);
     });
   });
 
   describe('robustness', () => {
     const base = readFileSync(VALID_FIXTURE, 'utf8');
-    const tokens = ['{', '}', '[', ']', ',', ':', '"', "'", '//', '/*', '*/', '\\', '\n', '\r', 'null', 'true', '0', '-1e999', '"__proto__"', '"constructor"', '\u0000', '\uFEFF', '\uD800', '😀', '"clientSecret": "x",', '"id": "dc-sandbox",'];
+    const tokens = [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      "'",
+      '//',
+      '/*',
+      '*/',
+      '\\',
+      '\n',
+      '\r',
+      'null',
+      'true',
+      '0',
+      '-1e999',
+      '"__proto__"',
+      '"constructor"',
+      '\u0000',
+      '\uFEFF',
+      '\uD800',
+      '😀',
+      '"clientSecret": "x",',
+      '"id": "dc-sandbox",',
+    ];
 
     function checkResult(text: string, label: string) {
       let result;
@@ -784,7 +839,10 @@ describe('connections file', () => {
         assert.ok(d.message.length > 0, label);
         assert.equal(typeof d.field, 'string', label);
         assert.equal(d.position.file, F, label);
-        assert.ok(Number.isInteger(d.position.line) && d.position.line >= 1 && d.position.line <= lineCount, `${label}: line ${d.position.line} (${d.message})`);
+        assert.ok(
+          Number.isInteger(d.position.line) && d.position.line >= 1 && d.position.line <= lineCount,
+          `${label}: line ${d.position.line} (${d.message})`,
+        );
         assert.ok(Number.isInteger(d.position.column) && d.position.column >= 1, `${label}: column ${d.position.column} (${d.message})`);
       }
       for (const c of result.connections) {
@@ -892,7 +950,7 @@ describe('connections file: the strict-JSON fast path', () => {
     return fast;
   }
 
-  it('gives the jsonc path\'s connections and positions for valid strict JSON (LF, CRLF, byte-order mark, one line)', () => {
+  it("gives the jsonc path's connections and positions for valid strict JSON (LF, CRLF, byte-order mark, one line)", () => {
     const variants = {
       lf: strictBase,
       crlf: strictBase.replace(/\n/g, '\r\n'),
@@ -968,7 +1026,7 @@ describe('connections file: the strict-JSON fast path', () => {
     assert.ok(strict > 50, `enough mutations should stay strict JSON (${strict})`);
   });
 
-  it('reads 10,000 principals and keeps each one\'s fields', () => {
+  it("reads 10,000 principals and keeps each one's fields", () => {
     const principals = Array.from({ length: 10_000 }, (_, i) => ({ id: `p${i}`, userId: `u-${i}`, email: `user${i}@acme.test`, name: `User ${i}` }));
     const text = file([{ id: 'big', vendor: 'generic', label: 'Big', baseUrl: 'http://127.0.0.1:9/api', auth: 'none', principals }]);
     const result = assertSamePaths(text, '10,000 principals');
@@ -990,7 +1048,8 @@ describe('connections validation in the bundles (ajv standalone, generated at bu
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-standalone-'));
     try {
       const file = path.join(dir, 'behalf.connections.json');
-      const text = '{ "connections": [ { "id": "x", "vendor": "nope", "label": "X", "baseUrl": "ftp://h", "clientSecret": "s", "scopes": [1], "principals": [{ "id": "a b" }] } ] }';
+      const text =
+        '{ "connections": [ { "id": "x", "vendor": "nope", "label": "X", "baseUrl": "ftp://h", "clientSecret": "s", "scopes": [1], "principals": [{ "id": "a b" }] } ] }';
       fs.writeFileSync(file, text);
       const expected = parseConnections(text, file).diagnostics.map((d) => `${d.position.file}:${d.position.line}:${d.position.column}: ${d.message}`);
       assert.ok(expected.length >= 4);

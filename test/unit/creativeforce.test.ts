@@ -20,22 +20,22 @@ describe('Creative Force adapter against the sandbox', () => {
   });
   const tokenCalls = () => received(h.sandbox, '/connect/token').map((e) => new URLSearchParams(e.body).get('client_id'));
 
-  it('acting as a principal uses that principal\'s own app', async () => {
+  it("acting as a principal uses that principal's own app", async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('eve'));
     assert.equal(record.status, 200);
     assert.equal(JSON.parse(record.body).actedBy, 'eve@studio.test');
     assert.deepEqual(tokenCalls(), ['cf-app-ecomm']);
-    const form = new URLSearchParams(received(h.sandbox, '/connect/token')[0]!.body);
+    const form = new URLSearchParams(received(h.sandbox, '/connect/token')[0].body);
     assert.equal(form.get('scope'), 'cfgateway');
   });
 
-  it('as the service user uses the connection\'s own app', async () => {
+  it("as the service user uses the connection's own app", async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: '/editorial/projects/P-1', headers: {} }, as());
     assert.equal(record.status, 200);
     assert.deepEqual(tokenCalls(), ['cf-app-ops']);
   });
 
-  it('caches each app\'s token for its lifetime', async () => {
+  it("caches each app's token for its lifetime", async () => {
     for (let i = 0; i < 3; i++) await h.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, as('eve'));
     await h.engine.sendAs({ method: 'GET', url: '/editorial/extpost/tasks/T-2', headers: {} }, as('ed'));
     assert.deepEqual(tokenCalls(), ['cf-app-ecomm', 'cf-app-editorial']);
@@ -80,7 +80,10 @@ describe('Creative Force adapter against the sandbox', () => {
       const two = { ...one, id: 'cf-sandbox-2', label: 'Creative Force (second)' };
       const sends = Array.from({ length: 60 }, (_, i) => {
         const connection = i % 2 ? two : one;
-        return engine.sendAs({ method: 'GET', url: `/jobs/J-${i}`, headers: {} }, { connection, principal: connection.principals.find((p) => p.id === 'eve'), mode: 'full' });
+        return engine.sendAs(
+          { method: 'GET', url: `/jobs/J-${i}`, headers: {} },
+          { connection, principal: connection.principals.find((p) => p.id === 'eve'), mode: 'full' },
+        );
       });
       const records = await Promise.all(sends);
       assert.deepEqual([...new Set(records.map((r) => r.status))], [200]);
@@ -110,8 +113,11 @@ describe('Creative Force adapter against the sandbox', () => {
 
 describe('Creative Force permission table', () => {
   it('matches templates and lists both modules for shared endpoints', () => {
-    assert.deepEqual(permissionsFor('POST', '/assets/bulk-get-assets').map((p) => p.module), ['ECOMM', 'EDITORIAL']);
-    assert.equal(permissionsFor('GET', '/extpost/tasks/42')[0]!.required, true);
+    assert.deepEqual(
+      permissionsFor('POST', '/assets/bulk-get-assets').map((p) => p.module),
+      ['ECOMM', 'EDITORIAL'],
+    );
+    assert.equal(permissionsFor('GET', '/extpost/tasks/42')[0].required, true);
     assert.equal(permissionsFor('GET', '/extpost/tasks').length, 0);
     assert.equal(permissionsFor('DELETE', '/extpost/tasks/42').length, 0);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActAs } from '../../src/core/model';
-import { BehalfError } from '../../src/core/errors';
+import type { BehalfError } from '../../src/core/errors';
 import { parseProxyAssignments } from '../../src/vendors/dealcloud';
 import { systemClock, type Clock } from '../../src/core/ports';
 import { received, startHarness, type Harness } from './support';
@@ -21,13 +21,13 @@ describe('DealCloud adapter against the sandbox', () => {
   const asJane = (): ActAs => ({ connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'jane'), mode: 'full' });
   const names = (body: string) => (JSON.parse(body) as { rows: Array<{ Name: string }> }).rows.map((r) => r.Name).sort();
 
-  it('sends AS-USER with the principal\'s user id and sees only the principal\'s rows', async () => {
+  it("sends AS-USER with the principal's user id and sees only the principal's rows", async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     assert.equal(record.status, 200);
     assert.deepEqual(names(record.body), ['Project Atlas', 'Project Borealis', 'Project Echo']);
     const [call] = received(h.sandbox, ROWS);
-    assert.equal(call!.headers['as-user'], '6045');
-    assert.match(call!.headers['authorization']!, /^Bearer dc_/);
+    assert.equal(call.headers['as-user'], '6045');
+    assert.match(call.headers['authorization'], /^Bearer dc_/);
     assert.equal(record.sentAs.mode, 'full');
     assert.match(record.sentAs.who, /Jane Doe/);
     // The record keeps the scheme but never the token.
@@ -37,14 +37,14 @@ describe('DealCloud adapter against the sandbox', () => {
   it('as the service user sends no AS-USER and sees every row', async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { connection: h.connection('dc-sandbox'), mode: 'full' });
     assert.equal(JSON.parse(record.body).rows.length, 5);
-    assert.equal(received(h.sandbox, ROWS)[0]!.headers['as-user'], undefined);
+    assert.equal(received(h.sandbox, ROWS)[0].headers['as-user'], undefined);
     assert.equal(record.sentAs.mode, 'self');
   });
 
   it('caches the token: 20 concurrent requests cost one token call', async () => {
     await Promise.all(Array.from({ length: 20 }, () => h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane())));
     assert.equal(received(h.sandbox, '/oauth/token').length, 1);
-    const form = new URLSearchParams(received(h.sandbox, '/oauth/token')[0]!.body);
+    const form = new URLSearchParams(received(h.sandbox, '/oauth/token')[0].body);
     assert.equal(form.get('scope'), 'data user_management');
     assert.equal(form.get('grant_type'), 'client_credentials');
   });
@@ -57,11 +57,14 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.equal(received(h.sandbox, '/oauth/token').length, 1);
     await send({ ...base, scopes: ['data'] });
     assert.equal(received(h.sandbox, '/oauth/token').length, 2);
-    assert.equal(new URLSearchParams(received(h.sandbox, '/oauth/token')[1]!.body).get('scope'), 'data');
+    assert.equal(new URLSearchParams(received(h.sandbox, '/oauth/token')[1].body).get('scope'), 'data');
     await send({ ...base, tokenUrl: `${base.baseUrl.replace(/\/+$/, '')}/api/rest/v1/oauth/token?v=2` });
     assert.equal(received(h.sandbox, '/oauth/token').length, 3);
     // Another client id asks for its own token (the sandbox does not know this one).
-    await assert.rejects(send({ ...base, clientId: `${base.clientId}-other` }), /refused a token for client svc-integration-other: Invalid client credentials\.$/);
+    await assert.rejects(
+      send({ ...base, clientId: `${base.clientId}-other` }),
+      /refused a token for client svc-integration-other: Invalid client credentials\.$/,
+    );
     assert.equal(received(h.sandbox, '/oauth/token').length, 4);
     await send(base);
     assert.equal(received(h.sandbox, '/oauth/token').length, 4);
@@ -119,12 +122,16 @@ describe('DealCloud adapter against the sandbox', () => {
   });
 
   it('a 403 that does not mention proxies: scope or API capability first, the assignment only when the list lacks it', async () => {
-    const denied = () => h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
+    const denied = () =>
+      h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
     const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
     denied();
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
     assert.equal(record.status, 403);
-    assert.match(record.explanation!.message, /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data, user_management\) or a missing "API" capability/);
+    assert.match(
+      record.explanation!.message,
+      /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data, user_management\) or a missing "API" capability/,
+    );
     assert.doesNotMatch(record.explanation!.message, /proxy assignment/i);
     assert.equal(record.explanation!.action, undefined);
     // Once the assignment list is known: 6047 is not on it, 6045 is.
@@ -139,7 +146,7 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.equal(assigned.explanation!.action, undefined);
   });
 
-  it('a 400 shows the vendor\'s message and blames no assignment', async () => {
+  it("a 400 shows the vendor's message and blames no assignment", async () => {
     h.sandbox.injectFault({ kind: 'json', status: 400, times: 1, body: { message: 'Unknown field "Nme".' }, match: { pathIncludes: '/rows/Deals' } });
     const record = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?fields=Nme`, headers: {} }, asJane());
     assert.equal(record.status, 400);
@@ -156,7 +163,12 @@ describe('DealCloud adapter against the sandbox', () => {
     });
     // The same call written by hand in a .http file is explained the same way.
     const record = await h.engine.sendAs(
-      { method: 'POST', url: '/api/rest/v1/management/user/proxy', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ proxyUserId: 99999, users: [6047] }) },
+      {
+        method: 'POST',
+        url: '/api/rest/v1/management/user/proxy',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ proxyUserId: 99999, users: [6047] }),
+      },
       { connection, mode: 'full' },
     );
     assert.equal(record.status, 400);
@@ -166,7 +178,14 @@ describe('DealCloud adapter against the sandbox', () => {
   it('a query string over 2040 characters gets a hint to use POST …/rows/query/{entryType}', async () => {
     const query = encodeURIComponent(JSON.stringify({ Name: { $in: Array.from({ length: 120 }, (_, i) => `Project ${i}`) } }));
     const record = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?query=${query}`, headers: {} }, asJane());
-    assert.ok(record.notes.some((n) => /^The query string is \d+ characters; DealCloud accepts at most 2040: send it as POST \/api\/rest\/v4\/data\/entrydata\/rows\/query\/Deals with the parameters in the body\.$/.test(n)), record.notes.join('\n'));
+    assert.ok(
+      record.notes.some((n) =>
+        /^The query string is \d+ characters; DealCloud accepts at most 2040: send it as POST \/api\/rest\/v4\/data\/entrydata\/rows\/query\/Deals with the parameters in the body\.$/.test(
+          n,
+        ),
+      ),
+      record.notes.join('\n'),
+    );
     const short = await h.engine.sendAs({ method: 'GET', url: `${ROWS}?limit=10`, headers: {} }, asJane());
     assert.ok(!short.notes.some((n) => /query string/.test(n)));
   });
@@ -175,7 +194,7 @@ describe('DealCloud adapter against the sandbox', () => {
     const principals = await h.engine.listPrincipals(h.connection('dc-sandbox'));
     const ids = principals.map((p) => p.userId).sort();
     assert.deepEqual(ids, ['6045', '6046', '6047']); // jane, raj, lee from the file; 6045/6046 also from the vendor
-    const call = received(h.sandbox, '/management/user/proxy')[0]!;
+    const call = received(h.sandbox, '/management/user/proxy')[0];
     assert.equal(call.query['pageNumber'], '1');
   });
 
@@ -196,11 +215,14 @@ describe('DealCloud adapter against the sandbox', () => {
       (e: BehalfError) => e.code === 'not-confirmed' && /needs confirmation/.test(e.message),
     );
     assert.equal(received(h.sandbox, ROWS).length, 0);
-    assert.match(h.prompts[0]!, /POST .* as Jane Doe/);
+    assert.match(h.prompts[0], /POST .* as Jane Doe/);
   });
 
   it('a confirmed write is recorded as created by the principal', async () => {
-    const record = await h.engine.sendAs({ method: 'POST', url: ROWS, headers: { 'Content-Type': 'application/json' }, body: '[{"Name":"Project Fjord"}]' }, asJane());
+    const record = await h.engine.sendAs(
+      { method: 'POST', url: ROWS, headers: { 'Content-Type': 'application/json' }, body: '[{"Name":"Project Fjord"}]' },
+      asJane(),
+    );
     assert.equal(record.status, 200);
     assert.equal(JSON.parse(record.body)[0].CreatedBy, 6045);
   });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { BehalfError } from '../../src/core/errors';
+import type { BehalfError } from '../../src/core/errors';
 import type { ActAs, Connection } from '../../src/core/model';
 import { received, startHarness, type Harness } from './support';
 
@@ -26,7 +26,11 @@ describe('Fault suite (over real sockets, through the sandbox)', () => {
   const olFull = (): ActAs => ({ connection: h.connection('ol-sandbox'), principal: h.principal('ol-sandbox', 'jane'), mode: 'full' });
   const dcJane = (): ActAs => ({ connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'jane'), mode: 'full' });
   const get = (url: string) => ({ method: 'GET', url, headers: {} });
-  const logged = (pattern: RegExp) => assert.ok(h.logLines.some((l) => pattern.test(l)), `log has ${pattern}: ${h.logLines.join('\n')}`);
+  const logged = (pattern: RegExp) =>
+    assert.ok(
+      h.logLines.some((l) => pattern.test(l)),
+      `log has ${pattern}: ${h.logLines.join('\n')}`,
+    );
   const openSession = async () => {
     await h.engine.sendAs(get(READ), olFull());
     assert.equal(h.sandbox.openSessions(), 1);
@@ -104,7 +108,10 @@ describe('Fault suite (over real sockets, through the sandbox)', () => {
 
   it('an Orange Logic session start that fails (500): a clear error and no session', async () => {
     h.sandbox.injectFault({ kind: 'status', status: 500, match: { pathIncludes: 'startimpersonation' } });
-    await assert.rejects(h.engine.sendAs(get(READ), olFull()), (e: BehalfError) => e.code === 'impersonation-start' && /did not start impersonating Jane Doe/.test(e.message));
+    await assert.rejects(
+      h.engine.sendAs(get(READ), olFull()),
+      (e: BehalfError) => e.code === 'impersonation-start' && /did not start impersonating Jane Doe/.test(e.message),
+    );
     assert.equal(received(h.sandbox, 'Documents.All:Read').length, 0, 'nothing sent without the session');
   });
 
@@ -152,12 +159,23 @@ describe('TLS verification', () => {
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
 
-  const connection = (verifyTls?: boolean): Connection => ({ id: 'self-signed', vendor: 'generic', label: 'Self-signed', baseUrl: url, auth: 'none', principals: [], verifyTls });
+  const connection = (verifyTls?: boolean): Connection => ({
+    id: 'self-signed',
+    vendor: 'generic',
+    label: 'Self-signed',
+    baseUrl: url,
+    auth: 'none',
+    principals: [],
+    verifyTls,
+  });
 
   it('stays on by default: a self-signed certificate is refused with what to do', async () => {
     const h = await startHarness();
     try {
-      await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/x', headers: {} }, { connection: connection(), mode: 'full' }), (e: BehalfError) => e.code === 'tls' && /verifyTls/.test(e.hint ?? ''));
+      await assert.rejects(
+        h.engine.sendAs({ method: 'GET', url: '/x', headers: {} }, { connection: connection(), mode: 'full' }),
+        (e: BehalfError) => e.code === 'tls' && /verifyTls/.test(e.hint ?? ''),
+      );
     } finally {
       await h.close();
     }

@@ -9,14 +9,57 @@ import { parseHttpFile } from '../../src/core/http/parser';
 import { resolveRequest } from '../../src/core/http/variables';
 
 const FRAGMENTS = [
-  '###', '### title', '# @name req', '// @name r2', '# @connection dc', '# @as jane', '# @mode lite', '# @mode sideways', '# @as',
-  'GET /a', 'POST https://h/x HTTP/1.1', 'get {{host}}/p', 'DELETE', 'PATCH /x?y=1', '?q=1', '&r=2', '@host = https://h', '@ = x', '@a={{b}}', '@b={{a}}',
-  'Content-Type: application/json', 'X: {{$guid}}', 'Y: {{$randomInt 1 9}}', 'Z: {{$randomInt}}', 'T: {{$timestamp -1 d}}', 'D: {{$datetime iso8601}}',
-  'E: {{$processEnv HOME}}', 'F: {{$dotenv NOPE}}', 'Bad Header', ': novalue', '{"a": {{$guid}}}', '{{', '}}', '{{unterminated', '< ./file.json', '', ' ', '\t', '# comment', '// comment',
+  '###',
+  '### title',
+  '# @name req',
+  '// @name r2',
+  '# @connection dc',
+  '# @as jane',
+  '# @mode lite',
+  '# @mode sideways',
+  '# @as',
+  'GET /a',
+  'POST https://h/x HTTP/1.1',
+  'get {{host}}/p',
+  'DELETE',
+  'PATCH /x?y=1',
+  '?q=1',
+  '&r=2',
+  '@host = https://h',
+  '@ = x',
+  '@a={{b}}',
+  '@b={{a}}',
+  'Content-Type: application/json',
+  'X: {{$guid}}',
+  'Y: {{$randomInt 1 9}}',
+  'Z: {{$randomInt}}',
+  'T: {{$timestamp -1 d}}',
+  'D: {{$datetime iso8601}}',
+  'E: {{$processEnv HOME}}',
+  'F: {{$dotenv NOPE}}',
+  'Bad Header',
+  ': novalue',
+  '{"a": {{$guid}}}',
+  '{{',
+  '}}',
+  '{{unterminated',
+  '< ./file.json',
+  '',
+  ' ',
+  '\t',
+  '# comment',
+  '// comment',
 ];
 
 const httpText = fc
-  .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) }), { maxLength: 60 })
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+    ),
+    { maxLength: 60 },
+  )
   .chain((lines) => fc.constantFrom('\n', '\r\n', '\r').map((eol) => lines.join(eol)));
 
 describe('Property-based fuzz', () => {
@@ -51,13 +94,21 @@ describe('Property-based fuzz', () => {
   };
 
   it('connections file: random JSON values anywhere give positioned diagnostics, never an exception (2,000 cases)', () => {
-    const paths = [['connections'], ['connections', 0], ['connections', 0, 'vendor'], ['connections', 0, 'principals'], ['connections', 0, 'principals', 0], ['connections', 1, 'baseUrl'], ['connections', 0, 'clientSecret']];
+    const paths = [
+      ['connections'],
+      ['connections', 0],
+      ['connections', 0, 'vendor'],
+      ['connections', 0, 'principals'],
+      ['connections', 0, 'principals', 0],
+      ['connections', 1, 'baseUrl'],
+      ['connections', 0, 'clientSecret'],
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 3 }), fc.nat(400), (at, value, cut) => {
         const file = structuredClone(validFile) as Record<string, unknown>;
         let target = file as Record<string | number, unknown>;
         for (const key of at.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
-        target[at[at.length - 1]!] = value;
+        target[at[at.length - 1]] = value;
         const text = JSON.stringify(file, null, 2);
         for (const input of [text, text.slice(0, cut)]) {
           const parsed = parseConnections(input, 'behalf.connections.json');

@@ -17,10 +17,10 @@ describe('Generic adapter against the sandbox', () => {
     mode: 'full',
   });
 
-  it('header template: sends X-Impersonate-User with the principal\'s email', async () => {
+  it("header template: sends X-Impersonate-User with the principal's email", async () => {
     const record = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-header-sandbox', 'jane'));
     assert.deepEqual(JSON.parse(record.body), { sub: 'jane@acme.test', via: 'header' });
-    assert.equal(received(h.sandbox, '/api/whoami')[0]!.headers['x-impersonate-user'], 'jane@acme.test');
+    assert.equal(received(h.sandbox, '/api/whoami')[0].headers['x-impersonate-user'], 'jane@acme.test');
   });
 
   it('token exchange (RFC 8693): acts as the principal with an exchanged token, cached per principal', async () => {
@@ -28,23 +28,33 @@ describe('Generic adapter against the sandbox', () => {
       const record = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'jane'));
       assert.deepEqual(JSON.parse(record.body), { sub: 'jane@acme.test', via: 'token-exchange' });
     }
-    const exchanges = received(h.sandbox, '/oauth/token').map((e) => new URLSearchParams(e.body)).filter((f) => f.get('grant_type')!.includes('token-exchange'));
+    const exchanges = received(h.sandbox, '/oauth/token')
+      .map((e) => new URLSearchParams(e.body))
+      .filter((f) => f.get('grant_type')!.includes('token-exchange'));
     assert.equal(exchanges.length, 1);
-    assert.equal(exchanges[0]!.get('requested_subject'), 'u-100');
-    assert.equal(received(h.sandbox, '/api/whoami')[0]!.headers['x-impersonate-user'], undefined);
+    assert.equal(exchanges[0].get('requested_subject'), 'u-100');
+    assert.equal(received(h.sandbox, '/api/whoami')[0].headers['x-impersonate-user'], undefined);
   });
 
   it('token exchange refused: a clear error naming the principal', async () => {
-    await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'lee')), /refused a token for Lee.*Client may not impersonate u-300/);
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'lee')),
+      /refused a token for Lee.*Client may not impersonate u-300/,
+    );
   });
 
   it('a write-only header (lite): a read carries no header, and the record says it went out as the service account', async () => {
-    const connection = { ...h.connection('gen-header-sandbox'), impersonation: { kind: 'header' as const, headers: { 'X-Impersonate-User': '{{principal.email}}' }, writesOnly: true } };
+    const connection = {
+      ...h.connection('gen-header-sandbox'),
+      impersonation: { kind: 'header' as const, headers: { 'X-Impersonate-User': '{{principal.email}}' }, writesOnly: true },
+    };
     const jane = connection.principals.find((p) => p.id === 'jane')!;
     const read = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'lite' });
     assert.deepEqual(JSON.parse(read.body), { sub: 'svc@acme.test', via: 'self' });
-    assert.equal(received(h.sandbox, '/api/whoami')[0]!.headers['x-impersonate-user'], undefined);
-    assert.ok(read.notes.some((n) => /^Lite impersonation only marks writes \(X-Impersonate-User on writes only\): this read went out as the service account/.test(n)));
+    assert.equal(received(h.sandbox, '/api/whoami')[0].headers['x-impersonate-user'], undefined);
+    assert.ok(
+      read.notes.some((n) => /^Lite impersonation only marks writes \(X-Impersonate-User on writes only\): this read went out as the service account/.test(n)),
+    );
     const self = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, mode: 'lite' });
     assert.ok(!self.notes.some((n) => /Lite impersonation/.test(n)));
   });
@@ -57,7 +67,10 @@ describe('Generic adapter against the sandbox', () => {
     // Without an exchange a static token cannot be refreshed: no retry.
     assert.equal(await h.engine.adapter(exchange).onUnauthorized({ connection: exchange, mode: 'full' }, prepared), false);
     const header = { ...h.connection('gen-header-sandbox'), auth: 'token' as const };
-    assert.equal(await h.engine.adapter(header).onUnauthorized({ connection: header, principal: h.principal('gen-header-sandbox', 'jane'), mode: 'full' }, prepared), false);
+    assert.equal(
+      await h.engine.adapter(header).onUnauthorized({ connection: header, principal: h.principal('gen-header-sandbox', 'jane'), mode: 'full' }, prepared),
+      false,
+    );
   });
 
   it('token exchange with a static API token ("auth": "token"): the token is the subject_token, never also the client_secret', async () => {
@@ -78,18 +91,25 @@ describe('Generic adapter against the sandbox', () => {
     const jane = connection.principals.find((p) => p.id === 'jane')!;
     // The sandbox's client is confidential: an exchange that only names it is refused (invalid_client), and
     // Behalf says so rather than passing the API token off as the client's password.
-    await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'full' }), /Invalid client credentials|invalid_client/);
-    const exchange = received(h.sandbox, '/oauth/token').map((e) => new URLSearchParams(e.body)).filter((f) => f.get('grant_type')!.includes('token-exchange'));
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'full' }),
+      /Invalid client credentials|invalid_client/,
+    );
+    const exchange = received(h.sandbox, '/oauth/token')
+      .map((e) => new URLSearchParams(e.body))
+      .filter((f) => f.get('grant_type')!.includes('token-exchange'));
     assert.equal(exchange.length, 1);
-    assert.equal(exchange[0]!.get('subject_token'), apiToken);
-    assert.equal(exchange[0]!.get('client_id'), base.clientId);
-    assert.equal(exchange[0]!.get('client_secret'), null, 'the API token is not sent as client_secret');
-    assert.equal(exchange[0]!.get('requested_subject'), 'u-100');
+    assert.equal(exchange[0].get('subject_token'), apiToken);
+    assert.equal(exchange[0].get('client_id'), base.clientId);
+    assert.equal(exchange[0].get('client_secret'), null, 'the API token is not sent as client_secret');
+    assert.equal(exchange[0].get('requested_subject'), 'u-100');
 
     // With client credentials the client authenticates with its own secret, and the exchange succeeds.
     const record = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, as('gen-exchange-sandbox', 'jane'));
     assert.deepEqual(JSON.parse(record.body), { sub: 'jane@acme.test', via: 'token-exchange' });
-    const confidential = received(h.sandbox, '/oauth/token').map((e) => new URLSearchParams(e.body)).filter((f) => f.get('grant_type')!.includes('token-exchange'));
+    const confidential = received(h.sandbox, '/oauth/token')
+      .map((e) => new URLSearchParams(e.body))
+      .filter((f) => f.get('grant_type')!.includes('token-exchange'));
     assert.equal(confidential.at(-1)!.get('client_secret'), env[secretEnvName({ connectionId: base.id })]);
     assert.notEqual(confidential.at(-1)!.get('subject_token'), apiToken);
   });

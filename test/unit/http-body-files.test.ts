@@ -2,6 +2,7 @@
 // httpYac read them: parsed, resolved against real files, sent byte for byte to a real node:http server,
 // and exported to cURL without inlining the files.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -38,13 +39,13 @@ describe('.http body files', () => {
   function resolve(text: string, ctx: VariableContext = {}, index = 0): RequestSpec {
     const parsed = parseHttpFile(text, httpFile);
     assert.deepEqual(parsed.diagnostics, []);
-    return resolveRequest(parsed, parsed.requests[index]!, ctx);
+    return resolveRequest(parsed, parsed.requests[index], ctx);
   }
 
   function resolveError(text: string, ctx: VariableContext = {}): BehalfError {
     const parsed = parseHttpFile(text, httpFile);
     try {
-      resolveRequest(parsed, parsed.requests[0]!, ctx);
+      resolveRequest(parsed, parsed.requests[0], ctx);
     } catch (e) {
       assert.ok(e instanceof BehalfError, String(e));
       return e;
@@ -110,7 +111,8 @@ describe('.http body files', () => {
       '--XyZ--',
     ].join('\n');
     const spec = resolve(text);
-    const head = '--XyZ\r\nContent-Disposition: form-data; name="who"\r\n\r\nJane\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="image.bin"\r\nContent-Type: application/octet-stream\r\n\r\n';
+    const head =
+      '--XyZ\r\nContent-Disposition: form-data; name="who"\r\n\r\nJane\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="image.bin"\r\nContent-Type: application/octet-stream\r\n\r\n';
     const tail = '\r\n--XyZ\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{\n  "name": "Jane",\n  "id": 7\n}\n\r\n--XyZ--';
     const expected = Buffer.concat([Buffer.from(head), BINARY, Buffer.from(tail)]);
     assert.ok(Buffer.isBuffer(spec.body));
@@ -151,9 +153,12 @@ describe('.http body files', () => {
     });
     assert.match(refused.message, /\(resolved to .*x\): permission denied$/);
     const unsaved = parseHttpFile('POST /a\n\n< ./x.json\n', 'Untitled-1');
-    assert.throws(() => resolveRequest(unsaved, unsaved.requests[0]!), /a relative path needs a saved \.http file/);
+    assert.throws(() => resolveRequest(unsaved, unsaved.requests[0]), /a relative path needs a saved \.http file/);
     const huge = resolveError('POST /a\n\n< ./big.bin\n', { readFile: () => Buffer.allocUnsafe(MAX_BODY_FILE_BYTES + 1) });
-    assert.match(huge.message, /Cannot read the body file \.\/big\.bin \(resolved to .*\): it is 104857601 bytes, more than the 100 MiB a request body may hold/);
+    assert.match(
+      huge.message,
+      /Cannot read the body file \.\/big\.bin \(resolved to .*\): it is 104857601 bytes, more than the 100 MiB a request body may hold/,
+    );
     const twice = resolveError('POST /a\n\n< ./half.bin\n< ./half.bin\n< ./half.bin\n', { readFile: () => Buffer.allocUnsafe(MAX_BODY_FILE_BYTES / 2) });
     assert.equal(twice.position?.line, 5);
     assert.match(twice.message, /add up to 150 MiB/);
@@ -203,13 +208,13 @@ describe('.http body files', () => {
       const record = await engine.sendAs(spec, { connection, mode: 'lite' });
       assert.equal(record.status, 200);
       assert.equal(received.length, 1);
-      assert.equal(received[0]!.headers['content-length'], String(big.length));
-      assert.equal(createHash('sha256').update(received[0]!.body).digest('hex'), createHash('sha256').update(big).digest('hex'));
+      assert.equal(received[0].headers['content-length'], String(big.length));
+      assert.equal(createHash('sha256').update(received[0].body).digest('hex'), createHash('sha256').update(big).digest('hex'));
       assert.equal(record.request.body, `«binary body: ${big.length} bytes, not shown»`);
       // A text file read raw is shown as text in the record.
       const text = await engine.sendAs(resolve('POST /upload\n\n< ./data/body.json\n'), { connection, mode: 'lite' });
       assert.equal(text.request.body, '{"name": "{{name}}", "raw": "{{"}\n');
-      assert.ok(Buffer.from('\ufeff{"name": "{{name}}", "raw": "{{"}\n').equals(received[1]!.body));
+      assert.ok(Buffer.from('\ufeff{"name": "{{name}}", "raw": "{{"}\n').equals(received[1].body));
     } finally {
       await engine.dispose();
       await new Promise((r) => server.close(r));
@@ -238,10 +243,9 @@ describe('.http body files', () => {
 
   it('cURL: the printf pipeline rebuilds the body byte for byte in a real shell', function () {
     if (process.platform === 'win32') this.skip();
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const spec = resolve('POST /a\nContent-Type: multipart/form-data; boundary=B\n\n--B\n\ttab \\ back % pct \'q\'\n< ./data/image.bin\n--B--\n');
+    const spec = resolve("POST /a\nContent-Type: multipart/form-data; boundary=B\n\n--B\n\ttab \\ back % pct 'q'\n< ./data/image.bin\n--B--\n");
     const parts = curlBodyParts(spec.body as Buffer, spec.bodyFiles!);
-    const feed = toCurl({ method: 'POST', url: 'http://h', headers: {} }, parts).split(' | ')[0]!;
+    const feed = toCurl({ method: 'POST', url: 'http://h', headers: {} }, parts).split(' | ')[0];
     const out = spawnSync('sh', ['-c', feed]);
     assert.equal(out.status, 0, out.stderr.toString());
     assert.ok((spec.body as Buffer).equals(out.stdout), 'the shell rebuilt a different body');

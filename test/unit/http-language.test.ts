@@ -32,7 +32,7 @@ function readJson<T>(relative: string): T {
 function ruleFor(grammar: Grammar, line: string): string | undefined {
   for (const p of grammar.patterns) {
     const key = p.include!.slice(1);
-    const rule = grammar.repository[key]!;
+    const rule = grammar.repository[key];
     if (new RegExp(rule.match!).test(line)) return key;
   }
   return undefined;
@@ -42,10 +42,18 @@ describe('the http language contribution', () => {
   it('has a language configuration with # line comments, brackets and auto-closing pairs', () => {
     assert.ok(language.configuration, 'contributes.languages[http].configuration');
     assert.ok(existsSync(path.join(ROOT, language.configuration)), language.configuration);
-    const config = readJson<{ comments: { lineComment: string }; brackets: string[][]; autoClosingPairs: Array<{ open: string; close: string }>; surroundingPairs: string[][] }>(language.configuration);
+    const config = readJson<{
+      comments: { lineComment: string };
+      brackets: string[][];
+      autoClosingPairs: Array<{ open: string; close: string }>;
+      surroundingPairs: string[][];
+    }>(language.configuration);
     assert.equal(config.comments.lineComment, '#');
     assert.deepEqual(config.brackets[0], ['{', '}']);
-    assert.ok(config.autoClosingPairs.some((p) => p.open === '{' && p.close === '}'), '{ closes, so {{ becomes {{}}');
+    assert.ok(
+      config.autoClosingPairs.some((p) => p.open === '{' && p.close === '}'),
+      '{ closes, so {{ becomes {{}}',
+    );
     assert.ok(config.surroundingPairs.length > 0);
   });
 
@@ -84,8 +92,11 @@ describe('the http language contribution', () => {
       ['<root>', undefined],
     ];
     for (const [line, expected] of cases) assert.equal(ruleFor(grammar, line), expected, line);
-    const variable = new RegExp(grammar.repository.variable!.match!, 'g');
-    assert.deepEqual([...'x {{ a }} y {{$guid}}'.matchAll(variable)].map((m) => m[2]), ['a', '$guid']);
+    const variable = new RegExp(grammar.repository.variable.match!, 'g');
+    assert.deepEqual(
+      [...'x {{ a }} y {{$guid}}'.matchAll(variable)].map((m) => m[2]),
+      ['a', '$guid'],
+    );
   });
 
   it('packs both files (.vscodeignore lists what goes into the .vsix)', () => {
@@ -93,9 +104,18 @@ describe('the http language contribution', () => {
       .split('\n')
       .filter((l) => l.startsWith('!'))
       .map((l) => l.slice(1).trim());
-    const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*')}$`);
+    const toRegExp = (glob: string) =>
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '(?:.*/)?')
+          .replace(/\*/g, '[^/]*')}$`,
+      );
     for (const file of [language.configuration!, grammarEntry!.path].map((f) => f.replace(/^\.\//, ''))) {
-      assert.ok(allowed.some((glob) => toRegExp(glob).test(file)), `${file} is allowed in .vscodeignore`);
+      assert.ok(
+        allowed.some((glob) => toRegExp(glob).test(file)),
+        `${file} is allowed in .vscodeignore`,
+      );
     }
   });
 });

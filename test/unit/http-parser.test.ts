@@ -47,7 +47,15 @@ describe('http parser', () => {
     });
 
     it('defaults to GET when the line is only a URL', () => {
-      for (const url of ['https://example.com/x', 'http://localhost:3000/a', '/api/rows', '{{host}}/a', 'example.com/path', 'localhost:8080', 'api.example.com']) {
+      for (const url of [
+        'https://example.com/x',
+        'http://localhost:3000/a',
+        '/api/rows',
+        '{{host}}/a',
+        'example.com/path',
+        'localhost:8080',
+        'api.example.com',
+      ]) {
         const p = parse(url);
         assert.deepEqual(p.diagnostics, [], url);
         assert.equal(p.requests[0].method, 'GET', url);
@@ -101,7 +109,10 @@ describe('http parser', () => {
           [4, 2],
         ],
       );
-      assert.deepEqual(r.headers.map((h) => h.name), ['Accept']);
+      assert.deepEqual(
+        r.headers.map((h) => h.name),
+        ['Accept'],
+      );
     });
 
     it('allows comments between the request line and its query lines', () => {
@@ -209,7 +220,10 @@ describe('http parser', () => {
       const p = parse('POST /a\nAccept: x\n# a comment\n// another\nX-B: y\n\n{\n  // "skipped": true,\n  # "also": 1,\n  "kept": 1\n}\n# trailing note\n');
       assert.deepEqual(p.diagnostics, []);
       const r = p.requests[0];
-      assert.deepEqual(r.headers.map((h) => h.name), ['Accept', 'X-B']);
+      assert.deepEqual(
+        r.headers.map((h) => h.name),
+        ['Accept', 'X-B'],
+      );
       assert.equal(r.body, '{\n  "kept": 1\n}');
       assert.deepEqual(r.bodyLines, [7, 10, 11]);
     });
@@ -244,7 +258,10 @@ describe('http parser', () => {
       assert.match(list[1].message, /invalid characters in header name "\(x\)"/);
       assert.match(list[2].message, /missing header name/);
       assert.ok(list.every((e) => e.expected?.startsWith('a header name of letters')));
-      assert.deepEqual(p.requests[0].headers.map((h) => h.name), ['Accept']);
+      assert.deepEqual(
+        p.requests[0].headers.map((h) => h.name),
+        ['Accept'],
+      );
       assert.equal(p.requests[0].hasErrors, true);
     });
 
@@ -357,7 +374,9 @@ describe('http parser', () => {
     });
 
     it('computes ranges including the ### line and the comments above the request', () => {
-      const text = ['# file header', '', '### First', '# @name first', '// note', 'GET /a', '', '', '### Second', '', '', 'GET /b', 'Accept: x', '', ''].join('\n');
+      const text = ['# file header', '', '### First', '# @name first', '// note', 'GET /a', '', '', '### Second', '', '', 'GET /b', 'Accept: x', '', ''].join(
+        '\n',
+      );
       const p = parse(text);
       assert.deepEqual(
         p.requests.map((r) => [r.requestLine, r.range.startLine, r.range.endLine]),
@@ -798,9 +817,7 @@ describe('http parser', () => {
           assert.ok(r.range.startLine <= r.requestLine && r.requestLine <= r.range.endLine, JSON.stringify(text));
           assert.ok(r.range.endLine <= lines.length);
           assert.ok(HTTP_METHODS.includes(r.method));
-          const errorInRange = p.diagnostics.some(
-            (d) => d.severity === 'error' && d.position.line >= r.range.startLine && d.position.line <= r.range.endLine,
-          );
+          const errorInRange = p.diagnostics.some((d) => d.severity === 'error' && d.position.line >= r.range.startLine && d.position.line <= r.range.endLine);
           if (errorInRange) assert.equal(r.hasErrors, true);
         }
       }

@@ -58,7 +58,9 @@ function write(file: string, text: string): void {
 describe('http variables', () => {
   describe('resolveRequest', () => {
     it('returns a RequestSpec with the name, method, url, headers, body and position', () => {
-      const spec = resolve('@host = https://api.test\n\n### Create\n# @name create\nPOST {{host}}/rows HTTP/1.1\nContent-Type: application/json\n\n{"a": "{{host}}"}\n');
+      const spec = resolve(
+        '@host = https://api.test\n\n### Create\n# @name create\nPOST {{host}}/rows HTTP/1.1\nContent-Type: application/json\n\n{"a": "{{host}}"}\n',
+      );
       assert.deepEqual(spec, {
         name: 'create',
         method: 'POST',
@@ -80,7 +82,9 @@ describe('http variables', () => {
     });
 
     it('substitutes in URL, header values and body; {{ name }} may have spaces', () => {
-      const spec = resolve('@id = 42\n@token = abc\nPUT /items/{{ id }}\nAuthorization: Bearer {{token}}\nX-Both: {{id}}-{{token}}\n\n{"id": {{id}}, "nested": {{{id}}}}\n');
+      const spec = resolve(
+        '@id = 42\n@token = abc\nPUT /items/{{ id }}\nAuthorization: Bearer {{token}}\nX-Both: {{id}}-{{token}}\n\n{"id": {{id}}, "nested": {{{id}}}}\n',
+      );
       assert.equal(spec.url, '/items/42');
       assert.deepEqual(spec.headers, { Authorization: 'Bearer abc', 'X-Both': '42-abc' });
       assert.equal(spec.body, '{"id": 42, "nested": {42}}');
@@ -122,7 +126,9 @@ describe('http variables', () => {
 
   describe('file variables', () => {
     it('may reference other file variables, in any order above the request', () => {
-      const spec = resolve('@url = {{scheme}}://{{host}}:{{port}}\n@scheme = https\n@hostname = api.example.com\n@host = {{hostname}}\n@port = 8080\nGET {{url}}/x');
+      const spec = resolve(
+        '@url = {{scheme}}://{{host}}:{{port}}\n@scheme = https\n@hostname = api.example.com\n@host = {{hostname}}\n@port = 8080\nGET {{url}}/x',
+      );
       assert.equal(spec.url, 'https://api.example.com:8080/x');
     });
 
@@ -275,7 +281,9 @@ describe('http variables', () => {
 
     it('$timestamp is Unix seconds, with an optional offset', () => {
       const s = Math.floor(NOW / 1000);
-      const spec = resolve('GET /a\nA: {{$timestamp}}\nB: {{$timestamp -1 d}}\nC: {{$timestamp 2 h}}\nD: {{$timestamp 30 s}}\nE: {{$timestamp 1 w}}\nF: {{$timestamp 1500 ms}}\nG: {{$timestamp 1 M}}\nH: {{$timestamp -1 y}}');
+      const spec = resolve(
+        'GET /a\nA: {{$timestamp}}\nB: {{$timestamp -1 d}}\nC: {{$timestamp 2 h}}\nD: {{$timestamp 30 s}}\nE: {{$timestamp 1 w}}\nF: {{$timestamp 1500 ms}}\nG: {{$timestamp 1 M}}\nH: {{$timestamp -1 y}}',
+      );
       assert.deepEqual(spec.headers, {
         A: String(s),
         B: String(s - 86400),
@@ -430,14 +438,16 @@ describe('http variables', () => {
     it('resolves 500 requests, each with its own values', () => {
       const blocks: string[] = ['@host = https://api.test', '@token = {{$processEnv TOKEN}}', '@auth = Bearer {{token}}'];
       for (let i = 0; i < 500; i++) {
-        blocks.push(`###\n# @name r${i}\nPOST {{host}}/items/${i}?t={{$timestamp}}\nAuthorization: {{auth}}\nContent-Type: application/json\n\n{"i": ${i}, "id": "{{$guid}}", "env": "{{envValue}}"}`);
+        blocks.push(
+          `###\n# @name r${i}\nPOST {{host}}/items/${i}?t={{$timestamp}}\nAuthorization: {{auth}}\nContent-Type: application/json\n\n{"i": ${i}, "id": "{{$guid}}", "env": "{{envValue}}"}`,
+        );
       }
       const p = parse(blocks.join('\n'));
       assert.equal(p.requests.length, 500);
       const ctx: VariableContext = { processEnv: { TOKEN: 't' }, environment: { envValue: 'e' } };
       const specs = p.requests.map((r) => resolveRequest(p, r, ctx));
-      assert.equal(specs[499]!.url.split('?')[0], 'https://api.test/items/499');
-      assert.equal(specs[7]!.headers['Authorization'], 'Bearer t');
+      assert.equal(specs[499].url.split('?')[0], 'https://api.test/items/499');
+      assert.equal(specs[7].headers['Authorization'], 'Bearer t');
       assert.equal(new Set(specs.map((s) => JSON.parse(String(s.body)).id)).size, 500);
     });
   });
@@ -455,8 +465,14 @@ describe('http environments', () => {
   });
 
   it('loads http-client.env.json and the private file, which overrides, from the directory and its parents up to the root', async () => {
-    write(path.join(root, 'http-client.env.json'), JSON.stringify({ $shared: { host: 'shared-host', a: 'root-shared' }, dev: { host: 'root-dev', r: 'root' }, prod: { host: 'prod-host' } }));
-    write(path.join(root, 'api', 'http-client.env.json'), '{\n  // comments are fine\n  "dev": { "host": "api-dev", "token": "public", },\n  "staging": { "host": "stage" }\n}');
+    write(
+      path.join(root, 'http-client.env.json'),
+      JSON.stringify({ $shared: { host: 'shared-host', a: 'root-shared' }, dev: { host: 'root-dev', r: 'root' }, prod: { host: 'prod-host' } }),
+    );
+    write(
+      path.join(root, 'api', 'http-client.env.json'),
+      '{\n  // comments are fine\n  "dev": { "host": "api-dev", "token": "public", },\n  "staging": { "host": "stage" }\n}',
+    );
     write(path.join(root, 'api', 'http-client.private.env.json'), JSON.stringify({ dev: { token: 'private-token' }, $shared: { a: 'private-shared' } }));
     const envs = await loadEnvironments(path.join(root, 'api', 'sub'), root);
     assert.deepEqual(envs.names, ['dev', 'prod', 'staging']);
@@ -527,12 +543,18 @@ describe('http environments', () => {
   });
 
   it('replaces {{$shared name}} in environment values (REST Client)', () => {
-    const envs = environmentsFromObject({ $shared: { version: 'v1', prodToken: 'foo' }, local: { version: 'v2', token: '{{$shared prodToken}}', path: '/{{$shared version}}/{{version}}' } });
+    const envs = environmentsFromObject({
+      $shared: { version: 'v1', prodToken: 'foo' },
+      local: { version: 'v2', token: '{{$shared prodToken}}', path: '/{{$shared version}}/{{version}}' },
+    });
     assert.deepEqual(envs.get('local'), { version: 'v2', prodToken: 'foo', token: 'foo', path: '/v1/{{version}}' });
   });
 
   it('settings objects: shape errors, several objects, and together with files', async () => {
-    assert.throws(() => environmentsFromObject('nope'), (e: unknown) => e instanceof BehalfError && e.code === 'environment');
+    assert.throws(
+      () => environmentsFromObject('nope'),
+      (e: unknown) => e instanceof BehalfError && e.code === 'environment',
+    );
     assert.throws(() => environmentsFromObject({ dev: 5 }), /environment "dev" must be an object/);
     const merged = environmentsFromObject([{ dev: { a: '1', b: '1' } }, { dev: { b: '2' } }]);
     assert.deepEqual(merged.get('dev'), { a: '1', b: '2' });
@@ -617,7 +639,22 @@ describe('http robustness (randomized resolve)', () => {
       return seed / 0x80000000;
     };
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-    const refs = ['{{a}}', '{{b}}', '{{c}}', '{{$guid}}', '{{$timestamp -1 d}}', '{{$randomInt 1 3}}', '{{$processEnv X}}', '{{$dotenv Y}}', '{{missing}}', '{{ a }}', 'plain', '{{$datetime iso8601}}', '{{$shared s}}', '{{e}}'];
+    const refs = [
+      '{{a}}',
+      '{{b}}',
+      '{{c}}',
+      '{{$guid}}',
+      '{{$timestamp -1 d}}',
+      '{{$randomInt 1 3}}',
+      '{{$processEnv X}}',
+      '{{$dotenv Y}}',
+      '{{missing}}',
+      '{{ a }}',
+      'plain',
+      '{{$datetime iso8601}}',
+      '{{$shared s}}',
+      '{{e}}',
+    ];
     const defs = ['@a = {{b}}', '@b = {{c}}', '@c = {{a}}', '@a = x', '@b = y{{e}}', '@c = {{$guid}}', '@d = {{d}}'];
     for (let n = 0; n < 2000; n++) {
       const lines: string[] = [];
@@ -627,7 +664,12 @@ describe('http robustness (randomized resolve)', () => {
       const p = parseHttpFile(text, 'r.http');
       for (const r of p.requests) {
         try {
-          resolveRequest(p, r, { environment: { e: pick(['1', '{{a}}', '{{e}}']) }, shared: { s: 'S' }, processEnv: { X: 'x' }, dotenv: (k) => (k === 'Y' ? 'y' : undefined) });
+          resolveRequest(p, r, {
+            environment: { e: pick(['1', '{{a}}', '{{e}}']) },
+            shared: { s: 'S' },
+            processEnv: { X: 'x' },
+            dotenv: (k) => (k === 'Y' ? 'y' : undefined),
+          });
         } catch (e) {
           assert.ok(e instanceof BehalfError, `non-BehalfError ${String(e)} for ${JSON.stringify(text)}`);
           assert.ok(e.code === 'variable' || e.code === 'parse');
@@ -653,15 +695,20 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
 
   function exchange(body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }): RequestExchange {
     return {
-      request: { headers: { 'Content-Type': 'application/json', 'X-Client': 'cli-7' }, body: '{"user": {"name": "jane", "roles": ["a", "b"]}, "remember": true}' },
+      request: {
+        headers: { 'Content-Type': 'application/json', 'X-Client': 'cli-7' },
+        body: '{"user": {"name": "jane", "roles": ["a", "b"]}, "remember": true}',
+      },
       response: { status: 200, headers, body: typeof body === 'string' ? Buffer.from(body) : body },
     };
   }
 
-  function store(ex: RequestExchange = exchange(JSON.stringify({ token: TOKEN, data: { items: [{ id: 7 }, { id: 8, 'odd key': 'x y' }], n: null, ok: true } }), {
-    'content-type': 'application/json; charset=utf-8',
-    'X-Session': 'sess-0123456789',
-  })): RequestVariableStore {
+  function store(
+    ex: RequestExchange = exchange(JSON.stringify({ token: TOKEN, data: { items: [{ id: 7 }, { id: 8, 'odd key': 'x y' }], n: null, ok: true } }), {
+      'content-type': 'application/json; charset=utf-8',
+      'X-Session': 'sess-0123456789',
+    }),
+  ): RequestVariableStore {
     const s = new RequestVariableStore();
     s.set('login', ex);
     return s;
@@ -671,17 +718,23 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
     return `${LOGIN}\nGET /next\n${line}${body === undefined ? '' : `\n\n${body}`}`;
   }
 
-  it('reads JSON paths ($, .key, [n], [-1], [\'key\']) and the whole body from the latest response', () => {
+  it("reads JSON paths ($, .key, [n], [-1], ['key']) and the whole body from the latest response", () => {
     const s = store();
     const spec = resolve(
-      second('X-A: {{login.response.body.$.token}}\nX-B: {{login.response.body.$.data.items[1].id}}\nX-C: {{login.response.body.$[\'data\']["items"][-1][\'odd key\']}}'),
+      second(
+        "X-A: {{login.response.body.$.token}}\nX-B: {{login.response.body.$.data.items[1].id}}\nX-C: {{login.response.body.$['data'][\"items\"][-1]['odd key']}}",
+      ),
       { requestVariables: s },
       1,
     );
     assert.equal(spec.headers['X-A'], TOKEN);
     assert.equal(spec.headers['X-B'], '8');
     assert.equal(spec.headers['X-C'], 'x y');
-    const all = resolve(second('X-N: {{login.response.body.$.data.n}}/{{login.response.body.$.data.ok}}', '{{login.response.body.$.data.items[0]}}|{{login.response.body.*}}'), { requestVariables: s }, 1);
+    const all = resolve(
+      second('X-N: {{login.response.body.$.data.n}}/{{login.response.body.$.data.ok}}', '{{login.response.body.$.data.items[0]}}|{{login.response.body.*}}'),
+      { requestVariables: s },
+      1,
+    );
     assert.equal(all.headers['X-N'], 'null/true');
     assert.equal(all.body, `{"id":7}|${JSON.stringify({ token: TOKEN, data: { items: [{ id: 7 }, { id: 8, 'odd key': 'x y' }], n: null, ok: true } })}`);
     // The latest exchange wins.
@@ -691,14 +744,16 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
 
   it('reads headers case-insensitively, and the request as it was sent (headers and JSON body)', () => {
     const spec = resolve(
-      second('X-S: {{login.response.headers.x-session}}\nX-T: {{login.response.headers.Content-Type}}\nX-C: {{login.request.headers.x-client}}\nX-U: {{login.request.body.$.user.roles[0]}}'),
+      second(
+        'X-S: {{login.response.headers.x-session}}\nX-T: {{login.response.headers.Content-Type}}\nX-C: {{login.request.headers.x-client}}\nX-U: {{login.request.body.$.user.roles[0]}}',
+      ),
       { requestVariables: store() },
       1,
     );
     assert.deepEqual(spec.headers, { 'X-S': 'sess-0123456789', 'X-T': 'application/json; charset=utf-8', 'X-C': 'cli-7', 'X-U': 'a' });
   });
 
-  it('works through file variables and in URLs (REST Client\'s @token = {{login.response.body.$.token}})', () => {
+  it("works through file variables and in URLs (REST Client's @token = {{login.response.body.$.token}})", () => {
     const text = `${LOGIN}\n@token = {{login.response.body.$.token}}\nGET /me?id={{login.response.body.$.data.items[0].id}}\nAuthorization: Bearer {{token}}`;
     const spec = resolve(text, { requestVariables: store() }, 1);
     assert.equal(spec.url, '/me?id=7');
@@ -707,9 +762,27 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
 
   it('reports credentials to onSecret: secret-ish keys and headers, token shapes, values put into Authorization-like headers', () => {
     const secrets: string[] = [];
-    const s = store(exchange(JSON.stringify({ token: 'abcdef', id: 'plain-id-42', opaque: 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA', jwt: TOKEN, uuid: '123e4567-e89b-12d3-a456-426614174000', apiKey: 'k-12' }), { 'Set-Cookie': 'sid=abc123; HttpOnly' }));
+    const s = store(
+      exchange(
+        JSON.stringify({
+          token: 'abcdef',
+          id: 'plain-id-42',
+          opaque: 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA',
+          jwt: TOKEN,
+          uuid: '123e4567-e89b-12d3-a456-426614174000',
+          apiKey: 'k-12',
+        }),
+        { 'Set-Cookie': 'sid=abc123; HttpOnly' },
+      ),
+    );
     const ref = (k: string) => `{{login.response.body.$.${k}}}`;
-    resolve(second(`X-1: ${ref('token')}\nX-2: ${ref('id')}\nX-3: ${ref('opaque')}\nX-4: ${ref('jwt')}\nX-5: ${ref('uuid')}\nX-6: {{login.response.headers.set-cookie}}`), { requestVariables: s, onSecret: (v) => secrets.push(v) }, 1);
+    resolve(
+      second(
+        `X-1: ${ref('token')}\nX-2: ${ref('id')}\nX-3: ${ref('opaque')}\nX-4: ${ref('jwt')}\nX-5: ${ref('uuid')}\nX-6: {{login.response.headers.set-cookie}}`,
+      ),
+      { requestVariables: s, onSecret: (v) => secrets.push(v) },
+      1,
+    );
     assert.deepEqual(secrets, ['abcdef', 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA', TOKEN, 'sid=abc123; HttpOnly']);
     secrets.length = 0;
     resolve(second(`X-Api-Key: ${ref('id')}\nX-Other: ${ref('uuid')}`), { requestVariables: s, onSecret: (v) => secrets.push(v) }, 1);
@@ -734,7 +807,10 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
     assert.match(e.message, /^Send "login" first/);
     // The named request is below: it would not have been sent by a run in file order.
     const below = parseHttpFile('GET /a\nX: {{later.response.headers.X}}\n\n###\n# @name later\nGET /b', FILE);
-    assert.throws(() => resolveRequest(below, below.requests[0]!, {}), (err: UnsentRequestError) => err.requestLine === 6 && /below this request/.test(err.hint ?? ''));
+    assert.throws(
+      () => resolveRequest(below, below.requests[0], {}),
+      (err: UnsentRequestError) => err.requestLine === 6 && /below this request/.test(err.hint ?? ''),
+    );
 
     e = at(second('X: {{login.response.body.$.data.items[0].token}}'));
     assert.equal(
@@ -743,7 +819,10 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
     );
     assert.match(at(second('X: {{login.response.body.$.data.items[5]}}')).message, /\$\.data\.items has 2 items, no \[5\]/);
     assert.match(at(second('X: {{login.response.body.$.token.x}}')).message, /\$\.token is a string, not an object/);
-    assert.match(at(second('X: {{login.response.headers.X-Missing}}')).message, /the response of "login" has no X-Missing header \(expected one of its headers: content-type, X-Session\)/);
+    assert.match(
+      at(second('X: {{login.response.headers.X-Missing}}')).message,
+      /the response of "login" has no X-Missing header \(expected one of its headers: content-type, X-Session\)/,
+    );
 
     const html = store(exchange('<html>hi</html>', { 'content-type': 'text/html' }));
     e = at(second('X: {{login.response.body.$.token}}'), { requestVariables: html });
@@ -752,13 +831,16 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
     assert.equal(resolve(second('X: {{login.response.body.*}}'), { requestVariables: html }, 1).headers['X'], '<html>hi</html>');
 
     // Syntax errors are parse errors, shown in the editor as you type.
-    const parsed = parseHttpFile(second('X: {{login.response.body.//token}}\nY: {{login.response.body.$..a}}\nZ: {{login.response.status}}\nW: {{login.response.body.$.items[*]}}'), FILE);
+    const parsed = parseHttpFile(
+      second('X: {{login.response.body.//token}}\nY: {{login.response.body.$..a}}\nZ: {{login.response.status}}\nW: {{login.response.body.$.items[*]}}'),
+      FILE,
+    );
     const messages = parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
     assert.equal(messages.length, 4, messages.join('\n'));
-    assert.match(messages[0]!, /XPath is not supported/);
-    assert.match(messages[1]!, /recursive descent \(\.\.\) is not supported/);
-    assert.match(messages[2]!, /reads "body" or "headers", not "status"/);
-    assert.match(messages[3]!, /wildcards \(\[\*\]\) are not supported/);
+    assert.match(messages[0], /XPath is not supported/);
+    assert.match(messages[1], /recursive descent \(\.\.\) is not supported/);
+    assert.match(messages[2], /reads "body" or "headers", not "status"/);
+    assert.match(messages[3], /wildcards \(\[\*\]\) are not supported/);
   });
 
   it('a variable whose name only looks like a request variable is still a variable', () => {
@@ -768,7 +850,14 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
 
   it('parseJsonPath', () => {
     assert.deepEqual(parseJsonPath('$'), []);
-    assert.deepEqual(parseJsonPath(`$.a[0]['b c']["d\\"e"][-2].f-g`), [{ key: 'a' }, { index: 0 }, { key: 'b c' }, { key: 'd"e' }, { index: -2 }, { key: 'f-g' }]);
+    assert.deepEqual(parseJsonPath(`$.a[0]['b c']["d\\"e"][-2].f-g`), [
+      { key: 'a' },
+      { index: 0 },
+      { key: 'b c' },
+      { key: 'd"e' },
+      { index: -2 },
+      { key: 'f-g' },
+    ]);
     assert.match(parseJsonPath('$.a[?(@.x)]') as string, /not an array index/);
     assert.match(parseJsonPath('$.*') as string, /wildcards/);
     assert.match(parseJsonPath('$a') as string, /unexpected "a"/);

@@ -30,7 +30,12 @@ describe('guard: identity Behalf cannot see is refused before anything is sent',
   it('DealCloud: a hand-written AS-USER (any casing) is refused, nothing reaches the sandbox, nothing is asked', async () => {
     for (const name of ['AS-USER', 'as-user', 'As-User']) {
       for (const method of ['GET', 'POST']) {
-        const spec: RequestSpec = { method, url: ROWS, headers: { [name]: '6045', 'Content-Type': 'application/json' }, body: method === 'POST' ? '[{"Name":"x"}]' : undefined };
+        const spec: RequestSpec = {
+          method,
+          url: ROWS,
+          headers: { [name]: '6045', 'Content-Type': 'application/json' },
+          body: method === 'POST' ? '[{"Name":"x"}]' : undefined,
+        };
         await assert.rejects(
           h.engine.sendAs(spec, self('dc-sandbox')),
           refused('This request sets AS-USER by hand: Behalf would not know who it acts as. Remove the header and use "# @as 6045" (or --as) instead.'),
@@ -55,17 +60,29 @@ describe('guard: identity Behalf cannot see is refused before anything is sent',
 
   it('Orange Logic lite: a hand-written X-Cortex-Save-Changes-As-User is refused (any casing), with or without a principal', async () => {
     const ol = h.connection('ol-sandbox');
-    const message = 'This request sets X-Cortex-Save-Changes-As-User by hand: Behalf would not know who it acts as. Remove the header and use "# @as jane@acme.test" (or --as) instead.';
-    const spec = (name: string): RequestSpec => ({ method: 'POST', url: OL_UPDATE, headers: { 'Content-Type': 'application/json', [name]: 'jane@acme.test' }, body: '{"RecordID":"A-1","Fields":{"Title":"t"}}' });
+    const message =
+      'This request sets X-Cortex-Save-Changes-As-User by hand: Behalf would not know who it acts as. Remove the header and use "# @as jane@acme.test" (or --as) instead.';
+    const spec = (name: string): RequestSpec => ({
+      method: 'POST',
+      url: OL_UPDATE,
+      headers: { 'Content-Type': 'application/json', [name]: 'jane@acme.test' },
+      body: '{"RecordID":"A-1","Fields":{"Title":"t"}}',
+    });
     await assert.rejects(h.engine.sendAs(spec('x-cortex-save-changes-as-user'), { connection: ol, mode: 'lite' }), refused(message));
-    await assert.rejects(h.engine.sendAs(spec('X-CORTEX-SAVE-CHANGES-AS-USER'), { connection: ol, principal: h.principal('ol-sandbox', 'jane'), mode: 'lite' }), refused(message));
+    await assert.rejects(
+      h.engine.sendAs(spec('X-CORTEX-SAVE-CHANGES-AS-USER'), { connection: ol, principal: h.principal('ol-sandbox', 'jane'), mode: 'lite' }),
+      refused(message),
+    );
     assert.equal(h.sandbox.log.length, 0);
     assert.deepEqual(h.prompts, []);
   });
 
   it("a generic connection's configured impersonation header is refused; a value that is not an id is not echoed", async () => {
     const gen = self('gen-header-sandbox');
-    await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: { 'x-impersonate-user': 'raj@acme.test' } }, gen), /sets X-Impersonate-User by hand.*"# @as raj@acme\.test"/);
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: { 'x-impersonate-user': 'raj@acme.test' } }, gen),
+      /sets X-Impersonate-User by hand.*"# @as raj@acme\.test"/,
+    );
     const secretish = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2ln';
     await assert.rejects(h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: { 'X-Impersonate-User': secretish } }, gen), (e: unknown) => {
       assert.ok(e instanceof BehalfError);
@@ -88,7 +105,10 @@ describe('guard: identity Behalf cannot see is refused before anything is sent',
     await assert.rejects(h.engine.sendAs({ method: 'GET', url: `${h.sandbox.foreignUrl}/collect`, headers: {} }, asJane), (e: unknown) => {
       assert.ok(e instanceof BehalfError);
       assert.equal(e.code, 'foreign-origin');
-      assert.match(e.message, /^Not sent: http:\/\/127\.0\.0\.1:\d+ is not DealCloud \(sandbox\)'s origin .* cannot be sent as Jane Doe <jane@acme\.test> \(6045\)/);
+      assert.match(
+        e.message,
+        /^Not sent: http:\/\/127\.0\.0\.1:\d+ is not DealCloud \(sandbox\)'s origin .* cannot be sent as Jane Doe <jane@acme\.test> \(6045\)/,
+      );
       return true;
     });
     assert.equal(h.sandbox.log.length, 0, 'nothing sent anywhere');
@@ -97,7 +117,7 @@ describe('guard: identity Behalf cannot see is refused before anything is sent',
     assert.equal(record.status, 200);
     assert.equal(record.sentAs.who, 'the service user');
     assert.equal(foreign().length, 1);
-    assert.equal(foreign()[0]!.headers['authorization'], undefined);
+    assert.equal(foreign()[0].headers['authorization'], undefined);
     assert.ok(record.notes.some((n) => /is not DealCloud \(sandbox\)'s origin .*sent without authentication/.test(n)));
     assert.equal(h.sandbox.log.filter((e) => e.listener === 'main').length, 0, 'no token fetched for a foreign request');
   });
@@ -135,13 +155,22 @@ describe('guard in the CLI', () => {
   it('a hand-written AS-USER exits 1 with the refusal and sends nothing, even with --yes', async () => {
     const r = await send(`# @connection dc-sandbox\nPOST ${ROWS}\nContent-Type: application/json\nAS-USER: 6045\n\n[{ "Name": "Project X" }]\n`);
     assert.equal(r.code, 1, r.out);
-    assert.match(r.err, /This request sets AS-USER by hand: Behalf would not know who it acts as\. Remove the header and use "# @as 6045" \(or --as\) instead\./);
+    assert.match(
+      r.err,
+      /This request sets AS-USER by hand: Behalf would not know who it acts as\. Remove the header and use "# @as 6045" \(or --as\) instead\./,
+    );
     assert.doesNotMatch(r.out, /service user/);
     assert.equal(h.sandbox.log.length, 0);
   });
 
   it('X-Cortex-Save-Changes-As-User with --as is refused too', async () => {
-    const r = await send(`# @connection ol-sandbox\nPOST ${OL_UPDATE}\nContent-Type: application/json\nx-cortex-save-changes-as-user: jane@acme.test\n\n{"RecordID":"A-1","Fields":{"Title":"t"}}\n`, '--as', 'jane', '--mode', 'lite');
+    const r = await send(
+      `# @connection ol-sandbox\nPOST ${OL_UPDATE}\nContent-Type: application/json\nx-cortex-save-changes-as-user: jane@acme.test\n\n{"RecordID":"A-1","Fields":{"Title":"t"}}\n`,
+      '--as',
+      'jane',
+      '--mode',
+      'lite',
+    );
     assert.equal(r.code, 1, r.out);
     assert.match(r.err, /sets X-Cortex-Save-Changes-As-User by hand/);
     assert.equal(h.sandbox.log.length, 0);

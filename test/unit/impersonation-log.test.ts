@@ -87,7 +87,10 @@ describe('impersonation log: storage, order, retention', () => {
     const [first, second] = await Promise.allSettled([log.record(entry({ url: 'http://h/1' })), log.record(entry({ url: 'http://h/2' }))]);
     assert.equal(first.status, 'rejected');
     assert.equal(second.status, 'fulfilled');
-    assert.deepEqual((await log.entries()).map((e) => e.url), ['http://h/2']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.url),
+      ['http://h/2'],
+    );
   });
 
   it('retention: old entries are left out on read, dropped on record and prune', async () => {
@@ -98,9 +101,15 @@ describe('impersonation log: storage, order, retention', () => {
     assert.deepEqual(await log.entries(), [], 'already expired when recorded');
     await log.record(entry({ time: new Date(T0 - 3 * DAY).toISOString(), url: 'http://h/3-days' }));
     await log.record(entry({ time: new Date(T0).toISOString(), url: 'http://h/now' }));
-    assert.deepEqual((await log.entries()).map((e) => e.url), ['http://h/3-days', 'http://h/now']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.url),
+      ['http://h/3-days', 'http://h/now'],
+    );
     now = T0 + 5 * DAY;
-    assert.deepEqual((await log.entries()).map((e) => e.url), ['http://h/now']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.url),
+      ['http://h/now'],
+    );
     assert.equal(parseLog(storage.text).entries.length, 2, 'reading does not write');
     assert.equal(await log.prune(), 1);
     assert.equal(parseLog(storage.text).entries.length, 1);
@@ -111,7 +120,10 @@ describe('impersonation log: storage, order, retention', () => {
     const storage = memoryLogStorage();
     const log = new ImpersonationLog(storage, { retentionDays: Infinity, maxEntries: 3 });
     for (let i = 0; i < 5; i++) await log.record(entry({ url: `http://h/${i}` }));
-    assert.deepEqual((await log.entries()).map((e) => e.url), ['http://h/2', 'http://h/3', 'http://h/4']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.url),
+      ['http://h/2', 'http://h/3', 'http://h/4'],
+    );
     const off = new ImpersonationLog(memoryLogStorage(), { retentionDays: 0 });
     await off.record(entry());
     assert.deepEqual(await off.entries(), []);
@@ -122,13 +134,28 @@ describe('impersonation log: storage, order, retention', () => {
   it('corrupt lines are skipped, counted, and dropped on the next write', async () => {
     const good = JSON.stringify(entry({ url: 'http://h/good' }));
     const storage = memoryLogStorage(
-      [good, '{"time":"2026-03-10T12:00:00.000Z","connectionId":"x"', 'not json at all', '[1,2]', JSON.stringify({ ...entry(), time: 'yesterday' }), JSON.stringify({ ...entry(), mode: 'self' }), '', good.replace('good', 'good2')].join('\n'),
+      [
+        good,
+        '{"time":"2026-03-10T12:00:00.000Z","connectionId":"x"',
+        'not json at all',
+        '[1,2]',
+        JSON.stringify({ ...entry(), time: 'yesterday' }),
+        JSON.stringify({ ...entry(), mode: 'self' }),
+        '',
+        good.replace('good', 'good2'),
+      ].join('\n'),
     );
     const log = new ImpersonationLog(storage, { retentionDays: 30, now: () => T0 });
-    assert.deepEqual((await log.entries()).map((e) => e.url), ['http://h/good', 'http://h/good2']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.url),
+      ['http://h/good', 'http://h/good2'],
+    );
     assert.equal(log.skipped, 5);
     await log.record(entry({ url: 'http://h/new' }));
-    assert.deepEqual(parseLog(storage.text), { entries: [entry({ url: 'http://h/good' }), entry({ url: 'http://h/good2' }), entry({ url: 'http://h/new' })], skipped: 0 });
+    assert.deepEqual(parseLog(storage.text), {
+      entries: [entry({ url: 'http://h/good' }), entry({ url: 'http://h/good2' }), entry({ url: 'http://h/new' })],
+      skipped: 0,
+    });
   });
 
   it('setAttribution marks the newest matching entry; clear empties the log', async () => {
@@ -137,7 +164,10 @@ describe('impersonation log: storage, order, retention', () => {
     await log.record(entry({ method: 'POST', url: 'http://h/update' }));
     await log.record(entry({ method: 'POST', url: 'http://h/update' }));
     assert.equal(await log.setAttribution({ time: entry().time, url: 'http://h/update', method: 'post' }, 'recorded-as-other'), true);
-    assert.deepEqual((await log.entries()).map((e) => e.attribution), [undefined, 'recorded-as-other']);
+    assert.deepEqual(
+      (await log.entries()).map((e) => e.attribution),
+      [undefined, 'recorded-as-other'],
+    );
     assert.equal(await log.setAttribution({ time: entry().time, url: 'http://h/other' }, 'recorded-as-principal'), false);
     await log.clear();
     assert.deepEqual(await log.entries(), []);
@@ -151,7 +181,14 @@ describe('impersonation log: storage, order, retention', () => {
       const log = new ImpersonationLog(fileLogStorage(file), { retentionDays: 30, now: () => T0 });
       assert.deepEqual(await log.entries(), []);
       await Promise.all([log.record(entry({ url: 'http://h/a' })), log.record(entry({ url: 'http://h/b' }))]);
-      assert.deepEqual(fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).url), ['http://h/a', 'http://h/b']);
+      assert.deepEqual(
+        fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).url),
+        ['http://h/a', 'http://h/b'],
+      );
       assert.deepEqual(fs.readdirSync(path.dirname(file)), ['impersonation.jsonl']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -171,17 +208,18 @@ describe('impersonation log: export', () => {
     const csv = toCsv([entry({ principal: 'Doe, Jane "JD" <jane@acme.test>', error: 'line one\nline two', status: undefined, durationMs: undefined })]);
     const lines = csv.split('\r\n');
     assert.equal(lines[0], 'time,connectionId,vendor,principalId,principal,mode,method,url,status,error,durationMs,attribution');
-    assert.equal(lines[1], `2026-03-10T12:00:00.000Z,dc-sandbox,dealcloud,jane,"Doe, Jane ""JD"" <jane@acme.test>",full,GET,http://127.0.0.1:7400/dealcloud/api/rest/v4/data/entrydata/rows/Deals,,"line one\nline two",,`);
+    assert.equal(
+      lines[1],
+      `2026-03-10T12:00:00.000Z,dc-sandbox,dealcloud,jane,"Doe, Jane ""JD"" <jane@acme.test>",full,GET,http://127.0.0.1:7400/dealcloud/api/rest/v4/data/entrydata/rows/Deals,,"line one\nline two",,`,
+    );
     assert.equal(lines.length, 3);
     assert.equal(lines[2], '');
     assert.ok(csv.endsWith('\r\n'));
   });
 
   it('CSV: cells a spreadsheet would run as formulas get a leading quote', () => {
-    const csv = toCsv([
-      entry({ principal: '=HYPERLINK("http://evil.test","click")', principalId: '+1', connectionId: '-2', error: '@SUM(A1)', url: '\tcmd' }),
-    ]);
-    const row = csv.split('\r\n')[1]!;
+    const csv = toCsv([entry({ principal: '=HYPERLINK("http://evil.test","click")', principalId: '+1', connectionId: '-2', error: '@SUM(A1)', url: '\tcmd' })]);
+    const row = csv.split('\r\n')[1];
     assert.ok(row.includes(`"'=HYPERLINK(""http://evil.test"",""click"")"`), row);
     assert.ok(row.includes(`'+1`) && row.includes(`'-2`) && row.includes(`'@SUM(A1)`) && row.includes(`'\tcmd`), row);
     assert.ok(!/(^|,)[=+\-@]/.test(row), row);
@@ -208,25 +246,34 @@ describe('impersonation log: entries from records and errors', function () {
     const asSelf = await h.engine.sendAs({ method: 'GET', url: '/api/rest/v4/data/entrydata/rows/Deals', headers: {} }, as('dc-sandbox', undefined));
     assert.equal(logEntryFromRecord(asSelf, time), undefined);
     const e = logEntryFromRecord(asJane, time)!;
-    assert.deepEqual({ ...e, durationMs: 0, url: e.url.replace(/:\d+\//, ':PORT/') }, {
-      time: '2026-03-10T12:00:00.000Z',
-      connectionId: 'dc-sandbox',
-      vendor: 'dealcloud',
-      principalId: 'jane',
-      principal: 'Jane Doe <jane@acme.test> (6045)',
-      mode: 'full',
-      method: 'GET',
-      url: 'http://127.0.0.1:PORT/dealcloud/api/rest/v4/data/entrydata/rows/Deals',
-      status: 200,
-      durationMs: 0,
-    });
+    assert.deepEqual(
+      { ...e, durationMs: 0, url: e.url.replace(/:\d+\//, ':PORT/') },
+      {
+        time: '2026-03-10T12:00:00.000Z',
+        connectionId: 'dc-sandbox',
+        vendor: 'dealcloud',
+        principalId: 'jane',
+        principal: 'Jane Doe <jane@acme.test> (6045)',
+        mode: 'full',
+        method: 'GET',
+        url: 'http://127.0.0.1:PORT/dealcloud/api/rest/v4/data/entrydata/rows/Deals',
+        status: 200,
+        durationMs: 0,
+      },
+    );
   });
 
   it('an error entry carries the redacted sentence and URL', () => {
     const redactor = new Redactor();
     redactor.add('super-secret-value');
     const sentAs = h.engine.sentAs(as('dc-sandbox', 'jane'));
-    const e = logEntryFromError(sentAs, { method: 'get', url: 'http://h/x?token=abc123456&q=1' }, new BehalfError('timeout', 'Timed out after super-secret-value'), new Date(T0), redactor)!;
+    const e = logEntryFromError(
+      sentAs,
+      { method: 'get', url: 'http://h/x?token=abc123456&q=1' },
+      new BehalfError('timeout', 'Timed out after super-secret-value'),
+      new Date(T0),
+      redactor,
+    )!;
     assert.equal(e.method, 'GET');
     assert.equal(e.url, 'http://h/x?token=%C2%ABredacted%C2%BB&q=1');
     const relative = logEntryFromError(sentAs, { method: 'GET', url: '/api/whoami?access_token=abcdef123&q=1' }, 'x', new Date(T0), redactor)!;
@@ -256,7 +303,12 @@ describe('impersonation log: entries from records and errors', function () {
     await send(get('/API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON'), as('ol-sandbox', 'jane', 'full'));
     await send(get('/API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON&token=ol-static-token-5b7d'), as('ol-sandbox', 'raj', 'lite'));
     await send(
-      { method: 'POST', url: '/API/DataTable/v2.2/Documents.All:Update', headers: { 'Content-Type': 'application/json' }, body: '{"RecordID":"A-1","Fields":{"Title":"x"}}' },
+      {
+        method: 'POST',
+        url: '/API/DataTable/v2.2/Documents.All:Update',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"RecordID":"A-1","Fields":{"Title":"x"}}',
+      },
       as('ol-sandbox', 'jane', 'lite'),
     );
     await send(get('/extpost/tasks/T-1'), as('cf-sandbox', 'eve'));
@@ -271,8 +323,14 @@ describe('impersonation log: entries from records and errors', function () {
 
     const entries = await log.entries();
     assert.equal(entries.length, 11, JSON.stringify(entries.map((e) => [e.connectionId, e.principalId])));
-    assert.ok(entries.some((e) => e.error), 'the reset request is logged as an error');
-    assert.ok(entries.some((e) => e.status === 401), 'refusals are logged too');
+    assert.ok(
+      entries.some((e) => e.error),
+      'the reset request is logged as an error',
+    );
+    assert.ok(
+      entries.some((e) => e.status === 401),
+      'refusals are logged too',
+    );
     const tokens = h.sandbox.log.flatMap((e) => {
       const found: string[] = [];
       const auth = e.headers['authorization'];

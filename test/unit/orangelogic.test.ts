@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActAs, ImpersonationMode } from '../../src/core/model';
-import { BehalfError } from '../../src/core/errors';
+import type { BehalfError } from '../../src/core/errors';
 import { normaliseVersionHistory } from '../../src/vendors/orangelogic';
 import { received, startHarness, type Harness } from './support';
 
@@ -22,17 +22,22 @@ describe('Orange Logic adapter against the sandbox', () => {
     principal: principalId ? h.principal(connectionId, principalId) : undefined,
     mode,
   });
-  const update = (title: string) => ({ method: 'POST', url: UPDATE, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ RecordID: 'A-1', Fields: { Title: title } }) });
+  const update = (title: string) => ({
+    method: 'POST',
+    url: UPDATE,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ RecordID: 'A-1', Fields: { Title: title } }),
+  });
   const lastVersionUser = async () => {
     const versions = await h.engine.assetHistory(h.connection('ol-sandbox'), 'A-1');
-    return versions[versions.length - 1]!.user;
+    return versions[versions.length - 1].user;
   };
 
   it('lite: the header goes on writes only, and the write is attributed to the principal', async () => {
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'lite'));
     const write = await h.engine.sendAs(update('Harbour at dusk'), as('jane', 'lite'));
     assert.equal(write.status, 200);
-    const [read, upd] = [received(h.sandbox, 'Documents.All:Read')[0]!, received(h.sandbox, 'Documents.All:Update')[0]!];
+    const [read, upd] = [received(h.sandbox, 'Documents.All:Read')[0], received(h.sandbox, 'Documents.All:Update')[0]];
     assert.equal(read.headers[LITE], undefined);
     assert.equal(upd.headers[LITE], 'jane@acme.test');
     assert.equal(received(h.sandbox, START).length, 0);
@@ -53,12 +58,12 @@ describe('Orange Logic adapter against the sandbox', () => {
     for (let i = 0; i < 3; i++) await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
     await h.engine.sendAs(update('Harbour by night'), as('jane', 'full'));
     assert.equal(received(h.sandbox, START).length, 1);
-    assert.equal(received(h.sandbox, START)[0]!.query['UserAPIID'], 'jane.api');
+    assert.equal(received(h.sandbox, START)[0].query['UserAPIID'], 'jane.api');
     assert.equal(h.sandbox.openSessions(), 1);
     assert.equal(h.engine.sessions().length, 1);
-    const read = received(h.sandbox, 'Documents.All:Read')[0]!;
-    assert.match(read.headers['authorization']!, /^Bearer olimp_/);
-    assert.equal(received(h.sandbox, 'Documents.All:Update')[0]!.headers[LITE], undefined);
+    const read = received(h.sandbox, 'Documents.All:Read')[0];
+    assert.match(read.headers['authorization'], /^Bearer olimp_/);
+    assert.equal(received(h.sandbox, 'Documents.All:Update')[0].headers[LITE], undefined);
     assert.equal(await lastVersionUser(), 'jane@acme.test');
     await h.engine.dispose();
     assert.equal(h.sandbox.openSessions(), 0);
@@ -76,12 +81,26 @@ describe('Orange Logic adapter against the sandbox', () => {
       assert.equal((await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'))).status, 200);
       assert.equal((await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'))).status, 200);
     }
-    assert.deepEqual(received(h.sandbox, START).map((e) => e.query['UserAPIID']).sort(), ['jane.api', 'raj.api']);
+    assert.deepEqual(
+      received(h.sandbox, START)
+        .map((e) => e.query['UserAPIID'])
+        .sort(),
+      ['jane.api', 'raj.api'],
+    );
     assert.equal(received(h.sandbox, STOP).length, 0);
     assert.equal(h.sandbox.openSessions(), 2);
-    assert.deepEqual(h.engine.sessions().map((s) => s.principalId).sort(), ['jane', 'raj']);
+    assert.deepEqual(
+      h.engine
+        .sessions()
+        .map((s) => s.principalId)
+        .sort(),
+      ['jane', 'raj'],
+    );
     await h.engine.endSession(h.connection('ol-sandbox'), 'raj');
-    assert.deepEqual(h.engine.sessions().map((s) => s.principalId), ['jane']);
+    assert.deepEqual(
+      h.engine.sessions().map((s) => s.principalId),
+      ['jane'],
+    );
     assert.equal(h.sandbox.openSessions(), 1);
     await h.engine.dispose();
     assert.equal(h.sandbox.openSessions(), 0);
@@ -91,7 +110,10 @@ describe('Orange Logic adapter against the sandbox', () => {
   it('concurrent sends for two principals both succeed, each with its own session', async () => {
     const sends = Array.from({ length: 10 }, (_, i) => h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as(i % 2 ? 'raj' : 'jane', 'full')));
     const records = await Promise.all(sends);
-    assert.deepEqual(records.map((r) => r.status), Array(10).fill(200));
+    assert.deepEqual(
+      records.map((r) => r.status),
+      Array(10).fill(200),
+    );
     assert.ok(records.every((r) => !r.notes.some((n) => /401/.test(n))));
     assert.equal(received(h.sandbox, START).length, 2);
     assert.equal(received(h.sandbox, STOP).length, 0);
@@ -100,7 +122,7 @@ describe('Orange Logic adapter against the sandbox', () => {
     assert.equal(h.sandbox.openSessions(), 0);
   });
 
-  it('a rejected session token ends only that principal\'s session', async () => {
+  it("a rejected session token ends only that principal's session", async () => {
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'full'));
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('raj', 'full'));
     h.sandbox.injectFault({ kind: 'status', status: 401, times: 1, match: { pathIncludes: 'Documents.All' } });
@@ -108,7 +130,13 @@ describe('Orange Logic adapter against the sandbox', () => {
     assert.equal(record.status, 200);
     assert.equal(received(h.sandbox, START).filter((e) => e.query['UserAPIID'] === 'jane.api').length, 2);
     assert.equal(received(h.sandbox, START).filter((e) => e.query['UserAPIID'] === 'raj.api').length, 1);
-    assert.deepEqual(h.engine.sessions().map((s) => s.principalId).sort(), ['jane', 'raj']);
+    assert.deepEqual(
+      h.engine
+        .sessions()
+        .map((s) => s.principalId)
+        .sort(),
+      ['jane', 'raj'],
+    );
     assert.equal(h.sandbox.openSessions(), 2);
   });
 
@@ -145,7 +173,7 @@ describe('Orange Logic adapter against the sandbox', () => {
     assert.equal(h.sandbox.openSessions(), 0);
   });
 
-  it('full mode applies the principal\'s privileges: a viewer cannot update, and it is explained', async () => {
+  it("full mode applies the principal's privileges: a viewer cannot update, and it is explained", async () => {
     const record = await h.engine.sendAs(update('Nope'), as('raj', 'full'));
     assert.equal(record.status, 403);
     assert.match(record.explanation!.message, /Raj Patel .* may not do this: full impersonation applies the principal's own privileges/);
@@ -163,14 +191,17 @@ describe('Orange Logic adapter against the sandbox', () => {
   it('where lite is not enabled, the vendor records the service user', async () => {
     await h.engine.sendAs({ ...update('Harbour, lite off') }, as('jane', 'lite', 'ol-noimp-sandbox'));
     const versions = await h.engine.assetHistory(h.connection('ol-noimp-sandbox'), 'A-1');
-    assert.equal(versions[versions.length - 1]!.user, 'noimp@acme.test');
+    assert.equal(versions[versions.length - 1].user, 'noimp@acme.test');
   });
 
-  it('reads an asset\'s version history, normalised and oldest first', async () => {
+  it("reads an asset's version history, normalised and oldest first", async () => {
     const versions = await h.engine.assetHistory(h.connection('ol-sandbox'), 'A-1');
     assert.equal(versions.length, 3);
-    assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
-    assert.ok(versions[0]!.changes.some((c) => c.field === 'Title' && c.newValue === 'Harbour at dawn'));
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      [1, 2, 3],
+    );
+    assert.ok(versions[0].changes.some((c) => c.field === 'Title' && c.newValue === 'Harbour at dawn'));
     await assert.rejects(h.engine.assetHistory(h.connection('ol-sandbox'), 'A-404'), /Could not read the version history of A-404/);
   });
 
@@ -194,8 +225,11 @@ describe('Orange Logic version history normalisation', () => {
   };
   it('reads the assumed shape and sorts oldest first', () => {
     const v = normaliseVersionHistory(JSON.stringify(canonical), 'A');
-    assert.deepEqual(v.map((x) => x.version), [1, 2]);
-    assert.deepEqual(v[1]!.changes, [{ field: 'Title', oldValue: 'a', newValue: 'b' }]);
+    assert.deepEqual(
+      v.map((x) => x.version),
+      [1, 2],
+    );
+    assert.deepEqual(v[1].changes, [{ field: 'Title', oldValue: 'a', newValue: 'b' }]);
   });
   it('tolerates lower-case keys, no wrapper and a bare array', () => {
     const lower = JSON.parse(JSON.stringify(canonical).replace(/"([A-Z][A-Za-z]*)":/g, (_, k: string) => `"${k.toLowerCase()}":`));
@@ -213,7 +247,10 @@ describe('Orange Logic version history normalisation', () => {
     assert.throws(() => normaliseVersionHistory('not json', 'A-9'), /not JSON or XML/);
   });
   it('keeps JSON values of changed fields as JSON text', () => {
-    const v = normaliseVersionHistory(JSON.stringify([{ VersionNumber: 1, User: 'a', Changes: [{ Field: 'Tags', OldValue: ['a'], NewValue: { k: 1 } }] }]), 'A');
-    assert.deepEqual(v[0]!.changes[0], { field: 'Tags', oldValue: '["a"]', newValue: '{"k":1}' });
+    const v = normaliseVersionHistory(
+      JSON.stringify([{ VersionNumber: 1, User: 'a', Changes: [{ Field: 'Tags', OldValue: ['a'], NewValue: { k: 1 } }] }]),
+      'A',
+    );
+    assert.deepEqual(v[0].changes[0], { field: 'Tags', oldValue: '["a"]', newValue: '{"k":1}' });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActAs } from '../../src/core/model';
-import { BehalfError } from '../../src/core/errors';
+import type { BehalfError } from '../../src/core/errors';
 import { Redactor, REDACTED } from '../../src/core/redact';
 import { TokenCache } from '../../src/core/tokenCache';
 import { retryAfterMs } from '../../src/core/transport';
@@ -21,11 +21,14 @@ describe('Send pipeline over real sockets', () => {
   const foreign = () => h.sandbox.log.filter((e) => e.listener === 'foreign');
 
   it('an absolute URL to another origin is sent without auth, and the user is told (as someone: refused, see identity-guard.test.ts)', async () => {
-    const record = await h.engine.sendAs({ method: 'GET', url: `${h.sandbox.foreignUrl}/collect`, headers: {} }, { connection: h.connection('dc-sandbox'), mode: 'full' });
+    const record = await h.engine.sendAs(
+      { method: 'GET', url: `${h.sandbox.foreignUrl}/collect`, headers: {} },
+      { connection: h.connection('dc-sandbox'), mode: 'full' },
+    );
     assert.equal(record.status, 200);
     const [got] = foreign();
-    assert.equal(got!.headers['authorization'], undefined);
-    assert.equal(got!.headers['as-user'], undefined);
+    assert.equal(got.headers['authorization'], undefined);
+    assert.equal(got.headers['as-user'], undefined);
     assert.ok(record.notes.some((n) => /not DealCloud \(sandbox\)'s origin|is not .*origin/.test(n)));
     assert.equal(received(h.sandbox, '/oauth/token').length, 0, 'no token fetched for a foreign request');
   });
@@ -35,9 +38,9 @@ describe('Send pipeline over real sockets', () => {
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     assert.equal(record.status, 200);
     const [got] = foreign();
-    assert.equal(got!.path, '/landing');
-    assert.equal(got!.headers['authorization'], undefined);
-    assert.equal(got!.headers['as-user'], undefined);
+    assert.equal(got.path, '/landing');
+    assert.equal(got.headers['authorization'], undefined);
+    assert.equal(got.headers['as-user'], undefined);
     assert.ok(record.notes.some((n) => /another origin: sent without Authorization, AS-USER/.test(n)));
   });
 
@@ -45,27 +48,40 @@ describe('Send pipeline over real sockets', () => {
     h.sandbox.injectFault({ kind: 'redirect', status: 307, location: `${h.sandbox.foreignUrl}/write`, match: { pathIncludes: 'Documents.All:Update' } });
     const ol = h.connection('ol-sandbox');
     await h.engine.sendAs(
-      { method: 'POST', url: '/API/DataTable/v2.2/Documents.All:Update', headers: { 'Content-Type': 'application/json' }, body: '{"RecordID":"A-1","Fields":{"Title":"t"}}' },
+      {
+        method: 'POST',
+        url: '/API/DataTable/v2.2/Documents.All:Update',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"RecordID":"A-1","Fields":{"Title":"t"}}',
+      },
       { connection: ol, principal: h.principal('ol-sandbox', 'jane'), mode: 'lite' },
     );
     const [got] = foreign();
-    assert.equal(got!.method, 'POST');
-    assert.equal(got!.headers['x-cortex-save-changes-as-user'], undefined);
-    assert.equal(got!.headers['authorization'], undefined);
+    assert.equal(got.method, 'POST');
+    assert.equal(got.headers['x-cortex-save-changes-as-user'], undefined);
+    assert.equal(got.headers['authorization'], undefined);
   });
 
   it('a same-origin redirect keeps identity', async () => {
-    h.sandbox.injectFault({ kind: 'redirect', status: 302, location: `${h.connection('dc-sandbox').baseUrl}${ROWS}?again=1`, match: { pathIncludes: '/rows/Deals' } });
+    h.sandbox.injectFault({
+      kind: 'redirect',
+      status: 302,
+      location: `${h.connection('dc-sandbox').baseUrl}${ROWS}?again=1`,
+      match: { pathIncludes: '/rows/Deals' },
+    });
     const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     assert.equal(record.status, 200);
-    assert.equal(received(h.sandbox, ROWS).filter((e) => e.query['again'] === '1')[0]!.headers['as-user'], '6045');
+    assert.equal(received(h.sandbox, ROWS).filter((e) => e.query['again'] === '1')[0].headers['as-user'], '6045');
   });
 
   it('Cancel aborts a request in flight', async () => {
     h.sandbox.injectFault({ kind: 'timeout', match: { pathIncludes: '/rows/Deals' } });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 150);
-    await assert.rejects(h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane(), { signal: controller.signal }), (e: BehalfError) => e.code === 'cancelled');
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane(), { signal: controller.signal }),
+      (e: BehalfError) => e.code === 'cancelled',
+    );
   });
 
   it('a server that never answers times out with a clear message', async () => {
@@ -94,8 +110,14 @@ describe('Send pipeline over real sockets', () => {
   it('no secret or token appears in records, notes, logs or errors', async () => {
     const records = [
       await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane()),
-      await h.engine.sendAs({ method: 'GET', url: '/API/DataTable/v2.2/Documents.All:Read', headers: {} }, { connection: h.connection('ol-sandbox'), principal: h.principal('ol-sandbox', 'jane'), mode: 'full' }),
-      await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection: h.connection('gen-exchange-sandbox'), principal: h.principal('gen-exchange-sandbox', 'jane'), mode: 'full' }),
+      await h.engine.sendAs(
+        { method: 'GET', url: '/API/DataTable/v2.2/Documents.All:Read', headers: {} },
+        { connection: h.connection('ol-sandbox'), principal: h.principal('ol-sandbox', 'jane'), mode: 'full' },
+      ),
+      await h.engine.sendAs(
+        { method: 'GET', url: '/api/whoami', headers: {} },
+        { connection: h.connection('gen-exchange-sandbox'), principal: h.principal('gen-exchange-sandbox', 'jane'), mode: 'full' },
+      ),
     ];
     const tokens = h.sandbox.log.flatMap((e) => (e.headers['authorization'] ? [e.headers['authorization'].replace(/^Bearer /, '')] : []));
     assert.ok(tokens.length >= 3);
@@ -163,6 +185,9 @@ describe('Retry-After', () => {
 describe('cURL export', () => {
   it('quotes for the shell and carries only what the record holds (already redacted)', () => {
     const curl = toCurl({ method: 'POST', url: 'http://h/x?q=1', headers: { Authorization: 'Bearer «redacted»', 'AS-USER': '6045' }, body: `{"n":"it's"}` });
-    assert.equal(curl, `curl \\\n  -X POST \\\n  'http://h/x?q=1' \\\n  -H 'Authorization: Bearer «redacted»' \\\n  -H 'AS-USER: 6045' \\\n  --data-raw '{"n":"it'\\''s"}'`);
+    assert.equal(
+      curl,
+      `curl \\\n  -X POST \\\n  'http://h/x?q=1' \\\n  -H 'Authorization: Bearer «redacted»' \\\n  -H 'AS-USER: 6045' \\\n  --data-raw '{"n":"it'\\''s"}'`,
+    );
   });
 });

@@ -34,10 +34,13 @@ describe('principal filter (the Connections view)', () => {
     assert.equal(normalizeQuery('  Ann '), 'ann');
     const keys = new PrincipalSearchKeys();
     assert.deepEqual(keys.filter([bare, ann, bob], undefined), [bare, ann, bob]);
-    assert.deepEqual(keys.filter([bob, ann], normalizeQuery('a')).map((p) => p.id), ['bob-app', 'ann']);
+    assert.deepEqual(
+      keys.filter([bob, ann], normalizeQuery('a')).map((p) => p.id),
+      ['bob-app', 'ann'],
+    );
   });
 
-  it('makes each principal\'s key once, not once per query', () => {
+  it("makes each principal's key once, not once per query", () => {
     const keys = new PrincipalSearchKeys();
     let reads = 0;
     const counted = new Proxy(ann, { get: (target, prop, receiver) => (reads++, Reflect.get(target, prop, receiver)) });
@@ -49,7 +52,12 @@ describe('principal filter (the Connections view)', () => {
   });
 
   it('filters 10,000 principals', () => {
-    const principals = Array.from({ length: 10_000 }, (_, i): Principal => ({ id: `p${i}`, userId: `u-${100000 + i}`, email: `user${i}@acme.test`, name: `User ${i}` }));
+    const principals = Array.from({ length: 10_000 }, (_, i): Principal => ({
+      id: `p${i}`,
+      userId: `u-${100000 + i}`,
+      email: `user${i}@acme.test`,
+      name: `User ${i}`,
+    }));
     const keys = new PrincipalSearchKeys();
     assert.equal(keys.filter(principals, normalizeQuery('User 42')).length, 111); // 42, 420-429, 4200-4299
     assert.equal(keys.filter(principals, normalizeQuery('@ACME.test')).length, 10_000);

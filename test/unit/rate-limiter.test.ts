@@ -42,8 +42,11 @@ describe('rate limiter', () => {
     const limiter = new RateLimiter(20, clock);
     const departures: Array<{ i: number; at: number }> = [];
     await run(Promise.all(Array.from({ length: 10 }, (_, i) => limiter.acquire().then(() => departures.push({ i, at: clock.now() })))));
-    assert.deepEqual(departures.map((d) => d.i), [...Array(10).keys()]);
-    for (let k = 1; k < departures.length; k++) assert.ok(departures[k]!.at - departures[k - 1]!.at >= 50, `gap ${k}`);
+    assert.deepEqual(
+      departures.map((d) => d.i),
+      [...Array(10).keys()],
+    );
+    for (let k = 1; k < departures.length; k++) assert.ok(departures[k].at - departures[k - 1].at >= 50, `gap ${k}`);
   });
 
   it('a cancelled request rejects as cancelled and the next one still goes', async () => {

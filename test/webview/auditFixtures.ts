@@ -24,7 +24,12 @@ export function assetVersions(): AssetVersion[] {
         { field: 'Keywords', oldValue: '', newValue: 'harbour' },
       ],
     },
-    { version: 2, date: '2026-01-12T14:30:00Z', user: 'jane@acme.test', changes: [{ field: 'Caption', oldValue: '', newValue: 'Fishing boats leave the harbour at first light.' }] },
+    {
+      version: 2,
+      date: '2026-01-12T14:30:00Z',
+      user: 'jane@acme.test',
+      changes: [{ field: 'Caption', oldValue: '', newValue: 'Fishing boats leave the harbour at first light.' }],
+    },
     {
       version: 3,
       date: '2026-02-02T09:15:00Z',
@@ -39,7 +44,11 @@ export function assetVersions(): AssetVersion[] {
       date: '2026-02-03T08:00:00Z',
       user: 'raj@acme.test',
       changes: [
-        { field: 'Metadata', oldValue: '{"owner":{"name":"Jane"},"tags":["a","b"],"size":1}', newValue: '{"owner":{"name":"Raj"},"tags":["a","b","c"],"rights":"cc-by"}' },
+        {
+          field: 'Metadata',
+          oldValue: '{"owner":{"name":"Jane"},"tags":["a","b"],"size":1}',
+          newValue: '{"owner":{"name":"Raj"},"tags":["a","b","c"],"rights":"cc-by"}',
+        },
         { field: 'Credit', oldValue: 'Studio A', newValue: '' },
       ],
     },
@@ -75,7 +84,7 @@ export function longHistory(count: number, extra: Partial<HistoryView> = {}): Hi
     versions.push({
       version: i,
       date: day,
-      user: users[i % users.length]!,
+      user: users[i % users.length],
       changes: [
         { field: 'Caption', oldValue: `Caption number ${i - 1} of the asset`, newValue: `Caption number ${i} of the asset` },
         { field: 'Keywords', oldValue: `k${i - 1}`, newValue: `k${i}, extra` },
@@ -95,7 +104,11 @@ export function hostileHistory(): HistoryView {
       user: 'jane@acme.test',
       changes: [
         { field: 'Caption', oldValue: `before ${XSS} after`, newValue: `before </del><script>window.__pwned=1</script> after` },
-        { field: 'Meta', oldValue: JSON.stringify({ [XSS]: 1, list: [XSS] }), newValue: JSON.stringify({ [XSS]: 2, list: [XSS, '<iframe src="javascript:window.__pwned=1">'] }) },
+        {
+          field: 'Meta',
+          oldValue: JSON.stringify({ [XSS]: 1, list: [XSS] }),
+          newValue: JSON.stringify({ [XSS]: 2, list: [XSS, '<iframe src="javascript:window.__pwned=1">'] }),
+        },
         { field: XSS, oldValue: XSS, newValue: '' },
       ],
     },
@@ -170,7 +183,13 @@ export function hostileCompareView(): CompareView {
     { id: 'shared', Name: 'Shared', note: `b <iframe src="javascript:window.__pwned=1"></iframe>`, [XSS]: 2 },
   ]);
   const view = compareFrom(
-    { ...left, name: XSS, request: { ...left.request, url: `https://acme.test/rows?q=${XSS}` }, statusText: XSS, sentAs: { ...left.sentAs, connectionLabel: `DC ${XSS}` } },
+    {
+      ...left,
+      name: XSS,
+      request: { ...left.request, url: `https://acme.test/rows?q=${XSS}` },
+      statusText: XSS,
+      sentAs: { ...left.sentAs, connectionLabel: `DC ${XSS}` },
+    },
     right,
     'hostile',
   );

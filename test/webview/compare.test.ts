@@ -21,7 +21,14 @@ describe('webview: compare protocol', () => {
     assert.ok(isCompareToHost({ type: 'ready' }));
     assert.ok(isCompareToHost({ type: 'openResponse', side: 'left' }));
     assert.ok(isCompareToHost({ type: 'openResponse', side: 'right' }));
-    for (const bad of [null, {}, { type: 'openResponse' }, { type: 'openResponse', side: 'both' }, { type: 'openResponse', side: 'left', body: 'x' }, { type: 'ready', x: 1 }]) {
+    for (const bad of [
+      null,
+      {},
+      { type: 'openResponse' },
+      { type: 'openResponse', side: 'both' },
+      { type: 'openResponse', side: 'left', body: 'x' },
+      { type: 'ready', x: 1 },
+    ]) {
       assert.equal(isCompareToHost(bad), false, JSON.stringify(bad));
     }
   });
@@ -37,12 +44,30 @@ describe('webview: compare protocol', () => {
       patch(copy);
       return isCompareView(copy);
     };
-    assert.equal(broken((c) => void (c.result.left.mode = 'root' as 'lite')), false);
-    assert.equal(broken((c) => void (c.result.onlyLeft = [{ key: 1 } as unknown as CompareView['result']['onlyLeft'][0]])), false);
-    assert.equal(broken((c) => void (c.result.differences[0]!.kind = 'same' as 'different')), false);
-    assert.equal(broken((c) => void (c.left.bodyBytes = Number.NaN)), false);
-    assert.equal(broken((c) => void (c.id = '')), false);
-    assert.equal(broken((c) => void (c.result.summary = undefined as unknown as string)), false);
+    assert.equal(
+      broken((c) => void (c.result.left.mode = 'root' as 'lite')),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.result.onlyLeft = [{ key: 1 } as unknown as CompareView['result']['onlyLeft'][0]])),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.result.differences[0].kind = 'same' as 'different')),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.left.bodyBytes = Number.NaN)),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.id = '')),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.result.summary = undefined as unknown as string)),
+      false,
+    );
   });
 });
 
@@ -54,7 +79,7 @@ describe('webview: ComparePanel host', () => {
     const opened: string[] = [];
     const v = compareView();
     ComparePanel.show(extensionUri, v, { onOpenResponse: (side) => void opened.push(side) });
-    const panel = fake.panels[0]!;
+    const panel = fake.panels[0];
     assert.equal(panel.viewType, 'behalf.compare');
     assert.equal(panel.title, 'Compare · Jane Doe ⇄ Raj Patel');
     assert.equal(compareTitle(v), panel.title);
@@ -81,7 +106,7 @@ describe('webview: ComparePanel revive (a panel VS Code restored after a window 
   beforeEach(() => fake.reset());
   afterEach(() => fake.reset());
 
-  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {}) as FakeWebviewPanel;
+  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {});
   const asPanel = (p: FakeWebviewPanel) => p as unknown as import('vscode').WebviewPanel;
 
   it('takes the panel over with today’s options and the kept view; Open response goes to the revive handlers', async () => {
@@ -93,7 +118,10 @@ describe('webview: ComparePanel revive (a panel VS Code restored after a window 
     assert.equal(panel.title, 'Compare · Jane Doe ⇄ Raj Patel');
     const options = (panel.webview as unknown as { options: { enableScripts: boolean; localResourceRoots: Array<{ path: string }> } }).options;
     assert.equal(options.enableScripts, true);
-    assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+    assert.deepEqual(
+      options.localResourceRoots.map((u) => u.path),
+      ['/ext/dist/webviews', '/ext/media'],
+    );
     assert.match(panel.webview.html, /dist\/webviews\/compare\.js/);
     panel.webview.receive({ type: 'ready' });
     panel.webview.receive({ type: 'openResponse', side: 'left' });
@@ -119,12 +147,22 @@ describe('webview: ComparePanel revive (a panel VS Code restored after a window 
 
 describe('webview: compare panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openOnHost } = panelSuite(() => Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), { script: 'compare.js', style: 'compare/compare.css', shown: '.sides' }));
+  const { open, openOnHost } = panelSuite(() =>
+    Harness.start<CompareView, CompareToHost>((parts) => renderWebviewHtml(parts, COMPARE_PAGE), {
+      script: 'compare.js',
+      style: 'compare/compare.css',
+      shown: '.sides',
+    }),
+  );
 
   type Page = PanelPage<CompareView, CompareToHost>;
-  const texts = (p: Page, selector: string): Promise<string[]> => p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
+  const texts = (p: Page, selector: string): Promise<string[]> =>
+    p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
   const text = async (p: Page, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
-  const cells = (p: Page, selector: string): Promise<string[][]> => p.eval<string[][]>(`[...document.querySelectorAll(${JSON.stringify(`${selector} tbody tr:not([hidden])`)})].map((r) => [...r.children].map((c) => c.textContent))`);
+  const cells = (p: Page, selector: string): Promise<string[][]> =>
+    p.eval<string[][]>(
+      `[...document.querySelectorAll(${JSON.stringify(`${selector} tbody tr:not([hidden])`)})].map((r) => [...r.children].map((c) => c.textContent))`,
+    );
 
   it('posts ready, then shows both identities side by side with status, time, size and rows', async () => {
     const p = await open();
@@ -222,7 +260,10 @@ describe('webview: compare panel in Chromium', function () {
     assert.equal(await p.eval<string>(`document.activeElement.className`), 'link more', 'focus stays on show more');
     assert.equal(await p.page.locator('.section-differences tbody tr').count(), 200);
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, 'compare-panel-big.json'), `${JSON.stringify({ onlyLeft: 1500, onlyRight: 1500, differences: 1000, firstPaintMs }, null, 2)}\n`);
+    writeFileSync(
+      join(RESULTS, 'compare-panel-big.json'),
+      `${JSON.stringify({ onlyLeft: 1500, onlyRight: 1500, differences: 1000, firstPaintMs }, null, 2)}\n`,
+    );
   });
 
   it('HTML and script in identities, row labels, keys, JSON paths and values stay literal text', async () => {
@@ -281,7 +322,7 @@ describe('webview: compare panel in Chromium', function () {
     fake.reset();
     const opened: string[] = [];
     ComparePanel.show(extensionUri, compareView(), { onOpenResponse: (side) => void opened.push(side) });
-    const fakePanel = fake.panels[0]!;
+    const fakePanel = fake.panels[0];
     const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.sides') !== null`);
     await p.page.locator('.side-left button.open-response').click();
@@ -295,7 +336,7 @@ describe('webview: compare panel in Chromium', function () {
     fake.reset();
     const v = compareView();
     ComparePanel.show(extensionUri, v, { onOpenResponse: () => undefined });
-    let hostPanel = fake.panels[0]!;
+    let hostPanel = fake.panels[0];
     const p = await openOnHost(hostPanel);
     await p.until(`document.querySelector('.sides') !== null`);
     await p.page.locator('#section-only-right-toggle').click();
@@ -310,8 +351,10 @@ describe('webview: compare panel in Chromium', function () {
     // revive handlers answer "Open response" (main.ts says so in a message).
     fake.reset();
     const asked: string[] = [];
-    hostPanel = fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {}) as FakeWebviewPanel;
-    ComparePanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view as CompareView, { onOpenResponse: (side) => void asked.push(side) });
+    hostPanel = fakeWindow.createWebviewPanel('behalf.compare', 'Compare', {}, {});
+    ComparePanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view, {
+      onOpenResponse: (side) => void asked.push(side),
+    });
     p.rebind(hostPanel);
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.sides') !== null`);

@@ -220,7 +220,7 @@ export function panelSuite<View, ToHost>(start: () => Promise<Harness<View, ToHo
     }
   });
   const openRaw = async (options: OpenOptions = {}) => {
-    if (!harness) throw new Error('the suite\'s browser did not start');
+    if (!harness) throw new Error("the suite's browser did not start");
     const page = await harness.open(options);
     pages.push(page);
     return page;

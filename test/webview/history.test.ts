@@ -34,14 +34,38 @@ describe('webview: history protocol', () => {
       const copy = structuredClone(v);
       return isHistoryView(patch(copy) ?? copy);
     };
-    assert.equal(broken((c) => ({ ...c, id: '' })), false);
-    assert.equal(broken((c) => void (c.versions[0]!.version = '1' as unknown as number)), false);
-    assert.equal(broken((c) => void (c.versions[0]!.byPrincipal = 'yes' as unknown as boolean)), false);
-    assert.equal(broken((c) => void (c.versions[0]!.fields[0]!.kind = 'html' as 'text')), false);
-    assert.equal(broken((c) => void (c.versions[3]!.fields[0]!.changes![0]!.kind = 'moved' as 'added')), false);
-    assert.equal(broken((c) => void (c.versions[2]!.fields[0]!.parts![0]!.value = 1 as unknown as string)), false);
-    assert.equal(broken((c) => void (c.users = [1 as unknown as string])), false);
-    assert.equal(broken((c) => void (c.principal = { who: 'x' } as HistoryView['principal'])), false);
+    assert.equal(
+      broken((c) => ({ ...c, id: '' })),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.versions[0].version = '1' as unknown as number)),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.versions[0].byPrincipal = 'yes' as unknown as boolean)),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.versions[0].fields[0].kind = 'html' as 'text')),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.versions[3].fields[0].changes![0].kind = 'moved' as 'added')),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.versions[2].fields[0].parts![0].value = 1 as unknown as string)),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.users = [1 as unknown as string])),
+      false,
+    );
+    assert.equal(
+      broken((c) => void (c.principal = { who: 'x' } as HistoryView['principal'])),
+      false,
+    );
     assert.equal(isHostToHistory({ type: 'exec', view: v }), false);
   });
 });
@@ -55,14 +79,20 @@ describe('webview: HistoryPanel host', () => {
   it('one panel per asset, titled "History · <asset>", with the shared CSP and no data in its HTML', () => {
     const v = historyView();
     HistoryPanel.show(extensionUri, v, async () => v);
-    const panel = fake.panels[0]!;
+    const panel = fake.panels[0];
     assert.equal(panel.viewType, 'behalf.history');
     assert.equal(panel.title, 'History · A-1');
     assert.equal(historyTitle(v), 'History · A-1');
     assert.equal(panel.options.retainContextWhenHidden, false);
-    assert.deepEqual(panel.options.localResourceRoots?.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+    assert.deepEqual(
+      panel.options.localResourceRoots?.map((u) => u.path),
+      ['/ext/dist/webviews', '/ext/media'],
+    );
     const html = panel.webview.html;
-    assert.match(html, /default-src 'none'; img-src https:\/\/fake\.vscode-cdn\.test data:; style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-[A-Za-z0-9+/]{22}=='/);
+    assert.match(
+      html,
+      /default-src 'none'; img-src https:\/\/fake\.vscode-cdn\.test data:; style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-[A-Za-z0-9+/]{22}=='/,
+    );
     assert.match(html, /src="https:\/\/fake\.vscode-cdn\.test\/ext\/dist\/webviews\/history\.js"/);
     assert.match(html, /href="https:\/\/fake\.vscode-cdn\.test\/ext\/media\/history\/history\.css"/);
     for (const data of ['jane@acme.test', 'Harbour', 'A-1', 'svc@']) assert.equal(html.includes(data), false, data);
@@ -72,18 +102,21 @@ describe('webview: HistoryPanel host', () => {
     assert.equal(panel.reveals, 1);
     HistoryPanel.show(extensionUri, { ...v, id: 'h3', assetId: 'A-2' }, async () => v);
     assert.equal(fake.panels.length, 2, 'another asset gets its own');
-    assert.equal(fake.panels[1]!.title, 'History · A-2');
+    assert.equal(fake.panels[1].title, 'History · A-2');
   });
 
   it('posts after ready; refresh reads again with the host’s own reload; bad messages are ignored', async () => {
     let reads = 0;
     const v = historyView();
     HistoryPanel.show(extensionUri, v, async () => ({ ...v, id: `reload-${++reads}` }));
-    const panel = fake.panels[0]!;
+    const panel = fake.panels[0];
     assert.equal(panel.webview.posted.length, 0);
     panel.webview.receive({ type: 'ready' });
     await tick();
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1']);
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1'],
+    );
     for (const m of [{ type: 'refresh', assetId: 'A-99' }, { type: 'openHistory', assetId: 'A-1' }, 'refresh', null]) panel.webview.receive(m);
     await tick();
     assert.equal(reads, 0);
@@ -91,7 +124,10 @@ describe('webview: HistoryPanel host', () => {
     await tick();
     await tick();
     assert.equal(reads, 1);
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'reload-1']);
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1', 'reload-1'],
+    );
     panel.setVisible(false);
     panel.webview.receive({ type: 'refresh' });
     await tick();
@@ -105,7 +141,7 @@ describe('webview: HistoryPanel host', () => {
   it('a failing refresh is one error message; a closed panel is forgotten', async () => {
     const v = historyView();
     HistoryPanel.show(extensionUri, v, () => Promise.reject(new Error('Orange Logic said "busy" (503).')));
-    const panel = fake.panels[0]!;
+    const panel = fake.panels[0];
     panel.webview.receive({ type: 'refresh' });
     await tick();
     await tick();
@@ -120,7 +156,7 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
   beforeEach(() => fake.reset());
   afterEach(() => fake.reset());
 
-  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {}) as FakeWebviewPanel;
+  const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {});
   const asPanel = (p: FakeWebviewPanel) => p as unknown as import('vscode').WebviewPanel;
   const shown = (panel: FakeWebviewPanel): HistoryView[] => panel.webview.posted.map((m) => (m as { view: HistoryView }).view);
 
@@ -129,19 +165,30 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
     const v = historyView();
     const revived = HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
     assert.equal(panel.title, 'History · A-1');
-    const options = (panel.webview as unknown as { options: { enableScripts: boolean; retainContextWhenHidden: boolean; localResourceRoots: Array<{ path: string }> } }).options;
+    const options = (
+      panel.webview as unknown as { options: { enableScripts: boolean; retainContextWhenHidden: boolean; localResourceRoots: Array<{ path: string }> } }
+    ).options;
     assert.equal(options.enableScripts, true);
     assert.equal(options.retainContextWhenHidden, false);
-    assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+    assert.deepEqual(
+      options.localResourceRoots.map((u) => u.path),
+      ['/ext/dist/webviews', '/ext/media'],
+    );
     assert.match(panel.webview.html, /dist\/webviews\/history\.js/);
     panel.webview.receive({ type: 'ready' });
     await tick();
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1']);
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1'],
+    );
     assert.deepEqual(HistoryPanel.all, [revived]);
     // Opening the same asset's history again reuses the revived panel.
     HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => v);
     assert.equal(fake.panels.length, 1);
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'h2']);
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1', 'h2'],
+    );
   });
 
   it('Refresh of a revived panel: a reload that shows the history itself updates the panel once, with the new reload', async () => {
@@ -159,18 +206,25 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
     panel.webview.receive({ type: 'refresh' });
     await tick();
     await tick();
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'read-1']);
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1', 'read-1'],
+    );
     panel.webview.receive({ type: 'refresh' });
     await tick();
     await tick();
-    assert.deepEqual(shown(panel).map((x) => x.id), ['h1', 'read-1', 'again-2'], 'later refreshes use the reload the command gave');
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      ['h1', 'read-1', 'again-2'],
+      'later refreshes use the reload the command gave',
+    );
     assert.equal(fake.panels.length, 1);
   });
 
   it('an open panel of the same asset gives way; closing the revived one forgets it', () => {
     const v = historyView();
     HistoryPanel.show(extensionUri, v, async () => v);
-    const open = fake.panels[0]!;
+    const open = fake.panels[0];
     const panel = restored();
     HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
     assert.equal(open.disposed, true);
@@ -183,12 +237,20 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
 
 describe('webview: history panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openOnHost } = panelSuite(() => Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), { script: 'history.js', style: 'history/history.css', shown: '.banner' }));
+  const { open, openOnHost } = panelSuite(() =>
+    Harness.start<HistoryView, HistoryToHost>((parts) => renderWebviewHtml(parts, HISTORY_PAGE), {
+      script: 'history.js',
+      style: 'history/history.css',
+      shown: '.banner',
+    }),
+  );
 
   const texts = (p: PanelPage<HistoryView, HistoryToHost>, selector: string): Promise<string[]> =>
     p.eval<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
-  const text = async (p: PanelPage<HistoryView, HistoryToHost>, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
-  const focused = (p: PanelPage<HistoryView, HistoryToHost>): Promise<string | null> => p.eval<string | null>(`document.activeElement && document.activeElement.closest('.version') && document.activeElement.closest('.version').dataset.version`);
+  const text = async (p: PanelPage<HistoryView, HistoryToHost>, selector: string): Promise<string> =>
+    (await p.page.locator(selector).first().textContent()) ?? '';
+  const focused = (p: PanelPage<HistoryView, HistoryToHost>): Promise<string | null> =>
+    p.eval<string | null>(`document.activeElement && document.activeElement.closest('.version') && document.activeElement.closest('.version').dataset.version`);
 
   it('posts ready, waits for the host, then shows the timeline newest first: version, date, user', async () => {
     const p = await open();
@@ -200,7 +262,12 @@ describe('webview: history panel in Chromium', function () {
     assert.deepEqual(await texts(p, '.version-date'), ['2026-02-03 08:00 UTC', '2026-02-02 09:15 UTC', '2026-01-12 14:30 UTC', '2026-01-05 10:00 UTC']);
     assert.deepEqual(await texts(p, '.version-user'), ['raj@acme.test', 'jane@acme.test', 'jane@acme.test', 'svc@acme.test']);
     assert.equal(await p.page.locator('.version-date').first().getAttribute('datetime'), '2026-02-03T08:00:00Z');
-    assert.deepEqual(await texts(p, '.version-summary'), ['2 fields: Metadata, Credit', '2 fields: Keywords, Caption', '1 field: Caption', '2 fields: Title, Keywords']);
+    assert.deepEqual(await texts(p, '.version-summary'), [
+      '2 fields: Metadata, Credit',
+      '2 fields: Keywords, Caption',
+      '1 field: Caption',
+      '2 fields: Title, Keywords',
+    ]);
     assert.equal(await text(p, '.toolbar .count'), '4 versions');
   });
 
@@ -215,7 +282,10 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(await p.page.locator('.version:not(.by-principal) .principal-badge').count(), 0);
     // The row's accessible text carries it (the button's content).
     assert.match(await text(p, '.version[data-version="3"] .version-toggle'), /jane@acme\.test.*recorded under the principal you acted as/);
-    assert.equal(await text(p, '.legend'), 'The 2 versions recorded as jane@acme.test, the principal you act as (Jane Doe <jane@acme.test> (jane.api)), are marked principal.');
+    assert.equal(
+      await text(p, '.legend'),
+      'The 2 versions recorded as jane@acme.test, the principal you act as (Jane Doe <jane@acme.test> (jane.api)), are marked principal.',
+    );
     // Highlighted by colour from the theme, not only by the badge.
     const colours = await p.eval<string[]>(`[...document.querySelectorAll('.version-toggle')].map((b) => getComputedStyle(b).backgroundColor)`);
     assert.notEqual(colours[1], colours[0]);
@@ -239,13 +309,17 @@ describe('webview: history panel in Chromium', function () {
     assert.deepEqual(await texts(p, `${caption} del.diff-del`), ['first light']);
     assert.deepEqual(await texts(p, `${caption} ins.diff-ins`), ['old ', 'dawn']);
     // Visible text reads as the new value with the old words struck through; screen readers get words.
-    const visible = await p.eval<string>(`[...document.querySelector(${JSON.stringify(`${caption} .diff-text`)}).childNodes].filter((n) => !(n.classList && n.classList.contains('sr-only'))).map((n) => n.textContent).join('')`);
+    const visible = await p.eval<string>(
+      `[...document.querySelector(${JSON.stringify(`${caption} .diff-text`)}).childNodes].filter((n) => !(n.classList && n.classList.contains('sr-only'))).map((n) => n.textContent).join('')`,
+    );
     assert.equal(visible, 'Fishing boats leave the old harbour at first lightdawn.');
     assert.match(await text(p, `${caption} .diff-text`), /\[removed: first light\]/);
     assert.deepEqual(await texts(p, '.version[data-version="3"] .field:nth-child(1) ins'), [', dawn, boats']);
 
     await p.page.locator('.version[data-version="4"] .version-toggle').click();
-    const rows = await p.eval<string[][]>(`[...document.querySelectorAll('.version[data-version="4"] .json-changes tbody tr')].map((r) => [...r.children].map((c) => c.querySelector('del, ins') ? c.querySelector('del, ins').textContent : c.textContent))`);
+    const rows = await p.eval<string[][]>(
+      `[...document.querySelectorAll('.version[data-version="4"] .json-changes tbody tr')].map((r) => [...r.children].map((c) => c.querySelector('del, ins') ? c.querySelector('del, ins').textContent : c.textContent))`,
+    );
     assert.deepEqual(rows, [
       ['$.owner.name', 'changed', '"Jane"', '"Raj"'],
       ['$.tags[2]', 'added', '', '"c"'],
@@ -288,7 +362,12 @@ describe('webview: history panel in Chromium', function () {
   it('keyboard: one tab stop in the list, arrows move, right/left open and close, Enter toggles, focus is visible', async () => {
     const p = await open();
     await p.show(historyView());
-    assert.deepEqual(await p.eval<string[]>(`[...document.querySelectorAll('.version-toggle')].map((b) => b.getAttribute('tabindex'))`), ['0', '-1', '-1', '-1']);
+    assert.deepEqual(await p.eval<string[]>(`[...document.querySelectorAll('.version-toggle')].map((b) => b.getAttribute('tabindex'))`), [
+      '0',
+      '-1',
+      '-1',
+      '-1',
+    ]);
     await p.page.locator('#user-filter').focus();
     await p.page.keyboard.press('Tab'); // Refresh
     await p.page.keyboard.press('Tab'); // the list's tab stop: the newest version
@@ -309,7 +388,12 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(await focused(p), '1');
     await p.page.keyboard.press('Home');
     assert.equal(await focused(p), '4');
-    assert.deepEqual(await p.eval<string[]>(`[...document.querySelectorAll('.version-toggle')].map((b) => b.getAttribute('tabindex'))`), ['0', '-1', '-1', '-1']);
+    assert.deepEqual(await p.eval<string[]>(`[...document.querySelectorAll('.version-toggle')].map((b) => b.getAttribute('tabindex'))`), [
+      '0',
+      '-1',
+      '-1',
+      '-1',
+    ]);
     assert.equal(await p.eval<string>(`getComputedStyle(document.activeElement).outlineStyle`), 'solid');
   });
 
@@ -378,7 +462,9 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(await text(p, '.version[data-version="1"] .field-name'), `Title${XSS}`);
     assert.equal(await text(p, '.version[data-version="1"] ins'), XSS);
     // The new value reads back exactly from the unchanged and added runs (the diff is word-level).
-    const newText = await p.eval<string>(`[...document.querySelectorAll('.version[data-version="2"] .field:nth-child(1) .diff-text > :not(.sr-only):not(del)')].map((e) => e.textContent).join('')`);
+    const newText = await p.eval<string>(
+      `[...document.querySelectorAll('.version[data-version="2"] .field:nth-child(1) .diff-text > :not(.sr-only):not(del)')].map((e) => e.textContent).join('')`,
+    );
     assert.equal(newText, 'before </del><script>window.__pwned=1</script> after');
     assert.ok((await texts(p, '.version[data-version="2"] .json-path')).includes(`$[${JSON.stringify(XSS)}]`));
     assert.ok((await texts(p, '#user-filter option')).some((t) => t.includes(`mallory${XSS}`)));
@@ -427,8 +513,13 @@ describe('webview: history panel in Chromium', function () {
     fake.reset();
     let reads = 0;
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, async () => historyView({ id: `again-${++reads}`, versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }] }));
-    const fakePanel = fake.panels[0]!;
+    HistoryPanel.show(extensionUri, v, async () =>
+      historyView({
+        id: `again-${++reads}`,
+        versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }],
+      }),
+    );
+    const fakePanel = fake.panels[0];
     const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.banner') !== null`);
     assert.equal(await p.page.locator('.version').count(), 4);
@@ -444,7 +535,7 @@ describe('webview: history panel in Chromium', function () {
     const v = historyView();
     let reads = 0;
     HistoryPanel.show(extensionUri, v, async () => v);
-    let hostPanel = fake.panels[0]!;
+    let hostPanel = fake.panels[0];
     const p = await openOnHost(hostPanel);
     await p.until(`document.querySelector('.banner') !== null`);
     await p.page.locator('.version[data-version="3"] .version-toggle').click();
@@ -458,8 +549,8 @@ describe('webview: history panel in Chromium', function () {
     // The window reloads: the old host is gone; VS Code restores the panel and its page's state, and the
     // serializer revives it from the kept view (as main.ts revivePanel does).
     fake.reset();
-    hostPanel = fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {}) as FakeWebviewPanel;
-    HistoryPanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view as HistoryView, async () => {
+    hostPanel = fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {});
+    HistoryPanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view, async () => {
       HistoryPanel.show(extensionUri, historyView({ id: `read-${++reads}` }), async () => v);
       return undefined;
     });

@@ -51,7 +51,11 @@ describe('webview: response protocol', () => {
     assert.deepEqual(v.sentAs, { who: JANE, mode: 'full', connectionLabel: 'DealCloud (sandbox)', vendor: 'dealcloud' });
     assert.equal(v.request.headers.Authorization, 'Bearer «redacted»');
     assert.ok(v.curl.includes('«redacted»'));
-    assert.deepEqual(v.explanation?.action, { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: 'dc-sandbox', userId: '6045' } });
+    assert.deepEqual(v.explanation?.action, {
+      kind: 'createProxyAssignment',
+      title: 'Create proxy assignment',
+      args: { connectionId: 'dc-sandbox', userId: '6045' },
+    });
     assert.ok(isResponseView(v));
     assert.ok(isHostToPanel({ type: 'show', view: v }));
 
@@ -62,7 +66,15 @@ describe('webview: response protocol', () => {
   });
 
   it('carries the attribution result of a write; the page rejects a malformed one', () => {
-    const result = { assetId: 'A-1', outcome: 'recorded-as-other' as const, recordedUser: 'svc@acme.test', expectedUser: 'jane@acme.test', version: 4, message: 'Orange Logic recorded svc@acme.test, not jane@acme.test, in version 4.', advice: 'Lite impersonation is probably not enabled.' };
+    const result = {
+      assetId: 'A-1',
+      outcome: 'recorded-as-other' as const,
+      recordedUser: 'svc@acme.test',
+      expectedUser: 'jane@acme.test',
+      version: 4,
+      message: 'Orange Logic recorded svc@acme.test, not jane@acme.test, in version 4.',
+      advice: 'Lite impersonation is probably not enabled.',
+    };
     const v = responseViewFromRecord(record(), { curl: 'curl x', assetId: 'A-1', attribution: result });
     assert.deepEqual(v.attribution, { assetId: 'A-1', outcome: 'recorded-as-other', message: result.message, advice: result.advice });
     assert.ok(isResponseView(v));
@@ -106,7 +118,12 @@ describe('webview: response protocol', () => {
 
 describe('webview: response panel HTML', () => {
   const { renderResponseHtml, createNonce, responseCsp } = loadResponsePanelModule();
-  const parts = { cspSource: 'https://fake.vscode-cdn.test', nonce: 'bm9uY2Vub25jZW5vbmNlMQ==', scriptUri: 'https://fake.vscode-cdn.test/dist/webviews/response.js', styleUri: 'https://fake.vscode-cdn.test/media/response/response.css' };
+  const parts = {
+    cspSource: 'https://fake.vscode-cdn.test',
+    nonce: 'bm9uY2Vub25jZW5vbmNlMQ==',
+    scriptUri: 'https://fake.vscode-cdn.test/dist/webviews/response.js',
+    styleUri: 'https://fake.vscode-cdn.test/media/response/response.css',
+  };
 
   it('declares the exact CSP: nothing by default, scripts by nonce only, styles and fonts from the webview', () => {
     const html = renderResponseHtml(parts);
@@ -172,11 +189,11 @@ describe('webview: JSON scanner', () => {
     assert.ok(doc instanceof JsonText);
     const [s, arr, o, empty] = children(doc, doc.root());
     assert.equal(s?.key, 's"q');
-    assert.equal(doc.stringValue(s as JsonEntry), 'a\\"b');
+    assert.equal(doc.stringValue(s), 'a\\"b');
     assert.equal(arr?.kind, 'array');
     assert.equal(arr?.count, 7);
     assert.deepEqual(
-      children(doc, arr as JsonEntry).map((e) => [e.kind, e.count, doc.source(e)]),
+      children(doc, arr).map((e) => [e.kind, e.count, doc.source(e)]),
       [
         ['number', 0, '1'],
         ['array', 0, '[ ]'],
@@ -188,9 +205,9 @@ describe('webview: JSON scanner', () => {
       ],
     );
     assert.equal(o?.count, 1);
-    assert.equal(children(doc, o as JsonEntry)[0]?.kind, 'object');
+    assert.equal(children(doc, o)[0]?.kind, 'object');
     assert.equal(empty?.count, 0);
-    assert.deepEqual(children(doc, empty as JsonEntry), []);
+    assert.deepEqual(children(doc, empty), []);
   });
 
   it('pages long containers and resumes where it stopped', () => {
@@ -203,7 +220,7 @@ describe('webview: JSON scanner', () => {
     assert.ok(first.next > 0);
     const second = doc.page(root, 200, first.next, 200);
     assert.equal(second.entries[0]?.index, 200);
-    assert.equal(doc.source(second.entries[0] as JsonEntry), '{"i":200}');
+    assert.equal(doc.source(second.entries[0]), '{"i":200}');
     const third = doc.page(root, 200, second.next, 400);
     assert.equal(third.entries.length, 50);
     assert.equal(third.next, -1);
@@ -252,7 +269,10 @@ describe('webview: display helpers', () => {
 
   it('banner parts: no mode for the service user', () => {
     assert.deepEqual(bannerParts({ who: JANE, mode: 'lite', connectionLabel: 'DC', vendor: 'dealcloud' }), { who: JANE, mode: 'lite', connection: 'DC' });
-    assert.deepEqual(bannerParts({ who: 'the service user', mode: 'self', connectionLabel: 'DC', vendor: 'dealcloud' }), { who: 'the service user', connection: 'DC' });
+    assert.deepEqual(bannerParts({ who: 'the service user', mode: 'self', connectionLabel: 'DC', vendor: 'dealcloud' }), {
+      who: 'the service user',
+      connection: 'DC',
+    });
   });
 
   it('a view is identified by its id, or by what it shows', () => {
@@ -268,7 +288,12 @@ describe('webview: media code audit', () => {
   const dirs = readdirSync(media, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => join(media, d.name));
-  const files = (ext: string) => dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => [join(dir, f), readFileSync(join(dir, f), 'utf8')] as const));
+  const files = (ext: string) =>
+    dirs.flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith(ext))
+        .map((f) => [join(dir, f), readFileSync(join(dir, f), 'utf8')] as const),
+    );
   const sources = files('.ts');
   const stylesheets = files('.css');
 

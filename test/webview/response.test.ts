@@ -24,7 +24,8 @@ describe('webview: response panel in Chromium', function () {
   const { open, openOnHost } = panelSuite(() => Harness.start(renderResponseHtml));
 
   const text = async (p: PanelPage, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
-  const activeLabel = (p: PanelPage): Promise<string | null> => p.eval<string | null>(`document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)`);
+  const activeLabel = (p: PanelPage): Promise<string | null> =>
+    p.eval<string | null>(`document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent)`);
 
   it('posts ready on load and renders nothing until the host sends a view', async () => {
     const p = await open();
@@ -96,7 +97,10 @@ describe('webview: response panel in Chromium', function () {
 
   it('a binary body: says what it is and offers Save body…; Open in editor says it cannot', async () => {
     const p = await open();
-    await p.show({ ...view({ headers: { 'content-type': 'image/png' }, body: '\u0089PNG\r\n\u001a\n\ufffd\ufffd', bodyBytes: 9_523 }, { id: 'b1' }), binary: true });
+    await p.show({
+      ...view({ headers: { 'content-type': 'image/png' }, body: '\u0089PNG\r\n\u001a\n\ufffd\ufffd', bodyBytes: 9_523 }, { id: 'b1' }),
+      binary: true,
+    });
     assert.equal(await text(p, '.binary-summary'), 'Binary body (image/png, 9.3 KB) — Save body… to keep it.');
     assert.equal(await p.page.locator('pre.raw').count(), 0, 'no decoded noise');
     await p.page.locator('.binary-body button.save-binary').focus();
@@ -146,7 +150,10 @@ describe('webview: response panel in Chromium', function () {
 
   it('after a write as a principal: who the vendor recorded, the advice, and "Check again"', async () => {
     const p = await open();
-    const ok = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' } };
+    const ok = {
+      ...view({}, { assetId: 'A-1' }),
+      attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' },
+    };
     await p.show(ok);
     assert.equal(await text(p, '.attribution-message'), 'Recorded as jane@acme.test in version 4.');
     assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-ok');
@@ -157,7 +164,12 @@ describe('webview: response panel in Chromium', function () {
     assert.deepEqual((await p.posted()).at(-1), { type: 'verifyAttribution', assetId: 'A-1' });
     const other = {
       ...view({}, { assetId: `A-${XSS}` }),
-      attribution: { assetId: `A-${XSS}`, outcome: 'recorded-as-other' as const, message: `Orange Logic recorded ${XSS}, not jane@acme.test.`, advice: `Lite impersonation is probably not enabled ${XSS}` },
+      attribution: {
+        assetId: `A-${XSS}`,
+        outcome: 'recorded-as-other' as const,
+        message: `Orange Logic recorded ${XSS}, not jane@acme.test.`,
+        advice: `Lite impersonation is probably not enabled ${XSS}`,
+      },
     };
     await p.show(other);
     assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-warn');
@@ -173,7 +185,12 @@ describe('webview: response panel in Chromium', function () {
     const p = await open({ height: 400 });
     const v: ResponseView = {
       ...jsonView({ list: Array.from({ length: 60 }, (_, i) => `row ${i}`) }, { id: 'w1', assetId: 'A-1' }),
-      attribution: { assetId: 'A-1', outcome: 'recorded-as-other', message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.', advice: 'Lite impersonation is probably not enabled.' },
+      attribution: {
+        assetId: 'A-1',
+        outcome: 'recorded-as-other',
+        message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.',
+        advice: 'Lite impersonation is probably not enabled.',
+      },
     };
     await p.show(v);
     await p.page.locator('#tab-headers').click();
@@ -233,14 +250,28 @@ describe('webview: response panel in Chromium', function () {
     fake.reset();
     const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
     let finish!: (r: AttributionResult | undefined) => void;
-    const v: ResponseView = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'no-new-version', message: 'No new version of A-1 was recorded.' } };
-    ResponsePanel.show(extensionUri, v, { onAction: () => undefined, onOpenHistory: () => undefined, onVerifyAttribution: () => new Promise((r) => (finish = r)) });
-    const fakePanel = fake.panels[0]!;
+    const v: ResponseView = {
+      ...view({}, { assetId: 'A-1' }),
+      attribution: { assetId: 'A-1', outcome: 'no-new-version', message: 'No new version of A-1 was recorded.' },
+    };
+    ResponsePanel.show(extensionUri, v, {
+      onAction: () => undefined,
+      onOpenHistory: () => undefined,
+      onVerifyAttribution: () => new Promise((r) => (finish = r)),
+    });
+    const fakePanel = fake.panels[0];
     const p = await openOnHost(fakePanel);
     await p.until(`document.querySelector('.attribution') !== null`);
     await p.page.locator('button.verify-attribution').click();
     await p.until(`document.querySelector('.attribution-check')?.textContent === 'Checking again…'`);
-    finish({ assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.', expectedUser: 'jane@acme.test', recordedUser: 'jane@acme.test', version: 5 });
+    finish({
+      assetId: 'A-1',
+      outcome: 'recorded-as-principal',
+      message: 'Recorded as jane@acme.test in version 5.',
+      expectedUser: 'jane@acme.test',
+      recordedUser: 'jane@acme.test',
+      version: 5,
+    });
     await p.until(`document.querySelector('.attribution-message')?.textContent === 'Recorded as jane@acme.test in version 5.'`);
     assert.equal(await text(p, '.attribution-check'), 'Checked again.');
     assert.equal(await p.page.locator('.attribution').getAttribute('class'), 'attribution attribution-ok');
@@ -335,7 +366,14 @@ describe('webview: response panel in Chromium', function () {
 
   it('Headers and Request tabs: response headers, the redacted request and cURL; tabs work by keyboard', async () => {
     const p = await open();
-    const v = view({ request: { method: 'POST', url: 'https://acme.dealcloud.test/api/rest/v4/data/entrydata/deal', headers: { Authorization: 'Bearer «redacted»', 'AS-USER': '6045' }, body: '{"name":"Acme"}' } });
+    const v = view({
+      request: {
+        method: 'POST',
+        url: 'https://acme.dealcloud.test/api/rest/v4/data/entrydata/deal',
+        headers: { Authorization: 'Bearer «redacted»', 'AS-USER': '6045' },
+        body: '{"name":"Acme"}',
+      },
+    });
     await p.show(v);
     const tab = (id: string) => p.page.locator(`#tab-${id}`);
     assert.equal(await tab('body').getAttribute('aria-selected'), 'true');
@@ -475,7 +513,15 @@ describe('webview: response panel in Chromium', function () {
   it('a 5 MB JSON body paints quickly and the page stays responsive', async () => {
     const p = await open();
     const template = view({}, { id: 'big' });
-    const result = await p.eval<{ bytes: number; firstPaintMs: number; rows: number; rawClickMs: number; rawCompleteMs: number; longestTaskMs: number; bannerText: string }>(`(async () => {
+    const result = await p.eval<{
+      bytes: number;
+      firstPaintMs: number;
+      rows: number;
+      rawClickMs: number;
+      rawCompleteMs: number;
+      longestTaskMs: number;
+      bannerText: string;
+    }>(`(async () => {
       const longTasks = [];
       new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
       const lorem = 'Quarterly review of the pipeline with the regional team; follow up on diligence items. ';

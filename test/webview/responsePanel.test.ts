@@ -29,7 +29,7 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function only(): FakeWebviewPanel {
   assert.equal(fake.panels.length, 1);
-  return fake.panels[0] as FakeWebviewPanel;
+  return fake.panels[0];
 }
 
 function shown(panel: FakeWebviewPanel): ResponseView[] {
@@ -61,7 +61,10 @@ describe('webview: ResponsePanel host', () => {
       ['/ext/dist/webviews', '/ext/media'],
     );
     const html = panel.webview.html;
-    assert.match(html, /default-src 'none'; img-src https:\/\/fake\.vscode-cdn\.test data:; style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-[A-Za-z0-9+/]{22}=='; font-src https:\/\/fake\.vscode-cdn\.test/);
+    assert.match(
+      html,
+      /default-src 'none'; img-src https:\/\/fake\.vscode-cdn\.test data:; style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-[A-Za-z0-9+/]{22}=='; font-src https:\/\/fake\.vscode-cdn\.test/,
+    );
     assert.match(html, /src="https:\/\/fake\.vscode-cdn\.test\/ext\/dist\/webviews\/response\.js"/);
     assert.match(html, /href="https:\/\/fake\.vscode-cdn\.test\/ext\/media\/response\/response\.css"/);
     for (const data of ['Jane Doe', '6045', 'proxy assignment', 'Forbidden', 'acme', '«redacted»']) assert.equal(html.includes(data), false, data);
@@ -134,7 +137,10 @@ describe('webview: ResponsePanel host', () => {
 
   it('re-checks attribution only for the asset whose attribution the response shows', async () => {
     const checked: string[] = [];
-    const withAttribution = { ...view({}, { assetId: 'A-1' }), attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' } };
+    const withAttribution = {
+      ...view({}, { assetId: 'A-1' }),
+      attribution: { assetId: 'A-1', outcome: 'recorded-as-principal' as const, message: 'Recorded as jane@acme.test in version 4.' },
+    };
     ResponsePanel.show(extensionUri, withAttribution, { ...handlers(calls), onVerifyAttribution: (assetId) => void checked.push(assetId) });
     const panel = only();
     panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-2' });
@@ -150,9 +156,21 @@ describe('webview: ResponsePanel host', () => {
   describe('"Check again"', () => {
     const written = (): ResponseView => ({
       ...view({}, { assetId: 'A-1' }),
-      attribution: { assetId: 'A-1', outcome: 'recorded-as-other', message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.', advice: 'Lite impersonation is probably not enabled.' },
+      attribution: {
+        assetId: 'A-1',
+        outcome: 'recorded-as-other',
+        message: 'Orange Logic recorded svc@acme.test, not jane@acme.test.',
+        advice: 'Lite impersonation is probably not enabled.',
+      },
     });
-    const now: AttributionResult = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.', version: 5, recordedUser: 'jane@acme.test', expectedUser: 'jane@acme.test' };
+    const now: AttributionResult = {
+      assetId: 'A-1',
+      outcome: 'recorded-as-principal',
+      message: 'Recorded as jane@acme.test in version 5.',
+      version: 5,
+      recordedUser: 'jane@acme.test',
+      expectedUser: 'jane@acme.test',
+    };
     const checks = (panel: FakeWebviewPanel) => (panel.webview.posted as HostToPanel[]).filter((m) => m.type === 'attribution');
     const deferred = <T>() => {
       let resolve!: (v: T) => void;
@@ -200,12 +218,19 @@ describe('webview: ResponsePanel host', () => {
       panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
       await tick();
       await tick();
-      assert.deepEqual(checks(panel).map((m) => m.type === 'attribution' && m.check), [{ state: 'checking' }, { state: 'failed', message: ATTRIBUTION_NOT_CHECKED }]);
+      assert.deepEqual(
+        checks(panel).map((m) => m.type === 'attribution' && m.check),
+        [{ state: 'checking' }, { state: 'failed', message: ATTRIBUTION_NOT_CHECKED }],
+      );
       answer = () => Promise.reject(new Error('Orange Logic said "busy" (503).'));
       panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
       await tick();
       await tick();
-      assert.deepEqual(checks(panel).at(-1), { type: 'attribution', viewId: ResponsePanel.active!.currentView.id, check: { state: 'failed', message: 'Could not check again: Orange Logic said "busy" (503).' } });
+      assert.deepEqual(checks(panel).at(-1), {
+        type: 'attribution',
+        viewId: ResponsePanel.active!.currentView.id,
+        check: { state: 'failed', message: 'Could not check again: Orange Logic said "busy" (503).' },
+      });
       assert.deepEqual(ResponsePanel.active!.currentView.attribution, before);
       assert.deepEqual(fake.errors, [], 'shown in the box, not as a notification');
     });
@@ -222,7 +247,10 @@ describe('webview: ResponsePanel host', () => {
       pending.resolve(now);
       await tick();
       await tick();
-      assert.deepEqual(checks(panel).map((m) => m.type === 'attribution' && m.check.state), ['checking']);
+      assert.deepEqual(
+        checks(panel).map((m) => m.type === 'attribution' && m.check.state),
+        ['checking'],
+      );
       assert.equal(ResponsePanel.active!.currentView.attribution, undefined);
       panel.webview.receive({ type: 'ready' });
       await tick();
@@ -231,7 +259,7 @@ describe('webview: ResponsePanel host', () => {
   });
 
   describe('revive (a panel VS Code restored after a window reload)', () => {
-    const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.response', 'Response', {}, {}) as FakeWebviewPanel;
+    const restored = (): FakeWebviewPanel => fakeWindow.createWebviewPanel('behalf.response', 'Response', {}, {});
 
     it('takes the panel over with today’s options and the kept view: title, ready → show, buttons act on that view', async () => {
       const panel = restored();
@@ -241,12 +269,18 @@ describe('webview: ResponsePanel host', () => {
       assert.equal(panel.title, `Response · 403 · ${JANE}`);
       const options = (panel.webview as unknown as { options: { enableScripts: boolean; localResourceRoots: Array<{ path: string }> } }).options;
       assert.equal(options.enableScripts, true);
-      assert.deepEqual(options.localResourceRoots.map((u) => u.path), ['/ext/dist/webviews', '/ext/media']);
+      assert.deepEqual(
+        options.localResourceRoots.map((u) => u.path),
+        ['/ext/dist/webviews', '/ext/media'],
+      );
       assert.match(panel.webview.html, /dist\/webviews\/response\.js/);
       panel.webview.receive({ type: 'ready' });
       panel.webview.receive({ type: 'action', kind: 'createProxyAssignment', args: {} });
       await tick();
-      assert.deepEqual(shown(panel).map((x) => x.id), ['kept-1']);
+      assert.deepEqual(
+        shown(panel).map((x) => x.id),
+        ['kept-1'],
+      );
       assert.deepEqual(calls.actions, [['createProxyAssignment', { connectionId: 'dc-sandbox', userId: '6045' }]]);
       // The next response goes to the revived panel.
       ResponsePanel.show(extensionUri, selfView(), handlers(calls));
@@ -291,7 +325,10 @@ describe('webview: ResponsePanel host', () => {
   });
 
   describe('Save body…, Open in editor, Resend', () => {
-    const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+    const PNG = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]),
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+    ]);
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'behalf-save-'));
@@ -361,14 +398,22 @@ describe('webview: ResponsePanel host', () => {
       assert.deepEqual(fake.documents, [{ language: 'json', content: '{\n  "id": 12345678901234567890,\n  "name": "Acme",\n  "tags": [\n    "a"\n  ]\n}' }]);
       assert.equal(fake.shownDocuments, 1);
 
-      const types = [['<a/>', 'application/xml'], ['<p>hi</p>', 'text/html; charset=utf-8'], ['plain', 'text/csv']] as const;
+      const types = [
+        ['<a/>', 'application/xml'],
+        ['<p>hi</p>', 'text/html; charset=utf-8'],
+        ['plain', 'text/csv'],
+      ] as const;
       for (const [body, type] of types) {
         ResponsePanel.show(extensionUri, view({ body, headers: { 'content-type': type } }), handlers(calls));
         const before = fake.documents.length;
         panel.webview.receive({ type: 'openInEditor', viewId: posted(panel).id });
         await until(() => fake.documents.length > before);
       }
-      assert.deepEqual(fake.documents.slice(1), [{ language: 'xml', content: '<a/>' }, { language: 'html', content: '<p>hi</p>' }, { language: 'plaintext', content: 'plain' }]);
+      assert.deepEqual(fake.documents.slice(1), [
+        { language: 'xml', content: '<a/>' },
+        { language: 'html', content: '<p>hi</p>' },
+        { language: 'plaintext', content: 'plain' },
+      ]);
 
       // Binary by its bytes (no content type says so): refused with a reason.
       const bytes = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xc3, 0x28]);

@@ -2,15 +2,12 @@
 // the candidates): an annotation's value after `# @as `, `# @connection `, `# @mode ` (or `//`), or a variable
 // name inside an unclosed `{{`.
 
-export type HttpCompletionContext =
-  | { kind: 'annotation'; key: 'as' | 'connection' | 'mode'; typed: string }
-  | { kind: 'variable'; typed: string }
-  | undefined;
+export type HttpCompletionContext = { kind: 'annotation'; key: 'as' | 'connection' | 'mode'; typed: string } | { kind: 'variable'; typed: string } | undefined;
 
 /** `before` is the cursor's line up to the cursor; `typed` is the text the completion replaces. */
 export function httpCompletionContext(before: string): HttpCompletionContext {
   const annotation = /^\s*(?:#|\/\/)\s*@(as|connection|mode)\s+(\S*)$/.exec(before);
-  if (annotation) return { kind: 'annotation', key: annotation[1] as 'as' | 'connection' | 'mode', typed: annotation[2]! };
+  if (annotation) return { kind: 'annotation', key: annotation[1] as 'as' | 'connection' | 'mode', typed: annotation[2] };
   const open = before.lastIndexOf('{{');
   if (open < 0 || before.includes('}}', open)) return undefined;
   const typed = before.slice(open + 2).trimStart();

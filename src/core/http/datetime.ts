@@ -50,14 +50,42 @@ function pad(n: number, width: number): string {
 }
 
 interface Fields {
-  Y: number; M: number; D: number; d: number; H: number; m: number; s: number; ms: number; offsetMin: number;
+  Y: number;
+  M: number;
+  D: number;
+  d: number;
+  H: number;
+  m: number;
+  s: number;
+  ms: number;
+  offsetMin: number;
 }
 
 function fields(ms: number, local: boolean): Fields {
   const t = new Date(ms);
   return local
-    ? { Y: t.getFullYear(), M: t.getMonth(), D: t.getDate(), d: t.getDay(), H: t.getHours(), m: t.getMinutes(), s: t.getSeconds(), ms: t.getMilliseconds(), offsetMin: -t.getTimezoneOffset() }
-    : { Y: t.getUTCFullYear(), M: t.getUTCMonth(), D: t.getUTCDate(), d: t.getUTCDay(), H: t.getUTCHours(), m: t.getUTCMinutes(), s: t.getUTCSeconds(), ms: t.getUTCMilliseconds(), offsetMin: 0 };
+    ? {
+        Y: t.getFullYear(),
+        M: t.getMonth(),
+        D: t.getDate(),
+        d: t.getDay(),
+        H: t.getHours(),
+        m: t.getMinutes(),
+        s: t.getSeconds(),
+        ms: t.getMilliseconds(),
+        offsetMin: -t.getTimezoneOffset(),
+      }
+    : {
+        Y: t.getUTCFullYear(),
+        M: t.getUTCMonth(),
+        D: t.getUTCDate(),
+        d: t.getUTCDay(),
+        H: t.getUTCHours(),
+        m: t.getUTCMinutes(),
+        s: t.getUTCSeconds(),
+        ms: t.getUTCMilliseconds(),
+        offsetMin: 0,
+      };
 }
 
 function zone(offsetMin: number, colon: boolean): string {
@@ -74,34 +102,62 @@ function formatCustom(ms: number, format: string, local: boolean): string {
   return format.replace(TOKEN, (tok: string, escaped: string | undefined) => {
     if (escaped !== undefined) return escaped;
     switch (tok) {
-      case 'YYYY': return pad(f.Y, 4);
-      case 'YY': return pad(f.Y % 100, 2);
-      case 'MMMM': return MONTHS[f.M];
-      case 'MMM': return MONTHS[f.M].slice(0, 3);
-      case 'MM': return pad(f.M + 1, 2);
-      case 'M': return String(f.M + 1);
-      case 'DD': return pad(f.D, 2);
-      case 'D': return String(f.D);
-      case 'dddd': return DAYS[f.d];
-      case 'ddd': return DAYS[f.d].slice(0, 3);
-      case 'dd': return DAYS[f.d].slice(0, 2);
-      case 'd': return String(f.d);
-      case 'HH': return pad(f.H, 2);
-      case 'H': return String(f.H);
-      case 'hh': return pad(f.H % 12 || 12, 2);
-      case 'h': return String(f.H % 12 || 12);
-      case 'mm': return pad(f.m, 2);
-      case 'm': return String(f.m);
-      case 'ss': return pad(f.s, 2);
-      case 's': return String(f.s);
-      case 'SSS': return pad(f.ms, 3);
-      case 'ZZ': return zone(f.offsetMin, false);
-      case 'Z': return zone(f.offsetMin, true);
-      case 'A': return f.H < 12 ? 'AM' : 'PM';
-      case 'a': return f.H < 12 ? 'am' : 'pm';
-      case 'X': return String(Math.floor(ms / 1000));
-      case 'x': return String(ms);
-      default: return tok;
+      case 'YYYY':
+        return pad(f.Y, 4);
+      case 'YY':
+        return pad(f.Y % 100, 2);
+      case 'MMMM':
+        return MONTHS[f.M];
+      case 'MMM':
+        return MONTHS[f.M].slice(0, 3);
+      case 'MM':
+        return pad(f.M + 1, 2);
+      case 'M':
+        return String(f.M + 1);
+      case 'DD':
+        return pad(f.D, 2);
+      case 'D':
+        return String(f.D);
+      case 'dddd':
+        return DAYS[f.d];
+      case 'ddd':
+        return DAYS[f.d].slice(0, 3);
+      case 'dd':
+        return DAYS[f.d].slice(0, 2);
+      case 'd':
+        return String(f.d);
+      case 'HH':
+        return pad(f.H, 2);
+      case 'H':
+        return String(f.H);
+      case 'hh':
+        return pad(f.H % 12 || 12, 2);
+      case 'h':
+        return String(f.H % 12 || 12);
+      case 'mm':
+        return pad(f.m, 2);
+      case 'm':
+        return String(f.m);
+      case 'ss':
+        return pad(f.s, 2);
+      case 's':
+        return String(f.s);
+      case 'SSS':
+        return pad(f.ms, 3);
+      case 'ZZ':
+        return zone(f.offsetMin, false);
+      case 'Z':
+        return zone(f.offsetMin, true);
+      case 'A':
+        return f.H < 12 ? 'AM' : 'PM';
+      case 'a':
+        return f.H < 12 ? 'am' : 'pm';
+      case 'X':
+        return String(Math.floor(ms / 1000));
+      case 'x':
+        return String(ms);
+      default:
+        return tok;
     }
   });
 }

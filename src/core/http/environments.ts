@@ -102,7 +102,7 @@ function combine(layers: Layer[]): HttpEnvironments {
   for (const layer of layers) {
     for (const [name, vars] of layer.table) {
       let target = merged.get(name);
-      if (!target) merged.set(name, (target = new Map()));
+      if (!target) merged.set(name, (target = new Map<string, string>()));
       for (const [k, v] of vars) target.set(k, v);
     }
   }
@@ -117,9 +117,7 @@ function combine(layers: Layer[]): HttpEnvironments {
       if (name === undefined || name === '' || name === SHARED) return out;
       const env = merged.get(name);
       if (!env || name.startsWith('$')) {
-        throw envError(
-          `Unknown environment "${name}" (expected ${names.length ? `one of: ${names.join(', ')}` : `an environment defined in ${ENV_FILE}`})`,
-        );
+        throw envError(`Unknown environment "${name}" (expected ${names.length ? `one of: ${names.join(', ')}` : `an environment defined in ${ENV_FILE}`})`);
       }
       for (const [k, v] of env) out[k] = replaceSharedRefs(v, shared);
       return out;
@@ -131,7 +129,7 @@ function combine(layers: Layer[]): HttpEnvironments {
  * Environments from REST Client settings-style objects (`{"$shared": {...}, "dev": {...}}`), e.g. the value of
  * `rest-client.environmentVariables`. Later objects override earlier ones, variable by variable.
  */
-export function environmentsFromObject(settings: unknown | unknown[], source = 'settings'): HttpEnvironments {
+export function environmentsFromObject(settings: unknown, source = 'settings'): HttpEnvironments {
   const list = Array.isArray(settings) ? settings : [settings];
   return combine(list.map((s, i) => ({ source: list.length > 1 ? `${source}[${i}]` : source, table: tableFromObject(s, source) })));
 }
@@ -160,10 +158,7 @@ async function readLayer(file: string): Promise<Layer | undefined> {
 /** Directories from `start` up to `root` (inclusive); only `start` when root is not an ancestor of it. */
 function searchDirs(start: string, root: string | undefined): string[] {
   const dirs: string[] = [];
-  const within =
-    root === undefined ||
-    start === root ||
-    start.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  const within = root === undefined || start === root || start.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
   let dir = start;
   for (;;) {
     dirs.push(dir);
@@ -181,11 +176,7 @@ function searchDirs(start: string, root: string | undefined): string[] {
  * settings-style object), then files from the farthest directory to the nearest, public before private.
  * Rejects with BehalfError (code 'environment', with file:line:column) for unreadable or malformed files.
  */
-export async function loadEnvironments(
-  httpFileDir: string,
-  rootDir?: string,
-  options: { settings?: unknown } = {},
-): Promise<HttpEnvironments> {
+export async function loadEnvironments(httpFileDir: string, rootDir?: string, options: { settings?: unknown } = {}): Promise<HttpEnvironments> {
   const layers: Layer[] = [];
   if (options.settings !== undefined) layers.push({ source: 'settings', table: tableFromObject(options.settings, 'settings') });
   const dirs = searchDirs(path.resolve(httpFileDir), rootDir === undefined ? undefined : path.resolve(rootDir));

@@ -13,15 +13,7 @@ export {
   type ParsedHttpFile,
 } from './parser';
 export { MAX_BODY_FILE_BYTES, readBodyFile, resolveRequest, resolveString, type VariableContext } from './variables';
-export {
-  ENV_FILE,
-  PRIVATE_ENV_FILE,
-  environmentsFromObject,
-  loadDotenv,
-  loadEnvironments,
-  parseDotenv,
-  type HttpEnvironments,
-} from './environments';
+export { ENV_FILE, PRIVATE_ENV_FILE, environmentsFromObject, loadDotenv, loadEnvironments, parseDotenv, type HttpEnvironments } from './environments';
 export { SYSTEM_VARIABLES, parseJsonPath, type JsonPathStep, type RequestRef } from './template';
 export {
   RequestVariableStore,

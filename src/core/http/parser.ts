@@ -45,7 +45,20 @@ export interface HttpBodyFileReference {
 }
 
 /** The encodings Node's Buffer reads (Buffer.isEncoding), lower-case; `<@name` must use one of them. */
-export const BODY_FILE_ENCODINGS: readonly string[] = ['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2', 'latin1', 'binary', 'ascii', 'base64', 'base64url', 'hex'];
+export const BODY_FILE_ENCODINGS: readonly string[] = [
+  'utf8',
+  'utf-8',
+  'utf16le',
+  'utf-16le',
+  'ucs2',
+  'ucs-2',
+  'latin1',
+  'binary',
+  'ascii',
+  'base64',
+  'base64url',
+  'hex',
+];
 const ENCODING_SET: ReadonlySet<string> = new Set(BODY_FILE_ENCODINGS);
 
 export interface HttpFileRequest {
@@ -152,7 +165,7 @@ const HOST_WITH_DOT = /^[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:
 const HOST_WITH_PORT = /^[A-Za-z0-9][A-Za-z0-9-]*:\d+(?:[/?#]|$)/;
 const LOCALHOST = /^localhost(?::\d+)?(?:[/?#]|$)/i;
 const HTTP_VERSION = /^HTTP\/(\d+(?:\.\d+)?)$/i;
-const ANNOTATION_KEY_CHAR = /[A-Za-z0-9_.\-]/;
+const ANNOTATION_KEY_CHAR = /[A-Za-z0-9_.-]/;
 
 function looksLikeUrl(token: string): boolean {
   const lower = token.slice(0, 8).toLowerCase();
@@ -417,11 +430,7 @@ class Parser {
     this.requests.push(request);
   }
 
-  private requestLine(
-    line: string,
-    i0: number,
-    lineNo: number,
-  ): { method: string; url: string; urlColumn: number; httpVersion?: string } | undefined {
+  private requestLine(line: string, i0: number, lineNo: number): { method: string; url: string; urlColumn: number; httpVersion?: string } | undefined {
     let tokenEnd = i0;
     while (tokenEnd < line.length && !isWs(line.charCodeAt(tokenEnd))) tokenEnd++;
     const token = line.slice(i0, tokenEnd);
@@ -439,13 +448,7 @@ class Parser {
       method = 'GET';
       urlStart = i0;
     } else if (HEADER_LIKE.test(line.slice(i0, i0 + 512))) {
-      this.diag(
-        'error',
-        lineNo,
-        i0 + 1,
-        `header without a request line (expected ${REQUEST_LINE} before the headers)`,
-        `${REQUEST_LINE} before the headers`,
-      );
+      this.diag('error', lineNo, i0 + 1, `header without a request line (expected ${REQUEST_LINE} before the headers)`, `${REQUEST_LINE} before the headers`);
       return undefined;
     } else if (/^[A-Za-z]{2,20}$/.test(token) && (token === upper || looksLikeUrl(nextToken(line, tokenEnd)))) {
       const expected = `${REQUEST_LINE} with METHOD one of ${HTTP_METHODS.join(', ')}`;
@@ -509,7 +512,9 @@ class Parser {
         'error',
         lineNo,
         i0 + 1,
-        name ? `invalid characters in header name "${name.length > 40 ? `${name.slice(0, 37)}...` : name}" (expected ${expected})` : `missing header name (expected ${expected})`,
+        name
+          ? `invalid characters in header name "${name.length > 40 ? `${name.slice(0, 37)}...` : name}" (expected ${expected})`
+          : `missing header name (expected ${expected})`,
         expected,
       );
       return true;
@@ -567,7 +572,13 @@ class Parser {
       if (IDENTITY_KEYS.has(key) || key === 'name') {
         const previous = seen.get(key);
         if (previous !== undefined && key !== 'name') {
-          this.diag('error', a.line, a.keyColumn, `@${key} is given twice (first at line ${previous}; expected one @${key} per request)`, `one @${key} per request`);
+          this.diag(
+            'error',
+            a.line,
+            a.keyColumn,
+            `@${key} is given twice (first at line ${previous}; expected one @${key} per request)`,
+            `one @${key} per request`,
+          );
           continue;
         }
         seen.set(key, a.line);
@@ -594,7 +605,13 @@ class Parser {
         if (key === 'name') {
           const first = this.namesSeen.get(value);
           if (first !== undefined) {
-            this.diag('warning', a.line, a.valueColumn, `request name "${value}" is also used at line ${first} (expected unique names)`, 'unique request names');
+            this.diag(
+              'warning',
+              a.line,
+              a.valueColumn,
+              `request name "${value}" is also used at line ${first} (expected unique names)`,
+              'unique request names',
+            );
           } else this.namesSeen.set(value, a.line);
           request.name = value;
         } else if (key === 'as') request.as = value;

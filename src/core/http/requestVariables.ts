@@ -108,7 +108,7 @@ function describeType(v: unknown): string {
 function pathText(steps: JsonPathStep[], count: number): string {
   let out = '$';
   for (let k = 0; k < count; k++) {
-    const s = steps[k]!;
+    const s = steps[k];
     out += 'index' in s ? `[${s.index}]` : /^[A-Za-z_$][\w$-]*$/.test(s.key) ? `.${s.key}` : `['${s.key.replace(/'/g, "\\'")}']`;
   }
   return out;
@@ -146,7 +146,7 @@ export function readRequestVariable(
   let cur: unknown = json.value;
   const steps = ref.path;
   for (let k = 0; k < steps.length; k++) {
-    const step = steps[k]!;
+    const step = steps[k];
     const at = pathText(steps, k);
     const miss = (why: string): never => fail(`${ref.raw}: ${ref.pathText} is not in the ${ref.part} body of "${ref.request}" (${why})`);
     if ('index' in step) {
@@ -167,5 +167,5 @@ export function readRequestVariable(
   }
   const last = steps.length ? steps[steps.length - 1] : undefined;
   const from = last && 'key' in last ? last.key : undefined;
-  return { value: typeof cur === 'string' ? cur : JSON.stringify(cur) ?? '', from };
+  return { value: typeof cur === 'string' ? cur : (JSON.stringify(cur) ?? ''), from };
 }

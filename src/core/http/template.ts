@@ -213,10 +213,14 @@ function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): P
   if (what !== 'body') return invalid(`${raw}: a request variable reads "body" or "headers", not "${what}"`);
   const selector = rest?.trim();
   if (selector === undefined || selector === '' || selector === '*') return { ...base, what: 'body' };
-  if (selector[0] === '/') return invalid(`${raw}: XPath is not supported (only JSON bodies can be read with a path)`, `a JSON path such as {{${request}.${part}.body.$.token}}, or {{${request}.${part}.body.*}} for the whole body`);
+  if (selector[0] === '/')
+    return invalid(
+      `${raw}: XPath is not supported (only JSON bodies can be read with a path)`,
+      `a JSON path such as {{${request}.${part}.body.$.token}}, or {{${request}.${part}.body.*}} for the whole body`,
+    );
   if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path) or be * (the whole body)`);
   const path = parseJsonPath(selector);
-  if (typeof path === 'string') return invalid(`${raw}: ${path}`, 'a JSON path of $, .key, [n] and [\'key\'] steps');
+  if (typeof path === 'string') return invalid(`${raw}: ${path}`, "a JSON path of $, .key, [n] and ['key'] steps");
   return { ...base, what: 'body', path, pathText: selector };
 }
 

@@ -213,7 +213,11 @@ class Resolution {
       this.fail(
         `${ref.raw}: no request is named "${ref.request}" (expected a request with "# @name ${ref.request}" in this file)`,
         at,
-        close ? `did you mean "${close}"?` : names.length ? `named requests: ${names.slice(0, 12).join(', ')}` : 'name a request with "# @name <name>" above its request line',
+        close
+          ? `did you mean "${close}"?`
+          : names.length
+            ? `named requests: ${names.slice(0, 12).join(', ')}`
+            : 'name a request with "# @name <name>" above its request line',
       );
     }
     const exchange = this.ctx.requestVariables?.get(ref.request);
@@ -446,7 +450,7 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
   for (const h of request.headers) {
     const value = r.expand(h.value, { line: h.line, column: h.valueColumn ?? 1 }, { file, line: h.line, column: h.valueColumn ?? 1 });
     const lower = h.name.toLowerCase();
-    const existing = (lowerNames ??= new Map()).get(lower);
+    const existing = (lowerNames ??= new Map<string, string>()).get(lower);
     if (existing === undefined) {
       lowerNames.set(lower, h.name);
       headers[h.name] = value;
@@ -533,7 +537,7 @@ function resolveBody(r: Resolution, request: HttpFileRequest, headers: Record<st
     if (from !== undefined) files.push({ path: from, offset, length: b.length });
     offset += b.length;
   }
-  return { body: buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, offset), files };
+  return { body: buffers.length === 1 ? buffers[0] : Buffer.concat(buffers, offset), files };
 }
 
 /** Reads the files of `< path` lines for one request, with errors that name the path as written and as resolved. */
@@ -563,7 +567,8 @@ class BodyFiles {
     if (text.indexOf('{{') < 0) return text;
     const lines = text.split('\n');
     for (let k = 0; k < lines.length; k++) {
-      if (lines[k].indexOf('{{') >= 0) lines[k] = this.r.expand(lines[k], { file: absolute, line: k + 1, column: 1 }, { file: absolute, line: k + 1, column: 1 });
+      if (lines[k].indexOf('{{') >= 0)
+        lines[k] = this.r.expand(lines[k], { file: absolute, line: k + 1, column: 1 }, { file: absolute, line: k + 1, column: 1 });
     }
     return lines.join('\n');
   }
@@ -578,7 +583,9 @@ class BodyFiles {
     };
     if (!expanded) fail(`The body file path ${written} is empty once its variables are substituted (expected a file path)`);
     if (!path.isAbsolute(expanded) && !path.isAbsolute(httpFile)) {
-      fail(`Cannot read the body file ${written}: a relative path needs a saved .http file to be relative to (expected an absolute path, or the .http file saved)`);
+      fail(
+        `Cannot read the body file ${written}: a relative path needs a saved .http file to be relative to (expected an absolute path, or the .http file saved)`,
+      );
     }
     const absolute = path.resolve(path.dirname(httpFile), expanded);
     const cannot = (reason: string, hint?: string): never => fail(`Cannot read the body file ${written} (resolved to ${absolute}): ${reason}`, hint);
@@ -588,7 +595,12 @@ class BodyFiles {
       data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     } catch (e) {
       const reason = readFailure(e);
-      return cannot(reason, reason === 'no such file' && !path.isAbsolute(expanded) ? `relative paths are relative to the .http file's folder, ${path.dirname(httpFile)}` : undefined);
+      return cannot(
+        reason,
+        reason === 'no such file' && !path.isAbsolute(expanded)
+          ? `relative paths are relative to the .http file's folder, ${path.dirname(httpFile)}`
+          : undefined,
+      );
     }
     if (data.length > MAX_BODY_FILE_BYTES) cannot(tooLarge(data.length, MAX_BODY_FILE_BYTES));
     this.total += data.length;
