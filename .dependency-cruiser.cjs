@@ -48,9 +48,17 @@ module.exports = {
     {
       name: 'protocol-is-shared-types',
       severity: 'error',
-      comment: 'src/protocol is shared by hosts and pages: it imports nothing but itself.',
+      comment:
+        'src/protocol is shared by hosts and pages: it imports itself, and only the types of src/core (the views are made of core results), so a page never bundles core code through it.',
       from: { path: '^src/protocol/' },
-      to: { path: '^(src|media)/', pathNot: '^src/protocol/' },
+      to: { path: '^(src|media)/', pathNot: '^src/protocol/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'protocol-types-from-core-only',
+      severity: 'error',
+      comment: 'What src/protocol takes from outside itself is core types, nothing else.',
+      from: { path: '^src/protocol/' },
+      to: { path: '^(src|media)/', pathNot: ['^src/protocol/', '^src/core/'] },
     },
     {
       name: 'webviews-see-only-the-protocol',
@@ -76,7 +84,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|out)/' },
+    exclude: { path: ['(^|/)(node_modules|dist|out)/', '^bench/\.build/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

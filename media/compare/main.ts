@@ -7,8 +7,17 @@
 // - Long lists never block the page: each table renders a page of rows at a time ("show more"), and a row's
 //   JSON is created only when it is opened.
 
-import type { CompareRow, CompareSide, CompareValueDiff } from '../../src/core/audit';
-import { isCompareView, isHostToCompare, type CompareSideInfo, type CompareSideName, type CompareToHost, type CompareView } from '../../src/protocol/compare';
+import {
+  isCompareView,
+  isHostToCompare,
+  type CompareRow,
+  type CompareSide,
+  type CompareSideInfo,
+  type CompareSideName,
+  type CompareToHost,
+  type CompareValueDiff,
+  type CompareView,
+} from '../../src/protocol/compare';
 import { button, h, srOnly } from '../shared/dom';
 import { formatBytes, formatCount, formatDuration, statusClass } from '../shared/format';
 import { acquire, onHostViews, stateSaver, type VsCodeApi } from '../shared/vscodeApi';

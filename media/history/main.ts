@@ -8,8 +8,16 @@
 //   into view, or by keyboard), and a version's field diffs are created only when it is first expanded.
 // - The diffs arrive computed (src/core/versionDiff.ts on the host): the page needs no diff library.
 
-import type { FieldDiff, JsonChange, TextPart, VersionDiff } from '../../src/core/audit';
-import { isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
+import {
+  isHistoryView,
+  isHostToHistory,
+  type FieldDiff,
+  type HistoryToHost,
+  type HistoryView,
+  type JsonChange,
+  type TextPart,
+  type VersionDiff,
+} from '../../src/protocol/history';
 import { button, h, srOnly } from '../shared/dom';
 import { formatCount, formatDate } from '../shared/format';
 import { acquire, onHostViews, stateSaver, type VsCodeApi } from '../shared/vscodeApi';

@@ -15,7 +15,7 @@ import type { Connection, Principal } from '../core/model';
 import type { SecretKey } from '../core/ports';
 import type { SetupField } from '../core/vendor';
 import { allVendors } from '../vendors';
-import type { Services } from './extension';
+import type { Services } from './services';
 import { reportError } from './sendCommands';
 import type { ConnectionsNode, ConnectionsTree } from './trees';
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as Main from './main';
 
-export type { BehalfApi, Services } from './main';
+export type { BehalfApi, Services } from './services';
 
 let context: vscode.ExtensionContext | undefined;
 let views: Main.ShellViews | undefined;

@@ -9,7 +9,7 @@ import { loadEnvironments, parseDotenv } from '../core/http/environments';
 import { requestAtLine, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import type { Connection, ImpersonationMode } from '../core/model';
 import { originOf } from '../core/transport';
-import type { Services } from './main';
+import type { Services } from './services';
 
 export const HTTP_SELECTOR: vscode.DocumentSelector = [{ language: 'http' }, { pattern: '**/*.{http,rest}' }];
 const ALL_MODES: readonly ImpersonationMode[] = ['lite', 'full'];

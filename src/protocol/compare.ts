@@ -6,6 +6,9 @@
 // one side's full response: the host answers from its own records, never from the message's content.
 
 import type { CompareResult, CompareRow, CompareSide, CompareValueDiff } from '../core/audit';
+
+// The page (media/compare) takes the row types from here: it sees the protocol, never the core.
+export type { CompareRow, CompareSide, CompareValueDiff };
 import type { ResponseRecord } from '../core/model';
 import { isArrayOf, isFiniteNumber, isNonEmptyString, isOptionalNumber, isOptionalString, isRecord } from './guards';
 

@@ -6,6 +6,9 @@
 // The page only asks (refresh); the host decides, from its own state, never from the message's content.
 
 import type { FieldDiff, JsonChange, TextPart, VersionDiff } from '../core/audit';
+
+// The page (media/history) takes the diff types from here: it sees the protocol, never the core.
+export type { FieldDiff, JsonChange, TextPart, VersionDiff };
 import { isArrayOf, isFiniteNumber, isNonEmptyString, isOptionalBoolean, isOptionalString, isRecord } from './guards';
 
 export interface HistoryPrincipal {

@@ -1,0 +1,55 @@
+// Every request sent as someone else goes into the impersonation log: the one send path the commands share.
+
+import type { ImpersonationLogEntry } from '../core/audit';
+import type { BehalfEngine, SendOptions } from '../core/engine';
+import { isBehalfError } from '../core/errors';
+import { logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
+import type { ActAs, Connection, RequestSpec, ResponseRecord } from '../core/model';
+import type { Services } from './services';
+
+// --- sending, logged ----------------------------------------------------------------------------------------
+
+/** A request made absolute against its connection, as the engine sends it (for log entries of failures). */
+function absoluteUrl(url: string, connection: Connection): string {
+  const raw = url.trim();
+  return /^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : `${connection.baseUrl.replace(/\/+$/, '')}${raw.startsWith('/') ? '' : '/'}${raw}`;
+}
+
+/**
+ * engine.sendAs, and every request sent as someone else goes into the impersonation log: the response, or
+ * the error when none came back. A request the user declined to confirm was not sent and is not logged.
+ */
+export async function sendLogged(
+  s: Services,
+  spec: RequestSpec,
+  actAs: ActAs,
+  options: SendOptions = {},
+): Promise<{ record: ResponseRecord; entry?: ImpersonationLogEntry }> {
+  const time = new Date();
+  try {
+    const record = await s.engine.sendAs(spec, actAs, options);
+    const entry = logEntryFromRecord(record, time);
+    if (entry) await s.impersonationLog.record(entry);
+    return { record, entry };
+  } catch (e) {
+    if (!(isBehalfError(e) && e.code === 'not-confirmed')) {
+      const entry = logEntryFromError(
+        s.engine.sentAs(actAs),
+        { method: spec.method, url: absoluteUrl(spec.url, actAs.connection) },
+        e,
+        time,
+        s.engine.redactor,
+      );
+      if (entry) await s.impersonationLog.record(entry);
+    }
+    throw e;
+  }
+}
+
+/** The engine, with sendAs going through sendLogged (compareAs sends both sides through it). */
+export function loggingEngine(s: Services): BehalfEngine {
+  const engine = s.engine;
+  const logged = Object.create(engine) as BehalfEngine;
+  logged.sendAs = async (spec, actAs, options) => (await sendLogged(s, spec, actAs, options)).record;
+  return logged;
+}
