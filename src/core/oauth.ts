@@ -67,6 +67,55 @@ export function clientCredentialsToken(ctx: AdapterContext, req: ClientCredentia
   });
 }
 
+/** How a vendor's service authenticates, for serviceToken(): what differs between vendors is passed in. */
+export interface ServiceTokenOptions {
+  cacheKey: string;
+  /** Where client-credentials tokens come from (undefined: the vendor has no default and none is set). */
+  tokenUrl: string | undefined;
+  /** Extra form fields of the client-credentials request (scope). */
+  form?: Record<string, string>;
+  /** The credential's name in messages ("API key (client secret)", "client secret"). */
+  secretName: string;
+  /** What "clientId" (and "tokenUrl", where there is no default) the connection lacks, after 'Connection "id" needs'. */
+  missingClientCredentials: string;
+  /**
+   * `"auth": "none"`: `undefined` means the vendor can be called without a token; a string is the error to raise
+   * (Orange Logic always needs a service token, so "none" there is a configuration error, not "no token").
+   */
+  noneError?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The service account's own token, the one way every vendor gets it: `"auth": "token"` → the stored API token;
+ * `"clientCredentials"` (the default) → a cached client-credentials token; `"none"` → no token, or the vendor's error.
+ */
+export function serviceToken(ctx: AdapterContext, options: ServiceTokenOptions & { noneError: string }): Promise<string>;
+export function serviceToken(ctx: AdapterContext, options: ServiceTokenOptions): Promise<string | undefined>;
+export async function serviceToken(ctx: AdapterContext, options: ServiceTokenOptions): Promise<string | undefined> {
+  const { connection } = ctx;
+  switch (connection.auth ?? 'clientCredentials') {
+    case 'none':
+      if (options.noneError !== undefined) throw new BehalfError('config', options.noneError, { position: connection.position });
+      return undefined;
+    case 'token':
+      return requireSecret(ctx, { connectionId: connection.id }, 'API token');
+    case 'clientCredentials':
+      if (!connection.clientId || !options.tokenUrl) {
+        throw new BehalfError('config', `Connection "${connection.id}" needs ${options.missingClientCredentials}`, { position: connection.position });
+      }
+      return clientCredentialsToken(ctx, {
+        cacheKey: options.cacheKey,
+        tokenUrl: options.tokenUrl,
+        clientId: connection.clientId,
+        secretKey: { connectionId: connection.id },
+        secretName: options.secretName,
+        form: options.form,
+        signal: options.signal,
+      });
+  }
+}
+
 /** Read a token endpoint's answer, registering the token for redaction, or explain its refusal. */
 export function readIssuedToken(ctx: AdapterContext, response: HttpResponse, who: string): { token: string; expiresInSeconds?: number } {
   const body = parseJsonBody(response);

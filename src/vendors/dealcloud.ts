@@ -5,7 +5,7 @@ import { BehalfError } from '../core/errors';
 import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { findHeader } from '../core/transport';
-import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
+import { bearer, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import {
   baseOf,
   describePrincipal,
@@ -270,20 +270,12 @@ class DealCloudAdapter implements ConnectionAdapter {
     return token;
   }
 
-  private async serviceToken(signal?: AbortSignal): Promise<string | undefined> {
-    const { connection } = this.ctx;
-    if (connection.auth === 'none') return undefined;
-    if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
-    if (!connection.clientId)
-      throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" (the API client id) for client credentials.`, {
-        position: connection.position,
-      });
-    return clientCredentialsToken(this.ctx, {
+  private serviceToken(signal?: AbortSignal): Promise<string | undefined> {
+    return serviceToken(this.ctx, {
       cacheKey: this.tokenKey,
       tokenUrl: this.tokenUrl(),
-      clientId: connection.clientId,
-      secretKey: { connectionId: connection.id },
       secretName: 'API key (client secret)',
+      missingClientCredentials: 'a "clientId" (the API client id) for client credentials.',
       form: { scope: this.scopes().join(' ') },
       signal,
     });

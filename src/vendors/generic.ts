@@ -5,7 +5,7 @@ import { BehalfError } from '../core/errors';
 import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
-import { bearer, clientCredentialsToken, readIssuedToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
+import { bearer, readIssuedToken, requireSecret, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -252,21 +252,13 @@ class GenericAdapter implements ConnectionAdapter {
     });
   }
 
-  private async serviceToken(signal?: AbortSignal): Promise<string | undefined> {
+  private serviceToken(signal?: AbortSignal): Promise<string | undefined> {
     const { connection } = this.ctx;
-    if (connection.auth === 'none') return undefined;
-    if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
-    if (!connection.clientId || !connection.tokenUrl) {
-      throw new BehalfError('config', `Connection "${connection.id}" needs "clientId" and "tokenUrl" for client credentials (or "auth": "token" / "none").`, {
-        position: connection.position,
-      });
-    }
-    return clientCredentialsToken(this.ctx, {
+    return serviceToken(this.ctx, {
       cacheKey: this.serviceKey,
       tokenUrl: connection.tokenUrl,
-      clientId: connection.clientId,
-      secretKey: { connectionId: connection.id },
       secretName: 'client secret',
+      missingClientCredentials: '"clientId" and "tokenUrl" for client credentials (or "auth": "token" / "none").',
       form: connection.scopes?.length ? { scope: connection.scopes.join(' ') } : {},
       signal,
     });

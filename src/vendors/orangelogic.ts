@@ -6,7 +6,7 @@ import { BehalfError } from '../core/errors';
 import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
-import { bearer, clientCredentialsToken, requireSecret, tokenCacheKey, vendorMessage } from '../core/oauth';
+import { bearer, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import {
   baseOf,
   describePrincipal,
@@ -300,22 +300,18 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     session.idleTimer.unref?.();
   }
 
-  private async serviceToken(signal?: AbortSignal): Promise<string> {
+  private serviceToken(signal?: AbortSignal): Promise<string> {
     const { connection } = this.ctx;
-    if (connection.auth === 'token') return requireSecret(this.ctx, { connectionId: connection.id }, 'API token');
-    if (!connection.clientId)
-      throw new BehalfError('config', `Connection "${connection.id}" needs a "clientId" for client credentials (or "auth": "token").`, {
-        position: connection.position,
-      });
-    return clientCredentialsToken(this.ctx, {
+    return serviceToken(this.ctx, {
       cacheKey: this.tokenKey,
       tokenUrl: this.tokenUrl(),
-      clientId: connection.clientId,
-      secretKey: { connectionId: connection.id },
       secretName: 'client secret',
+      missingClientCredentials: 'a "clientId" for client credentials (or "auth": "token").',
+      noneError: `Connection "${connection.id}" has "auth": "none", but Orange Logic always needs a service token: use client credentials ("clientId") or "auth": "token".`,
       signal,
     });
   }
+
   private tokenUrl(): string {
     return this.ctx.connection.tokenUrl ?? `${baseOf(this.ctx.connection)}${TOKEN_PATH}`;
   }

@@ -33,6 +33,16 @@ describe('Orange Logic adapter against the sandbox', () => {
     return versions[versions.length - 1].user;
   };
 
+  it('"auth": "none" is a configuration error (Orange Logic always needs a service token), and nothing is sent', async () => {
+    const connection = { ...h.connection('ol-sandbox'), auth: 'none' as const };
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, { connection, mode: 'lite' }),
+      (e: BehalfError) => e.code === 'config' && /has "auth": "none", but Orange Logic always needs a service token/.test(e.message),
+    );
+    assert.equal(received(h.sandbox, 'Documents.All:Read').length, 0);
+    assert.equal(received(h.sandbox, 'authenticate_46H_v1').length, 0);
+  });
+
   it('lite: the header goes on writes only, and the write is attributed to the principal', async () => {
     await h.engine.sendAs({ method: 'GET', url: READ, headers: {} }, as('jane', 'lite'));
     const write = await h.engine.sendAs(update('Harbour at dusk'), as('jane', 'lite'));
