@@ -1,219 +1,43 @@
 // The .http file parser: the syntax REST Client (vscode-restclient) and httpYac share, plus Behalf's
 // annotations (`# @connection`, `# @as`, `# @mode`). Pure: never reads files, never throws, linear in the input.
+// The result types live in parsedFile.ts, the line-level syntax helpers in syntax.ts; this module walks the
+// blocks of a file and turns what it finds into requests, file variables and diagnostics.
 
-import type { ImpersonationMode, SourcePosition } from '../model';
+import type { HttpBodyFileReference, HttpDiagnostic, HttpFileRequest, HttpFileVariable, HttpHeaderLine, HttpUrlPart, ParsedHttpFile } from './parsedFile';
+import {
+  BODY_FILE_ENCODINGS,
+  ENCODING_SET,
+  HEADER_LIKE,
+  HTTP_METHODS,
+  HTTP_VERSION,
+  IDENTITY_KEYS,
+  METHOD_SET,
+  TCHAR,
+  fileReference,
+  firstNonWs,
+  firstNonWsFrom,
+  hasWhitespaceOutsideRefs,
+  isCommentAt,
+  isSeparatorAt,
+  isWs,
+  looksLikeUrl,
+  nextToken,
+  parseAnnotation,
+  type Annotation,
+} from './syntax';
 import { classifyRef, nextRef } from './template';
 
-export const HTTP_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT'];
-const METHOD_SET: ReadonlySet<string> = new Set(HTTP_METHODS);
+// Importers take the result types and the syntax constants from here, as before the split.
+export type { HttpBodyFileReference, HttpDiagnostic, HttpFileRequest, HttpFileVariable, HttpHeaderLine, HttpUrlPart, ParsedHttpFile } from './parsedFile';
+export { BODY_FILE_ENCODINGS, HTTP_METHODS } from './syntax';
+
 const REQUEST_LINE = 'a request line "METHOD URL [HTTP/1.1]"';
 
-export interface HttpHeaderLine {
-  name: string;
-  /** The value as written (variables not resolved). */
-  value: string;
-  /** 1-based line of the header. */
-  line: number;
-  /** 1-based column of the header name. */
-  column: number;
-  /** 1-based column where the value starts (for positions of bad references in it). */
-  valueColumn: number;
-}
-
-/** One source piece of the URL: the request line's URL, then each `?`/`&` continuation line. */
-export interface HttpUrlPart {
-  text: string;
-  line: number;
-  column: number;
-}
-
-/**
- * A `< ./file` / `<@ ./file` / `<@latin1 ./file` line in a body: the line is replaced by the file's content
- * when the request is resolved (resolveRequest reads it; the parser never does).
- */
-export interface HttpBodyFileReference {
-  /** As written, `{{variables}}` not resolved; relative paths are relative to the .http file's folder. */
-  path: string;
-  /** `<@`: the file is text and its `{{variables}}` are substituted. `<`: its bytes are sent as they are. */
-  processVariables: boolean;
-  /** `<@latin1`: the encoding the text is read in (any Node Buffer encoding; utf8 when absent). */
-  encoding?: string;
-  /** 1-based line of the reference. */
-  line: number;
-  /** 1-based column where the path starts. */
-  column: number;
-}
-
-/** The encodings Node's Buffer reads (Buffer.isEncoding), lower-case; `<@name` must use one of them. */
-export const BODY_FILE_ENCODINGS: readonly string[] = [
-  'utf8',
-  'utf-8',
-  'utf16le',
-  'utf-16le',
-  'ucs2',
-  'ucs-2',
-  'latin1',
-  'binary',
-  'ascii',
-  'base64',
-  'base64url',
-  'hex',
-];
-const ENCODING_SET: ReadonlySet<string> = new Set(BODY_FILE_ENCODINGS);
-
-export interface HttpFileRequest {
-  /** 0-based position among the file's requests. */
-  index: number;
-  /** `# @name`, else the text after `###`. */
-  name?: string;
-  /** Upper-case; GET when the request line is only a URL. */
-  method: string;
-  /** As written (variables not resolved): the request line's URL followed by its continuation lines. */
-  url: string;
-  /** "HTTP/1.1" when the request line ends with a version. */
-  httpVersion?: string;
-  headers: HttpHeaderLine[];
-  /** As written: comment lines removed, leading/trailing blank lines trimmed, lines joined by "\n". */
-  body?: string;
-  /** The 1-based source line of each line of `body` (comment lines removed, so not always consecutive). */
-  bodyLines?: number[];
-  /** `< file` lines in the body, in order (each is also a line of `body`, as written). */
-  bodyFiles?: HttpBodyFileReference[];
-  /** connection, as, mode, name and any other `# @key value` above the request line. */
-  annotations: Record<string, string>;
-  connection?: string;
-  as?: string;
-  mode?: ImpersonationMode;
-  /** 1-based line of the request line (for CodeLens). */
-  requestLine: number;
-  /** 1-based, the whole block including its `###` line, comments and annotations. */
-  range: { startLine: number; endLine: number };
-  urlParts: HttpUrlPart[];
-  /** The text after the `###` that opened the block, when there was any. */
-  title?: string;
-  /** An error diagnostic lies within `range`: callers must refuse to send this request. */
-  hasErrors: boolean;
-}
-
-export interface HttpDiagnostic {
-  severity: 'error' | 'warning';
-  /** A sentence that names the problem and what was expected instead. */
-  message: string;
-  expected?: string;
-  position: SourcePosition;
-}
-
-export interface HttpFileVariable {
-  name: string;
-  /** As written (may reference other variables). */
-  value: string;
-  /** 1-based line of the definition. */
-  line: number;
-  /** 1-based column of the `@`. */
-  column: number;
-  /** 1-based column where the value starts. */
-  valueColumn: number;
-}
-
-export interface ParsedHttpFile {
-  file: string;
-  requests: HttpFileRequest[];
-  fileVariables: HttpFileVariable[];
-  diagnostics: HttpDiagnostic[];
-}
-
 const MAX_DIAGNOSTICS = 500;
-
-interface Annotation {
-  key: string;
-  value: string;
-  line: number;
-  keyColumn: number;
-  valueColumn: number;
-}
 
 interface PendingBodyLine {
   text: string;
   line: number;
-}
-
-const IDENTITY_KEYS = new Set(['connection', 'as', 'mode']);
-
-function isWs(code: number): boolean {
-  return code === 32 || code === 9 || code === 11 || code === 12 || code === 160 || code === 0xfeff;
-}
-
-function firstNonWs(line: string): number {
-  let i = 0;
-  while (i < line.length && isWs(line.charCodeAt(i))) i++;
-  return i;
-}
-
-function isCommentAt(line: string, i: number): boolean {
-  const c = line.charCodeAt(i);
-  return c === 35 /* # */ || (c === 47 /* / */ && line.charCodeAt(i + 1) === 47);
-}
-
-function isSeparatorAt(line: string, i: number): boolean {
-  return line.startsWith('###', i);
-}
-
-// RFC 9110 token characters.
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_LIKE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*:/;
-const HOST_WITH_DOT = /^[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)/;
-const HOST_WITH_PORT = /^[A-Za-z0-9][A-Za-z0-9-]*:\d+(?:[/?#]|$)/;
-const LOCALHOST = /^localhost(?::\d+)?(?:[/?#]|$)/i;
-const HTTP_VERSION = /^HTTP\/(\d+(?:\.\d+)?)$/i;
-const ANNOTATION_KEY_CHAR = /[A-Za-z0-9_.-]/;
-
-function looksLikeUrl(token: string): boolean {
-  const lower = token.slice(0, 8).toLowerCase();
-  return (
-    token[0] === '/' ||
-    token.startsWith('{{') ||
-    lower.startsWith('http://') ||
-    lower.startsWith('https://') ||
-    HOST_WITH_DOT.test(token) ||
-    HOST_WITH_PORT.test(token) ||
-    LOCALHOST.test(token)
-  );
-}
-
-/** Parses an annotation in a comment line (`# @key value`, `// @key=value`), or undefined. */
-function parseAnnotation(line: string, i0: number): Annotation | undefined {
-  let i = i0;
-  if (line.charCodeAt(i) === 35) while (line.charCodeAt(i) === 35) i++;
-  else while (line.charCodeAt(i) === 47) i++;
-  while (i < line.length && isWs(line.charCodeAt(i))) i++;
-  if (line[i] !== '@') return undefined;
-  const keyStart = ++i;
-  while (i < line.length && ANNOTATION_KEY_CHAR.test(line[i])) i++;
-  if (i === keyStart) return undefined;
-  const key = line.slice(keyStart, i);
-  if (i < line.length && line[i] !== '=' && !isWs(line.charCodeAt(i))) return undefined;
-  while (i < line.length && isWs(line.charCodeAt(i))) i++;
-  if (line[i] === '=') {
-    i++;
-    while (i < line.length && isWs(line.charCodeAt(i))) i++;
-  }
-  return { key, value: line.slice(i).trimEnd(), line: 0, keyColumn: keyStart, valueColumn: i + 1 };
-}
-
-function hasWhitespaceOutsideRefs(s: string): boolean {
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c === 123 && s.charCodeAt(i + 1) === 123) {
-      const close = s.indexOf('}}', i + 2);
-      if (close < 0) return false;
-      i = close + 2;
-      continue;
-    }
-    if (isWs(c)) return true;
-    i++;
-  }
-  return false;
 }
 
 class Parser {
@@ -704,40 +528,6 @@ class Parser {
       if (e < errorLines.length && errorLines[e] <= r.range.endLine) r.hasErrors = true;
     }
   }
-}
-
-function nextToken(line: string, from: number): string {
-  const start = firstNonWsFrom(line, from);
-  let end = start;
-  while (end < line.length && !isWs(line.charCodeAt(end))) end++;
-  return line.slice(start, end);
-}
-
-function firstNonWsFrom(line: string, from: number): number {
-  let i = from;
-  while (i < line.length && isWs(line.charCodeAt(i))) i++;
-  return i;
-}
-
-function fileReference(text: string): HttpBodyFileReference | undefined {
-  if (text[0] !== '<') return undefined;
-  let i = 1;
-  let processVariables = false;
-  let encoding: string | undefined;
-  if (text[i] === '@') {
-    processVariables = true;
-    i++;
-    const start = i;
-    while (i < text.length && /[\w-]/.test(text[i])) i++;
-    if (i > start) encoding = text.slice(start, i);
-  }
-  if (i >= text.length || !isWs(text.charCodeAt(i))) return undefined;
-  const from = firstNonWsFrom(text, i);
-  const path = text.slice(from).trimEnd();
-  if (!path) return undefined;
-  const ref: HttpBodyFileReference = { path, processVariables, line: 0, column: from + 1 };
-  if (encoding) ref.encoding = encoding;
-  return ref;
 }
 
 /**
