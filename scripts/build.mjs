@@ -33,6 +33,8 @@ const entries = [
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
 ];
 
+// The connections schema first: the bundles' validator is compiled from it (esbuild-ajv-standalone).
+await (await import('./build-schema.mjs')).buildSchema();
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
 await chmod(join(outdir, 'cli.js'), 0o755);
 await chmod(join(outdir, 'sandbox.js'), 0o755);

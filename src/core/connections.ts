@@ -1,18 +1,32 @@
 // The connections file (`behalf.connections.json`, see docs/connections.md): JSONC parsing, schema validation
 // and the cross-field rules, every problem reported with the field it is about and its line:column.
 //
-// Vendor rules live in the schema (schemas/connections.schema.json, if/then) as data; nothing here names a
+// Vendor rules live in the schema as data (schemas/connections.schema.json, composed at build time from each
+// vendor's declared settings by connectionsSchema.ts; if/then); nothing here names a
 // vendor. This is the only module that uses ajv.
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
-import { getLocation, getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
+import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
+import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { jsonSyntaxMessage, LineIndex } from './jsonText';
 import connectionsSchema from '../../schemas/connections.schema.json';
 import { BehalfError } from './errors';
-import type { Connection, ConnectionsFile, SourcePosition } from './model';
+import { CORE_CONNECTION_KEYS, type Connection, type ConnectionsFile, type SourcePosition } from './model';
+import { describeSchemaError, forbiddenSecretNames } from './connectionsMessages';
 import { secretEnvName } from './ports';
+import {
+  childNode,
+  dedupe,
+  diag,
+  formatField,
+  isObject,
+  safeLocationField,
+  sortDiagnostics,
+  type ConnectionDiagnostic,
+  type JsonObject,
+  type Segment,
+} from './connectionsPositions';
 
 export const CONNECTIONS_FILE_NAME = 'behalf.connections.json';
 
@@ -32,14 +46,6 @@ export const SCHEMA_ANNOTATION_KEYWORDS: readonly string[] = [
   'allowComments',
   'allowTrailingCommas',
 ];
-
-/** One problem in a connections file. `message` starts with `field` (when there is one) and is a sentence a user can act on. */
-export interface ConnectionDiagnostic {
-  message: string;
-  /** Where in the document, e.g. `connections[0].principals[1].email`; '' for the document itself. */
-  field: string;
-  position: SourcePosition;
-}
 
 export interface ParsedConnections {
   file: string;
@@ -67,8 +73,7 @@ export class ConnectionsFileError extends BehalfError {
 // ---------------------------------------------------------------------------------------------------------
 // Parsing
 
-type Segment = string | number;
-type JsonObject = Record<string, unknown>;
+export type { ConnectionDiagnostic } from './connectionsPositions';
 
 /**
  * Parse and check the text of a connections file. Never throws: every problem (syntax, schema, duplicate ids)
@@ -242,11 +247,19 @@ function positionsAt(text: string, offsets: readonly number[], file: string): So
   return out;
 }
 
+const CORE_KEYS: ReadonlySet<string> = new Set(CORE_CONNECTION_KEYS);
+
 function toConnection(raw: JsonObject, position: SourcePosition, copy = true): Connection {
   const plain = (copy ? toPlain(raw) : raw) as JsonObject;
   const principals = Array.isArray(plain.principals) ? (plain.principals as JsonObject[]) : [];
+  // The shared fields on the connection itself; every other property (the schema let through only those its
+  // vendor declares) is one of the vendor's own settings.
+  const shared: JsonObject = {};
+  const settings: JsonObject = {};
+  for (const [key, value] of Object.entries(plain)) (CORE_KEYS.has(key) ? shared : settings)[key] = value;
   return {
-    ...(plain as unknown as Connection),
+    ...(shared as unknown as Connection),
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
     principals: principals.map((p) => ({ ...(p as unknown as Connection['principals'][number]), source: 'file' as const })),
     position,
   };
@@ -280,235 +293,6 @@ function schemaValidator(): CompiledSchema {
     compiled = { validate, secretNames: forbiddenSecretNames(connectionsSchema) };
   }
   return compiled;
-}
-
-const FORBIDDEN_SECRET_REF = '#/definitions/forbiddenSecret';
-
-function forbiddenSecretNames(schema: unknown): Set<string> {
-  const names = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    const properties = (node as JsonObject).properties;
-    if (properties && typeof properties === 'object') {
-      for (const [name, sub] of Object.entries(properties)) {
-        if (isForbiddenSecretSchema(sub)) names.add(normalizeName(name));
-      }
-    }
-    Object.values(node).forEach(visit);
-  };
-  visit(schema);
-  return names;
-}
-
-function isForbiddenSecretSchema(schema: unknown): boolean {
-  return !!schema && typeof schema === 'object' && (schema as JsonObject).$ref === FORBIDDEN_SECRET_REF;
-}
-
-function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-/** Words that make a property name look like it holds a secret (client_secret, bearerToken, API-KEY, ...). */
-const SECRET_NAME_ENDINGS = ['secret', 'password', 'passwd', 'token', 'apikey'];
-
-function isSecretLike(name: string, secretNames: ReadonlySet<string>): boolean {
-  const n = normalizeName(name);
-  return secretNames.has(n) || SECRET_NAME_ENDINGS.some((w) => n.endsWith(w));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Schema errors → diagnostics
-
-function describeSchemaError(
-  error: ErrorObject,
-  root: Node,
-  value: unknown,
-  lines: LineIndex,
-  secretNames: ReadonlySet<string>,
-): ConnectionDiagnostic | undefined {
-  // "if" only says which "then" failed (its own errors follow); errors inside propertyNames repeat the
-  // propertyNames error, which is the one that names the property.
-  if (error.keyword === 'if' || error.propertyName !== undefined) return undefined;
-
-  const { path: segments, node, deepest } = resolvePointer(root, error.instancePath);
-  const field = formatField(segments);
-  const parentSchema = (error.parentSchema ?? {}) as JsonObject;
-  const params = error.params as Record<string, unknown>;
-  const at = (n: Node | undefined) => lines.at((n ?? node ?? deepest).offset);
-  const last = segments[segments.length - 1];
-
-  switch (error.keyword) {
-    case 'required': {
-      const missing = String(params.missingProperty);
-      const properties = (parentSchema.properties ?? {}) as JsonObject;
-      const why = stringOf(parentSchema.errorMessage) ?? firstSentence(stringOf((properties[missing] as JsonObject | undefined)?.description));
-      return diag(field, `missing "${missing}"${why ? ` — ${why}` : ''}`, at(node));
-    }
-    case 'additionalProperties': {
-      const name = String(params.additionalProperty);
-      const keyNode = propertyNode(node, name)?.children?.[0];
-      if (isSecretLike(name, secretNames)) return diag(field, secretMessage(name, segments, value), at(keyNode));
-      return diag(field, `"${name}" is not allowed here${suggestion(name, parentSchema)}`, at(keyNode));
-    }
-    case 'not':
-    case 'false schema': {
-      if (typeof last === 'string') {
-        const parentPath = segments.slice(0, -1);
-        const keyNode = propertyNode(resolvePath(root, parentPath), last)?.children?.[0];
-        if (isSecretLike(last, secretNames)) return diag(formatField(parentPath), secretMessage(last, parentPath, value), at(keyNode));
-        return diag(field, sentence(stringOf(parentSchema.errorMessage)) ?? 'is not allowed here', at(keyNode));
-      }
-      return diag(field, sentence(stringOf(parentSchema.errorMessage)) ?? 'is not allowed here', at(node));
-    }
-    case 'type': {
-      const expected = Array.isArray(params.type) ? params.type.map(String) : String(params.type).split(',');
-      const found = jsonType(error.data);
-      if (expected.includes('integer') && found === 'number') return diag(field, 'must be a whole number', at(node));
-      const quoteHint = expected.includes('string') && (found === 'number' || found === 'integer') ? ' (put it in double quotes)' : '';
-      return diag(field, `must be ${expected.map(typeName).join(' or ')}, not ${found === 'integer' ? 'a number' : typeName(found)}${quoteHint}`, at(node));
-    }
-    case 'enum': {
-      const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : [];
-      return diag(field, `must be one of ${allowed.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')}`, at(node));
-    }
-    case 'const':
-      return diag(field, `must be ${JSON.stringify(params.allowedValue)}`, at(node));
-    case 'pattern':
-      return diag(field, sentence(stringOf(parentSchema.patternErrorMessage)) ?? `must match the pattern ${String(params.pattern)}`, at(node));
-    case 'propertyNames': {
-      const name = String(params.propertyName);
-      const keyNode = propertyNode(node, name)?.children?.[0];
-      const names = (parentSchema.propertyNames ?? {}) as JsonObject;
-      const why = sentence(stringOf(names.patternErrorMessage) ?? stringOf(names.errorMessage));
-      return diag(field, `"${name}" is not a valid name here${why ? `: ${why}` : ''}`, at(keyNode));
-    }
-    case 'minLength': {
-      const limit = Number(params.limit);
-      return diag(field, limit === 1 ? 'must not be empty' : `must be at least ${limit} characters long`, at(node));
-    }
-    case 'minProperties':
-    case 'minItems': {
-      const limit = Number(params.limit);
-      const why = sentence(stringOf(parentSchema.errorMessage));
-      return diag(field, why ?? `needs at least ${limit} ${limit === 1 ? 'entry' : 'entries'}`, at(node));
-    }
-    case 'minimum':
-    case 'exclusiveMinimum':
-    case 'maximum':
-    case 'exclusiveMaximum': {
-      const words = { minimum: 'at least', exclusiveMinimum: 'more than', maximum: 'at most', exclusiveMaximum: 'less than' } as const;
-      return diag(field, `must be ${words[error.keyword]} ${String(params.limit)}`, at(node));
-    }
-    case 'uniqueItems': {
-      const i = Number(params.i);
-      const j = Number(params.j);
-      const later = Math.max(i, j);
-      const earlier = Math.min(i, j);
-      return diag(`${field}[${later}]`, `repeats ${field}[${earlier}]; list each value once`, at(childNode(node, later)));
-    }
-    default:
-      return diag(field, sentence(stringOf(parentSchema.errorMessage)) ?? error.message ?? 'is not valid', at(node));
-  }
-}
-
-/** `"clientSecret" is not allowed here — secrets never go in this file; set BEHALF_SECRET_CF_SANDBOX_EVE instead` */
-function secretMessage(name: string, objectPath: Segment[], value: unknown): string {
-  return `"${name}" is not allowed here — secrets never go in this file; set ${secretVariable(objectPath, value)} instead`;
-}
-
-/** The environment variable that holds the secret of whatever `objectPath` points into. */
-function secretVariable(objectPath: Segment[], value: unknown): string {
-  const strip = (env: string) => env.slice('BEHALF_SECRET_'.length);
-  const idOf = (v: unknown) => (isObject(v) && typeof v.id === 'string' && v.id !== '' ? v.id : undefined);
-  if (objectPath[0] !== 'connections' || typeof objectPath[1] !== 'number') return 'BEHALF_SECRET_<CONNECTION_ID>';
-  const connectionValue = isObject(value) && Array.isArray(value.connections) ? (value.connections as unknown[])[objectPath[1]] : undefined;
-  const connectionId = idOf(connectionValue);
-  const connectionPart = connectionId ? strip(secretEnvName({ connectionId })) : '<CONNECTION_ID>';
-  if (objectPath[2] === 'principals' && typeof objectPath[3] === 'number') {
-    const principals = isObject(connectionValue) && Array.isArray(connectionValue.principals) ? connectionValue.principals : [];
-    const principalId = idOf(principals[objectPath[3]]);
-    return `BEHALF_SECRET_${connectionPart}_${principalId ? strip(secretEnvName({ connectionId: principalId })) : '<PRINCIPAL_ID>'}`;
-  }
-  return `BEHALF_SECRET_${connectionPart}`;
-}
-
-/** "; did you mean "baseUrl"?" for a near miss, else the list of what is allowed. */
-function suggestion(name: string, parentSchema: JsonObject): string {
-  const properties = parentSchema.properties;
-  if (!properties || typeof properties !== 'object') return '';
-  const allowed = Object.entries(properties)
-    .filter(([, sub]) => !isForbiddenSecretSchema(sub))
-    .map(([key]) => key);
-  if (allowed.length === 0) return '';
-  let best: { key: string; distance: number } | undefined;
-  for (const key of allowed) {
-    const distance = key.toLowerCase() === name.toLowerCase() ? 0 : editDistance(key, name);
-    if (distance <= Math.min(2, Math.floor(key.length / 3)) && (!best || distance < best.distance)) best = { key, distance };
-  }
-  if (best) return `; did you mean "${best.key}"?`;
-  return `; allowed: ${allowed.join(', ')}`;
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
-function typeName(type: string): string {
-  switch (type) {
-    case 'string':
-      return 'a string';
-    case 'boolean':
-      return 'true or false';
-    case 'integer':
-      return 'a whole number';
-    case 'number':
-      return 'a number';
-    case 'object':
-      return 'an object';
-    case 'array':
-      return 'an array';
-    case 'null':
-      return 'null';
-    default:
-      return type;
-  }
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** A schema message (written for editors as a sentence) as the tail of "field: ...". */
-function sentence(text: string | undefined): string | undefined {
-  if (!text) return undefined;
-  const trimmed = text.replace(/\.\s*$/, '');
-  return /^[A-Z][a-z]/.test(trimmed) ? trimmed[0].toLowerCase() + trimmed.slice(1) : trimmed;
-}
-
-function firstSentence(text: string | undefined): string | undefined {
-  if (!text) return undefined;
-  // A sentence ends at ". " before a capital (not at "e.g. "), or at the end.
-  const end = text.search(/\.(\s+[A-Z]|\s*$)/);
-  return sentence(end >= 0 ? text.slice(0, end) : text);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -641,108 +425,6 @@ function duplicateKeys(root: Node, lines: LineIndex): ConnectionDiagnostic[] {
     }
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Syntax errors
-
-function safeLocationField(text: string, offset: number): string {
-  try {
-    const segments = getLocation(text, offset).path;
-    while (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
-    return formatField(segments);
-  } catch {
-    return '';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Tree helpers
-
-/** The value node of `key` in an object. Like getNodeValue, the last occurrence of a duplicated key wins. */
-function childNode(node: Node | undefined, segment: Segment): Node | undefined {
-  if (!node?.children) return undefined;
-  if (typeof segment === 'number') return node.type === 'array' ? node.children[segment] : undefined;
-  return node.type === 'object' ? propertyNode(node, segment)?.children?.[1] : undefined;
-}
-
-/** The property node (key + value) of `key`, last occurrence first. */
-function propertyNode(objectNode: Node | undefined, key: string): Node | undefined {
-  if (objectNode?.type !== 'object' || !objectNode.children) return undefined;
-  for (let i = objectNode.children.length - 1; i >= 0; i--) {
-    const property = objectNode.children[i];
-    if (property.children?.[0]?.value === key && property.children.length === 2) return property;
-  }
-  for (let i = objectNode.children.length - 1; i >= 0; i--) {
-    if (objectNode.children[i].children?.[0]?.value === key) return objectNode.children[i];
-  }
-  return undefined;
-}
-
-function resolvePath(root: Node, segments: Segment[]): Node | undefined {
-  let node: Node | undefined = root;
-  for (const segment of segments) node = childNode(node, segment);
-  return node;
-}
-
-/** An ajv instancePath (JSON pointer) → path segments (numbers for array items), the node, and the deepest node found. */
-function resolvePointer(root: Node, pointer: string): { path: Segment[]; node: Node | undefined; deepest: Node } {
-  const raw =
-    pointer === ''
-      ? []
-      : pointer
-          .split('/')
-          .slice(1)
-          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const segments: Segment[] = [];
-  let node: Node | undefined = root;
-  let deepest = root;
-  for (const part of raw) {
-    const segment: Segment = node?.type === 'array' && /^\d+$/.test(part) ? Number(part) : part;
-    segments.push(segment);
-    node = childNode(node, segment);
-    if (node) deepest = node;
-  }
-  return { path: segments, node, deepest };
-}
-
-/** connections[0].principals[1].email; keys that are not identifiers in brackets: headers["X-Impersonate-User"]. */
-function formatField(segments: readonly Segment[]): string {
-  let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Positions and diagnostics
-
-function diag(field: string, text: string, position: SourcePosition): ConnectionDiagnostic {
-  return { message: field ? `${field}: ${text}` : text, field, position };
-}
-
-function dedupe(diagnostics: ConnectionDiagnostic[]): ConnectionDiagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.position.line}:${d.position.column}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function sortDiagnostics(diagnostics: ConnectionDiagnostic[]): ConnectionDiagnostic[] {
-  return diagnostics
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => a.d.position.line - b.d.position.line || a.d.position.column - b.d.position.column || a.i - b.i)
-    .map(({ d }) => d);
 }
 
 // ---------------------------------------------------------------------------------------------------------

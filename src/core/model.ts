@@ -30,26 +30,6 @@ export interface Principal {
   source?: 'file' | 'vendor';
 }
 
-/** Generic impersonation strategies, for in-house APIs and Keycloak-style servers. */
-export type GenericImpersonation =
-  | {
-      kind: 'header';
-      /** Header name → template, e.g. {"X-Impersonate-User": "{{principal.email}}"}. */
-      headers: Record<string, string>;
-      /** Only send the headers on mutating requests (a "lite"-style attribution header). */
-      writesOnly?: boolean;
-    }
-  | {
-      kind: 'tokenExchange';
-      /** Token endpoint for the exchange; defaults to the connection's token URL. */
-      tokenUrl?: string;
-      /** Template for the requested subject, default "{{principal.userId}}" falling back to id. */
-      subject?: string;
-      /** Form field carrying the subject: RFC 8693 servers differ (Keycloak: requested_subject). */
-      subjectParam?: string;
-      audience?: string;
-    };
-
 export interface Connection {
   id: string;
   vendor: string;
@@ -64,20 +44,41 @@ export interface Connection {
   production?: boolean;
   /** TLS verification stays on unless this is explicitly false (a warning is shown). */
   verifyTls?: boolean;
-  /** The service user's own vendor id (DealCloud proxy user id), where the vendor needs it. */
-  serviceUserId?: string;
   /** How the service authenticates: OAuth client credentials (default), a static bearer token, or none. */
   auth?: 'clientCredentials' | 'token' | 'none';
-  /** Orange Logic: query parameter that carries the principal's API id on start impersonation. */
-  impersonationParam?: string;
-  /** Generic vendor: how to impersonate. */
-  impersonation?: GenericImpersonation;
   /** Request timeout in milliseconds (default 30000). */
   timeoutMs?: number;
   principals: Principal[];
+  /**
+   * The vendor's own settings: the connection's properties that its vendor declares (VendorDefinition.settings,
+   * e.g. DealCloud's serviceUserId), as written in the file and checked by the schema. Each vendor reads its own,
+   * through an accessor in its file; the core never looks inside.
+   */
+  settings?: Readonly<Record<string, unknown>>;
   /** Where the connection was defined, for errors. */
   position?: SourcePosition;
 }
+
+/**
+ * The connection properties every vendor shares. The loader keeps the rest of a connection's properties (each
+ * vendor's own settings) in `Connection.settings`. A unit test checks this list against the base
+ * schema (src/core/connections.base.schema.json).
+ */
+export const CORE_CONNECTION_KEYS: readonly string[] = [
+  'id',
+  'vendor',
+  'label',
+  'baseUrl',
+  'tokenUrl',
+  'clientId',
+  'scopes',
+  'defaultMode',
+  'production',
+  'verifyTls',
+  'auth',
+  'timeoutMs',
+  'principals',
+];
 
 export interface ConnectionsFile {
   connections: Connection[];

@@ -3,6 +3,7 @@
 // permission tables, error wording) lives in the adapter's own file under src/vendors.
 
 import type { ActAs, AssetVersion, Connection, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from './model';
+import type { VendorSettings } from './connectionsSchema';
 import type { Clock, Log, SecretStore } from './ports';
 import type { Redactor } from './redact';
 import type { TokenCache } from './tokenCache';
@@ -79,6 +80,10 @@ export interface VendorDefinition {
   displayName: string;
   /** One sentence on how this vendor acts as a user, for the UI (e.g. why there is no lite mode). */
   modesNote: string;
+  /** One line for the `vendor` value in the connections schema (editors show it): how it acts as a user, what principals need. */
+  summary: string;
+  /** The connection settings only this vendor has (schema fragment, rules); the build composes the schema from them. */
+  settings?: VendorSettings;
   /** What the "Add connection / Add principal" wizards ask and suggest for this vendor. */
   setup: VendorSetup;
   create(context: AdapterContext): ConnectionAdapter;

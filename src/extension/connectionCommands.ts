@@ -11,7 +11,7 @@ import {
   type SetupAnswers,
 } from '../core/connectionSetup';
 import { BehalfError } from '../core/errors';
-import type { Connection, Principal } from '../core/model';
+import { CORE_CONNECTION_KEYS, type Connection, type Principal } from '../core/model';
 import type { SecretKey } from '../core/ports';
 import type { SetupField } from '../core/vendor';
 import { allVendors } from '../vendors';
@@ -34,9 +34,13 @@ export function registerConnectionCommands(s: Services): void {
   register('behalf.editConnection', async (node?: ConnectionsNode) => {
     const connection = node?.connection ?? (await pickExisting(s));
     if (!connection) return;
-    const fields = ['label', 'baseUrl', 'tokenUrl', 'clientId', 'scopes', 'defaultMode', 'production', 'serviceUserId'] as const;
+    // The shared fields, then the vendor's own text settings (DealCloud: serviceUserId), as its file declares them.
+    const vendorSettings = Object.entries(s.engine.vendor(connection).settings?.properties ?? {})
+      .filter(([, schema]) => schema.type === 'string')
+      .map(([name]) => name);
+    const fields = ['label', 'baseUrl', 'tokenUrl', 'clientId', 'scopes', 'defaultMode', 'production', ...vendorSettings];
     const field = await vscode.window.showQuickPick(
-      fields.map((f) => ({ label: f, description: describeValue(connection[f]) })),
+      fields.map((f) => ({ label: f, description: describeValue(fieldValue(connection, f)) })),
       { title: `Edit ${connection.label}`, placeHolder: 'Which field?' },
     );
     if (!field) return;
@@ -348,7 +352,7 @@ async function askField(field: string, connection: Connection): Promise<unknown>
       return value === undefined ? undefined : value.split(/\s+/).filter(Boolean);
     }
     default: {
-      const current = connection[field as keyof Connection];
+      const current = fieldValue(connection, field);
       return vscode.window.showInputBox({
         title: field,
         value: typeof current === 'string' ? current : '',
@@ -366,6 +370,11 @@ async function pickExisting(s: Services): Promise<Connection | undefined> {
     { title: 'Which connection?' },
   );
   return picked?.connection;
+}
+
+/** A property of the connection as the file has it: a shared field, or one of the vendor's settings. */
+function fieldValue(connection: Connection, field: string): unknown {
+  return CORE_CONNECTION_KEYS.includes(field) ? connection[field as keyof Connection] : connection.settings?.[field];
 }
 
 function describeValue(value: unknown): string {

@@ -2,22 +2,12 @@
 // Gateway API (prefix /creativeforce/gateway/v1). Each registered app acts on behalf of one user whose
 // per-endpoint Developer API skills are None or Access; the gateway allows N requests per second per IP.
 
-import {
-  type ConnectionJson,
-  type Reply,
-  type RouteParams,
-  type SandboxConfig,
-  type SandboxConnection,
-  type SandboxRequest,
-  type VendorDouble,
-  RateWindow,
-  TokenStore,
-  createRouter,
-  json,
-  messageReply,
-  refuse,
-  tokenLifetime,
-} from './server';
+import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
+import { RateWindow } from './rateWindow';
+import { type Reply, json, messageReply, refuse } from './replies';
+import type { SandboxRequest } from './requests';
+import { type RouteParams, createRouter } from './router';
+import { TokenStore, tokenLifetime } from './tokens';
 
 const TOKEN_LIFETIME_SECONDS = 3600;
 const SCOPE = 'cfgateway';

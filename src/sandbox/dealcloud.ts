@@ -1,25 +1,12 @@
 // DealCloud double (prefix /dealcloud): client-credentials tokens with scopes, proxy assignments (GET paged,
 // POST replaces), entry rows filtered per user, and AS-USER proxying that needs a proxy assignment.
 
-import {
-  type ConnectionJson,
-  type Reply,
-  type RouteParams,
-  type SandboxConfig,
-  type SandboxConnection,
-  type SandboxRequest,
-  type VendorDouble,
-  MalformedRequest,
-  RateWindow,
-  TokenStore,
-  createRouter,
-  integerQuery,
-  isPlainObject,
-  json,
-  messageReply,
-  refuse,
-  tokenLifetime,
-} from './server';
+import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
+import { RateWindow } from './rateWindow';
+import { type Reply, json, messageReply, refuse } from './replies';
+import { type SandboxRequest, MalformedRequest, integerQuery, isPlainObject } from './requests';
+import { type RouteParams, createRouter } from './router';
+import { TokenStore, tokenLifetime } from './tokens';
 
 const TOKEN_LIFETIME_SECONDS = 900;
 /** DealCloud sandbox sites allow 60 token calls per minute per client. */

@@ -1,22 +1,11 @@
 // Generic OAuth2 double (prefix /generic): client credentials, RFC 8693 token exchange with
 // `requested_subject`, header impersonation (X-Impersonate-User) with the service token, and a tiny API.
 
-import {
-  type ConnectionJson,
-  type Reply,
-  type SandboxConfig,
-  type SandboxConnection,
-  type SandboxRequest,
-  type VendorDouble,
-  MalformedRequest,
-  TokenStore,
-  createRouter,
-  isPlainObject,
-  json,
-  messageReply,
-  refuse,
-  tokenLifetime,
-} from './server';
+import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
+import { type Reply, json, messageReply, refuse } from './replies';
+import { type SandboxRequest, MalformedRequest, isPlainObject } from './requests';
+import { createRouter } from './router';
+import { TokenStore, tokenLifetime } from './tokens';
 
 const TOKEN_LIFETIME_SECONDS = 300;
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -4,20 +4,17 @@
 import { secretEnvName } from '../core/ports';
 import { createCreativeForce } from './creativeforce';
 import { createDealCloud } from './dealcloud';
+import type { AsUserDenialStatus, ConnectionJson, SandboxConfig, SandboxConnection } from './doubles';
+import type { FaultSpec } from './faults';
 import { createGeneric } from './generic';
 import { createOrangeLogic } from './orangelogic';
-import {
-  type AsUserDenialStatus,
-  type ConnectionJson,
-  type FaultSpec,
-  type SandboxConfig,
-  type SandboxConnection,
-  type SandboxLogEntry,
-  SandboxServer,
-  isPlainObject,
-} from './server';
+import type { SandboxLogEntry } from './requestLog';
+import { isPlainObject } from './requests';
+import { SandboxServer } from './server';
 
-export type { AsUserDenialStatus, ConnectionJson, FaultKind, FaultSpec, LogVendor, SandboxLogEntry, VendorName } from './server';
+export type { AsUserDenialStatus, ConnectionJson, VendorName } from './doubles';
+export type { FaultKind, FaultSpec } from './faults';
+export type { LogVendor, SandboxLogEntry } from './requestLog';
 
 export interface SandboxOptions {
   /** Default 0 (any free port); `npm run sandbox` uses 7400. */

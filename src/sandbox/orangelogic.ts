@@ -3,24 +3,11 @@
 // account has it enabled, role-based asset access, and an asset version history appended on every update.
 
 import { randomBytes } from 'node:crypto';
-import {
-  type ConnectionJson,
-  type Reply,
-  type ReplyOptions,
-  type SandboxConfig,
-  type SandboxConnection,
-  type SandboxRequest,
-  type VendorDouble,
-  MalformedRequest,
-  Refusal,
-  TokenStore,
-  createRouter,
-  isPlainObject,
-  isoSeconds,
-  json,
-  newToken,
-  tokenLifetime,
-} from './server';
+import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
+import { type Reply, type ReplyOptions, Refusal, isoSeconds, json } from './replies';
+import { type SandboxRequest, MalformedRequest, isPlainObject } from './requests';
+import { createRouter } from './router';
+import { TokenStore, newToken, tokenLifetime } from './tokens';
 
 const TOKEN_LIFETIME_SECONDS = 3600;
 const LITE_HEADER = 'x-cortex-save-changes-as-user';

@@ -56,6 +56,26 @@ export const DEVELOPER_API_PERMISSIONS: readonly Permission[] = [
 export const creativeForce: VendorDefinition = {
   id: 'creativeforce',
   displayName: 'Creative Force',
+  summary: 'Creative Force: each principal is its own registered app (principals need clientId).',
+  settings: {
+    properties: {},
+    rules: [
+      {
+        comment: 'Creative Force principals are registered apps with their own client id.',
+        then: {
+          properties: {
+            principals: {
+              items: {
+                required: ['clientId'],
+                errorMessage:
+                  'creativeforce principals need "clientId": each principal is its own registered app (its secret goes in BEHALF_SECRET_<CONNECTION_ID>_<PRINCIPAL_ID>)',
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
   modesNote: "each principal is its own registered app, carrying that user's role and permissions (full).",
   setup: {
     connectionFields: [

@@ -40,6 +40,24 @@ interface DealCloudUser {
 export const dealCloud: VendorDefinition = {
   id: 'dealcloud',
   displayName: 'DealCloud',
+  summary: 'DealCloud: impersonation through AS-USER proxy assignments (principals need userId).',
+  settings: {
+    properties: {
+      serviceUserId: {
+        type: 'string',
+        minLength: 1,
+        description: 'The service user\'s own DealCloud user id: the proxy user of proxy (AS-USER) assignments, e.g. "6001".',
+      },
+    },
+    rules: [
+      {
+        comment: 'DealCloud principals need their DealCloud user id.',
+        then: {
+          properties: { principals: { items: { required: ['userId'], errorMessage: 'dealcloud principals need "userId", the user\'s DealCloud user id' } } },
+        },
+      },
+    ],
+  },
   modesNote: "AS-USER applies the principal's own permissions and audit identity (full).",
   setup: {
     connectionFields: [
@@ -140,7 +158,7 @@ class DealCloudAdapter implements ConnectionAdapter {
       if (/user with provided id does not exist/i.test(message)) {
         return { message: `DealCloud has no user with id ${userId} (sent as AS-USER for ${describePrincipal(principal)}). Check the principal's userId.` };
       }
-      const service = connection.serviceUserId ? ` (${connection.serviceUserId})` : '';
+      const service = serviceUserIdOf(connection) ? ` (${serviceUserIdOf(connection)})` : '';
       const noAssignment = `No proxy assignment lets the service user${service} act as ${userId}${principal.name ? ` (${principal.name})` : ''}`;
       const create = 'Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".';
       const action = { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } };
@@ -182,7 +200,7 @@ class DealCloudAdapter implements ConnectionAdapter {
   /** Principals = users the service user has proxy assignments for. */
   async listPrincipals(signal?: AbortSignal): Promise<Principal[]> {
     const assignments = await this.readAssignments(signal);
-    const serviceUserId = this.ctx.connection.serviceUserId;
+    const serviceUserId = serviceUserIdOf(this.ctx.connection);
     const mine = serviceUserId ? assignments.filter((a) => a.proxyUser.id === serviceUserId) : assignments;
     if (!serviceUserId && assignments.length > 1) {
       this.ctx.log.log('warn', `${this.ctx.connection.id}: no "serviceUserId" set; listing the users of every proxy user (${assignments.length}).`);
@@ -200,7 +218,7 @@ class DealCloudAdapter implements ConnectionAdapter {
 
   /** Read, merge, write: the POST replaces the proxy user's whole list, so never drop existing users. */
   async createProxyAssignment(userId: string, signal?: AbortSignal): Promise<Principal[]> {
-    const serviceUserId = this.ctx.connection.serviceUserId;
+    const serviceUserId = serviceUserIdOf(this.ctx.connection);
     if (!serviceUserId) {
       throw new BehalfError(
         'config',
@@ -290,9 +308,15 @@ class DealCloudAdapter implements ConnectionAdapter {
   }
 }
 
+/** The connection's "serviceUserId" setting (the schema checked it is a non-empty string). */
+export function serviceUserIdOf(connection: Connection): string | undefined {
+  const value = connection.settings?.serviceUserId;
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** "Proxy user with provided id does not exist." is about the proxy (service) user of an assignment call, not a principal. */
 function unknownProxyUserMessage(connection: Connection): string {
-  const id = connection.serviceUserId ? `"serviceUserId": ${connection.serviceUserId}` : 'no "serviceUserId" set';
+  const id = serviceUserIdOf(connection) ? `"serviceUserId": ${serviceUserIdOf(connection)}` : 'no "serviceUserId" set';
   return `DealCloud has no user with the proxy user id sent (the service user's own id; ${connection.id} has ${id}). Check "serviceUserId" on the connection: it must be the service user's numeric DealCloud user id, not a principal's.`;
 }
 

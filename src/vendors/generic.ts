@@ -3,7 +3,7 @@
 
 import { BehalfError } from '../core/errors';
 import { setupFieldPatterns } from '../core/connectionSetup';
-import type { ActAs, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
+import type { ActAs, Connection, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, readIssuedToken, requireSecret, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
@@ -11,9 +11,196 @@ import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContex
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
+/** Generic impersonation strategies, for in-house APIs and Keycloak-style servers. */
+export type GenericImpersonation =
+  | {
+      kind: 'header';
+      /** Header name → template, e.g. {"X-Impersonate-User": "{{principal.email}}"}. */
+      headers: Record<string, string>;
+      /** Only send the headers on mutating requests (a "lite"-style attribution header). */
+      writesOnly?: boolean;
+    }
+  | {
+      kind: 'tokenExchange';
+      /** Token endpoint for the exchange; defaults to the connection's token URL. */
+      tokenUrl?: string;
+      /** Template for the requested subject, default "{{principal.userId}}" falling back to id. */
+      subject?: string;
+      /** Form field carrying the subject: RFC 8693 servers differ (Keycloak: requested_subject). */
+      subjectParam?: string;
+      audience?: string;
+    };
+
+/** The connection's "impersonation" setting (its shape was checked by the schema). */
+export function impersonationOf(connection: Connection): GenericImpersonation | undefined {
+  const value = connection.settings?.impersonation;
+  return value && typeof value === 'object' ? (value as GenericImpersonation) : undefined;
+}
+
 export const generic: VendorDefinition = {
   id: 'generic',
   displayName: 'Generic API',
+  summary: 'Any other API: impersonation by header or OAuth token exchange, configured with "impersonation".',
+  settings: {
+    properties: { impersonation: { $ref: '#/definitions/impersonation' } },
+    definitions: {
+      impersonation: {
+        type: 'object',
+        description:
+          'Generic vendor only: how to send a request as someone else, by header ({"kind": "header"}) or OAuth token exchange ({"kind": "tokenExchange"}).',
+        required: ['kind'],
+        properties: {
+          kind: {
+            type: 'string',
+            enum: ['header', 'tokenExchange'],
+            enumDescriptions: [
+              'Send headers naming the principal, e.g. X-Impersonate-User.',
+              "Exchange the service token for one of the principal's (OAuth 2.0 token exchange, RFC 8693; Keycloak style).",
+            ],
+            description: 'How to impersonate: header (send headers naming the principal) or tokenExchange (OAuth 2.0 token exchange).',
+          },
+        },
+        allOf: [
+          {
+            if: {
+              required: ['kind'],
+              properties: {
+                kind: {
+                  const: 'header',
+                },
+              },
+            },
+            then: {
+              $ref: '#/definitions/headerImpersonation',
+            },
+          },
+          {
+            if: {
+              required: ['kind'],
+              properties: {
+                kind: {
+                  const: 'tokenExchange',
+                },
+              },
+            },
+            then: {
+              $ref: '#/definitions/tokenExchangeImpersonation',
+            },
+          },
+        ],
+      },
+      headerImpersonation: {
+        type: 'object',
+        description: 'Impersonate by sending headers that name the principal.',
+        additionalProperties: false,
+        required: ['kind', 'headers'],
+        properties: {
+          kind: {
+            const: 'header',
+            description: 'header: send headers naming the principal.',
+          },
+          headers: {
+            type: 'object',
+            description: 'Header name → value template, e.g. {"X-Impersonate-User": "{{principal.email}}"}.',
+            propertyNames: {
+              pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+              patternErrorMessage: "Header names are made of letters, digits and !#$%&'*+.^_`|~- (no spaces or colons).",
+            },
+            additionalProperties: {
+              type: 'string',
+              description: 'The header\'s value template, e.g. "{{principal.email}}".',
+            },
+            allOf: [
+              {
+                minProperties: 1,
+                errorMessage: 'kind "header" needs at least one header, e.g. {"X-Impersonate-User": "{{principal.email}}"}',
+              },
+            ],
+          },
+          writesOnly: {
+            type: 'boolean',
+            description: 'true: send the headers only on mutating requests (POST, PUT, PATCH, DELETE), as an attribution header.',
+          },
+          clientSecret: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          secret: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          token: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          password: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          apiKey: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          accessToken: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          refreshToken: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+        },
+      },
+      tokenExchangeImpersonation: {
+        type: 'object',
+        description: 'Impersonate with an OAuth 2.0 token exchange (RFC 8693): the service token is exchanged for a token of the principal.',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: {
+            const: 'tokenExchange',
+            description: 'tokenExchange: OAuth 2.0 token exchange (RFC 8693).',
+          },
+          tokenUrl: {
+            type: 'string',
+            pattern: '^https?://[^\\s/?#]+[^\\s]*$',
+            patternErrorMessage: 'Must be an http:// or https:// URL with a host and no spaces, e.g. https://acme.dealcloud.com.',
+            description: "Token endpoint for the exchange; defaults to the connection's token URL.",
+          },
+          subject: {
+            type: 'string',
+            minLength: 1,
+            description: 'Template for the requested subject; default "{{principal.userId}}", falling back to the principal\'s id.',
+          },
+          subjectParam: {
+            type: 'string',
+            minLength: 1,
+            description: 'Form field that carries the subject; servers differ (Keycloak: "requested_subject").',
+          },
+          audience: {
+            type: 'string',
+            minLength: 1,
+            description: 'The audience to request the exchanged token for.',
+          },
+          clientSecret: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          secret: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          token: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          password: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          apiKey: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          accessToken: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+          refreshToken: {
+            $ref: '#/definitions/forbiddenSecret',
+          },
+        },
+      },
+    },
+    elsewhere: { impersonation: 'the other vendors impersonate their own way' },
+  },
   modesNote: "the connection's impersonation settings decide: a header on writes only is lite, otherwise full.",
   setup: {
     connectionFields: [
@@ -139,13 +326,13 @@ export const generic: VendorDefinition = {
 class GenericAdapter implements ConnectionAdapter {
   readonly modes: readonly ImpersonationMode[];
   get impersonationHeaders(): string[] {
-    const imp = this.ctx.connection.impersonation;
+    const imp = impersonationOf(this.ctx.connection);
     return imp?.kind === 'header' ? Object.keys(imp.headers) : [];
   }
   private readonly serviceKey: string;
 
   constructor(private readonly ctx: AdapterContext) {
-    const imp = ctx.connection.impersonation;
+    const imp = impersonationOf(ctx.connection);
     // A header sent on writes only attributes changes (lite); otherwise the principal's identity applies (full).
     this.modes = imp?.kind === 'header' && imp.writesOnly ? ['lite'] : ['full'];
     const { connection } = ctx;
@@ -158,7 +345,7 @@ class GenericAdapter implements ConnectionAdapter {
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
     const { principal } = actAs;
-    const imp = this.ctx.connection.impersonation;
+    const imp = impersonationOf(this.ctx.connection);
     if (principal && imp?.kind === 'tokenExchange') {
       setIdentityHeader(request, 'Authorization', bearer(await this.exchangedToken(principal, signal)));
       return;
@@ -186,7 +373,7 @@ class GenericAdapter implements ConnectionAdapter {
     if (this.ctx.connection.auth === 'none') return false;
     this.ctx.tokens.invalidate(this.serviceKey);
     // An exchanged token is cached and can be exchanged again even when the service token is static.
-    const exchanged = !!actAs.principal && this.ctx.connection.impersonation?.kind === 'tokenExchange';
+    const exchanged = !!actAs.principal && impersonationOf(this.ctx.connection)?.kind === 'tokenExchange';
     if (actAs.principal) this.ctx.tokens.invalidate(this.exchangeKey(actAs.principal));
     return this.ctx.connection.auth !== 'token' || exchanged;
   }
@@ -206,7 +393,7 @@ class GenericAdapter implements ConnectionAdapter {
   /** Per principal, and per everything the exchanged token depends on (the subject sent, the service token's key). */
   private exchangeKey(principal: Principal): string {
     const { connection } = this.ctx;
-    const imp = connection.impersonation;
+    const imp = impersonationOf(connection);
     if (imp?.kind !== 'tokenExchange') return tokenCacheKey(connection.id, 'exchange', { principal: principal.id });
     return tokenCacheKey(connection.id, 'exchange', {
       principal: principal.id,
@@ -222,7 +409,7 @@ class GenericAdapter implements ConnectionAdapter {
   /** RFC 8693: trade the service token for one that acts as the principal; cached per principal. */
   private exchangedToken(principal: Principal, signal?: AbortSignal): Promise<string> {
     const { connection } = this.ctx;
-    const imp = connection.impersonation;
+    const imp = impersonationOf(connection);
     if (imp?.kind !== 'tokenExchange') throw new Error('unreachable');
     const tokenUrl = imp.tokenUrl ?? connection.tokenUrl;
     if (!tokenUrl)

@@ -31,6 +31,44 @@ const IMPERSONATE_RIGHT = '"Impersonate Another User"';
 export const orangeLogic: VendorDefinition = {
   id: 'orangelogic',
   displayName: 'Orange Logic',
+  summary: 'Orange Logic: start/stop impersonation (principals need userId for full mode, email for lite mode).',
+  settings: {
+    properties: {
+      impersonationParam: {
+        type: 'string',
+        minLength: 1,
+        description: 'The query parameter of start impersonation that carries the principal\'s API id (default "UserAPIID").',
+      },
+    },
+    rules: [
+      {
+        comment: 'Orange Logic full mode impersonates by API id.',
+        when: { required: ['defaultMode'], properties: { defaultMode: { const: 'full' } } },
+        then: {
+          properties: { principals: { items: { required: ['userId'], errorMessage: 'orangelogic principals need "userId" (their API id) for full mode' } } },
+        },
+      },
+      {
+        comment: 'Orange Logic lite mode attributes by email.',
+        when: { required: ['defaultMode'], properties: { defaultMode: { const: 'lite' } } },
+        then: { properties: { principals: { items: { required: ['email'], errorMessage: 'orangelogic principals need "email" for lite mode' } } } },
+      },
+      {
+        comment: 'Orange Logic without a default mode: each principal needs at least one of userId (full) or email (lite).',
+        when: { not: { required: ['defaultMode'] } },
+        then: {
+          properties: {
+            principals: {
+              items: {
+                if: { not: { required: ['email'] } },
+                then: { required: ['userId'], errorMessage: 'orangelogic principals need "userId" (their API id) for full mode or "email" for lite mode' },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
   modesNote: "full starts a session with the principal's privileges; lite keeps yours and attributes writes to the principal.",
   setup: {
     connectionFields: [
@@ -229,7 +267,8 @@ class OrangeLogicAdapter implements ConnectionAdapter {
         `Principal "${principal.id}" has no "userId": full impersonation starts a session with the principal's Orange Logic API id.`,
       );
     }
-    const param = this.ctx.connection.impersonationParam ?? DEFAULT_IMPERSONATION_PARAM;
+    const setting = this.ctx.connection.settings?.impersonationParam;
+    const param = typeof setting === 'string' ? setting : DEFAULT_IMPERSONATION_PARAM;
     const url = `${baseOf(this.ctx.connection)}${START_PATH}?${encodeURIComponent(param)}=${encodeURIComponent(principal.userId)}&format=JSON`;
     const call = async () => this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
     let response = await call();

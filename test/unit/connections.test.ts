@@ -12,6 +12,10 @@ import {
   parseConnections,
   type ConnectionDiagnostic,
 } from '../../src/core/connections';
+import { composeConnectionsSchema } from '../../src/core/connectionsSchema';
+import { CORE_CONNECTION_KEYS } from '../../src/core/model';
+import { allVendors } from '../../src/vendors';
+import { impersonationOf } from '../../src/vendors/generic';
 import { BehalfError } from '../../src/core/errors';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -172,7 +176,7 @@ describe('connections file', () => {
       for (const extra of [{ defaultMode: 'full' }, { defaultMode: 'lite' }, {}]) {
         const result = parseConnections(file([orangelogic(extra)]), F);
         assert.deepEqual(result.diagnostics, [], JSON.stringify(extra));
-        assert.equal(result.connections[0].impersonationParam, 'UserAPIID');
+        assert.equal(result.connections[0].settings?.impersonationParam, 'UserAPIID');
       }
       // Without a default mode, either id is enough.
       const emailOnly = orangelogic({ principals: [{ id: 'a', email: 'a@acme.test' }] });
@@ -201,9 +205,9 @@ describe('connections file', () => {
       };
       const result = parseConnections(file([generic(header), { ...generic(exchange), id: 'kc' }, { ...generic({ kind: 'tokenExchange' }), id: 'kc2' }]), F);
       assert.deepEqual(result.diagnostics, []);
-      assert.deepEqual(result.connections[0].impersonation, header);
-      assert.deepEqual(result.connections[1].impersonation, exchange);
-      assert.deepEqual(result.connections[2].impersonation, { kind: 'tokenExchange' });
+      assert.deepEqual(result.connections[0].settings?.impersonation, header);
+      assert.deepEqual(result.connections[1].settings?.impersonation, exchange);
+      assert.deepEqual(result.connections[2].settings?.impersonation, { kind: 'tokenExchange' });
     });
 
     it('fills principals: [] when absent and invents no other default', () => {
@@ -917,7 +921,8 @@ describe('connections file', () => {
       assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
       const proto = parseConnections(hostile[5], F);
       assert.deepEqual(proto.diagnostics, []);
-      const headers = proto.connections[0].impersonation?.kind === 'header' ? proto.connections[0].impersonation.headers : {};
+      const impersonation = impersonationOf(proto.connections[0]);
+      const headers = impersonation?.kind === 'header' ? impersonation.headers : {};
       assert.deepEqual(Object.keys(headers), ['__proto__']);
       assert.equal(Object.getPrototypeOf(headers), Object.prototype);
     });
@@ -936,8 +941,10 @@ describe('connections file: the strict-JSON fast path', () => {
     const result = parseConnections(text, F);
     assert.deepEqual(result.diagnostics, []);
     return {
-      connections: result.connections.map(({ position: _position, principals, ...rest }) => ({
+      // Back to the file's shape: the vendor's settings sit beside the shared fields there.
+      connections: result.connections.map(({ position: _position, principals, settings, ...rest }) => ({
         ...rest,
+        ...settings,
         principals: principals.map(({ source: _source, ...p }) => p),
       })),
     };
@@ -1059,5 +1066,45 @@ describe('connections validation in the bundles (ajv standalone, generated at bu
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('connections schema composed from the vendors (scripts/build-schema.mjs)', () => {
+  it('the committed schema is what the base and the vendors declare', async () => {
+    assert.equal(readFileSync(SCHEMA_FILE, 'utf8'), `${JSON.stringify(composeConnectionsSchema(allVendors), null, 2)}\n`);
+  });
+
+  it("CORE_CONNECTION_KEYS are the base schema's connection properties that are not forbidden secrets", async () => {
+    const base = JSON.parse(readFileSync(path.join(ROOT, 'src/core/connections.base.schema.json'), 'utf8')) as {
+      definitions: { connection: { properties: Record<string, { $ref?: string }> } };
+    };
+    const shared = Object.entries(base.definitions.connection.properties)
+      .filter(([, p]) => p.$ref !== '#/definitions/forbiddenSecret')
+      .map(([name]) => name);
+    assert.deepEqual([...CORE_CONNECTION_KEYS].sort(), shared.sort());
+  });
+
+  it("a vendor's setting lands in settings; on another vendor's connection it is an error naming the vendor that has it", () => {
+    const dc = { id: 'dc', vendor: 'dealcloud', label: 'DC', baseUrl: 'https://acme.dealcloud.com', clientId: '1', serviceUserId: '6001', principals: [] };
+    const ok = parseConnections(JSON.stringify({ connections: [dc] }), F);
+    assert.deepEqual(ok.diagnostics, []);
+    assert.deepEqual(ok.connections[0].settings, { serviceUserId: '6001' });
+    assert.equal((ok.connections[0] as unknown as Record<string, unknown>).serviceUserId, undefined);
+    const wrong = parseConnections(JSON.stringify({ connections: [{ ...dc, vendor: 'orangelogic' }] }), F);
+    assert.ok(
+      wrong.diagnostics.some((d) => /^connections\[0\]\.serviceUserId: only the dealcloud vendor is configured with "serviceUserId"/.test(d.message)),
+      JSON.stringify(wrong.diagnostics),
+    );
+  });
+
+  it('two vendors declaring one setting differently is refused when the schema is composed', async () => {
+    assert.throws(
+      () =>
+        composeConnectionsSchema([
+          { id: 'a', summary: 'a', settings: { properties: { x: { type: 'string' } } } },
+          { id: 'b', summary: 'b', settings: { properties: { x: { type: 'number' } } } },
+        ]),
+      /declare "x" differently/,
+    );
   });
 });

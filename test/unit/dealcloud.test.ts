@@ -155,7 +155,7 @@ describe('DealCloud adapter against the sandbox', () => {
   });
 
   it('"Proxy user with provided id does not exist." points at serviceUserId, not the principal', async () => {
-    const connection = { ...h.connection('dc-sandbox'), serviceUserId: '99999' };
+    const connection = { ...h.connection('dc-sandbox'), settings: { serviceUserId: '99999' } };
     await assert.rejects(h.engine.createProxyAssignment(connection, '6047'), (e: BehalfError) => {
       assert.match(e.message, /no user with the proxy user id sent \(the service user's own id; dc-sandbox has "serviceUserId": 99999\)/);
       assert.match(e.hint ?? '', /serviceUserId/);

@@ -46,7 +46,7 @@ describe('Generic adapter against the sandbox', () => {
   it('a write-only header (lite): a read carries no header, and the record says it went out as the service account', async () => {
     const connection = {
       ...h.connection('gen-header-sandbox'),
-      impersonation: { kind: 'header' as const, headers: { 'X-Impersonate-User': '{{principal.email}}' }, writesOnly: true },
+      settings: { impersonation: { kind: 'header' as const, headers: { 'X-Impersonate-User': '{{principal.email}}' }, writesOnly: true } },
     };
     const jane = connection.principals.find((p) => p.id === 'jane')!;
     const read = await h.engine.sendAs({ method: 'GET', url: '/api/whoami', headers: {} }, { connection, principal: jane, mode: 'lite' });

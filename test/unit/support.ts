@@ -1,7 +1,7 @@
 // Shared set-up for tests that run the engine against the vendor sandbox over real sockets.
 
 import { BehalfEngine, type EngineOptions } from '../../src/core/engine';
-import type { Connection, Principal } from '../../src/core/model';
+import { CORE_CONNECTION_KEYS, type Connection, type Principal } from '../../src/core/model';
 import type { Log, Prompt, SecretStore } from '../../src/core/ports';
 import { secretEnvName } from '../../src/core/ports';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
@@ -25,7 +25,12 @@ export interface Harness {
 export async function startHarness(options: { sandbox?: SandboxOptions; engine?: Partial<EngineOptions> } = {}): Promise<Harness> {
   const sandbox = await startSandbox(options.sandbox);
   const env = sandbox.secretsEnv();
-  const connections = (sandbox.connectionsFile() as { connections: Connection[] }).connections.map((c) => ({ ...c, principals: c.principals ?? [] }));
+  // As the loader reads them: the shared fields on the connection, the vendor's own ones in `settings`.
+  const connections = (sandbox.connectionsFile() as { connections: Array<Record<string, unknown>> }).connections.map((raw): Connection => {
+    const shared = Object.fromEntries(Object.entries(raw).filter(([k]) => CORE_CONNECTION_KEYS.includes(k))) as unknown as Connection;
+    const settings = Object.fromEntries(Object.entries(raw).filter(([k]) => !CORE_CONNECTION_KEYS.includes(k)));
+    return { ...shared, ...(Object.keys(settings).length > 0 ? { settings } : {}), principals: shared.principals ?? [] };
+  });
   const logLines: string[] = [];
   const prompts: string[] = [];
   const secretStore: SecretStore = {
