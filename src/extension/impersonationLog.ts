@@ -107,7 +107,7 @@ export type LogNode = { kind: 'entry'; entry: ImpersonationLogEntry } | { kind: 
 function pathOf(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.pathname}${u.search}`;
+    return `${u.pathname}${u.search}`.replaceAll('%C2%ABredacted%C2%BB', '«redacted»'); // URL percent-encodes the marker
   } catch {
     return url;
   }
