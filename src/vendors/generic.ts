@@ -37,6 +37,11 @@ export function impersonationOf(connection: Connection): GenericImpersonation | 
   return value && typeof value === 'object' ? (value as GenericImpersonation) : undefined;
 }
 
+/** Secret-like property names refused inside "impersonation" as everywhere in the file (the base schema's rule). */
+const NO_SECRETS_HERE = Object.fromEntries(
+  ['clientSecret', 'secret', 'token', 'password', 'apiKey', 'accessToken', 'refreshToken'].map((name) => [name, { $ref: '#/definitions/forbiddenSecret' }]),
+);
+
 export const generic: VendorDefinition = {
   id: 'generic',
   displayName: 'Generic API',
@@ -121,27 +126,7 @@ export const generic: VendorDefinition = {
             type: 'boolean',
             description: 'true: send the headers only on mutating requests (POST, PUT, PATCH, DELETE), as an attribution header.',
           },
-          clientSecret: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          secret: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          token: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          password: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          apiKey: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          accessToken: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          refreshToken: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
+          ...NO_SECRETS_HERE,
         },
       },
       tokenExchangeImpersonation: {
@@ -175,27 +160,7 @@ export const generic: VendorDefinition = {
             minLength: 1,
             description: 'The audience to request the exchanged token for.',
           },
-          clientSecret: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          secret: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          token: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          password: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          apiKey: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          accessToken: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
-          refreshToken: {
-            $ref: '#/definitions/forbiddenSecret',
-          },
+          ...NO_SECRETS_HERE,
         },
       },
     },
