@@ -191,7 +191,7 @@ export async function compareAs(
   return { result: compareResponses(leftRecord, rightRecord), left: leftRecord, right: rightRecord };
 }
 
-/** Compare sends a request twice: only reads may be. Throws a BehalfError (code compare-write) for POST, PUT, PATCH and DELETE. */
+/** Compare sends a request twice: only reads may be. Throws a BehalfError (code compare-write) for every method but GET, HEAD, OPTIONS and TRACE (isMutating). */
 export function refuseWrites(spec: RequestSpec, left?: ActAs, right?: ActAs): void {
   if (!isMutating(spec.method)) return;
   const twice = left && right ? `once as ${describePrincipal(left.principal)}, once as ${describePrincipal(right.principal)}` : 'once as each identity';

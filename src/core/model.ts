@@ -3,10 +3,18 @@
 
 export type ImpersonationMode = 'lite' | 'full';
 
+/** The methods RFC 9110 defines as safe (read-only): the only ones Behalf sends as someone else without asking. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/**
+ * The common write methods, for display and importers. Not the test: `isMutating` treats every method that is
+ * not in SAFE_METHODS as a write (CONNECT, WebDAV's PROPPATCH and MKCOL, MERGE, a typo such as GTE, ...).
+ */
 export const MUTATING_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Any method that is not GET, HEAD, OPTIONS or TRACE (any case) may change data: the write guard applies. */
 export function isMutating(method: string): boolean {
-  return MUTATING_METHODS.has(method.toUpperCase());
+  return !SAFE_METHODS.has(String(method).toUpperCase());
 }
 
 /** A position in a source file, 1-based, for errors a user can jump to. */

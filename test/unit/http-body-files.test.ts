@@ -13,7 +13,7 @@ import { curlBodyParts, toCurl } from '../../src/core/curl';
 import { BehalfEngine } from '../../src/core/engine';
 import { BehalfError } from '../../src/core/errors';
 import { parseHttpFile } from '../../src/core/http/parser';
-import { MAX_BODY_FILE_BYTES, readBodyFile, resolveRequest, type VariableContext } from '../../src/core/http/variables';
+import { MAX_BODY_FILE_BYTES, readBodyFile, readHttpFile, resolveRequest, type VariableContext } from '../../src/core/http/variables';
 import type { Connection, RequestSpec } from '../../src/core/model';
 import { envSecretStore, silentLog } from '../../src/core/ports';
 import { allVendors } from '../../src/vendors';
@@ -166,6 +166,32 @@ describe('.http body files', () => {
     const small = path.join(dir, 'data', 'template.json');
     assert.throws(() => readBodyFile(small, 10), /it is \d+ bytes, more than the 0\.0 MiB/);
     if (process.platform !== 'win32') assert.throws(() => readBodyFile('/dev/zero'), /not a regular file/);
+  });
+
+  it('/dev/zero, a FIFO with no writer and a too-large file give a sentence naming the file, never "Invalid string length"', function () {
+    if (process.platform === 'win32') this.skip();
+    const zero = resolveError('POST /a\nContent-Type: text/plain\n\n< /dev/zero\n');
+    assert.equal(zero.code, 'body-file');
+    assert.match(
+      zero.message,
+      /^Cannot read the body file \/dev\/zero \(resolved to \/dev\/zero\): it is a character device \(like \/dev\/zero\), not a regular file/,
+    );
+    assert.match(resolveError('POST /a\n\n<@ /dev/zero\n').message, /it is a character device/);
+    const fifo = path.join(dir, 'data', 'pipe');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    // Opening a FIFO that nobody writes blocks a plain read forever: this must answer at once.
+    const started = Date.now();
+    const e = resolveError('POST /a\n\n< ./data/pipe\n');
+    assert.ok(Date.now() - started < 2000);
+    assert.match(e.message, /^Cannot read the body file \.\/data\/pipe \(resolved to .*pipe\): it is a named pipe \(FIFO\), not a regular file/);
+    assert.deepEqual(e.position, { file: httpFile, line: 3, column: 3 });
+    // The .http file itself (the CLI reads it with readHttpFile).
+    assert.throws(() => readHttpFile('/dev/zero'), /^Error: it is a character device \(like \/dev\/zero\), not a regular file \(expected a \.http file/);
+    assert.throws(() => readHttpFile(fifo), /named pipe/);
+    assert.throws(() => readHttpFile(path.join(dir, 'data', 'image.bin'), 100), /it is \d+ bytes, more than the 0\.0 MiB a \.http file may hold/);
+    fs.writeFileSync(httpFile, 'GET /a\n');
+    assert.equal(readHttpFile(httpFile), 'GET /a\n');
+    assert.deepEqual(readBodyFile(path.join(dir, 'data', 'image.bin')), BINARY);
   });
 
   it('a {{variable}} error inside a <@ file points into that file', () => {

@@ -381,6 +381,38 @@ describe('http variables', () => {
       }
     });
 
+    it('refuses {{$processEnv BEHALF_SECRET_…}} and {{$dotenv BEHALF_SECRET_…}} (any case) at their line:column', () => {
+      const processEnv = { BEHALF_SECRET_DC_SANDBOX: 's3cr3t-value', behalf_secret_x: 'lower-secret' };
+      const dotenv = (name: string) => ({ BEHALF_SECRET_DC_SANDBOX: 's3cr3t-value' })[name];
+      const cases: Array<[string, number, number]> = [
+        ['GET /a\nX-Key: {{$processEnv BEHALF_SECRET_DC_SANDBOX}}', 2, 8],
+        ['GET /a?k={{$dotenv BEHALF_SECRET_DC_SANDBOX}}', 1, 10],
+        ['POST /a\n\n{"k": "{{$processEnv behalf_secret_x}}"}', 3, 8],
+      ];
+      for (const [text, line, column] of cases) {
+        // The parser reports it (the editor shows it, the CLI refuses the file) ...
+        const p = parseHttpFile(text, FILE);
+        const d = p.diagnostics.find((x) => x.severity === 'error');
+        assert.ok(d, text);
+        assert.match(d.message, /a Behalf secret: secrets are added by the connection, never through variables/, text);
+        assert.deepEqual(d.position, { file: FILE, line, column }, text);
+        // ... and resolving refuses it, never returning the value.
+        const e = resolveError(text, { processEnv, dotenv });
+        assert.match(e.message, /secrets are added by the connection, never through variables/);
+        assert.deepEqual(e.position, { file: FILE, line, column }, text);
+        assert.doesNotMatch(JSON.stringify(e), /s3cr3t-value|lower-secret/);
+      }
+      // The name read from a variable ({{$processEnv %name}}) is refused when it resolves.
+      const indirect = resolveError('@which = BEHALF_SECRET_DC_SANDBOX\nGET /{{$processEnv %which}}', { processEnv });
+      assert.equal(indirect.code, 'variable');
+      assert.match(indirect.message, /reads BEHALF_SECRET_DC_SANDBOX, a Behalf secret/);
+      assert.deepEqual(indirect.position, { file: FILE, line: 2, column: 6 });
+      const viaDotenv = resolveError('@which = Behalf_Secret_Y\nGET /{{$dotenv %which}}', { dotenv: () => 'v' });
+      assert.match(viaDotenv.message, /a Behalf secret/);
+      // Other variables that merely mention it are fine.
+      assert.equal(resolve('GET /{{$processEnv NOT_BEHALF_SECRET_X}}', { processEnv: { NOT_BEHALF_SECRET_X: 'ok' } }).url, '/ok');
+    });
+
     it('$shared NAME reads $shared', () => {
       assert.equal(resolve('GET /{{$shared v}}', { shared: { v: '1' } }).url, '/1');
       assert.match(resolveError('GET /{{$shared v}}').message, /v is not in \$shared/);

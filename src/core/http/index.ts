@@ -12,7 +12,7 @@ export {
   type HttpUrlPart,
   type ParsedHttpFile,
 } from './parser';
-export { MAX_BODY_FILE_BYTES, readBodyFile, resolveRequest, resolveString, type VariableContext } from './variables';
+export { MAX_BODY_FILE_BYTES, MAX_HTTP_FILE_BYTES, readBodyFile, readHttpFile, resolveRequest, resolveString, type VariableContext } from './variables';
 export { ENV_FILE, PRIVATE_ENV_FILE, environmentsFromObject, loadDotenv, loadEnvironments, parseDotenv, type HttpEnvironments } from './environments';
 export { SYSTEM_VARIABLES, parseJsonPath, type JsonPathStep, type RequestRef } from './template';
 export {

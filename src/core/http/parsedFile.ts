@@ -44,7 +44,7 @@ export interface HttpFileRequest {
   index: number;
   /** `# @name`, else the text after `###`. */
   name?: string;
-  /** Upper-case; GET when the request line is only a URL. */
+  /** Upper-case: one of HTTP_METHODS, or another token as written (PROPFIND, MERGE); GET when the request line is only a URL. */
   method: string;
   /** As written (variables not resolved): the request line's URL followed by its continuation lines. */
   url: string;
@@ -57,7 +57,7 @@ export interface HttpFileRequest {
   bodyLines?: number[];
   /** `< file` lines in the body, in order (each is also a line of `body`, as written). */
   bodyFiles?: HttpBodyFileReference[];
-  /** connection, as, mode, name and any other `# @key value` above the request line. */
+  /** connection, as, mode, name and any other `# @key value` above the request line (unknown keys also get a diagnostic). */
   annotations: Record<string, string>;
   connection?: string;
   as?: string;

@@ -1,29 +1,38 @@
 // The .http file parser: the syntax REST Client (vscode-restclient) and httpYac share, plus Behalf's
-// annotations (`# @connection`, `# @as`, `# @mode`). Pure: never reads files, never throws, linear in the input.
+// annotations (`# @connection`, `# @as`, `# @mode`; unknown and mistyped ones are diagnostics, errors for the
+// identity ones). Pure: never reads files, never throws, linear in the input.
 // The result types live in parsedFile.ts, the line-level syntax helpers in syntax.ts; this module walks the
 // blocks of a file and turns what it finds into requests, file variables and diagnostics.
 
 import type { HttpBodyFileReference, HttpDiagnostic, HttpFileRequest, HttpFileVariable, HttpHeaderLine, HttpUrlPart, ParsedHttpFile } from './parsedFile';
 import {
   BODY_FILE_ENCODINGS,
+  behalfSecretMessage,
   ENCODING_SET,
+  EXTENSION_METHOD,
   HEADER_LIKE,
   HTTP_METHODS,
   HTTP_VERSION,
   IDENTITY_KEYS,
+  KNOWN_ANNOTATIONS,
   METHOD_SET,
   TCHAR,
   fileReference,
   firstNonWs,
   firstNonWsFrom,
   hasWhitespaceOutsideRefs,
+  isBehalfSecretName,
   isCommentAt,
   isSeparatorAt,
   isWs,
   looksLikeUrl,
+  methodTypo,
+  nearestAnnotation,
   nextToken,
-  parseAnnotation,
+  scanAnnotation,
+  UNSUPPORTED_ANNOTATIONS,
   type Annotation,
+  type AnnotationNearMiss,
 } from './syntax';
 import { classifyRef, nextRef } from './template';
 
@@ -34,6 +43,22 @@ export { BODY_FILE_ENCODINGS, HTTP_METHODS } from './syntax';
 const REQUEST_LINE = 'a request line "METHOD URL [HTTP/1.1]"';
 
 const MAX_DIAGNOSTICS = 500;
+
+const SECRET_EXPECTED = "the connection's authentication, or a variable that is not named BEHALF_SECRET_*";
+
+const KNOWN_SET: ReadonlySet<string> = new Set(KNOWN_ANNOTATIONS);
+const UNSUPPORTED_SET: ReadonlySet<string> = new Set(UNSUPPORTED_ANNOTATIONS);
+/** Keys that read as an annotation name (not `@example.com`, not `@a.b`): only these are checked. */
+const ANNOTATION_WORD = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** What goes wrong when an identity annotation is ignored. */
+const IGNORED_IDENTITY: Record<string, string> = {
+  as: 'the request would be sent as the service user',
+  mode: "the request would be sent in the connection's default mode",
+  connection: 'the connection would be chosen by the URL instead',
+};
+
+const ANNOTATION_EXAMPLE: Record<string, string> = { as: '# @as 6045', mode: '# @mode full', connection: '# @connection dc-sandbox', name: '# @name login' };
 
 interface PendingBodyLine {
   text: string;
@@ -85,6 +110,9 @@ class Parser {
       const parsed = classifyRef(ref.inner);
       if (parsed.type === 'invalid') {
         this.diag('error', line, column + ref.start, `${parsed.message} (expected ${parsed.expected})`, parsed.expected);
+      } else if (parsed.type === 'system' && (parsed.call.kind === 'processEnv' || parsed.call.kind === 'dotenv') && !parsed.call.indirect) {
+        if (isBehalfSecretName(parsed.call.name))
+          this.diag('error', line, column + ref.start, behalfSecretMessage(parsed.raw, parsed.call.name), SECRET_EXPECTED);
       }
       from = ref.end;
     }
@@ -139,11 +167,13 @@ class Parser {
       if (state === 'pre') {
         if (blank) continue;
         if (isCommentAt(line, i0)) {
-          const a = parseAnnotation(line, i0);
-          if (a) {
+          const scan = scanAnnotation(line, i0);
+          if (scan && 'annotation' in scan) {
+            const a = scan.annotation;
             a.line = lineNo;
             annotations.push(a);
-          }
+            this.checkAnnotationKey(a.key, a.keyColumn, lineNo);
+          } else if (scan) this.nearMissAnnotation(scan.nearMiss, lineNo);
           continue;
         }
         if (line[i0] === '@') {
@@ -274,9 +304,27 @@ class Parser {
     } else if (HEADER_LIKE.test(line.slice(i0, i0 + 512))) {
       this.diag('error', lineNo, i0 + 1, `header without a request line (expected ${REQUEST_LINE} before the headers)`, `${REQUEST_LINE} before the headers`);
       return undefined;
+    } else if (EXTENSION_METHOD.test(token) && looksLikeUrl(nextToken(line, tokenEnd))) {
+      // Any token is a method (RFC 9110): WebDAV's PROPFIND, MERGE, ... are sent as written, and as writes.
+      method = token;
+      urlStart = firstNonWsFrom(line, tokenEnd);
+      const typo = methodTypo(token);
+      if (typo) {
+        this.diag(
+          'warning',
+          lineNo,
+          i0 + 1,
+          `unknown method "${token}": did you mean ${typo}? (it is sent as ${token}, and as a write: every method but GET, HEAD, OPTIONS and TRACE is)`,
+          typo,
+        );
+      }
     } else if (/^[A-Za-z]{2,20}$/.test(token) && (token === upper || looksLikeUrl(nextToken(line, tokenEnd)))) {
-      const expected = `${REQUEST_LINE} with METHOD one of ${HTTP_METHODS.join(', ')}`;
-      this.diag('error', lineNo, i0 + 1, `unknown method "${token}" (expected ${expected})`, expected);
+      const typo = methodTypo(upper);
+      const expected =
+        token === upper
+          ? `${REQUEST_LINE}: a method followed by a URL`
+          : `${REQUEST_LINE} with METHOD one of ${HTTP_METHODS.join(', ')}, or another method written in upper case (${upper})`;
+      this.diag('error', lineNo, i0 + 1, `unknown method "${token}"${typo ? `, did you mean ${typo}?` : ''} (expected ${expected})`, expected);
       return undefined;
     } else {
       const shown = line.length - i0 > 40 ? `${line.slice(i0, i0 + 37)}...` : line.slice(i0);
@@ -376,9 +424,14 @@ class Parser {
   }
 
   private misplacedAnnotation(line: string, i0: number, lineNo: number, where: string): void {
-    const a = parseAnnotation(line, i0);
-    if (!a) return;
-    const identity = IDENTITY_KEYS.has(a.key);
+    const scan = scanAnnotation(line, i0);
+    if (!scan) return;
+    if ('nearMiss' in scan) {
+      this.nearMissAnnotation(scan.nearMiss, lineNo);
+      return;
+    }
+    const a = scan.annotation;
+    const identity = IDENTITY_KEYS.has(a.key) || nearestAnnotation(a.key)?.identity === true;
     this.diag(
       identity ? 'error' : 'warning',
       lineNo,
@@ -386,6 +439,45 @@ class Parser {
       `@${a.key} ${where} is ignored (expected annotations above the request line)`,
       'annotations above the request line',
     );
+  }
+
+  /** `# @key`: a known annotation, one Behalf does not support yet (warning), or a typo (error when it is an identity one). */
+  private checkAnnotationKey(key: string, column: number, lineNo: number): void {
+    if (KNOWN_SET.has(key) || !ANNOTATION_WORD.test(key)) return;
+    if (UNSUPPORTED_SET.has(key)) {
+      this.diag('warning', lineNo, column, `@${key} is not supported by Behalf yet; it is ignored (Behalf reads ${listKnown()})`, listKnown());
+      return;
+    }
+    const near = nearestAnnotation(key);
+    if (near?.identity) {
+      const what = near.exact
+        ? `annotation names are lower-case: Behalf does not read @${key} as @${near.name}`
+        : `unknown annotation @${key}: did you mean @${near.name}? Behalf does not read @${key}`;
+      const expected = `"${ANNOTATION_EXAMPLE[near.name]}"`;
+      this.diag('error', lineNo, column, `${what}, so ${IGNORED_IDENTITY[near.name]} (expected ${expected})`, expected);
+      return;
+    }
+    if (near) {
+      const suffix = near.known ? '' : ' (which Behalf does not support yet)';
+      this.diag('warning', lineNo, column, `unknown annotation @${key} is ignored: did you mean @${near.name}${suffix}?`, `@${near.name}`);
+      return;
+    }
+    this.diag('warning', lineNo, column, `unknown annotation @${key} is ignored (expected one of ${listKnown()})`, listKnown());
+  }
+
+  /** `# @as: 6045`, `# @ as 6045`: reported when the name is (near) an annotation's, else it is taken for prose. */
+  private nearMissAnnotation(m: AnnotationNearMiss, lineNo: number): void {
+    if (!ANNOTATION_WORD.test(m.key)) return;
+    const near = KNOWN_SET.has(m.key) ? { name: m.key, identity: IDENTITY_KEYS.has(m.key), known: true } : nearestAnnotation(m.key);
+    if (!near) return;
+    const why = m.kind === 'colon' ? `a colon after @${m.key} is not annotation syntax` : `a space after @ is not annotation syntax`;
+    const example = ANNOTATION_EXAMPLE[near.name] ?? `# @${near.name}`;
+    const expected = `"${example}"`;
+    if (near.identity) {
+      this.diag('error', lineNo, m.atColumn, `${why}: this @${near.name} is ignored, so ${IGNORED_IDENTITY[near.name]} (expected ${expected})`, expected);
+    } else {
+      this.diag('warning', lineNo, m.atColumn, `${why}: this @${near.name} is ignored (expected ${expected})`, expected);
+    }
   }
 
   private applyAnnotations(request: HttpFileRequest, annotations: Annotation[]): void {
@@ -528,6 +620,10 @@ class Parser {
       if (e < errorLines.length && errorLines[e] <= r.range.endLine) r.hasErrors = true;
     }
   }
+}
+
+function listKnown(): string {
+  return KNOWN_ANNOTATIONS.map((k) => `@${k}`).join(', ');
 }
 
 /**

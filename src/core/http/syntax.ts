@@ -68,6 +68,19 @@ export function isSeparatorAt(line: string, i: number): boolean {
 export const HTTP_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT'];
 export const METHOD_SET: ReadonlySet<string> = new Set(HTTP_METHODS);
 
+/**
+ * Any other method (RFC 9110: a method is any token): WebDAV's PROPFIND, MKCOL, MERGE, QUERY, PURGE, M-SEARCH.
+ * Behalf reads one only in upper case (methods are case-sensitive, and it keeps prose from reading as a request);
+ * the methods of HTTP_METHODS are accepted in any case and upper-cased.
+ */
+export const EXTENSION_METHOD = /^[A-Z][A-Z0-9!#$%&'*+\-.^_`|~]{0,63}$/;
+
+/** The method of HTTP_METHODS that `method` (not one of them) is most likely a typo of (one edit or swap away), or undefined. */
+export function methodTypo(method: string): string | undefined {
+  for (const m of HTTP_METHODS) if (editDistance(method, m, 1) <= 1) return m;
+  return undefined;
+}
+
 // RFC 9110 token characters.
 export const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export const HEADER_LIKE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*:/;
@@ -90,6 +103,42 @@ export function looksLikeUrl(token: string): boolean {
   );
 }
 
+// ---- Secrets ----
+
+/** Behalf's own secrets live in BEHALF_SECRET_* variables (any case): no `{{$processEnv}}`/`{{$dotenv}}` may read one. */
+export function isBehalfSecretName(name: string): boolean {
+  return /^behalf_secret_/i.test(name.trim());
+}
+
+/** The error for a variable that reads a Behalf secret (the parser's diagnostic and the resolver's error say the same). */
+export function behalfSecretMessage(raw: string, name: string): string {
+  return `${raw} reads ${name}, a Behalf secret: secrets are added by the connection, never through variables (expected the connection's authentication, or a variable that is not named BEHALF_SECRET_*)`;
+}
+
+// ---- Edit distance ----
+
+/** Optimal string alignment distance (a swap of two neighbours counts 1), or max + 1 when above max. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
+  let prev: number[] = [];
+  for (let j = 0; j <= b.length; j++) prev.push(j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur: number[] = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      cur.push(d);
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    before = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 // ---- Annotations ----
 
 /** An annotation in a comment line: `# @key value`, `// @key=value`. */
@@ -106,6 +155,104 @@ export interface Annotation {
 
 /** The annotations that choose the identity a request is sent as (at most one of each per request). */
 export const IDENTITY_KEYS: ReadonlySet<string> = new Set(['connection', 'as', 'mode']);
+
+/** The annotations Behalf implements (names are case-sensitive, lower-case). */
+export const KNOWN_ANNOTATIONS: readonly string[] = ['name', 'connection', 'as', 'mode'];
+
+/**
+ * Annotations of REST Client, httpYac and the JetBrains HTTP client that Behalf does not implement yet: they
+ * are kept in `annotations` and a warning says they have no effect.
+ */
+export const UNSUPPORTED_ANNOTATIONS: readonly string[] = [
+  'note',
+  'prompt',
+  'no-redirect',
+  'no-cookie-jar',
+  'no-log',
+  'no-auto-encoding',
+  'no-reject-unauthorized',
+  'no-client-cert',
+  'no-proxy',
+  'no-chunked',
+  'no-response-view',
+  'disabled',
+  'ref',
+  'forceRef',
+  'import',
+  'sleep',
+  'loop',
+  'jwt',
+  'save',
+  'openWith',
+  'extension',
+  'verbose',
+  'debug',
+  'title',
+  'description',
+  'timeout',
+  'connection-timeout',
+  'use-os-credentials',
+  'keepStreaming',
+  'ratelimit',
+  'injectVariables',
+  'responseRef',
+  'proxy',
+];
+
+/** What an annotation that is not one of KNOWN_ANNOTATIONS would be: the key it is nearest to, if any. */
+export function nearestAnnotation(key: string): { name: string; known: boolean; identity: boolean; exact: boolean } | undefined {
+  const lower = key.toLowerCase();
+  let best: { name: string; known: boolean; distance: number } | undefined;
+  // Short names are a letter or a swap away (`@sa`, `@nmae`); longer ones two (`@conection`, `@no-redirct`).
+  const max = lower.length <= 4 ? 1 : 2;
+  const consider = (name: string, known: boolean): void => {
+    const d = editDistance(lower, name.toLowerCase(), max);
+    // Ties go to the known (identity) annotation: the one whose typo changes whom a request acts as.
+    if (d <= max && (!best || d < best.distance || (d === best.distance && known && !best.known))) best = { name, known, distance: d };
+  };
+  for (const name of KNOWN_ANNOTATIONS) consider(name, true);
+  for (const name of UNSUPPORTED_ANNOTATIONS) consider(name, false);
+  if (!best) return undefined;
+  return { name: best.name, known: best.known, identity: best.known && IDENTITY_KEYS.has(best.name), exact: best.distance === 0 };
+}
+
+/**
+ * A comment that is almost an annotation: `# @as: 6045` (a colon after the name) or `# @ as 6045` (a space
+ * after the @). `keyColumn` is the 1-based column of the name, `atColumn` of the @.
+ */
+export interface AnnotationNearMiss {
+  kind: 'colon' | 'space';
+  key: string;
+  atColumn: number;
+  keyColumn: number;
+}
+
+/**
+ * `parseAnnotation`, or the near miss the comment line at `i0` is (`# @as: x`, `# @ as x`), or undefined for
+ * a comment that has no @ right after its `#`/`//` (an @ later in the text, an email address, ...).
+ */
+export function scanAnnotation(line: string, i0: number): { annotation: Annotation } | { nearMiss: AnnotationNearMiss } | undefined {
+  const annotation = parseAnnotation(line, i0);
+  if (annotation) return { annotation };
+  let i = i0;
+  if (line.charCodeAt(i) === 35) while (line.charCodeAt(i) === 35) i++;
+  else while (line.charCodeAt(i) === 47) i++;
+  while (i < line.length && isWs(line.charCodeAt(i))) i++;
+  if (line[i] !== '@') return undefined;
+  const atColumn = i + 1;
+  i++;
+  let kind: 'colon' | 'space' = 'colon';
+  if (isWs(line.charCodeAt(i))) {
+    kind = 'space';
+    i = firstNonWsFrom(line, i);
+  }
+  const keyStart = i;
+  while (i < line.length && ANNOTATION_KEY_CHAR.test(line[i])) i++;
+  if (i === keyStart) return undefined;
+  const after = line[i];
+  if (kind === 'colon' ? after !== ':' : after !== undefined && after !== ':' && after !== '=' && !isWs(line.charCodeAt(i))) return undefined;
+  return { nearMiss: { kind, key: line.slice(keyStart, i), atColumn, keyColumn: keyStart + 1 } };
+}
 
 const ANNOTATION_KEY_CHAR = /[A-Za-z0-9_.-]/;
 

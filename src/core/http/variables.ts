@@ -11,6 +11,7 @@ import { applyOffset, formatDate } from './datetime';
 import { loadDotenv } from './environments';
 import type { HttpBodyFileReference, HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
 import { isSensitiveHeader } from '../redact';
+import { behalfSecretMessage, editDistance, isBehalfSecretName } from './syntax';
 import { looksSecret, readRequestVariable, UnsentRequestError, type RequestVariableSource } from './requestVariables';
 import { classifyRef, nextRef, type ParsedRef, type RequestRef, type SystemCall } from './template';
 
@@ -48,13 +49,60 @@ export interface VariableContext {
 /** The most a body file, and a body built from files, may hold: bigger uploads are not what a .http file is for. */
 export const MAX_BODY_FILE_BYTES = 100 * 1024 * 1024;
 
+/** The most a .http file may hold (the CLI reads it whole; a bigger one is not a file of requests). */
+export const MAX_HTTP_FILE_BYTES = 64 * 1024 * 1024;
+
 /** Reads a body file: regular files only (never a device or a pipe that could block), at most `maxBytes`. */
 export function readBodyFile(file: string, maxBytes = MAX_BODY_FILE_BYTES): Buffer {
-  const stat = fs.statSync(file);
-  if (stat.isDirectory()) throw Object.assign(new Error('it is a folder'), { code: 'EISDIR' });
-  if (!stat.isFile()) throw new Error('it is not a regular file');
-  if (stat.size > maxBytes) throw new Error(tooLarge(stat.size, maxBytes));
-  return fs.readFileSync(file);
+  return readRegularFile(file, maxBytes, 'a request body may hold', 'a body file');
+}
+
+/**
+ * Reads a .http file as UTF-8 text: a regular file of at most `maxBytes`. Throws an Error whose message is the
+ * reason in a sentence ("it is a character device (like /dev/zero), not a regular file ..."), with the errno
+ * code (ENOENT, EACCES, EISDIR) when the system gave one.
+ */
+export function readHttpFile(file: string, maxBytes = MAX_HTTP_FILE_BYTES): string {
+  return readRegularFile(file, maxBytes, 'a .http file may hold', 'a .http file').toString('utf8');
+}
+
+/**
+ * The bytes of a regular file of at most `maxBytes`. Opened without blocking (a FIFO with no writer must not
+ * hang the read), checked on the open file (no race between the check and the read), and read with a bound (a
+ * file that grows while it is read is refused, never read into a string Node cannot hold).
+ */
+function readRegularFile(file: string, maxBytes: number, holds: string, what: string): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('it is a folder'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new Error(`it is ${fileKind(stat)}, not a regular file (expected ${what} to be a regular file)`);
+    if (stat.size > maxBytes) throw new Error(tooLarge(stat.size, maxBytes, holds));
+    let buffer = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) throw new Error(`it grew while being read to more than the ${mib(maxBytes)} ${holds}`);
+        const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fileKind(stat: fs.Stats): string {
+  if (stat.isCharacterDevice()) return 'a character device (like /dev/zero)';
+  if (stat.isBlockDevice()) return 'a block device (a disk)';
+  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isSocket()) return 'a socket';
+  return 'something other than a file';
 }
 
 function mib(bytes: number): string {
@@ -62,9 +110,9 @@ function mib(bytes: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)} MiB`;
 }
 
-function tooLarge(bytes: number, maxBytes: number): string {
+function tooLarge(bytes: number, maxBytes: number, holds = 'a request body may hold'): string {
   const size = (bytes / 1024 / 1024).toFixed(1) === (maxBytes / 1024 / 1024).toFixed(1) ? `${bytes} bytes` : mib(bytes);
-  return `it is ${size}, more than the ${mib(maxBytes)} a request body may hold`;
+  return `it is ${size}, more than the ${mib(maxBytes)} ${holds}`;
 }
 
 function readFailure(e: unknown): string {
@@ -120,28 +168,6 @@ interface Origin {
   column: number;
   /** The file `line` is in, when it is not the .http file (a `<@` body file). */
   file?: string;
-}
-
-/** Optimal string alignment distance (a swap of two neighbours counts 1), or max + 1 when above max. */
-function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let before: number[] = [];
-  let prev: number[] = [];
-  for (let j = 0; j <= b.length; j++) prev.push(j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur: number[] = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
-      cur.push(d);
-      if (d < rowMin) rowMin = d;
-    }
-    if (rowMin > max) return max + 1;
-    before = prev;
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 class Resolution {
@@ -377,6 +403,7 @@ class Resolution {
         return String(call.min + Math.floor(this.random() * (call.max - call.min)));
       case 'processEnv': {
         const name = call.indirect ? this.variable(call.name, `{{${call.name}}}`, at, self) : call.name;
+        if (isBehalfSecretName(name)) this.fail(behalfSecretMessage(raw, name), at);
         const env = this.ctx.processEnv ?? process.env;
         const value = hasOwn(env, name) ? env[name] : undefined;
         if (value === undefined) {
@@ -386,6 +413,7 @@ class Resolution {
       }
       case 'dotenv': {
         const name = call.indirect ? this.variable(call.name, `{{${call.name}}}`, at, self) : call.name;
+        if (isBehalfSecretName(name)) this.fail(behalfSecretMessage(raw, name), at);
         const lookup = this.ctx.dotenv ?? this.defaultDotenv();
         const value = lookup(name);
         if (value === undefined) {
