@@ -1,6 +1,7 @@
 // `behalf`: the engine from a terminal (CI use). Secrets come from the environment
 // (BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>]); nothing secret is ever printed.
 
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
@@ -8,16 +9,17 @@ import { parseArgs } from 'node:util';
 import type { CompareResult } from '../core/audit';
 import { compareAs, refuseWrites, shortName } from '../core/compare';
 import { findConnectionsFile, loadConnections } from '../core/connections';
-import { BehalfEngine } from '../core/engine';
+import { BehalfEngine, DEFAULT_DISPOSE_MS } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import { parseHttpFile, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
 import { RequestVariableStore, UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
-import { resolveRequest } from '../core/http/variables';
+import { readHttpFile, resolveRequest } from '../core/http/variables';
 import { fileLogStorage, ImpersonationLog, logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
 import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
 import { envSecretStore, type Log, type LogLevel, type Prompt } from '../core/ports';
 import { formatBytes, originOf } from '../core/transport';
+import type { UnendedSession } from '../core/vendor';
 import { allVendors } from '../vendors';
 
 const VERSION = '0.1.0';
@@ -29,7 +31,8 @@ Usage:
   behalf compare <file.http> --name <request> --as <a> [--as <b>]
                                            send one read as two identities and show what differs
   behalf principals <connection> [--json]  list a connection's principals (DealCloud: proxy assignments)
-  behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones)
+  behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones;
+                                           a "production" connection asks first: --yes when not interactive)
   behalf history <connection> <assetId>    an Orange Logic asset's version history
   behalf --help | --version
 
@@ -42,7 +45,8 @@ Options for send:
   --json                one JSON object per request on stdout
   -o, --output <what>   what to print per response: full (default: summary and body), summary (no body),
                         none (nothing on stdout; errors still go to stderr, exit codes unchanged)
-  --yes                 confirm requests that change data as someone else (required when not interactive)
+  --yes                 confirm requests that change data as someone else, and changes on a "production"
+                        connection (send and assign; required when not interactive)
   --fail                exit 1 when a response has status >= 400
   --log <file.jsonl>    append every request sent as someone else to this impersonation log (JSON Lines)
 
@@ -59,8 +63,14 @@ Common options:
 
 Secrets: BEHALF_SECRET_<CONNECTION_ID> and BEHALF_SECRET_<CONNECTION_ID>_<PRINCIPAL_ID>, ids upper-cased
 with every non-alphanumeric character turned into "_".
-Exit codes: 0 every request got a response; 1 an error (or, with --fail, a status >= 400); 2 bad usage.
+Exit codes: 0 every request got a response; 1 an error (or, with --fail, a status >= 400); 2 bad usage;
+3 an impersonation session may still be open (the vendor did not confirm its end; the message says which);
+130, 143, 129 interrupted by SIGINT (Ctrl+C), SIGTERM, SIGHUP. Sessions are ended (for at most 5 s) whatever
+the ending; a second Ctrl+C stops waiting for the vendor.
 `;
+
+/** The exit code when a session may still be open after the run. */
+export const EXIT_SESSION_MAY_BE_OPEN = 3;
 
 interface Io {
   out: (text: string) => void;
@@ -68,8 +78,12 @@ interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   interactive: boolean;
-  /** Ask a yes/no question on the terminal. */
-  ask?: (question: string) => Promise<boolean>;
+  /** Ask a yes/no question on the terminal; rejects with a "cancelled" BehalfError when interrupted (Ctrl+C). */
+  ask?: (question: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Aborted when ending sessions must not wait any longer (a second Ctrl+C). */
+  stopSignal?: AbortSignal;
+  /** How long ending sessions may take at the end of a run (default 5 s). */
+  shutdownMs?: number;
 }
 
 const OPTIONS = {
@@ -126,42 +140,73 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
     return 2;
   }
 
+  // Errors reach the user once, as the error itself; the log adds them only with --verbose.
   const log: Log = {
     log: (level: LogLevel, message: string) => {
-      if (flags.verbose || level === 'warn' || level === 'error') io.err(`[${level}] ${message}\n`);
+      if (flags.verbose || level === 'warn') io.err(`[${level}] ${capUrls(message)}\n`);
     },
   };
   const prompt: Prompt = {
     confirm: async (question) => {
       if (flags.yes) return true;
       if (!io.interactive || !io.ask) return false;
-      return io.ask(`${question} [y/N] `);
+      return io.ask(`${capUrls(question)} [y/N] `, signal);
     },
   };
   const engine = new BehalfEngine({ vendors: allVendors, secrets: envSecretStore(io.env), prompt, log });
+  // Every Behalf secret in the environment is redacted from the start, whether or not an adapter loads it.
+  for (const [key, value] of Object.entries(io.env)) if (/^BEHALF_SECRET_/i.test(key) && value) engine.redactor.add(value);
+  let code: number;
   try {
-    switch (command) {
-      case 'send':
-        return await sendCommand(engine, args, flags, io, signal);
-      case 'compare':
-        return await compareCommand(engine, args, flags, io, signal);
-      case 'principals':
-        return await principalsCommand(engine, args, flags, io, signal);
-      case 'assign':
-        return await assignCommand(engine, args, flags, io, signal);
-      case 'history':
-        return await historyCommand(engine, args, flags, io, signal);
-      default:
-        io.err(`behalf: unknown command "${command}". Run "behalf --help".\n`);
-        return 2;
-    }
+    code = await runCommand(command, engine, args, flags, io, signal);
   } catch (e) {
     io.err(`behalf: ${describeError(engine, e)}\n`);
-    return 1;
-  } finally {
-    // Every full impersonation session ends, whatever happened.
-    await engine.dispose();
+    code = isBehalfError(e) && e.code === 'usage' ? 2 : 1;
   }
+  // The end of every run, whatever happened: every impersonation session ends (bounded in time), and one the
+  // vendor did not confirm ended is reported, with a non-zero exit.
+  return endSessions(engine, io, code);
+}
+
+function runCommand(command: string, engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  switch (command) {
+    case 'send':
+      return sendCommand(engine, args, flags, io, signal);
+    case 'compare':
+      return compareCommand(engine, args, flags, io, signal);
+    case 'principals':
+      return principalsCommand(engine, args, flags, io, signal);
+    case 'assign':
+      return assignCommand(engine, args, flags, io, signal);
+    case 'history':
+      return historyCommand(engine, args, flags, io, signal);
+    default:
+      io.err(`behalf: unknown command "${command}". Run "behalf --help".\n`);
+      return Promise.resolve(2);
+  }
+}
+
+async function endSessions(engine: BehalfEngine, io: Io, code: number): Promise<number> {
+  let unended: UnendedSession[];
+  try {
+    unended = await engine.dispose({ timeoutMs: io.shutdownMs ?? DEFAULT_DISPOSE_MS, signal: io.stopSignal });
+  } catch (e) {
+    io.err(`behalf: ending impersonation sessions failed: ${describeError(engine, e)}\n`);
+    return EXIT_SESSION_MAY_BE_OPEN;
+  }
+  if (unended.length === 0) return code;
+  io.err(mayStillBeOpen(unended, engine));
+  return EXIT_SESSION_MAY_BE_OPEN;
+}
+
+/** Plain words for sessions the vendor did not confirm ended: whose, since when, why, what to do. */
+export function mayStillBeOpen(unended: UnendedSession[], engine?: BehalfEngine): string {
+  const lines = unended.map((u) => {
+    const since = new Date(u.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const text = `behalf: an impersonation session MAY STILL BE OPEN: ${u.principalLabel} on ${u.connectionLabel}, open since ${since}. The vendor did not confirm it ended: ${u.reason}. What to do: ${u.howToEnd}.`;
+    return capUrls(engine ? engine.redactor.text(text) : text);
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 interface LoadedHttpFile {
@@ -181,24 +226,19 @@ async function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io)
   const file = path.resolve(io.cwd, fileArg);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = readHttpFile(file);
   } catch (e) {
     throw new BehalfError('file', `Cannot read ${fileArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
   }
   const parsed = parseHttpFile(text, file);
+  // Every problem of the file is printed, whatever --name selects (a block with a bad request line is in no
+  // request's range). Without --name any error stops the run; with it, the errors of the named request do.
+  for (const d of parsed.diagnostics)
+    io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: ${d.severity}: ${d.message}\n`);
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length && !flags.name) return 1;
   const selected = selectRequests(parsed, flags.name);
-  const blocking = parsed.diagnostics.filter(
-    (d) => d.severity === 'error' && selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine),
-  );
-  for (const d of parsed.diagnostics) {
-    if (d.severity === 'warning')
-      io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: warning: ${d.message}\n`);
-  }
-  if (blocking.length) {
-    for (const d of blocking)
-      io.err(`${path.relative(io.cwd, d.position.file) || d.position.file}:${d.position.line}:${d.position.column}: error: ${d.message}\n`);
-    return 1;
-  }
+  if (errors.some((d) => selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine))) return 1;
 
   const environments = await loadEnvironments(path.dirname(file));
   if (flags.env && !environments.names.includes(flags.env)) {
@@ -217,14 +257,16 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
   const loaded = await loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
   if (typeof loaded === 'number') return loaded;
   const { parsed, selected, variableContext, config } = loaded;
-  const log = openLog(flags, io);
+  const log = await openLog(flags, io);
   const output = (flags.output ?? 'full') as Output;
   // Request variables ({{login.response.body.$.token}}) read the responses of this run, in memory only.
   const exchanges = new RequestVariableStore();
   const context = { ...variableContext, requestVariables: exchanges, onSecret: (value: string) => engine.redactor.add(value) };
 
   let failed = false;
-  for (const request of selected) {
+  for (const [index, request] of selected.entries()) {
+    // A closed stdout (EPIPE) is reported after the write that found it: let it arrive before sending more.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) break;
     let attempt: { spec: RequestSpec; actAs: ActAs; time: Date } | undefined;
     try {
@@ -245,6 +287,8 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
       else io.out(humanRecord(record, request, output === 'full'));
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
+      // stdout closed (`| head -1`): the reader has what it wanted; the rest is not sent, and that is no error.
+      if (signal?.aborted && signal.reason === 'EPIPE' && isBehalfError(e) && e.code === 'cancelled') break;
       failed = true;
       if (attempt) await logSent(log, engine, attempt, { error: e }, io);
       const message = describeError(engine, e);
@@ -295,6 +339,7 @@ async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags
     return 2;
   }
   const rightRef = refs[1];
+  const log = await openLog(flags, io);
   const spec = resolveRequest(parsed, request, { ...variableContext, onSecret: (value) => engine.redactor.add(value) });
   refuseWrites(spec);
   const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
@@ -306,7 +351,6 @@ async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags
   });
   const left = await identity(leftRef);
   const right = await identity(rightRef);
-  const log = openLog(flags, io);
   let logFailed = false;
   const compared = await compareAs(engine, spec, left, right, {
     signal,
@@ -319,11 +363,41 @@ async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags
   return logFailed ? 1 : 0;
 }
 
-/** The impersonation log of --log, or undefined. The CLI never drops entries from it (the file is the user's). */
-function openLog(flags: Flags, io: Io): { log: ImpersonationLog; file: string } | undefined {
+/**
+ * The impersonation log of --log, or undefined. The CLI never drops entries from it (the file is the user's).
+ * Checked before anything is sent: a log that cannot be written would be found only after the writes went out.
+ */
+async function openLog(flags: Flags, io: Io): Promise<{ log: ImpersonationLog; file: string } | undefined> {
   if (!flags.log) return undefined;
   const file = path.resolve(io.cwd, flags.log);
+  await checkWritable(file, flags.log);
   return { log: new ImpersonationLog(fileLogStorage(file), { retentionDays: Infinity }), file };
+}
+
+/** The log is written next to itself (a temporary file renamed over it): its folder must take a new file. */
+async function checkWritable(file: string, given: string): Promise<void> {
+  const fail = (why: string) => {
+    throw new BehalfError('log', `Cannot write the impersonation log ${given}: ${why}. Nothing was sent.`, {
+      hint: 'pass --log a file in a folder you can write to',
+    });
+  };
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat && !stat.isFile()) fail(stat.isDirectory() ? 'it is a folder' : 'it is not a regular file');
+  const folder = path.dirname(file);
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (e) {
+    fail(`its folder ${folder} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const probe = path.join(folder, `.${path.basename(file)}.${process.pid}.check`);
+  try {
+    await fs.writeFile(probe, '', { flag: 'wx' });
+    await fs.rm(probe, { force: true });
+    if (stat) await fs.access(file, fsConstants.R_OK | fsConstants.W_OK);
+  } catch (e) {
+    await fs.rm(probe, { force: true }).catch(() => undefined);
+    fail(`${(e as NodeJS.ErrnoException).code ?? (e as Error).message} in ${folder}`);
+  }
 }
 
 /** Log a request sent as someone else (a response, or an error after it was attempted). False when the log could not be written. */
@@ -422,8 +496,9 @@ function selectRequests(parsed: ParsedHttpFile, name: string | undefined): HttpF
   }
   const found = parsed.requests.filter((r) => r.name === name);
   if (found.length === 0) {
-    const names = parsed.requests.map((r) => r.name).filter(Boolean);
-    throw new BehalfError('http', `No request named "${name}" in ${parsed.file} (named: ${names.join(', ') || 'none; add "# @name <name>"'}).`);
+    const names = [...new Set(parsed.requests.map((r) => r.name).filter((n): n is string => !!n))];
+    const listed = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+    throw new BehalfError('http', `No request named "${name}" in ${parsed.file} (named: ${listed || 'none; add "# @name <name>"'}).`);
   }
   return found;
 }
@@ -536,49 +611,147 @@ function jsonRecord(record: ResponseRecord, withBody = true): unknown {
 }
 
 function describeError(engine: BehalfEngine, e: unknown): string {
-  if (isBehalfError(e)) return engine.redactor.text(e.describe());
-  return engine.redactor.text(`unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  if (isBehalfError(e)) return capUrls(engine.redactor.text(e.describe()));
+  return capUrls(engine.redactor.text(`unexpected error: ${e instanceof Error ? e.message : String(e)}`));
 }
 
-/** Entry point of dist/cli.js. */
+/** URLs in messages, at most this long: the message is the sentence, the record has the whole URL. */
+const MAX_MESSAGE_URL = 100;
+
+/** Shorten every URL in a message to MAX_MESSAGE_URL characters (the end replaced by "…"). */
+export function capUrls(text: string, max = MAX_MESSAGE_URL): string {
+  return text.replace(/\bhttps?:\/\/[^\s"'<>]+/gi, (url) => (url.length > max ? `${url.slice(0, max - 1)}…` : url));
+}
+
+/** Exit codes of the signals the CLI handles: 128 + the signal number, as shells report them. */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+/** After the first interrupt, the run (cancelled requests, then ending sessions) gets this long before a forced exit. */
+const FORCED_EXIT_MS = DEFAULT_DISPOSE_MS + 3_000;
+/** After a second Ctrl+C, ending sessions gives up at once; this is the limit should anything still hang. */
+const SECOND_INTERRUPT_EXIT_MS = 1_500;
+
+/**
+ * Entry point of dist/cli.js. Every ending goes one way: success, error, SIGINT, SIGTERM, SIGHUP, EPIPE on stdout,
+ * an uncaught exception. Each cancels the run (a signal or EPIPE aborts its requests); the run then ends every
+ * impersonation session, bounded in time, in runCli (which reports a session that may still be open), and finish()
+ * exits with the code: the signal's (130, 143, 129), else the run's, 0 for EPIPE. A second interrupt stops waiting
+ * for the vendor, and a forced exit backs it all up should something hang.
+ */
 export function main(): void {
-  const controller = new AbortController();
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('behalf: interrupted — cancelling and ending impersonation sessions…\n');
-    controller.abort();
+  const run = new AbortController();
+  const stop = new AbortController();
+  let signalCode: number | undefined;
+  let stdoutGone = false;
+  let crashed = false;
+  let finished = false;
+
+  const finish = (code: number) => {
+    if (finished) return;
+    finished = true;
+    process.exitCode = code;
+    // Let what was written reach the terminal or pipe, then go (an abandoned socket must not keep the process up).
+    const exit = () => process.exit(code);
+    const flushed = setTimeout(exit, 500);
+    flushed.unref();
+    const streams = stdoutGone ? [process.stderr] : [process.stdout, process.stderr];
+    let pending = streams.length;
+    for (const stream of streams) {
+      stream.write('', () => {
+        if (--pending === 0) exit();
+      });
+    }
   };
-  // `behalf send … | head` closes stdout early: that is not an error.
+  const forcedExit = (ms: number, note: string) => {
+    setTimeout(() => {
+      process.stderr.write(`behalf: ${note} — exiting now; an impersonation session MAY STILL BE OPEN.\n`);
+      finish(signalCode ?? 1);
+    }, ms).unref();
+  };
+  const interrupt = (why: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'EPIPE' | 'crash') => {
+    if (why !== 'EPIPE' && why !== 'crash') signalCode ??= SIGNAL_EXIT[why];
+    if (run.signal.aborted) {
+      if (why === 'EPIPE' || why === 'crash' || stop.signal.aborted) return;
+      // Interrupted again (Ctrl+C while a stop hangs): do not wait for the vendor any more.
+      process.stderr.write('behalf: interrupted again — not waiting for the vendor any longer.\n');
+      stop.abort(why);
+      forcedExit(SECOND_INTERRUPT_EXIT_MS, 'ending impersonation sessions did not finish');
+      return;
+    }
+    if (why !== 'EPIPE') {
+      const what = why === 'crash' ? 'stopping after an unexpected error' : `interrupted (${why})`;
+      process.stderr.write(`behalf: ${what} — cancelling and ending impersonation sessions…\n`);
+    }
+    run.abort(why);
+    forcedExit(FORCED_EXIT_MS, `the run did not end within ${FORCED_EXIT_MS / 1000} s of the interruption`);
+  };
+
+  // `behalf send … | head -1` closes stdout early: stop sending, end the sessions, exit 0.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    stdoutGone = true;
+    if (e.code !== 'EPIPE') process.stderr.write(`behalf: cannot write to stdout: ${e.message}\n`);
+    interrupt('EPIPE');
   });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP) must not turn a warning on stderr into a crash.
+  process.stderr.on('error', () => undefined);
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, () => interrupt(name));
+  const crash = (e: unknown) => {
+    crashed = true;
+    process.stderr.write(`behalf: unexpected error: ${capUrls(e instanceof Error ? e.message : String(e))}\n`);
+    interrupt('crash');
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
   const io: Io = {
-    out: (t) => process.stdout.write(t),
+    out: (t) => {
+      if (!stdoutGone) process.stdout.write(t);
+    },
     err: (t) => process.stderr.write(t),
     env: process.env,
     cwd: process.cwd(),
     interactive,
-    ask: async (question) => {
-      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        return /^y(es)?$/i.test((await rl.question(question)).trim());
-      } finally {
-        rl.close();
-      }
-    },
+    stopSignal: stop.signal,
+    ask: (question, signal) => askOnTerminal(question, signal, () => interrupt('SIGINT')),
   };
-  runCli(process.argv.slice(2), io, controller.signal).then(
+  runCli(process.argv.slice(2), io, run.signal).then(
     (code) => {
-      process.exitCode = interrupted ? 130 : code;
+      if (signalCode !== undefined) return finish(signalCode);
+      if (code === EXIT_SESSION_MAY_BE_OPEN) return finish(code);
+      if (crashed) return finish(Math.max(code, 1));
+      finish(run.signal.reason === 'EPIPE' ? 0 : code);
     },
     (e) => {
-      process.stderr.write(`behalf: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
+      process.stderr.write(`behalf: unexpected error: ${capUrls(e instanceof Error ? e.message : String(e))}\n`);
+      finish(signalCode ?? 1);
     },
   );
+}
+
+/**
+ * A yes/no question on the terminal. Ctrl+C at the question (the terminal is in raw mode, so it arrives as input,
+ * not as a signal) ends the run: `onInterrupt` starts the shutdown and the question rejects with "cancelled", so
+ * nothing more is sent. So does the run's signal (SIGTERM, or SIGINT from elsewhere) while it waits.
+ */
+async function askOnTerminal(question: string, signal: AbortSignal | undefined, onInterrupt: () => void): Promise<boolean> {
+  const interrupted = () => new BehalfError('cancelled', 'Interrupted at the confirmation prompt: not sent, and nothing more is.');
+  if (signal?.aborted) throw interrupted();
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const asked = new AbortController();
+  const onAbort = () => asked.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  rl.on('SIGINT', () => {
+    process.stderr.write('^C\n');
+    onInterrupt();
+    asked.abort();
+  });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question, { signal: asked.signal })).trim());
+  } catch (e) {
+    if (asked.signal.aborted) throw interrupted();
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    rl.close();
+  }
 }

@@ -13,7 +13,7 @@ import { jsonSyntaxMessage, LineIndex } from './jsonText';
 import connectionsSchema from '../../schemas/connections.schema.json';
 import { BehalfError } from './errors';
 import { CORE_CONNECTION_KEYS, type Connection, type ConnectionsFile, type SourcePosition } from './model';
-import { describeSchemaError, forbiddenSecretNames } from './connectionsMessages';
+import { describeSchemaError, forbiddenSecretNames, urlHasPassword, urlPasswordMessage } from './connectionsMessages';
 import { secretEnvName } from './ports';
 import {
   childNode,
@@ -338,6 +338,9 @@ function crossFieldRules(root: Node, value: unknown, lines: LineIndex): Connecti
       return;
     }
     connectionIds.set(connectionId, { field: connectionField, line: position.line });
+    for (const { path: fieldPath, node } of urlsWithPassword(connectionNode)) {
+      out.push(diag(`${connectionField}.${fieldPath.join('.')}`, urlPasswordMessage(['connections', c], value), lines.at(node.offset)));
+    }
     // When the connection's own variable clashes, its principals' variables clash too: report it once.
     const ownSecret = claimSecret(secretEnvName({ connectionId }), connectionField, idNode);
 
@@ -368,6 +371,33 @@ function crossFieldRules(root: Node, value: unknown, lines: LineIndex): Connecti
 }
 
 /**
+ * The URL fields of a connection (baseUrl, tokenUrl, a vendor's own such as impersonation.tokenUrl: any string
+ * outside "principals") whose userinfo holds a password.
+ */
+function urlsWithPassword(connectionNode: Node | undefined): Array<{ path: string[]; node: Node }> {
+  const found: Array<{ path: string[]; node: Node }> = [];
+  const visit = (node: Node | undefined, at: string[]) => {
+    if (!node || at.length > 8) return;
+    if (node.type === 'string' && urlHasPassword(node.value)) found.push({ path: at, node });
+    if (node.type !== 'object') return;
+    for (const property of node.children ?? []) {
+      const key: unknown = property.children?.[0]?.value;
+      if (typeof key !== 'string' || (at.length === 0 && key === 'principals')) continue;
+      visit(property.children?.[1], [...at, key]);
+    }
+  };
+  visit(connectionNode, []);
+  return found;
+}
+
+function anyUrlWithPassword(value: unknown, depth = 0): boolean {
+  if (depth > 8) return false;
+  if (typeof value === 'string') return urlHasPassword(value);
+  if (!isObject(value)) return false;
+  return Object.entries(value).some(([key, v]) => !(depth === 0 && key === 'principals') && anyUrlWithPassword(v, depth + 1));
+}
+
+/**
  * crossFieldRules() for a value that passed the schema, without positions: true when it would report nothing
  * (unique connection ids, unique principal ids within a connection, no two ids sharing a secret variable).
  */
@@ -380,6 +410,7 @@ function crossFieldRulesHold(connections: readonly JsonObject[]): boolean {
     if (typeof connectionId !== 'string' || connectionId === '') continue;
     if (connectionIds.has(connectionId)) return false;
     connectionIds.add(connectionId);
+    if (anyUrlWithPassword(connection)) return false;
     if (!claim(secretEnvName({ connectionId }))) return false;
     if (!Array.isArray(connection.principals)) continue;
     const principalIds = new Set<string>();

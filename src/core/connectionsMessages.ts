@@ -157,6 +157,24 @@ function secretMessage(name: string, objectPath: Segment[], value: unknown): str
   return `"${name}" is not allowed here — secrets never go in this file; set ${secretVariable(objectPath, value)} instead`;
 }
 
+/**
+ * `must not hold a password ("user:password@" in the URL) — …` for a URL field (baseUrl, tokenUrl) with userinfo:
+ * a password there is a secret in the file, like "clientSecret".
+ */
+export function urlPasswordMessage(objectPath: Segment[], value: unknown): string {
+  return `must not hold a password ("user:password@" in the URL) — secrets never go in this file; remove it and keep the connection's secret in ${secretVariable(objectPath, value)}`;
+}
+
+/** True when `value` is an http(s) URL whose userinfo has a password (`https://u:p@host`). */
+export function urlHasPassword(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value.trim())) return false;
+  try {
+    return new URL(value.trim()).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** The environment variable that holds the secret of whatever `objectPath` points into. */
 function secretVariable(objectPath: Segment[], value: unknown): string {
   const strip = (env: string) => env.slice('BEHALF_SECRET_'.length);

@@ -1,12 +1,23 @@
+import { jsonBodyNote } from './bodyCheck';
 import { BehalfError, isBehalfError } from './errors';
 import type { ActAs, AssetVersion, Connection, ImpersonationMode, PreparedRequest, Principal, RequestSpec, ResponseRecord, SentAs } from './model';
 import { isMutating } from './model';
 import { silentLog, systemClock, type Clock, type Log, type Prompt, type SecretStore } from './ports';
 import { RateLimiter } from './rateLimiter';
+import { urlForDisplay } from './printable';
 import { Redactor } from './redact';
 import { TokenCache } from './tokenCache';
 import { DEFAULT_MAX_BODY_BYTES, findHeader, originOf, sendHttp } from './transport';
-import { describePrincipal, type AdapterCall, type ConnectionAdapter, type ImpersonationSession, type VendorDefinition } from './vendor';
+import {
+  describePrincipal,
+  ownEndpointAt,
+  tokenShapedValues,
+  type AdapterCall,
+  type ConnectionAdapter,
+  type ImpersonationSession,
+  type UnendedSession,
+  type VendorDefinition,
+} from './vendor';
 
 export interface EngineOptions {
   vendors: readonly VendorDefinition[];
@@ -39,6 +50,8 @@ interface Bound {
 }
 
 const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
+/** How long dispose() may spend ending sessions by default: short enough for a process that is going away. */
+export const DEFAULT_DISPOSE_MS = 5_000;
 
 /**
  * The body bytes as received, per record (the record's body is decoded as UTF-8 and redacted): the response
@@ -60,6 +73,51 @@ function bufferText(body: Buffer): string {
   }
 }
 
+/** A URL for messages: origin and path, without the query (it may carry an id or a token). */
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * The Host header a request sets by hand when it names another host than its URL (as Node would send it: the
+ * header wins over the URL, and over https it becomes the TLS server name). Undefined when there is none or it
+ * names the URL's own host (the default port may be left out). The value comes back quoted, control characters
+ * escaped, for messages.
+ */
+function differingHost(headers: Record<string, string>, url: string): { written: string; urlHost: string } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== 'host') continue;
+    const value = headers[key].trim();
+    let host: string | undefined;
+    try {
+      host = /^[^\s/?#@\\]+$/.test(value) ? new URL(`${parsed.protocol}//${value}`).host : undefined;
+    } catch {
+      host = undefined;
+    }
+    if (host !== parsed.host) return { written: JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value), urlHost: parsed.host };
+  }
+  return undefined;
+}
+
+function hostRefusal(spec: RequestSpec, host: { written: string; urlHost: string }, how: string): BehalfError {
+  return new BehalfError(
+    'host-header',
+    `Not sent: the Host header says ${host.written} but the URL's host is ${host.urlHost}. Sent ${how}, the identity and token would go to another virtual host (and over https, TLS SNI would name it).`,
+    { position: spec.position, hint: "remove the Host header: Behalf sets it from the URL's host" },
+  );
+}
+
 /**
  * The send pipeline: guard → authenticate → act as → transport → explain → record. One engine per
  * host (the CLI run, the extension); adapters are created per connection and hold its tokens and
@@ -74,6 +132,10 @@ export class BehalfEngine {
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly settingsKeys = new WeakMap<Connection, string>();
   private readonly vendors: Map<string, VendorDefinition>;
+  /** Adapters replaced or released while the engine runs, still ending their sessions: dispose() waits for them. */
+  private readonly retiring = new Set<Promise<UnendedSession[]>>();
+  /** Adapters (retired or disposed) that could not confirm every session ended: dispose() tries them again. */
+  private readonly unsettled = new Map<ConnectionAdapter, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
@@ -98,7 +160,7 @@ export class BehalfEngine {
     const key = this.settingsKey(connection);
     const existing = this.bound.get(connection.id);
     if (existing && existing.key === key) return existing.adapter;
-    if (existing) void existing.adapter.dispose().catch((e) => this.log.log('warn', `Ending sessions of ${connection.id}: ${this.message(e)}`));
+    if (existing) void this.retire(existing.adapter, connection.id);
     const adapter = this.vendor(connection).create({
       connection,
       secrets: this.options.secrets,
@@ -164,7 +226,7 @@ export class BehalfEngine {
     }
     const url = this.absoluteUrl(spec, connection);
     const method = spec.method.toUpperCase();
-    this.refuseUnseenIdentity(spec, url, actAs, adapter);
+    const hostNote = this.refuseUnseenIdentity(spec, url, actAs, adapter);
     await this.guard(method, url, actAs);
 
     const trustedOrigin = originOf(connection.baseUrl);
@@ -195,6 +257,14 @@ export class BehalfEngine {
         trustedOrigin,
       };
       if (ownOrigin) await adapter.authorize(prepared, actAs, options.signal);
+      // A plain request with another Host (checked before anything was sent): still refused if the adapter authenticated it.
+      const host = hostNote ? differingHost(spec.headers, url) : undefined;
+      if (
+        host &&
+        prepared.identityHeaders.some((h) => findHeader(prepared.headers, h) !== undefined && findHeader(prepared.headers, h) !== findHeader(spec.headers, h))
+      ) {
+        throw hostRefusal(spec, host, `with ${connection.label}'s authentication`);
+      }
       return prepared;
     };
 
@@ -216,6 +286,7 @@ export class BehalfEngine {
     let prepared: PreparedRequest | undefined;
     try {
       prepared = await prepare();
+      if (hostNote) onNote(hostNote);
       let response = await send(prepared);
       if (response.status === 401 && ownOrigin && (await adapter.onUnauthorized(actAs, prepared))) {
         onNote('401 Unauthorized: fetched fresh credentials and retried once.');
@@ -224,6 +295,8 @@ export class BehalfEngine {
       }
       options.onRawResponse?.({ status: response.status, headers: response.headers, body: response.body });
       for (const note of prepared.notes ?? []) onNote(note);
+      const bodyNote = jsonBodyNote(response.headers, response.body);
+      if (bodyNote) onNote(bodyNote);
       const explanation = response.status >= 400 && ownOrigin ? adapter.explain(response, prepared, actAs) : undefined;
       const record: ResponseRecord = {
         name: spec.name,
@@ -241,12 +314,12 @@ export class BehalfEngine {
       rawBodies.set(record, response.body);
       this.log.log(
         'info',
-        `${method} ${this.redactor.url(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
+        `${method} ${urlForDisplay(this.redactor.url(response.url))} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
       );
       return record;
     } catch (e) {
       const error = this.asBehalfError(e);
-      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${this.redactor.url(url)} as ${sentAs.who}: ${error.message}`);
+      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${urlForDisplay(this.redactor.url(url))} as ${sentAs.who}: ${error.message}`);
       throw error;
     }
   }
@@ -307,6 +380,7 @@ export class BehalfEngine {
     if (!adapter.createProxyAssignment) {
       throw new BehalfError('unsupported', `${this.vendor(connection).displayName} has no proxy assignments.`);
     }
+    await this.confirmChange(connection, `Create a proxy assignment letting the service user act as ${userId}`);
     return this.wrap(adapter.createProxyAssignment(userId, signal));
   }
 
@@ -335,28 +409,79 @@ export class BehalfEngine {
   async release(connectionId: string): Promise<void> {
     const bound = this.bound.get(connectionId);
     this.bound.delete(connectionId);
-    await bound?.adapter.dispose();
+    if (bound) await this.retire(bound.adapter, connectionId);
   }
 
-  /** End every impersonation session and timer. Safe to call more than once. */
-  async dispose(): Promise<void> {
-    const adapters = [...this.bound.values()];
+  /**
+   * End every impersonation session and timer, within `timeoutMs` (default 5 s; `signal` gives up at once), and
+   * return the sessions the vendor did not confirm ended: they may still be open, and the host must say so.
+   * Safe to call more than once.
+   */
+  async dispose(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
+    const adapters: Array<[ConnectionAdapter, string]> = [
+      ...[...this.bound.entries()].map(([id, b]): [ConnectionAdapter, string] => [b.adapter, id]),
+      ...this.unsettled,
+    ];
     this.bound.clear();
-    const results = await Promise.allSettled(adapters.map((b) => b.adapter.dispose()));
-    for (const r of results) if (r.status === 'rejected') this.log.log('warn', `Ending a session failed: ${this.message(r.reason)}`);
+    this.unsettled.clear();
+    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
+    const ending = adapters.map(([adapter, id]) => this.endAdapter(adapter, id, { deadline, signal: options.signal }));
+    const results = await Promise.all([...ending, ...this.retiring]);
+    return results.flat();
+  }
+
+  /** Dispose an adapter that is no longer bound; what it could not end, dispose() tries again and reports. */
+  private retire(adapter: ConnectionAdapter, connectionId: string): Promise<UnendedSession[]> {
+    const ending = this.endAdapter(adapter, connectionId, {}).finally(() => this.retiring.delete(ending));
+    this.retiring.add(ending);
+    return ending;
+  }
+
+  private async endAdapter(adapter: ConnectionAdapter, connectionId: string, options: { deadline?: number; signal?: AbortSignal }): Promise<UnendedSession[]> {
+    try {
+      const unended = (await adapter.dispose(options)) ?? [];
+      // Kept, so that the next dispose() tries these sessions again (and reports them while they stay unconfirmed).
+      if (unended.length > 0) this.unsettled.set(adapter, connectionId);
+      return unended;
+    } catch (e) {
+      this.log.log('warn', `Ending the sessions of ${connectionId} failed: ${this.message(e)}`);
+      return [];
+    }
   }
 
   /**
    * Refuse what would act as someone without Behalf knowing it: an impersonation header written by hand (the vendor
    * would act as that user while the record says "the service user"), or a principal on a request to an origin the
-   * connection does not own (it would go there without the principal's identity). Plain requests to another origin
-   * are sent, like curl.
+   * connection does not own (it would go there without the principal's identity). Also refused: a call to the vendor's
+   * own token or session endpoints (a session Behalf would not track, a token shown in clear), and a Host header naming
+   * another host on a request that carries identity (it would go to that virtual host). Plain requests to another
+   * origin are sent, like curl; for a plain request with another Host the note to put on its record is returned.
    */
-  private refuseUnseenIdentity(spec: RequestSpec, url: string, actAs: ActAs, adapter: ConnectionAdapter): void {
+  private refuseUnseenIdentity(spec: RequestSpec, url: string, actAs: ActAs, adapter: ConnectionAdapter): string | undefined {
     const { connection, principal } = actAs;
     const trustedOrigin = originOf(connection.baseUrl);
+    // The vendor's own token and session endpoints are Behalf's to call, whatever the origin and the identity.
+    const own = ownEndpointAt(url, adapter.ownEndpoints);
+    if (own) {
+      const why =
+        own.kind === 'session'
+          ? 'a session opened or ended by hand is one Behalf does not track (it would stay open, or end one Behalf still uses), and its token would be shown in clear'
+          : 'the token it returns would be shown in clear';
+      throw new BehalfError('own-endpoint', `Not sent: ${displayUrl(url)} is ${own.name} of ${connection.label}, which Behalf calls itself: ${why}.`, {
+        position: spec.position,
+        hint: own.hint ?? `Behalf fetches, caches and adds the token itself: send the request you need the token for`,
+      });
+    }
+    // A Host header naming another host sends whatever identity the request carries to that virtual host (and sets TLS SNI to it).
+    const host = differingHost(spec.headers, url);
+    if (host && originOf(url) === trustedOrigin && (principal !== undefined || connection.auth !== 'none')) {
+      throw hostRefusal(spec, host, principal ? `as ${describePrincipal(principal)}` : `with ${connection.label}'s authentication`);
+    }
+    const hostNote = host
+      ? `The Host header says ${host.written} but the URL's host is ${host.urlHost}: the server sees ${host.written} (over https, TLS SNI names it too). Sent without authentication or identity.`
+      : undefined;
     if (originOf(url) !== trustedOrigin) {
-      if (!principal) return;
+      if (!principal) return hostNote;
       throw new BehalfError(
         'foreign-origin',
         `Not sent: ${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}), so it cannot be sent as ${describePrincipal(principal)}: Behalf sends no authentication or identity to another origin.`,
@@ -378,6 +503,7 @@ export class BehalfEngine {
         },
       );
     }
+    return hostNote;
   }
 
   private async guard(method: string, url: string, actAs: ActAs): Promise<void> {
@@ -388,10 +514,24 @@ export class BehalfEngine {
     const who = describePrincipal(principal);
     const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
     const question = asSomeoneElse
-      ? `${method} ${this.redactor.url(url)} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
-      : `${method} ${this.redactor.url(url)} on ${where}. Send it?`;
+      ? `${method} ${urlForDisplay(this.redactor.url(url))} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
+      : `${method} ${urlForDisplay(this.redactor.url(url))} on ${where}. Send it?`;
     if (!(await this.options.prompt.confirm(question))) {
       throw new BehalfError('not-confirmed', `Not sent: ${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation.`, {
+        hint: 'confirm it when asked (in the CLI: pass --yes)',
+      });
+    }
+  }
+
+  /**
+   * The consent guard for changes Behalf makes itself rather than a request (a proxy assignment): as for a write
+   * sent as the service user, a production connection needs confirmation (in the CLI, --yes when not interactive).
+   */
+  private async confirmChange(connection: Connection, what: string): Promise<void> {
+    if (connection.production !== true) return;
+    const where = `${connection.label} (PRODUCTION)`;
+    if (!(await this.options.prompt.confirm(`${what} on ${where}: this changes vendor data. Do it?`))) {
+      throw new BehalfError('not-confirmed', `Not done: changing data on ${where} needs confirmation (${what.charAt(0).toLowerCase()}${what.slice(1)}).`, {
         hint: 'confirm it when asked (in the CLI: pass --yes)',
       });
     }
@@ -419,9 +559,22 @@ export class BehalfEngine {
     }
     const response = await sendHttp(
       { method: call.method, url: call.url, headers, body, identityHeaders: ['Authorization'], trustedOrigin: originOf(call.url) },
-      { clock: this.clock, signal, timeoutMs: connection.timeoutMs, verifyTls: connection.verifyTls, maxBodyBytes: this.options.maxBodyBytes },
+      {
+        clock: this.clock,
+        signal,
+        timeoutMs: call.timeoutMs ?? connection.timeoutMs,
+        max429Retries: call.max429Retries,
+        verifyTls: connection.verifyTls,
+        maxBodyBytes: this.options.maxBodyBytes,
+        // Token forms carry client_secret, session and listing calls a service token: never re-sent to another origin.
+        sameOriginRedirectsOnly: true,
+      },
     );
-    this.log.log('debug', `${connection.id}: ${call.method} ${this.redactor.url(call.url)} → ${response.status}`);
+    // Whatever credential a token or session endpoint answers is redacted wherever it could be shown (errors, logs).
+    const adapter = this.bound.get(connection.id)?.adapter;
+    if (adapter && ownEndpointAt(call.url, adapter.ownEndpoints))
+      for (const value of tokenShapedValues(response.body.toString('utf8'))) this.redactor.add(value);
+    this.log.log('debug', `${connection.id}: ${call.method} ${urlForDisplay(this.redactor.url(call.url))} → ${response.status}`);
     return response;
   }
 
@@ -429,7 +582,7 @@ export class BehalfEngine {
     const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : bufferText(prepared.body);
     return {
       method: prepared.method,
-      url: this.redactor.url(prepared.url),
+      url: urlForDisplay(this.redactor.url(prepared.url)),
       headers: this.redactor.headers(prepared.headers),
       body: body === undefined ? undefined : this.redactor.body(body, findHeader(prepared.headers, 'content-type')),
     };

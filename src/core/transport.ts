@@ -10,6 +10,11 @@ export interface TransportOptions {
   /** Responses larger than this fail with a clear message instead of filling memory. */
   maxBodyBytes?: number;
   maxRedirects?: number;
+  /**
+   * Refuse a redirect to another origin instead of following it without identity headers. Behalf's own calls
+   * (token, session, listing) set it: their bodies carry client secrets and their headers service tokens.
+   */
+  sameOriginRedirectsOnly?: boolean;
   verifyTls?: boolean;
   /** 429 handling: how many times to wait and retry, and the longest single wait honoured. */
   max429Retries?: number;
@@ -66,6 +71,13 @@ export async function sendHttp(request: PreparedRequest, options: TransportOptio
       redirects++;
       const next = resolveLocation(res.headers['location'], current.url);
       const headers = { ...current.headers };
+      if (options.sameOriginRedirectsOnly && originOf(next) !== originOf(request.url)) {
+        throw new BehalfError(
+          'redirect-origin',
+          `Not followed: ${safeUrl(current.url)} answered ${res.status} redirecting to ${originOf(next) || 'an invalid location'}, another origin. Behalf's own calls (token, session, listing) stay on ${originOf(request.url)}: their client secret and service token are never sent elsewhere.`,
+          { hint: "check the connection's baseUrl and tokenUrl: they should name the server that answers, not one that redirects elsewhere" },
+        );
+      }
       if (originOf(next) !== request.trustedOrigin) {
         const dropped = request.identityHeaders.filter((h) => h in headers || findHeader(headers, h) !== undefined);
         for (const h of request.identityHeaders) deleteHeader(headers, h);

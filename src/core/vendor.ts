@@ -31,6 +31,10 @@ export interface AdapterCall {
   /** A form body (token endpoints): encoded as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
   json?: unknown;
+  /** This call's own timeout (default: the connection's). */
+  timeoutMs?: number;
+  /** How many 429s the transport waits out itself (default 3); 0 when the adapter retries on its own terms. */
+  max429Retries?: number;
 }
 
 export interface ImpersonationSession {
@@ -39,6 +43,104 @@ export interface ImpersonationSession {
   principalLabel: string;
   startedAt: number;
   lastUsedAt: number;
+}
+
+/**
+ * A session the vendor did not confirm ended (its stop failed, or its start was still in flight when the host
+ * had to go): it may still be open, and the host says so plainly.
+ */
+export interface UnendedSession extends ImpersonationSession {
+  connectionLabel: string;
+  /** Why it is not known to be ended, e.g. `the stop answered 500 three times`. */
+  reason: string;
+  /** What the user can do about it, one sentence. */
+  howToEnd: string;
+}
+
+/** How long dispose may take: the stops it sends give up (and report) at `deadline` (clock time) or on `signal`. */
+export interface DisposeOptions {
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+/** One of a vendor's own token or session endpoints (see ConnectionAdapter.ownEndpoints). */
+export interface OwnEndpoint {
+  /**
+   * Where it is: an absolute URL (its query is ignored). A request matches on origin and path, ignoring the path's
+   * case, percent-encoding and a trailing slash.
+   */
+  url: string;
+  /** Instead of url's exact path: a pattern the request's path (decoded) matches, on url's origin (versions of one endpoint). */
+  pathPattern?: RegExp;
+  /** What it is, for the refusal: "the token endpoint", "start impersonation". */
+  name: string;
+  kind: 'token' | 'session';
+  /** How to get what it does through Behalf instead (a default is given for token endpoints). */
+  hint?: string;
+}
+
+/** The endpoint of `endpoints` that `url` calls, if any. */
+export function ownEndpointAt(url: string, endpoints: readonly OwnEndpoint[]): OwnEndpoint | undefined {
+  const target = comparablePath(url);
+  if (!target) return undefined;
+  return endpoints.find((endpoint) => {
+    const own = comparablePath(endpoint.url);
+    if (!own || own.origin !== target.origin) return false;
+    return endpoint.pathPattern ? endpoint.pathPattern.test(target.path) : own.path === target.path;
+  });
+}
+
+/** Origin and path the way a server compares them: decoded, lower case, no empty segments or trailing slash. */
+function comparablePath(url: string): { origin: string; path: string } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  let path = parsed.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // a stray "%": compare it as written
+  }
+  return {
+    origin: parsed.origin,
+    path: path
+      .toLowerCase()
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/+$/, ''),
+  };
+}
+
+/** Field names whose values are credentials in a token or session answer (not `token_type`, `expires_in`). */
+const TOKEN_FIELD = /(token|secret|password|assertion|credential|sessionid|sessionkey|apikey)$/i;
+/** A JWT anywhere in a body. */
+const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+/** `<Token>…</Token>` when a vendor answers XML. */
+const XML_TOKEN = /<([\w:]*(?:token|secret|sessionid))>\s*([^<\s]{8,})\s*<\/\1>/gi;
+
+/**
+ * Every token-shaped value in a token or session endpoint's answer (access, refresh and id tokens, session tokens,
+ * secrets echoed back, JWTs anywhere; JSON of any nesting or XML), for the redactor. Values under 8 characters are
+ * left out: they are words ("Bearer", "success"), not tokens.
+ */
+export function tokenShapedValues(body: string): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown, key: string | undefined, depth: number) => {
+    if (depth > 20) return;
+    if (typeof value === 'string') {
+      if (key !== undefined && TOKEN_FIELD.test(key.replace(/[^a-z0-9]/gi, '')) && value.trim().length >= 8) found.add(value.trim());
+    } else if (Array.isArray(value)) for (const item of value) visit(item, key, depth + 1);
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(v, k, depth + 1);
+  };
+  try {
+    visit(JSON.parse(body), undefined, 0);
+  } catch {
+    for (const m of body.matchAll(XML_TOKEN)) found.add(m[2]);
+  }
+  for (const m of body.matchAll(JWT)) found.add(m[0]);
+  return [...found];
 }
 
 export interface ConnectionAdapter {
@@ -52,6 +154,12 @@ export interface ConnectionAdapter {
    */
   readonly impersonationHeaders: readonly string[];
   /**
+   * The vendor's own token and session endpoints, the ones Behalf calls itself (token, start and stop
+   * impersonation). A request to one is refused like a hand-written impersonation header: it would open a session
+   * Behalf does not track, or print a token in clear.
+   */
+  readonly ownEndpoints: readonly OwnEndpoint[];
+  /**
    * Add authentication and impersonation to a request bound for the connection's own origin. Every
    * header it adds that carries identity must be listed in `request.identityHeaders`.
    */
@@ -62,8 +170,11 @@ export interface ConnectionAdapter {
   explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined;
   /** The identity in use changed (UI mode toggle, another principal): release what no longer applies. */
   identityChanged?(actAs: ActAs): Promise<void>;
-  /** End every session and timer this adapter holds. Always called on exit. */
-  dispose(): Promise<void>;
+  /**
+   * End every session and timer this adapter holds, within the options' bound. Always called on exit. Returns the
+   * sessions it could not confirm ended (none for vendors without sessions).
+   */
+  dispose(options?: DisposeOptions): Promise<UnendedSession[] | void>;
   sessions?(): ImpersonationSession[];
   endSession?(principalId: string): Promise<void>;
   /** Principals known to the vendor (DealCloud proxy assignments). */

@@ -4,7 +4,7 @@
 import type { SandboxLogEntry } from './requestLog';
 import { MAX_BODY_BYTES, isPlainObject } from './requests';
 
-export type FaultKind = 'status' | 'timeout' | 'reset' | 'malformed-json' | 'big-body' | 'redirect' | 'json';
+export type FaultKind = 'status' | 'timeout' | 'reset' | 'malformed-json' | 'big-body' | 'redirect' | 'json' | 'delay';
 
 export interface FaultSpec {
   match?: { vendor?: string; method?: string; pathIncludes?: string };
@@ -17,7 +17,11 @@ export interface FaultSpec {
   bytes?: number;
   /** kind=redirect (default: the same path on the foreign listener). */
   location?: string;
-  /** kind=timeout: answer 200 after this long (default: never answer). */
+  /**
+   * kind=timeout: answer 200 after this long (default: never answer). kind=delay: wait this long (default 1000 ms),
+   * then handle the request as usual, even when the client has gone (a session start that opens after the client
+   * gave up).
+   */
   delayMs?: number;
   /** How many matching requests it applies to (default 1). */
   times?: number;
@@ -26,7 +30,7 @@ export interface FaultSpec {
 }
 
 export const DEFAULT_BIG_BODY_BYTES = 6 * 1024 * 1024;
-const FAULT_KINDS: readonly FaultKind[] = ['status', 'timeout', 'reset', 'malformed-json', 'big-body', 'redirect', 'json'];
+const FAULT_KINDS: readonly FaultKind[] = ['status', 'timeout', 'reset', 'malformed-json', 'big-body', 'redirect', 'json', 'delay'];
 
 /** Validates a FaultSpec from code or from the control endpoint; throws TypeError naming the bad field. */
 export function parseFaultSpec(value: unknown): FaultSpec {

@@ -36,6 +36,7 @@ export class SandboxServer {
   private faults: ActiveFault[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly delayedAnswers = new Set<NodeJS.Timeout>();
+  private readonly delayedWaits = new Set<() => void>();
   private readonly main: http.Server;
   private readonly foreign: http.Server;
   private readonly routeControl: (req: SandboxRequest) => Reply | Promise<Reply>;
@@ -81,6 +82,8 @@ export class SandboxServer {
     this.closing ??= (async () => {
       for (const timer of this.delayedAnswers) clearTimeout(timer);
       this.delayedAnswers.clear();
+      for (const resolve of this.delayedWaits) resolve();
+      this.delayedWaits.clear();
       const closed = Promise.all([closeServer(this.main), closeServer(this.foreign)]);
       for (const socket of this.sockets) socket.destroy();
       this.sockets.clear();
@@ -127,7 +130,9 @@ export class SandboxServer {
 
     // Control requests are never faulted, so a test can always clear what it injected.
     const fault = vendor === 'control' ? undefined : this.takeFault(entry);
-    if (fault) return this.applyFault(fault, entry, res, extraHeaders);
+    if (fault?.kind === 'delay') {
+      if (!(await this.delay(fault.delayMs ?? 1000))) return; // closed meanwhile
+    } else if (fault) return this.applyFault(fault, entry, res, extraHeaders);
 
     if (body.tooLarge) return this.send(res, entry, messageReply(413, `Body larger than ${MAX_BODY_BYTES} bytes.`), extraHeaders);
 
@@ -173,11 +178,27 @@ export class SandboxServer {
     return active.spec;
   }
 
+  /** Wait (close() cuts it short: false). */
+  private delay(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.delayedAnswers.delete(timer);
+        this.delayedWaits.delete(resolveEarly);
+        resolve(true);
+      }, ms);
+      const resolveEarly = () => resolve(false);
+      this.delayedAnswers.add(timer);
+      this.delayedWaits.add(resolveEarly);
+    });
+  }
+
   private applyFault(fault: FaultSpec, entry: SandboxLogEntry, res: http.ServerResponse, extraHeaders: Record<string, string>): void {
     const headers: Record<string, string> = { ...extraHeaders };
     if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
     const send = (reply: Reply) => this.send(res, entry, { ...reply, headers: { ...headers, ...reply.headers } });
     switch (fault.kind) {
+      case 'delay':
+        return; // handled in onRequest: the request is answered as usual, late
       case 'status': {
         const status = fault.status ?? 500;
         return send(messageReply(status, `Injected fault: status ${status}.`));

@@ -7,7 +7,15 @@ import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
 import { bearer, clientCredentialsToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { findHeader } from '../core/transport';
-import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
+import {
+  describePrincipal,
+  parseJsonBody,
+  setIdentityHeader,
+  type AdapterContext,
+  type ConnectionAdapter,
+  type OwnEndpoint,
+  type VendorDefinition,
+} from '../core/vendor';
 
 const DEFAULT_TOKEN_URL = 'https://accounts.creativeforce.io/connect/token';
 const DEFAULT_GATEWAY_URL = 'https://gateway.creativeforce.io/v1';
@@ -117,6 +125,10 @@ export const creativeForce: VendorDefinition = {
 class CreativeForceAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
   readonly impersonationHeaders = []; // the principal's own app token: nothing a request could set by hand
+  /** The accounts server's token endpoint, where Behalf gets every app's token. */
+  get ownEndpoints(): OwnEndpoint[] {
+    return [{ url: this.tokenUrl(), name: 'the token endpoint', kind: 'token' }];
+  }
   readonly requestsPerSecond = REQUESTS_PER_SECOND;
 
   constructor(private readonly ctx: AdapterContext) {}

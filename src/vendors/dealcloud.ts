@@ -14,6 +14,7 @@ import {
   setIdentityHeader,
   type AdapterContext,
   type ConnectionAdapter,
+  type OwnEndpoint,
   type VendorDefinition,
 } from '../core/vendor';
 
@@ -109,6 +110,10 @@ export const dealCloud: VendorDefinition = {
 class DealCloudAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
   readonly impersonationHeaders = [AS_USER];
+  /** The OAuth token endpoint Behalf calls itself. */
+  get ownEndpoints(): OwnEndpoint[] {
+    return [{ url: this.tokenUrl(), name: 'the token endpoint', kind: 'token' }];
+  }
   private readonly tokenKey: string;
   /** User ids the service user may act as, from the last proxy assignment list read; undefined until one is read. */
   private assignedUserIds: Set<string> | undefined;

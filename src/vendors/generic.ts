@@ -6,7 +6,15 @@ import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, Connection, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, readIssuedToken, requireSecret, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
-import { describePrincipal, parseJsonBody, setIdentityHeader, type AdapterContext, type ConnectionAdapter, type VendorDefinition } from '../core/vendor';
+import {
+  describePrincipal,
+  parseJsonBody,
+  setIdentityHeader,
+  type AdapterContext,
+  type ConnectionAdapter,
+  type OwnEndpoint,
+  type VendorDefinition,
+} from '../core/vendor';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -293,6 +301,21 @@ class GenericAdapter implements ConnectionAdapter {
   get impersonationHeaders(): string[] {
     const imp = impersonationOf(this.ctx.connection);
     return imp?.kind === 'header' ? Object.keys(imp.headers) : [];
+  }
+  /** The token endpoints Behalf calls itself: client credentials, and the token exchange's when it has its own. */
+  get ownEndpoints(): OwnEndpoint[] {
+    const { connection } = this.ctx;
+    const imp = impersonationOf(connection);
+    const endpoints: OwnEndpoint[] = [];
+    if (connection.tokenUrl) endpoints.push({ url: connection.tokenUrl, name: 'the token endpoint', kind: 'token' });
+    if (imp?.kind === 'tokenExchange' && imp.tokenUrl && imp.tokenUrl !== connection.tokenUrl) {
+      endpoints.push({ url: imp.tokenUrl, name: 'the token exchange endpoint', kind: 'token' });
+    }
+    if (imp?.kind === 'tokenExchange') {
+      const example = connection.principals[0]?.id ?? '<principal>';
+      for (const e of endpoints) e.hint = `use "# @as ${example}": Behalf exchanges the token for the principal's itself`;
+    }
+    return endpoints;
   }
   private readonly serviceKey: string;
 

@@ -7,6 +7,7 @@ import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
+import { retryAfterMs } from '../core/transport';
 import {
   baseOf,
   describePrincipal,
@@ -16,7 +17,10 @@ import {
   setIdentityHeader,
   type AdapterContext,
   type ConnectionAdapter,
+  type DisposeOptions,
   type ImpersonationSession,
+  type OwnEndpoint,
+  type UnendedSession,
   type VendorDefinition,
 } from '../core/vendor';
 
@@ -27,6 +31,18 @@ const TOKEN_PATH = '/webapi/security/clientcredentialsauthentication/authenticat
 const HISTORY_PATH = '/webapi/versioning/assetversioning/get_asset_versioning_49U_v1';
 const DEFAULT_IMPERSONATION_PARAM = 'UserAPIID';
 const IMPERSONATE_RIGHT = '"Impersonate Another User"';
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * A session start is never abandoned half-way: the vendor may open the session after the client gave up, and
+ * nobody would hold its token to stop it. Interrupted or past the connection's timeout, the caller stops
+ * waiting, but the start itself runs on this much longer, and whatever it opens is stopped.
+ */
+const START_GRACE_MS = 5_000;
+/** Stopping a session: at most this many tries within the time given (5 s by default), each at most this long. */
+const STOP_ATTEMPTS = 3;
+const STOP_BUDGET_MS = 5_000;
+const STOP_ATTEMPT_TIMEOUT_MS = 2_500;
+const STOP_BACKOFF_MS = [200, 600];
 
 export const orangeLogic: VendorDefinition = {
   id: 'orangelogic',
@@ -132,9 +148,36 @@ interface OpenSession extends ImpersonationSession {
   idleTimer?: NodeJS.Timeout;
 }
 
+interface StartInFlight {
+  principal: Principal;
+  since: number;
+  done: Promise<OpenSession>;
+  settled: boolean;
+}
+
+/** How a stop ended: confirmed by the vendor, or not (and why). */
+type StopOutcome = { confirmed: true; note?: string } | { confirmed: false; reason: string };
+
 class OrangeLogicAdapter implements ConnectionAdapter {
   readonly modes = ['lite', 'full'] as const;
   readonly impersonationHeaders = [LITE_HEADER];
+  /** The token endpoint and every version of start/stop impersonation: Behalf opens and ends sessions itself. */
+  get ownEndpoints(): OwnEndpoint[] {
+    const base = baseOf(this.ctx.connection);
+    const example = this.ctx.connection.principals[0]?.id ?? '<principal>';
+    const session = (action: 'start' | 'stop', path: string, hint: string): OwnEndpoint => ({
+      url: `${base}${path}`,
+      pathPattern: impersonationPathPattern(base, action),
+      name: `${action} impersonation`,
+      kind: 'session',
+      hint,
+    });
+    return [
+      { url: this.tokenUrl(), name: 'the token endpoint', kind: 'token' },
+      session('start', START_PATH, `use "# @as ${example}" with "# @mode full": Behalf starts and stops the session`),
+      session('stop', STOP_PATH, 'Behalf stops the sessions it starts (when idle, on exit, or End Session in the Sessions view)'),
+    ];
+  }
   private readonly tokenKey: string;
   /**
    * One session per principal: alternating or concurrent requests for Jane and Raj each keep their own
@@ -142,7 +185,10 @@ class OrangeLogicAdapter implements ConnectionAdapter {
    * Lite mode, sending as self, dispose and the user's "End session" stop them.
    */
   private readonly open = new Map<string, OpenSession>();
-  private readonly starting = new Map<string, Promise<OpenSession>>();
+  private readonly starting = new Map<string, StartInFlight>();
+  /** Sessions whose stop the vendor did not confirm (by token): retried at dispose, reported if still unconfirmed. */
+  private readonly unconfirmed = new Map<string, { session: OpenSession; reason: string }>();
+  private disposed = false;
 
   constructor(private readonly ctx: AdapterContext) {
     this.tokenKey = tokenCacheKey(ctx.connection.id, 'service', { tokenUrl: this.tokenUrl(), clientId: ctx.connection.clientId });
@@ -222,9 +268,37 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     if (session) await this.stopSession(session, 'ended by the user');
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all([...this.starting.values()].map((s) => s.catch(() => undefined)));
-    await this.stopAll('exit');
+  /**
+   * Starts in flight finish first (bounded by the deadline): what they open is stopped with the rest. Every open
+   * session is stopped, and every earlier stop the vendor did not confirm is tried again. What is still not
+   * confirmed ended comes back, for the host to report.
+   */
+  async dispose(options: DisposeOptions = {}): Promise<UnendedSession[]> {
+    this.disposed = true;
+    const deadline = options.deadline ?? this.ctx.clock.now() + STOP_BUDGET_MS;
+    const inFlight = [...this.starting.values()];
+    await settleBy(
+      inFlight.map((s) => s.done),
+      deadline - this.ctx.clock.now(),
+      options.signal,
+    );
+    const unended: UnendedSession[] = inFlight
+      .filter((s) => !s.settled)
+      .map((s) => ({
+        connectionId: this.ctx.connection.id,
+        connectionLabel: this.ctx.connection.label,
+        principalId: s.principal.id,
+        principalLabel: describePrincipal(s.principal),
+        startedAt: s.since,
+        lastUsedAt: s.since,
+        reason:
+          'its start impersonation call had not answered when Behalf had to stop waiting, so Orange Logic may have opened it without Behalf getting its token',
+        howToEnd: this.howToEnd(),
+      }));
+    const retries = [...this.unconfirmed.values()].map(({ session }) => this.stopToken(session, 'exit', { deadline, signal: options.signal }));
+    const stops = [...this.open.values()].map((session) => this.stopSession(session, 'exit', { deadline, signal: options.signal }));
+    for (const result of await Promise.all([...stops, ...retries])) if (result) unended.push(result);
+    return unended;
   }
 
   async assetHistory(assetId: string, _actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]> {
@@ -241,26 +315,67 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     return normaliseVersionHistory(response.body.toString('utf8'), assetId);
   }
 
-  /** The open session for this principal, starting one (once, even for concurrent requests). */
+  /**
+   * The open session for this principal, starting one (once, even for concurrent requests). The caller's signal
+   * and the connection's timeout end the caller's wait, never the start itself (see START_GRACE_MS): a session
+   * that opens after the caller gave up is kept for the next request, or stopped at dispose.
+   */
   private sessionFor(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
     const open = this.open.get(principal.id);
     if (open) return Promise.resolve(open);
-    const pending = this.starting.get(principal.id);
-    if (pending) return pending;
-    // Check and claim synchronously, so concurrent first requests share one start.
-    const starting: Promise<OpenSession> = (async () => {
-      const session = await this.startSession(principal, signal);
-      this.open.set(principal.id, session);
-      this.ctx.sessionsChanged();
-      return session;
-    })().finally(() => {
-      if (this.starting.get(principal.id) === starting) this.starting.delete(principal.id);
-    });
-    this.starting.set(principal.id, starting);
-    return starting;
+    let pending = this.starting.get(principal.id);
+    if (!pending) {
+      // Check and claim synchronously, so concurrent first requests share one start.
+      const start: StartInFlight = { principal, since: this.ctx.clock.now(), settled: false, done: undefined as unknown as Promise<OpenSession> };
+      start.done = (async () => {
+        const session = await this.startSession(principal);
+        this.open.set(principal.id, session);
+        this.ctx.sessionsChanged();
+        // Opened after dispose gave up waiting: stop it at once (best effort, the host is going away).
+        if (this.disposed) void this.stopSession(session, 'exit');
+        return session;
+      })().finally(() => {
+        start.settled = true;
+        if (this.starting.get(principal.id) === start) this.starting.delete(principal.id);
+      });
+      // Nobody may be waiting any more (cancelled, timed out): the failure is the waiter's to report.
+      start.done.catch(() => undefined);
+      this.starting.set(principal.id, start);
+      pending = start;
+    }
+    return this.waitForStart(pending.done, principal, signal);
   }
 
-  private async startSession(principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
+  /** Wait for a start, giving up at the connection's timeout or on the signal (the start itself goes on). */
+  private waitForStart(done: Promise<OpenSession>, principal: Principal, signal?: AbortSignal): Promise<OpenSession> {
+    const timeoutMs = this.ctx.connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<OpenSession>((resolve, reject) => {
+      const finish = (error: unknown, session?: OpenSession) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (session) resolve(session);
+        else reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const onAbort = () => finish(new BehalfError('cancelled', 'The request was cancelled.'));
+      const timer = setTimeout(
+        () =>
+          finish(
+            new BehalfError('timeout', `Orange Logic did not start impersonating ${describePrincipal(principal)} within ${timeoutMs} ms.`, {
+              hint: 'Behalf still waits a little for the start, and stops the session if it opens; retry, or raise the connection timeout',
+            }),
+          ),
+        timeoutMs,
+      );
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      done.then(
+        (session) => finish(undefined, session),
+        (e: unknown) => finish(e),
+      );
+    });
+  }
+
+  private async startSession(principal: Principal): Promise<OpenSession> {
     if (!principal.userId) {
       throw new BehalfError(
         'config',
@@ -270,7 +385,8 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const setting = this.ctx.connection.settings?.impersonationParam;
     const param = typeof setting === 'string' ? setting : DEFAULT_IMPERSONATION_PARAM;
     const url = `${baseOf(this.ctx.connection)}${START_PATH}?${encodeURIComponent(param)}=${encodeURIComponent(principal.userId)}&format=JSON`;
-    const call = async () => this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken(signal)) } }, signal);
+    const timeoutMs = (this.ctx.connection.timeoutMs ?? DEFAULT_TIMEOUT_MS) + START_GRACE_MS;
+    const call = async () => this.ctx.call({ method: 'GET', url, headers: { Authorization: bearer(await this.serviceToken()) }, timeoutMs });
     let response = await call();
     if (response.status === 401 && this.ctx.connection.auth !== 'token') {
       this.ctx.tokens.invalidate(this.tokenKey);
@@ -310,27 +426,89 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     await Promise.all([...this.open.values()].map((session) => this.stopSession(session, reason)));
   }
 
-  /** Stop one session. Never throws: a failed stop is logged, and the session forgotten. */
-  private async stopSession(session: OpenSession, reason: string): Promise<void> {
+  /**
+   * Stop one open session. Never throws: a stop the vendor does not confirm is remembered (tried again at
+   * dispose) and returned as an UnendedSession.
+   */
+  private async stopSession(session: OpenSession, reason: string, options: DisposeOptions = {}): Promise<UnendedSession | undefined> {
     if (session.idleTimer) clearTimeout(session.idleTimer);
     session.idleTimer = undefined;
-    if (this.open.get(session.principalId) !== session) return;
+    if (this.open.get(session.principalId) !== session) return undefined;
     this.open.delete(session.principalId);
     this.ctx.sessionsChanged();
-    try {
-      const response = await this.ctx.call({
-        method: 'GET',
-        url: `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`,
-        headers: { Authorization: bearer(session.token) },
-      });
-      const level = response.status === 200 ? 'info' : 'warn';
-      this.ctx.log.log(level, `${this.ctx.connection.id}: stopped impersonating ${session.principalLabel} (${reason}) → ${response.status}.`);
-    } catch (e) {
-      this.ctx.log.log(
-        'warn',
-        `${this.ctx.connection.id}: could not stop impersonating ${session.principalLabel} (${reason}): ${e instanceof Error ? e.message : String(e)}`,
-      );
+    return this.stopToken(session, reason, options);
+  }
+
+  /** Send the stop for a session no longer in use: retried within the bound, confirmed only by a success code. */
+  private async stopToken(session: OpenSession, reason: string, options: DisposeOptions): Promise<UnendedSession | undefined> {
+    const outcome = await this.sendStop(session, options.deadline ?? this.ctx.clock.now() + STOP_BUDGET_MS, options.signal);
+    const who = `${this.ctx.connection.id}: ${session.principalLabel}`;
+    if (outcome.confirmed) {
+      this.unconfirmed.delete(session.token);
+      this.ctx.log.log('info', `${who}: stopped impersonating (${reason})${outcome.note ? `: ${outcome.note}` : ''}.`);
+      return undefined;
     }
+    this.unconfirmed.set(session.token, { session, reason: outcome.reason });
+    this.ctx.log.log('debug', `${who}: the stop of the session (${reason}) was not confirmed: ${outcome.reason}.`);
+    return {
+      connectionId: session.connectionId,
+      connectionLabel: this.ctx.connection.label,
+      principalId: session.principalId,
+      principalLabel: session.principalLabel,
+      startedAt: session.startedAt,
+      lastUsedAt: session.lastUsedAt,
+      reason: outcome.reason,
+      howToEnd: this.howToEnd(),
+    };
+  }
+
+  private async sendStop(session: OpenSession, deadline: number, signal?: AbortSignal): Promise<StopOutcome> {
+    const url = `${baseOf(this.ctx.connection)}${STOP_PATH}?format=JSON`;
+    const perTry = Math.min(this.ctx.connection.timeoutMs ?? DEFAULT_TIMEOUT_MS, STOP_ATTEMPT_TIMEOUT_MS);
+    const failures: string[] = [];
+    const gaveUp = (why: string): StopOutcome => ({ confirmed: false, reason: [...countedOnce(failures), why].filter(Boolean).join('; ') });
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - this.ctx.clock.now();
+      if (left <= 0) return gaveUp(failures.length ? 'no time left to try again' : 'no time left to send the stop');
+      let waitMs: number | undefined;
+      try {
+        const response = await this.ctx.call(
+          { method: 'GET', url, headers: { Authorization: bearer(session.token) }, timeoutMs: Math.max(1, Math.min(left, perTry)), max429Retries: 0 },
+          signal,
+        );
+        const body = parseJsonBody(response);
+        const code = textOf(pickField(body, 'APIResponse', 'Code') ?? pickField(body, 'Code'));
+        if (response.status === 200 && /^success$/i.test(code)) return { confirmed: true };
+        // The session token is no longer accepted at all: nobody can act with it any more.
+        if (response.status === 401) return { confirmed: true, note: 'Orange Logic no longer accepts its token (401)' };
+        const message = vendorMessage(body);
+        failures.push(
+          response.status === 200
+            ? `the stop answered 200 without a success code (${code ? `Code "${code}"` : 'no Code'}${message ? `: "${message}"` : ''})`
+            : `the stop answered ${response.status}${message ? ` ("${message}")` : ''}`,
+        );
+        if (response.status === 429) {
+          waitMs = retryAfterMs(response.headers['retry-after'], this.ctx.clock.now()) ?? STOP_BACKOFF_MS[attempt - 1];
+        } else if (response.status >= 400 && response.status < 500) {
+          return gaveUp(''); // a refusal that a retry would not change
+        }
+      } catch (e) {
+        if (e instanceof BehalfError && e.code === 'cancelled') return gaveUp('Behalf was told to stop waiting');
+        failures.push(`the stop failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (attempt >= STOP_ATTEMPTS) return gaveUp('');
+      const wait = waitMs ?? STOP_BACKOFF_MS[attempt - 1] ?? 1000;
+      if (wait >= deadline - this.ctx.clock.now()) return gaveUp(`a retry in ${(wait / 1000).toFixed(1)} s would come too late`);
+      try {
+        await this.ctx.clock.sleep(wait, signal);
+      } catch {
+        return gaveUp('Behalf was told to stop waiting');
+      }
+    }
+  }
+
+  private howToEnd(): string {
+    return `it ends when Orange Logic expires it; to end it sooner, ask an Orange Logic administrator of ${this.ctx.connection.label} to end the service account's impersonation sessions`;
   }
 
   private armIdleTimer(session: OpenSession): void {
@@ -354,6 +532,42 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   private tokenUrl(): string {
     return this.ctx.connection.tokenUrl ?? `${baseOf(this.ctx.connection)}${TOKEN_PATH}`;
   }
+}
+
+/** ["a", "a", "b"] → ["a (2 times)", "b"]: the same failure once, with how often. */
+function countedOnce(items: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].map(([item, n]) => (n > 1 ? `${item} (${n} times)` : item));
+}
+
+/** Wait until every promise settled, `ms` passed or the signal aborted, whichever comes first. */
+async function settleBy(promises: Promise<unknown>[], ms: number, signal?: AbortSignal): Promise<void> {
+  if (promises.length === 0 || ms <= 0 || signal?.aborted) return;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      onAbort = resolve;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]);
+  clearTimeout(timer);
+  if (onAbort) signal?.removeEventListener('abort', onAbort);
+}
+
+/** Any version of start or stop impersonation under the base URL's path (…/startimpersonation_4CN_v1, a later _v2), decoded and lower case. */
+function impersonationPathPattern(base: string, action: 'start' | 'stop'): RegExp {
+  let basePath = '';
+  try {
+    basePath = new URL(base).pathname.replace(/\/+$/, '').toLowerCase();
+  } catch {
+    // an invalid baseUrl is reported by the loader; nothing under it can be called either
+  }
+  const escaped = basePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}/webapi/security/authentication/${action}impersonation(_[a-z0-9]+)*$`, 'i');
 }
 
 function authorizationOf(request: PreparedRequest): string | undefined {

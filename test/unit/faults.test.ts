@@ -87,6 +87,18 @@ describe('Fault suite (over real sockets, through the sandbox)', () => {
     assert.match(record.body, /"Trunc$/);
   });
 
+  it('malformed JSON with a JSON content type is said so on the record, with where it breaks; the status stands', async () => {
+    h.sandbox.injectFault({ kind: 'malformed-json', match: { pathIncludes: '/rows/Deals' } });
+    const record = await h.engine.sendAs(get(ROWS), dcJane());
+    assert.equal(record.status, 200);
+    assert.ok(
+      record.notes.includes("The body says application/json but is not valid JSON: line 1, column 34 (the string is not closed (missing '\"'))."),
+      JSON.stringify(record.notes),
+    );
+    const fine = await h.engine.sendAs(get(ROWS), dcJane());
+    assert.ok(!fine.notes.some((n) => /is not valid JSON/.test(n)), JSON.stringify(fine.notes));
+  });
+
   it('a body over the configured cap fails clearly; under it, it arrives whole', async () => {
     h.sandbox.injectFault({ kind: 'big-body', bytes: 6 * 1024 * 1024, match: { pathIncludes: '/rows/Deals' } });
     await assert.rejects(h.engine.sendAs(get(ROWS), dcJane()), (e: BehalfError) => e.code === 'too-large' && /larger than the 5\.0 MB limit/.test(e.message));
