@@ -21,8 +21,27 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [ajvStandalone()],
+  plugins: [ajvStandalone(), silentDebug()],
 };
+
+/**
+ * The proxy agents log through the `debug` package (with supports-color and ms, ~10 KB minified), enabled only by a
+ * DEBUG environment variable nobody sets for Behalf. Bundles get a no-op logger instead; Behalf's own --verbose says
+ * which proxy each request used.
+ */
+function silentDebug() {
+  return {
+    name: 'silent-debug',
+    setup(build) {
+      build.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'silent-debug' }));
+      build.onLoad({ filter: /.*/, namespace: 'silent-debug' }, () => ({
+        loader: 'js',
+        contents:
+          'const off = Object.assign(() => {}, { enabled: false, extend: () => off }); module.exports = Object.assign(() => off, { default: () => off });',
+      }));
+    },
+  };
+}
 
 const entries = [
   // 'vscode' is provided by the editor at run time. The extension is two files: a shell that activates at

@@ -18,8 +18,11 @@ import { readHttpFile, resolveRequest } from '../core/http/variables';
 import { fileLogStorage, ImpersonationLog, logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
 import type { ActAs, Connection, ConnectionsFile, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
 import { envSecretStore, type Log, type LogLevel, type Prompt } from '../core/ports';
-import { formatBytes, originOf } from '../core/transport';
+import { proxyConfig } from '../core/proxy';
+import { readCaFile } from '../core/tlsFiles';
+import { formatBytes, originOf, type NetworkOptions } from '../core/transport';
 import type { UnendedSession } from '../core/vendor';
+import { mergePrincipals, suggestedPrincipalId, type MergedPrincipal } from '../core/principalAssignments';
 import { allVendors } from '../vendors';
 
 const VERSION = '0.1.0';
@@ -30,7 +33,8 @@ Usage:
   behalf send <file.http> [options]        send the requests of a .http file (all, or --name)
   behalf compare <file.http> --name <request> --as <a> [--as <b>]
                                            send one read as two identities and show what differs
-  behalf principals <connection> [--json]  list a connection's principals (DealCloud: proxy assignments)
+  behalf principals <connection> [--json]  list a connection's principals (DealCloud: each marked assigned or
+                                           not from its proxy assignments, with the fix)
   behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones;
                                            a "production" connection asks first: --yes when not interactive)
   behalf history <connection> <assetId>    an Orange Logic asset's version history
@@ -42,6 +46,7 @@ Options for send:
   --mode lite|full      impersonation mode; overrides "# @mode" and the connection's default
   --connection <id>     connection to use; overrides "# @connection"
   --env <name>          named environment from http-client.env.json
+  --var <name=value>    set a variable, over file variables and the environment (repeatable)
   --json                one JSON object per request on stdout
   -o, --output <what>   what to print per response: full (default: summary and body), summary (no body),
                         none (nothing on stdout; errors still go to stderr, exit codes unchanged)
@@ -59,7 +64,15 @@ Options for compare (reads only: POST, PUT, PATCH and DELETE are refused, the wr
 
 Common options:
   --config <file>       connections file (default: BEHALF_CONFIG, or behalf.connections.json found upward)
-  --verbose             log every step to stderr (never secrets)
+  --verbose             log every step to stderr (never secrets), and how each request went out
+                        ("direct" or "via proxy host:port")
+
+Corporate networks (see README, "Corporate networks"):
+  --proxy <url>         send through this HTTP proxy (http://[user:password@]host:port), or "direct";
+                        overrides HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (read as curl reads them)
+  --noproxy <list>      hosts reached directly (comma-separated: host, .domain, host:port, IP, CIDR, *);
+                        overrides NO_PROXY. Loopback is proxied too unless listed, as in curl
+  --cacert <file.pem>   also trust this CA for this run (repeatable); NODE_EXTRA_CA_CERTS keeps working
 
 Secrets: BEHALF_SECRET_<CONNECTION_ID> and BEHALF_SECRET_<CONNECTION_ID>_<PRINCIPAL_ID>, ids upper-cased
 with every non-alphanumeric character turned into "_".
@@ -92,6 +105,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   connection: { type: 'string' },
   env: { type: 'string' },
+  var: { type: 'string', multiple: true },
   config: { type: 'string' },
   log: { type: 'string' },
   json: { type: 'boolean' },
@@ -99,6 +113,9 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   fail: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  proxy: { type: 'string' },
+  noproxy: { type: 'string' },
+  cacert: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -153,7 +170,14 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
       return io.ask(`${capUrls(question)} [y/N] `, signal);
     },
   };
-  const engine = new BehalfEngine({ vendors: allVendors, secrets: envSecretStore(io.env), prompt, log });
+  let network: NetworkOptions;
+  try {
+    network = cliNetwork(flags, io);
+  } catch (e) {
+    io.err(`behalf: ${isBehalfError(e) ? e.describe() : String(e)}\n`);
+    return 1;
+  }
+  const engine = new BehalfEngine({ vendors: allVendors, secrets: envSecretStore(io.env), prompt, log, network });
   // Every Behalf secret in the environment is redacted from the start, whether or not an adapter loads it.
   for (const [key, value] of Object.entries(io.env)) if (/^BEHALF_SECRET_/i.test(key) && value) engine.redactor.add(value);
   let code: number;
@@ -197,6 +221,24 @@ async function endSessions(engine: BehalfEngine, io: Io, code: number): Promise<
   if (unended.length === 0) return code;
   io.err(mayStillBeOpen(unended, engine));
   return EXIT_SESSION_MAY_BE_OPEN;
+}
+
+/**
+ * The network of this run: the proxy from --proxy / --noproxy or the environment (as curl reads it), and the CAs of
+ * --cacert on top of Node's own and NODE_EXTRA_CA_CERTS. Proxy URLs are never printed (they may hold a password).
+ */
+function cliNetwork(flags: Flags, io: Io): NetworkOptions {
+  const proxy = proxyConfig(io.env, { proxy: flags.proxy, noProxy: flags.noproxy });
+  // Node reads NODE_EXTRA_CA_CERTS at start into its default CAs; an agent given CAs of its own needs it again.
+  const ca = (flags.cacert ?? []).map((file) => readCaFile(path.resolve(io.cwd, file), '--cacert'));
+  const extra = io.env['NODE_EXTRA_CA_CERTS'];
+  if (ca.length && extra) ca.push(readCaFile(path.resolve(io.cwd, extra), 'NODE_EXTRA_CA_CERTS'));
+  return {
+    proxy,
+    ca,
+    untrustedCaHint:
+      'trust its CA for this run with --cacert <ca.pem>, or for every run with NODE_EXTRA_CA_CERTS=<ca.pem>; only for a test server: "verifyTls": false on the connection',
+  };
 }
 
 /** Plain words for sessions the vendor did not confirm ended: whose, since when, why, what to do. */
@@ -244,7 +286,17 @@ async function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io)
   if (flags.env && !environments.names.includes(flags.env)) {
     throw new BehalfError('env', `No environment "${flags.env}" (known: ${environments.names.join(', ') || 'none; add http-client.env.json'}).`);
   }
-  const variableContext = { environment: environments.get(flags.env), processEnv: io.env, dotenv: loadDotenv(path.dirname(file)) };
+  // --var name=value (repeatable): over file variables and the environment, as httpYac's CLI does.
+  const overrides = Object.create(null) as Record<string, string>;
+  for (const v of flags.var ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || !v.slice(0, eq).trim()) {
+      io.err(`behalf: --var takes name=value (got "${v}").\n`);
+      return 2;
+    }
+    overrides[v.slice(0, eq).trim()] = v.slice(eq + 1);
+  }
+  const variableContext = { environment: environments.get(flags.env), processEnv: io.env, dotenv: loadDotenv(path.dirname(file)), overrides };
   const config = await loadConfig(flags, io, path.dirname(file));
   return { parsed, selected, variableContext, config };
 }
@@ -283,8 +335,8 @@ async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, i
       if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
       if (output === 'none') {
         // nothing on stdout
-      } else if (flags.json) io.out(`${JSON.stringify(jsonRecord(record, output === 'full'))}\n`);
-      else io.out(humanRecord(record, request, output === 'full'));
+      } else if (flags.json) io.out(`${JSON.stringify(jsonRecord(record, output === 'full', flags))}\n`);
+      else io.out(humanRecord(record, request, output === 'full', flags));
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
       // stdout closed (`| head -1`): the reader has what it wanted; the rest is not sent, and that is no error.
@@ -437,16 +489,38 @@ function absoluteUrl(url: string, connection: Connection): string {
 
 async function principalsCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   const connection = await connectionArg(args, 1, 'behalf principals <connection>', flags, io);
-  const principals = await engine.listPrincipals(connection, signal);
+  // The file's principals merged with whom the vendor lets the service user act as (DealCloud: proxy assignments).
+  const principals = mergePrincipals(connection.principals, await engine.vendorPrincipals(connection, signal));
   if (flags.json) io.out(`${JSON.stringify(principals)}\n`);
   else {
-    io.out(`${connection.label} — ${principals.length} principal(s); modes: ${engine.modes(connection).join(', ')}\n`);
-    for (const p of principals)
-      io.out(
-        `  ${p.id.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${(p.email ?? '').padEnd(24)} ${p.userId ?? p.clientId ?? ''}${p.source === 'vendor' ? '  (from vendor)' : ''}\n`,
-      );
+    const listed = principals.some((p) => p.assigned !== undefined);
+    const assigned = principals.filter((p) => p.assigned).length;
+    const counts = listed ? `; ${assigned} of ${principals.length} may be acted as (the vendor's list)` : '';
+    io.out(`${connection.label} — ${principals.length} principal(s); modes: ${engine.modes(connection).join(', ')}${counts}\n`);
+    const taken = connection.principals.map((p) => p.id);
+    for (const p of principals) {
+      const row = `  ${p.id.padEnd(12)} ${(p.name ?? '').padEnd(20)} ${(p.email ?? '').padEnd(24)} ${p.userId ?? p.clientId ?? ''}`;
+      io.out(`${row}${principalState(connection, p, taken, flags)}\n`);
+    }
   }
   return 0;
+}
+
+/** What a merged principal's row adds: assigned, no proxy assignment (and the command to create it), or how to add it to the file. */
+function principalState(connection: Connection, p: MergedPrincipal, taken: string[], flags: Flags): string {
+  if (p.assigned === undefined) return '';
+  if (!p.assigned) return `  no proxy assignment — create it: ${assignCommandLine(connection.id, p.userId ?? p.id, flags)}`;
+  if (p.source === 'both') return '  assigned';
+  const id = suggestedPrincipalId(p, taken);
+  taken.push(id);
+  const entry = JSON.stringify({ id, userId: p.userId, email: p.email, name: p.name });
+  return `  assigned, not in the connections file — to send as it, add ${entry} to "principals" of ${connection.id}`;
+}
+
+/** The `behalf assign` command that creates a proxy assignment, with the --config this run was given. */
+function assignCommandLine(connectionId: string, userId: string, flags: Flags): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  return ['behalf', 'assign', connectionId, userId, ...(flags.config ? ['--config', flags.config] : [])].map(quote).join(' ');
 }
 
 async function assignCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
@@ -526,18 +600,29 @@ function requestTitle(request: HttpFileRequest): string {
   return `${request.name ?? `request #${request.index + 1}`} (line ${request.requestLine})`;
 }
 
-function humanRecord(record: ResponseRecord, request: HttpFileRequest, withBody = true): string {
+function humanRecord(record: ResponseRecord, request: HttpFileRequest, withBody = true, flags?: Flags): string {
   const lines = [
     `### ${requestTitle(request)}`,
     `→ ${record.request.method} ${record.request.url}`,
     `  as ${record.sentAs.who} · ${record.sentAs.mode} · ${record.sentAs.connectionLabel}`,
-    `← ${record.status} ${record.statusText} · ${record.durationMs.toFixed(0)} ms · ${formatBytes(record.bodyBytes)}`,
+    `← ${record.status} ${record.statusText} · ${record.durationMs.toFixed(0)} ms · ${formatBytes(record.bodyBytes)}${record.via && record.via !== 'direct' ? ` · ${record.via}` : ''}`,
   ];
   for (const note of record.notes) lines.push(`  note: ${note}`);
   if (record.explanation) lines.push(`  ! ${record.explanation.message}`);
+  const command = actionCommand(record, flags);
+  if (command) lines.push(`  ! ${record.explanation?.action?.title ?? 'to fix it'}: ${command}`);
   if (withBody) lines.push(prettyBody(record));
   lines.push('');
   return lines.join('\n') + '\n';
+}
+
+/** The command a terminal runs for an explanation's action (the extension offers it as a button), if there is one. */
+function actionCommand(record: ResponseRecord, flags: Flags | undefined): string | undefined {
+  const action = record.explanation?.action;
+  if (action?.kind === 'createProxyAssignment' && action.args?.connectionId && action.args.userId) {
+    return assignCommandLine(action.args.connectionId, action.args.userId, flags ?? {});
+  }
+  return undefined;
 }
 
 function humanComparison(result: CompareResult, left: ResponseRecord, right: ResponseRecord, request: HttpFileRequest): string {
@@ -587,7 +672,7 @@ function prettyBody(record: ResponseRecord): string {
   return record.body;
 }
 
-function jsonRecord(record: ResponseRecord, withBody = true): unknown {
+function jsonRecord(record: ResponseRecord, withBody = true, flags?: Flags): unknown {
   let body: unknown = withBody ? record.body : undefined;
   if (withBody && /json/i.test(record.headers['content-type'] ?? '')) {
     try {
@@ -606,7 +691,9 @@ function jsonRecord(record: ResponseRecord, withBody = true): unknown {
     durationMs: Math.round(record.durationMs * 10) / 10,
     request: record.request,
     explanation: record.explanation?.message,
+    action: record.explanation?.action ? { ...record.explanation.action, command: actionCommand(record, flags) } : undefined,
     notes: record.notes,
+    via: record.via,
   };
 }
 

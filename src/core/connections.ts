@@ -339,7 +339,7 @@ function crossFieldRules(root: Node, value: unknown, lines: LineIndex): Connecti
     }
     connectionIds.set(connectionId, { field: connectionField, line: position.line });
     for (const { path: fieldPath, node } of urlsWithPassword(connectionNode)) {
-      out.push(diag(`${connectionField}.${fieldPath.join('.')}`, urlPasswordMessage(['connections', c], value), lines.at(node.offset)));
+      out.push(diag(`${connectionField}.${fieldPath.join('.')}`, urlPasswordMessage(['connections', c], value, fieldPath), lines.at(node.offset)));
     }
     // When the connection's own variable clashes, its principals' variables clash too: report it once.
     const ownSecret = claimSecret(secretEnvName({ connectionId }), connectionField, idNode);

@@ -154,14 +154,18 @@ export function describeSchemaError(
 
 /** `"clientSecret" is not allowed here — secrets never go in this file; set BEHALF_SECRET_CF_SANDBOX_EVE instead` */
 function secretMessage(name: string, objectPath: Segment[], value: unknown): string {
-  return `"${name}" is not allowed here — secrets never go in this file; set ${secretVariable(objectPath, value)} instead`;
+  // A client key's passphrase (inside "tls") has a secret of its own.
+  const tlsPassphrase = objectPath.length === 3 && objectPath[2] === 'tls' && name === 'passphrase';
+  return `"${name}" is not allowed here — secrets never go in this file; set ${secretVariable(objectPath, value)}${tlsPassphrase ? '_TLS_PASSPHRASE' : ''} instead`;
 }
 
 /**
  * `must not hold a password ("user:password@" in the URL) — …` for a URL field (baseUrl, tokenUrl) with userinfo:
  * a password there is a secret in the file, like "clientSecret".
  */
-export function urlPasswordMessage(objectPath: Segment[], value: unknown): string {
+export function urlPasswordMessage(objectPath: Segment[], value: unknown, field: readonly string[] = []): string {
+  if (field.length === 1 && field[0] === 'proxy')
+    return 'must not hold a password ("user:password@" in the URL) — secrets never go in this file; give the proxy credentials in HTTPS_PROXY or --proxy (http://user:password@host:port)';
   return `must not hold a password ("user:password@" in the URL) — secrets never go in this file; remove it and keep the connection's secret in ${secretVariable(objectPath, value)}`;
 }
 

@@ -28,6 +28,12 @@ export interface VendorSettings {
   rules?: readonly VendorSchemaRule[];
   /** Per property: what to tell someone who sets it on another vendor's connection, after "only … is configured with". */
   elsewhere?: Readonly<Record<string, string>>;
+  /**
+   * Why this vendor's connections need no connection-level "clientId" with client credentials (each principal brings
+   * its own client, and a request names one): the base rule requiring it then leaves this vendor out. The vendor's
+   * own rules say what it needs instead.
+   */
+  serviceClientOptional?: string;
 }
 
 export interface VendorSchemaPart {
@@ -39,6 +45,12 @@ export interface VendorSchemaPart {
 
 type MutableSchema = Record<string, unknown>;
 
+/** The base rule that makes client credentials need the connection's "clientId". */
+function requiresServiceClientId(rule: unknown): rule is MutableSchema {
+  const then = (rule as MutableSchema | undefined)?.then as MutableSchema | undefined;
+  return Array.isArray(then?.required) && then.required.includes('clientId');
+}
+
 /** The whole connections schema for these vendors. Throws when two vendors declare the same setting or definition. */
 export function composeConnectionsSchema(vendors: readonly VendorSchemaPart[]): MutableSchema {
   const schema = structuredClone(base) as unknown as MutableSchema;
@@ -46,6 +58,7 @@ export function composeConnectionsSchema(vendors: readonly VendorSchemaPart[]): 
   const connection = definitions.connection;
   const properties = connection.properties as Record<string, unknown>;
   const rules = connection.allOf as unknown[];
+  const baseRules = [...rules];
   const ids = vendors.map((v) => v.id);
 
   properties.vendor = {
@@ -81,6 +94,17 @@ export function composeConnectionsSchema(vendors: readonly VendorSchemaPart[]): 
         then: rule.then,
       });
     }
+  }
+
+  // The base rule "client credentials need a clientId" leaves out the vendors whose principals bring their own client.
+  const exempt = vendors.filter((v) => v.settings?.serviceClientOptional !== undefined);
+  if (exempt.length > 0) {
+    const rule = baseRules.find(requiresServiceClientId);
+    if (!rule) throw new Error('a vendor declares serviceClientOptional, but the base schema has no rule requiring "clientId"');
+    const ids = exempt.map((v) => v.id);
+    rule.$comment =
+      `${typeof rule.$comment === 'string' ? rule.$comment : ''} Not for ${ids.join(', ')}: ${exempt.map((v) => v.settings?.serviceClientOptional).join(' ')}`.trim();
+    rule.if = { ...(rule.if as MutableSchema), not: { required: ['vendor'], properties: { vendor: { enum: ids } } } };
   }
 
   // A vendor's setting on another vendor's connection means nothing there: say so instead of ignoring it.

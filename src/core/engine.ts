@@ -7,7 +7,9 @@ import { RateLimiter } from './rateLimiter';
 import { urlForDisplay } from './printable';
 import { Redactor } from './redact';
 import { TokenCache } from './tokenCache';
-import { DEFAULT_MAX_BODY_BYTES, findHeader, originOf, sendHttp } from './transport';
+import { connectionNetwork } from './connectionNetwork';
+import { proxySecrets } from './proxy';
+import { DEFAULT_MAX_BODY_BYTES, findHeader, originOf, sendHttp, type NetworkOptions } from './transport';
 import {
   describePrincipal,
   ownEndpointAt,
@@ -28,6 +30,8 @@ export interface EngineOptions {
   maxBodyBytes?: number;
   idleSessionTimeoutMs?: number;
   max429Retries?: number;
+  /** The proxy and extra CAs of this host (the CLI: environment and flags): every request goes out on it. */
+  network?: NetworkOptions;
   /** Called when impersonation sessions open or close. */
   onSessionsChanged?: () => void;
 }
@@ -131,6 +135,7 @@ export class BehalfEngine {
   private readonly bound = new Map<string, Bound>();
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly settingsKeys = new WeakMap<Connection, string>();
+  private readonly networks = new WeakMap<Connection, Promise<NetworkOptions | undefined>>();
   private readonly vendors: Map<string, VendorDefinition>;
   /** Adapters replaced or released while the engine runs, still ending their sessions: dispose() waits for them. */
   private readonly retiring = new Set<Promise<UnendedSession[]>>();
@@ -142,6 +147,8 @@ export class BehalfEngine {
     this.log = options.log ?? silentLog;
     this.tokens = new TokenCache(this.clock);
     this.vendors = new Map(options.vendors.map((v) => [v.id, v]));
+    // A proxy password is a secret like any other: redacted wherever it could show.
+    for (const secret of options.network?.proxy ? proxySecrets(options.network.proxy) : []) this.redactor.add(secret);
   }
 
   vendor(connection: Connection): VendorDefinition {
@@ -279,6 +286,8 @@ export class BehalfEngine {
         maxBodyBytes: this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         max429Retries: this.options.max429Retries,
         onNote,
+        network: await this.networkFor(connection),
+        onRoute: this.logRoute(method),
       });
     };
 
@@ -297,7 +306,7 @@ export class BehalfEngine {
       for (const note of prepared.notes ?? []) onNote(note);
       const bodyNote = jsonBodyNote(response.headers, response.body);
       if (bodyNote) onNote(bodyNote);
-      const explanation = response.status >= 400 && ownOrigin ? adapter.explain(response, prepared, actAs) : undefined;
+      const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {
         name: spec.name,
         request: this.redactRequest(prepared),
@@ -310,6 +319,7 @@ export class BehalfEngine {
         sentAs,
         explanation,
         notes: [...notes],
+        via: response.via,
       };
       rawBodies.set(record, response.body);
       this.log.log(
@@ -365,6 +375,12 @@ export class BehalfEngine {
     return adapter.listPrincipals ? this.wrap(adapter.listPrincipals(signal)) : undefined;
   }
 
+  /** Whether the vendor's list of principals can be read on this connection now (a host may read it unasked). */
+  canListPrincipals(connection: Connection): boolean {
+    const adapter = this.adapter(connection);
+    return adapter.listPrincipals !== undefined && adapter.canListPrincipals?.() === true;
+  }
+
   /** The file's principals plus those only the vendor knows. */
   async listPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[]> {
     const remote = await this.vendorPrincipals(connection, signal);
@@ -401,8 +417,30 @@ export class BehalfEngine {
     return [...this.bound.values()].flatMap((b) => b.adapter.sessions?.() ?? []);
   }
 
-  async endSession(connection: Connection, principalId: string): Promise<void> {
-    await this.adapter(connection).endSession?.(principalId);
+  /** End a principal's open session (within `timeoutMs`, default 5 s); returns it when the vendor did not confirm the stop. */
+  async endSession(connection: Connection, principalId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
+    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
+    const unended = await this.adapter(connection).endSession?.(principalId, { deadline, signal: options.signal });
+    return unended ? [unended] : [];
+  }
+
+  /**
+   * Sessions that may still be open: their stop was not confirmed (when ended by the user, when idle, on an identity
+   * change, when a connection changed, or at dispose). They stay listed until retryEnd (or dispose) confirms them.
+   */
+  unendedSessions(): UnendedSession[] {
+    const adapters = new Set([...[...this.bound.values()].map((b) => b.adapter), ...this.unsettled.keys()]);
+    return [...adapters].flatMap((adapter) => adapter.unendedSessions?.() ?? []);
+  }
+
+  /** Send the stop again for a principal's sessions on a connection that were not confirmed ended (also after dispose). */
+  async retryEnd(connectionId: string, principalId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
+    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
+    const bound = this.bound.get(connectionId)?.adapter;
+    const adapters = new Set([...(bound ? [bound] : []), ...[...this.unsettled].filter(([, id]) => id === connectionId).map(([a]) => a)]);
+    const results = await Promise.all([...adapters].map((a) => a.retryEnd?.(principalId, { deadline, signal: options.signal }) ?? Promise.resolve([])));
+    for (const adapter of adapters) if (this.unsettled.has(adapter) && (adapter.unendedSessions?.().length ?? 0) === 0) this.unsettled.delete(adapter);
+    return results.flat();
   }
 
   /** Forget a connection: end its sessions and drop its adapter (a removed or replaced connection). */
@@ -568,6 +606,8 @@ export class BehalfEngine {
         maxBodyBytes: this.options.maxBodyBytes,
         // Token forms carry client_secret, session and listing calls a service token: never re-sent to another origin.
         sameOriginRedirectsOnly: true,
+        network: await this.networkFor(connection),
+        onRoute: this.logRoute(call.method),
       },
     );
     // Whatever credential a token or session endpoint answers is redacted wherever it could be shown (errors, logs).
@@ -576,6 +616,22 @@ export class BehalfEngine {
       for (const value of tokenShapedValues(response.body.toString('utf8'))) this.redactor.add(value);
     this.log.log('debug', `${connection.id}: ${call.method} ${urlForDisplay(this.redactor.url(call.url))} → ${response.status}`);
     return response;
+  }
+
+  /** The network a connection's requests go out on: the host's, with the connection's "proxy" and "tls" (read once per connection). */
+  private networkFor(connection: Connection): Promise<NetworkOptions | undefined> {
+    let network = this.networks.get(connection);
+    if (!network) {
+      network = connectionNetwork(connection, this.options.network, this.options.secrets, (value) => this.redactor.add(value));
+      this.networks.set(connection, network);
+      network.catch(() => this.networks.delete(connection));
+    }
+    return network;
+  }
+
+  /** --verbose (and the log) say how each exchange went out: direct, or through which proxy (host:port only). */
+  private logRoute(method: string): (url: string, via: string) => void {
+    return (url, via) => this.log.log('debug', `${method} ${urlForDisplay(this.redactor.url(url))}: ${via}`);
   }
 
   private redactRequest(prepared: PreparedRequest): ResponseRecord['request'] {

@@ -52,6 +52,10 @@ export interface Connection {
   production?: boolean;
   /** TLS verification stays on unless this is explicitly false (a warning is shown). */
   verifyTls?: boolean;
+  /** The proxy of this connection over the host's (environment, flags): a proxy URL without credentials, or "direct". */
+  proxy?: string;
+  /** TLS files, paths relative to the connections file; a key's passphrase is the secret `<id>` / TLS_PASSPHRASE. */
+  tls?: ConnectionTls;
   /** How the service authenticates: OAuth client credentials (default), a static bearer token, or none. */
   auth?: 'clientCredentials' | 'token' | 'none';
   /** Request timeout in milliseconds (default 30000). */
@@ -65,6 +69,13 @@ export interface Connection {
   settings?: Readonly<Record<string, unknown>>;
   /** Where the connection was defined, for errors. */
   position?: SourcePosition;
+}
+
+export interface ConnectionTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  pfxFile?: string;
 }
 
 /**
@@ -83,6 +94,8 @@ export const CORE_CONNECTION_KEYS: readonly string[] = [
   'defaultMode',
   'production',
   'verifyTls',
+  'proxy',
+  'tls',
   'auth',
   'timeoutMs',
   'principals',
@@ -141,6 +154,8 @@ export interface HttpResponse {
   durationMs: number;
   /** Notes the transport wants the user to see (headers dropped on a cross-origin redirect, retries). */
   notes: string[];
+  /** How the last exchange went out: "direct" or "via proxy host:port" (never credentials). */
+  via?: string;
 }
 
 export interface SentAs {
@@ -167,6 +182,8 @@ export interface ResponseRecord {
   /** A sentence a user can act on when the vendor refused (from the adapter's explain). */
   explanation?: Explanation;
   notes: string[];
+  /** How it went out: "direct" or "via proxy host:port" (never credentials). */
+  via?: string;
 }
 
 export interface Explanation {

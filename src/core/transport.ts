@@ -1,8 +1,43 @@
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { BehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
+import type { HttpProxyAgent as HttpProxyAgentClass } from 'http-proxy-agent';
+import type { HttpsProxyAgent as HttpsProxyAgentClass } from 'https-proxy-agent';
+import { describeRoute, routeFor, type ProxyConfig, type ProxyRoute } from './proxy';
+
+/**
+ * The network a request goes out on: the proxy rules and the extra CAs of the run (the environment, the host's
+ * flags or settings), chosen per request, and per redirect hop, in sendOnce.
+ */
+export interface NetworkOptions {
+  /** Proxy rules (core/proxy.ts). Undefined: direct. */
+  proxy?: ProxyConfig;
+  /**
+   * CA certificates (PEM text) trusted in addition to Node's: its bundled roots, plus NODE_EXTRA_CA_CERTS, which
+   * Node reads at start and which a host passes here too when it adds CAs (Node replaces, not extends, the roots
+   * of an agent given `ca`).
+   */
+  ca?: readonly string[];
+  /** What to do about a certificate signed by an unknown CA, in the host's words (the CLI names --cacert). */
+  untrustedCaHint?: string;
+  /** A client certificate presented to https origins (a connection's "tls"); `passphrase` is a secret. */
+  clientCertificate?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  cert?: string;
+  key?: string;
+  pfx?: Buffer;
+  passphrase?: string;
+  /** Where it was configured, for messages ("the connection's tls.keyFile"). */
+  from: string;
+  /** Where the passphrase is set, in the host's words ("set the environment variable BEHALF_SECRET_…"). */
+  passphraseHint?: string;
+}
 
 export interface TransportOptions {
   timeoutMs?: number;
@@ -22,6 +57,9 @@ export interface TransportOptions {
   clock: Clock;
   /** Told about waits and dropped headers as they happen (progress UI, log). */
   onNote?: (note: string) => void;
+  network?: NetworkOptions;
+  /** Told how each exchange goes out ("direct", "via proxy host:port"), for --verbose and logs. */
+  onRoute?: (url: string, via: string) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -34,6 +72,53 @@ const agents = {
   https: new https.Agent({ keepAlive: true, maxSockets: 32 }),
   httpsInsecure: new https.Agent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false }),
 };
+
+/**
+ * Agents for other networks (a proxy, extra CAs), one per proxy and TLS options, kept like the ones above so that
+ * keep-alive holds through a proxy too: HttpsProxyAgent pools its CONNECT tunnels, HttpProxyAgent its sockets.
+ */
+const networkAgents = new Map<string, http.Agent>();
+const KEEP_ALIVE = { keepAlive: true, maxSockets: 32 } as const;
+type TlsRequestOptions = { rejectUnauthorized?: boolean; ca?: string[]; cert?: string; key?: string; pfx?: Buffer; passphrase?: string };
+
+/**
+ * The agent of a request, and the TLS options it also passes on the request itself: HttpsProxyAgent drops the
+ * agent's own options, so the CA and verifyTls reach the origin's TLS handshake inside the tunnel only that way.
+ */
+function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions): { agent: http.Agent; tlsOptions: TlsRequestOptions } {
+  const insecure = options.verifyTls === false;
+  const extraCa = options.network?.ca?.length ? options.network.ca : undefined;
+  const client = isHttps ? options.network?.clientCertificate : undefined;
+  const tlsOptions: TlsRequestOptions = {};
+  if (isHttps) {
+    if (insecure) tlsOptions.rejectUnauthorized = false;
+    if (extraCa) tlsOptions.ca = [...tls.rootCertificates, ...extraCa];
+    if (client) for (const k of ['cert', 'key', 'pfx', 'passphrase'] as const) if (client[k] !== undefined) Object.assign(tlsOptions, { [k]: client[k] });
+  }
+  if (route.kind === 'direct' && !extraCa && !client) return { agent: isHttps ? (insecure ? agents.httpsInsecure : agents.https) : agents.http, tlsOptions };
+  const material = createHash('sha256');
+  for (const part of [...(extraCa ?? []), client?.cert, client?.key, client?.pfx, client?.passphrase]) material.update(part ?? '').update('\0');
+  const caKey = extraCa || client ? material.digest('hex') : '';
+  const key = JSON.stringify([isHttps, route.kind === 'proxy' ? route.url.href : '', insecure, caKey]);
+  let agent = networkAgents.get(key);
+  if (!agent) {
+    if (route.kind === 'direct') agent = isHttps ? new https.Agent({ ...KEEP_ALIVE, ...tlsOptions }) : new http.Agent(KEEP_ALIVE);
+    else if (isHttps) {
+      // https through a proxy: a CONNECT tunnel, TLS to the origin inside it. The proxy sees the host and port only.
+      // Loaded on first use: a run without a proxy never loads it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { HttpsProxyAgent } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgentClass };
+      agent = new HttpsProxyAgent(route.url, { ...KEEP_ALIVE, ...tlsOptions });
+    } else {
+      // Plain http through a proxy: the proxy receives the whole request (absolute-form), headers and body.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { HttpProxyAgent } = require('http-proxy-agent') as { HttpProxyAgent: typeof HttpProxyAgentClass };
+      agent = new HttpProxyAgent(route.url, KEEP_ALIVE);
+    }
+    networkAgents.set(key, agent);
+  }
+  return { agent, tlsOptions };
+}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -136,7 +221,10 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
   if (body !== undefined && findHeader(headers, 'content-length') === undefined) headers['Content-Length'] = String(body.length);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const agent = isHttps ? (options.verifyTls === false ? agents.httpsInsecure : agents.https) : agents.http;
+  const route: ProxyRoute = options.network?.proxy ? routeFor(url.href, options.network.proxy) : { kind: 'direct' };
+  const via = describeRoute(route);
+  const { agent, tlsOptions } = agentFor(isHttps, route, options);
+  options.onRoute?.(url.href, via);
 
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
@@ -161,18 +249,28 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
     const onAbort = () => settle(cancelled());
 
     try {
-      req = (isHttps ? https : http).request(url, { method: request.method, headers, agent });
+      req = (isHttps ? https : http).request(url, { method: request.method, headers, agent, ...tlsOptions });
     } catch (e) {
-      // Node checks header names and values before anything is sent (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN).
-      reject(invalidRequest(e, request));
+      // Node checks header names and values before anything is sent (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN);
+      // a client key that cannot be opened (wrong passphrase) fails here too.
+      reject(clientCertificateError(e as NodeJS.ErrnoException, request, options) ?? invalidRequest(e, request));
       return;
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
     arm();
-    req.on('error', (e: NodeJS.ErrnoException) => settle(describeTransportError(e, request, options)));
+    // https through a proxy: what the proxy answered to CONNECT (a refusal is replayed as the response below).
+    let tunnel: { status: number } | undefined;
+    req.on('error', (e: NodeJS.ErrnoException) => settle(describeTransportError(e, request, options, route)));
+    req.on('proxyConnect', (connect: { statusCode?: number }) => (tunnel = { status: connect.statusCode ?? 0 }));
     req.on('response', (res) => {
       receiving = true;
       arm();
+      // The proxy's answer, not the origin's: a refused CONNECT (https), a 407 to the request itself (plain http).
+      if (route.kind === 'proxy' && (isHttps ? tunnel !== undefined && tunnel.status !== 200 : res.statusCode === 407)) {
+        res.resume();
+        settle(proxyRefused(route, res.statusCode ?? 0, res.statusMessage ?? '', request));
+        return;
+      }
       const declared = Number(res.headers['content-length']);
       if (declared > cap) {
         res.destroy();
@@ -196,7 +294,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
         const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
         const headers = flattenHeaders(res.headers);
         decode(raw, headers, cap, request).then(
-          (decoded) => settle(undefined, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: decoded }),
+          (decoded) => settle(undefined, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body: decoded, via }),
           (e: BehalfError) => settle(e),
         );
       });
@@ -241,6 +339,33 @@ async function decode(raw: Buffer, headers: Record<string, string>, cap: number,
   }
 }
 
+/**
+ * The proxy answered instead of the origin: 407 (it wants credentials, or refused the ones in the proxy URL), or,
+ * for a CONNECT, any status but 200 (it would not open the tunnel). Never the proxy URL: it may hold the password.
+ */
+function proxyRefused(route: ProxyRoute & { kind: 'proxy' }, status: number, statusText: string, request: PreparedRequest): BehalfError {
+  const where = `the proxy at ${route.display} (from ${route.from})`;
+  if (status === 407) {
+    return route.hasCredentials
+      ? new BehalfError('proxy-auth', `Not sent: ${where} refused the proxy credentials (407 Proxy Authentication Required).`, {
+          hint: 'check the user name and password in the proxy URL (http://user:password@host:port; percent-encode special characters)',
+        })
+      : new BehalfError('proxy-auth', `Not sent: ${where} asked for authentication (407 Proxy Authentication Required).`, {
+          hint: 'put the proxy credentials in the proxy URL: http://user:password@host:port',
+        });
+  }
+  const target = (() => {
+    try {
+      return new URL(request.url).host;
+    } catch {
+      return '(invalid URL)';
+    }
+  })();
+  return new BehalfError('proxy', `Not sent: ${where} would not open a tunnel to ${target} (${status}${statusText ? ` ${statusText}` : ''}).`, {
+    hint: `the proxy may not allow ${target}; if it should be reached directly, add it to NO_PROXY`,
+  });
+}
+
 function tooLarge(request: PreparedRequest, cap: number): BehalfError {
   return new BehalfError('too-large', `The response from ${safeUrl(request.url)} is larger than the ${formatBytes(cap)} limit; it was not kept.`, {
     hint: 'raise the response size limit if you really need it',
@@ -272,10 +397,30 @@ function invalidRequest(e: unknown, request: PreparedRequest): BehalfError {
   return new BehalfError('network', `Request to ${safeUrl(request.url)} could not be made: ${err.code ?? err.message}.`);
 }
 
-function describeTransportError(e: NodeJS.ErrnoException, request: PreparedRequest, options: TransportOptions): BehalfError {
+function describeTransportError(e: NodeJS.ErrnoException, request: PreparedRequest, options: TransportOptions, route: ProxyRoute): BehalfError {
   const where = safeUrl(request.url);
   if (options.signal?.aborted) return cancelled();
   const code = e.code;
+  const client = clientCertificateError(e, request, options);
+  if (client) return client;
+  if (route.kind === 'proxy' && !isTlsCode(code)) {
+    // Every socket goes to the proxy: a refused, unresolved or reset connection is the proxy's.
+    const proxy = `the proxy at ${route.display} (from ${route.from})`;
+    switch (code) {
+      case 'ECONNREFUSED':
+        return new BehalfError('proxy', `Could not connect to ${proxy}: connection refused. Is the proxy running, and is that its port?`, {
+          hint: 'check the proxy setting; a host that should be reached directly goes in NO_PROXY',
+        });
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return new BehalfError('proxy', `Could not resolve the host of ${proxy}.`, { hint: 'check the proxy setting or your network' });
+      case 'ETIMEDOUT':
+        return timedOut(request, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      default:
+        return new BehalfError('proxy', `Request to ${where} through ${proxy} failed: ${code ?? e.message}.`);
+    }
+  }
+  if (isTlsCode(code)) return tlsError(code!, e, request, options, route);
   switch (code) {
     case 'ETIMEDOUT':
       return timedOut(request, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -289,14 +434,6 @@ function describeTransportError(e: NodeJS.ErrnoException, request: PreparedReque
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new BehalfError('dns', `Could not resolve the host of ${where}.`, { hint: 'check the URL or your network' });
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'CERT_HAS_EXPIRED':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new BehalfError('tls', `The TLS certificate of ${originOf(request.url)} could not be verified (${code}).`, {
-        hint: 'fix the certificate, or set "verifyTls": false on the connection for a test server',
-      });
     default:
       if (code?.startsWith('HPE_'))
         return new BehalfError('bad-response', `${originOf(request.url)} answered with something that is not valid HTTP (${code}).`, {
@@ -304,6 +441,66 @@ function describeTransportError(e: NodeJS.ErrnoException, request: PreparedReque
         });
       return new BehalfError('network', `Request to ${where} failed: ${code ?? e.message}.`);
   }
+}
+
+/** A client certificate that could not be used, or a server that wanted one; undefined for other errors. */
+function clientCertificateError(e: NodeJS.ErrnoException, request: PreparedRequest, options: TransportOptions): BehalfError | undefined {
+  const code = e.code ?? '';
+  const origin = originOf(request.url);
+  const client = options.network?.clientCertificate;
+  if (/^ERR_SSL_(TLSV13_ALERT_CERTIFICATE_REQUIRED|SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_HANDSHAKE_FAILURE)$/.test(code))
+    return new BehalfError(
+      'tls-client',
+      `${origin} refused the TLS handshake: it wants a client certificate${client ? ` and did not accept the one of ${client.from}` : ''} (${code}).`,
+      {
+        hint: client
+          ? 'check that the certificate is the one the server expects and is not expired'
+          : 'give the connection "tls": { "certFile", "keyFile" } (or "pfxFile")',
+      },
+    );
+  if (client && (code.startsWith('ERR_OSSL') || /bad decrypt|PEM|pkcs12|mac verify/i.test(e.message ?? '')))
+    return new BehalfError(
+      'tls-client',
+      `The client certificate of ${client.from} could not be used (${code || 'error'}): ${client.passphrase ? 'the passphrase may be wrong' : 'no passphrase is set, and the key may be encrypted'}, or the files do not match.`,
+      {
+        hint: client.passphraseHint ? `the key's passphrase: ${client.passphraseHint}` : 'check the key and its passphrase',
+      },
+    );
+  return undefined;
+}
+
+/** Certificates signed by a CA this run does not trust. */
+const UNTRUSTED_CA = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+const TLS_CODES = new Set([...UNTRUSTED_CA, 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REVOKED']);
+
+function isTlsCode(code: string | undefined): boolean {
+  return code !== undefined && TLS_CODES.has(code);
+}
+
+function tlsError(code: string, e: Error, request: PreparedRequest, options: TransportOptions, route: ProxyRoute): BehalfError {
+  const origin = originOf(request.url);
+  // Node's own words ("self-signed certificate in certificate chain") after the code: they name the case.
+  const detail = `${code}: ${e.message}`;
+  const testServer = 'only for a test server: "verifyTls": false on the connection';
+  if (UNTRUSTED_CA.has(code)) {
+    const inspected = route.kind === 'proxy' ? ` If the proxy at ${route.display} inspects TLS, it is the proxy's CA that must be trusted.` : '';
+    return new BehalfError('tls', `The TLS certificate of ${origin} is signed by a CA this run does not trust (${detail}).${inspected}`, {
+      hint: options.network?.untrustedCaHint ?? `trust that CA: NODE_EXTRA_CA_CERTS=<ca.pem> (a PEM file); ${testServer}`,
+    });
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return new BehalfError('tls', `The TLS certificate of ${origin} is not for that host name (${detail}).`, {
+      hint: `use the host name the certificate names, or fix the certificate; ${testServer}`,
+    });
+  return new BehalfError('tls', `The TLS certificate of ${origin} could not be verified (${detail}).`, {
+    hint: `fix the certificate (renew it, check the clock); ${testServer}`,
+  });
 }
 
 export function cancelled(): BehalfError {

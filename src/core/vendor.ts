@@ -166,8 +166,11 @@ export interface ConnectionAdapter {
   authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void>;
   /** A 401 came back: forget what could be stale. Return true when a retry may succeed. */
   onUnauthorized(actAs: ActAs, request: PreparedRequest): Promise<boolean>;
-  /** A vendor error as a sentence the user can act on (undefined when there is nothing to add). */
-  explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs): Explanation | undefined;
+  /**
+   * A vendor error as a sentence the user can act on (undefined when there is nothing to add). May be async: an
+   * adapter may read what decides the explanation (DealCloud: its proxy assignment list, once per run).
+   */
+  explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Explanation | undefined | Promise<Explanation | undefined>;
   /** The identity in use changed (UI mode toggle, another principal): release what no longer applies. */
   identityChanged?(actAs: ActAs): Promise<void>;
   /**
@@ -176,9 +179,19 @@ export interface ConnectionAdapter {
    */
   dispose(options?: DisposeOptions): Promise<UnendedSession[] | void>;
   sessions?(): ImpersonationSession[];
-  endSession?(principalId: string): Promise<void>;
+  /** End the principal's open session; a stop the vendor did not confirm comes back (and is kept for retryEnd). */
+  endSession?(principalId: string, options?: DisposeOptions): Promise<UnendedSession | undefined | void>;
+  /** Sessions whose stop the vendor did not confirm: they may still be open. */
+  unendedSessions?(): UnendedSession[];
+  /** Send the stop again for the principal's sessions whose stop was not confirmed; what is still unconfirmed comes back. */
+  retryEnd?(principalId: string, options?: DisposeOptions): Promise<UnendedSession[]>;
   /** Principals known to the vendor (DealCloud proxy assignments). */
   listPrincipals?(signal?: AbortSignal): Promise<Principal[]>;
+  /**
+   * Whether this connection can list its principals (scopes and settings allow it), so a host may list them unasked
+   * (the Connections tree on expand) instead of waiting for the user to ask.
+   */
+  canListPrincipals?(): boolean;
   /** Let the service user act as this vendor user, keeping every existing assignment. */
   createProxyAssignment?(userId: string, signal?: AbortSignal): Promise<Principal[]>;
   /** An asset's version history, oldest first, normalised. */

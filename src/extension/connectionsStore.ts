@@ -23,6 +23,10 @@ export class ConnectionsStore implements vscode.Disposable {
   private loading: Promise<Connection[]> | undefined;
   private readonly fetched = new Map<string, Principal[]>();
   private readonly fetchedIds = new Map<string, Set<string>>();
+  /** Reads started by fetchOnce, per connection (done or not): one per connection until the file changes. */
+  private readonly autoFetches = new Map<string, Promise<void>>();
+  /** Connections whose fetchOnce read failed: read again once the file changes. */
+  private readonly failedFetches = new Set<string>();
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher(`**/${CONNECTIONS_FILE_NAME}`);
@@ -43,6 +47,9 @@ export class ConnectionsStore implements vscode.Disposable {
 
   invalidate(): void {
     this.cache = undefined;
+    // Scopes or settings may have changed: a connection whose read failed may read again.
+    for (const id of this.failedFetches) this.autoFetches.delete(id);
+    this.failedFetches.clear();
     this.changed.fire();
   }
 
@@ -78,6 +85,31 @@ export class ConnectionsStore implements vscode.Disposable {
   /** User ids the vendor says the service user may act as (undefined: never fetched). */
   fetchedUserIds(connectionId: string): ReadonlySet<string> | undefined {
     return this.fetchedIds.get(connectionId);
+  }
+
+  /**
+   * Read the vendor's principals once for this connection unless they were already fetched (Fetch Principals
+   * refreshes them): the tree does it when a connection is expanded, so the first look shows who has no proxy
+   * assignment. Concurrent callers share one read; a failed read is not retried until the file changes or Fetch
+   * Principals is run. Resolves when the list is in (or the read failed).
+   */
+  fetchOnce(connectionId: string, read: () => Promise<Principal[] | undefined>, onError: (e: unknown) => void): Promise<void> {
+    if (this.fetchedIds.has(connectionId)) return Promise.resolve();
+    let pending = this.autoFetches.get(connectionId);
+    if (!pending) {
+      pending = read().then(
+        (principals) => {
+          // A Fetch Principals that finished meanwhile is newer: keep it.
+          if (principals && !this.fetchedIds.has(connectionId)) this.setFetched(connectionId, principals);
+        },
+        (e: unknown) => {
+          this.failedFetches.add(connectionId);
+          onError(e);
+        },
+      );
+      this.autoFetches.set(connectionId, pending);
+    }
+    return pending;
   }
 
   setFetched(connectionId: string, principals: Principal[]): void {

@@ -26,6 +26,10 @@ const SYSTEM_VARIABLES: ReadonlyArray<{ label: string; snippet: string; detail: 
   { label: '$localDatetime', snippet: '\\$localDatetime ${1|iso8601,rfc1123|}', detail: 'the local date: iso8601, rfc1123 or a "format"; an offset' },
   { label: '$processEnv', snippet: '\\$processEnv ${1:NAME}', detail: 'a variable of the environment Behalf runs in' },
   { label: '$dotenv', snippet: '\\$dotenv ${1:NAME}', detail: 'a variable of the .env file next to this .http file' },
+  { label: '$isoTimestamp', snippet: '\\$isoTimestamp', detail: 'the current time in ISO 8601, UTC (JetBrains)' },
+  { label: '$random.uuid', snippet: '\\$random.uuid', detail: 'a random UUID v4 (JetBrains)' },
+  { label: '$random.integer', snippet: '\\$random.integer(${1:0}, ${2:100})', detail: 'an integer in [from, to) (JetBrains)' },
+  { label: '$random.email', snippet: '\\$random.email', detail: 'a random address at example.com (JetBrains)' },
 ];
 
 export class HttpCompletion implements vscode.CompletionItemProvider {

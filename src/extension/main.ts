@@ -13,6 +13,7 @@ import { HistoryPanel } from './historyPanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { Services, type BehalfApi, type ShellViews } from './services';
+import { DEACTIVATE_MS, DEACTIVATE_SESSIONS_MS } from './sessionEnding';
 import type { ConnectionsNode } from './trees';
 
 export type { BehalfApi, ShellViews } from './services';
@@ -71,9 +72,12 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
     runCommand: (id, args) => s.runCommand(id, args),
     revivePanel: (viewType, panel, state) => revivePanel(s, viewType, panel, state),
     stop: async () => {
-      // Every full impersonation session ends with the extension (before the sandbox, which may host them).
-      await s.disposeEngine().catch(() => undefined);
-      await s.sandbox.stop().catch(() => undefined);
+      // Every full impersonation session ends with the extension (before the sandbox, which may host them), bounded:
+      // VS Code gives deactivate a few seconds. What may still be open is logged (the window is going away).
+      const started = Date.now();
+      await s.shutdown(DEACTIVATE_SESSIONS_MS).catch((e: unknown) => s.log.error(`Behalf: ending the impersonation sessions failed: ${String(e)}`));
+      const left = Math.max(0, DEACTIVATE_MS - (Date.now() - started));
+      await Promise.race([s.sandbox.stop().catch(() => undefined), new Promise((r) => setTimeout(r, left))]);
     },
   };
 }

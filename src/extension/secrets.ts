@@ -2,19 +2,30 @@ import type * as vscode from 'vscode';
 import { BehalfError } from '../core/errors';
 import type { SecretKey, SecretStore } from '../core/ports';
 
-/** SecretStorage behind the core's SecretStore port: the only place the extension keeps secrets. */
+/**
+ * SecretStorage behind the core's SecretStore port: the only place the extension keeps secrets. Every value read or
+ * stored is handed to `onSecret` (Services registers it with the engine's redactor), so a secret never shows in a
+ * record, panel or log, even on a path that gets it without the vendor adapter.
+ */
 export class SecretStorageStore implements SecretStore {
-  constructor(private readonly storage: vscode.SecretStorage) {}
+  constructor(
+    private readonly storage: vscode.SecretStorage,
+    private readonly onSecret: (value: string) => void = () => undefined,
+  ) {}
 
   static keyOf(key: SecretKey): string {
     return `behalf.secret/${key.connectionId}${key.principalId ? `/${key.principalId}` : ''}`;
   }
 
   async get(key: SecretKey): Promise<string | undefined> {
-    return this.guard('read', () => this.storage.get(SecretStorageStore.keyOf(key)));
+    const value = await this.guard('read', () => this.storage.get(SecretStorageStore.keyOf(key)));
+    if (value) this.onSecret(value);
+    return value;
   }
 
   async set(key: SecretKey, value: string): Promise<void> {
+    // Known before it is stored: a failing keyring must not leave it unredacted in what comes next.
+    if (value) this.onSecret(value);
     await this.guard('store', () => this.storage.store(SecretStorageStore.keyOf(key), value));
   }
 

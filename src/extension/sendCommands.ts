@@ -20,6 +20,7 @@ import {
 import { sendLogged } from './loggedSend';
 import { pickConnection, pickPrincipal, resolvePrincipal, shortUrl } from './picks';
 import type { Services } from './services';
+import { END_SESSIONS_MS } from './sessionEnding';
 import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
@@ -134,14 +135,31 @@ export function registerSendCommands(s: Services): void {
   register('behalf.endSession', async (session?: { connectionId: string; principalId: string }) => {
     if (!session) return vscode.commands.executeCommand('behalf.endAllSessions');
     const connection = await s.store.connection(session.connectionId);
-    if (connection) await s.engine.endSession(connection, session.principalId);
+    // A stop the vendor does not confirm keeps the session in the view (End Session Again) and says so.
+    if (connection) await s.engine.endSession(connection, session.principalId, { timeoutMs: END_SESSIONS_MS });
     s.sessionsTree.refresh();
+    s.sessionEnding.check();
+  });
+
+  register('behalf.endSessionAgain', async (session?: { connectionId: string; principalId: string }) => {
+    const which = session ? { connectionId: session.connectionId, principalId: session.principalId } : undefined;
+    const still = await s.sessionEnding.endAgain(which);
+    s.sessionsTree.refresh();
+    void vscode.window.setStatusBarMessage(
+      still.length === 0
+        ? 'Behalf: the impersonation session ended'
+        : `Behalf: still not confirmed ended: ${still.map((u) => `${u.principalLabel} on ${u.connectionLabel}`).join('; ')}`,
+      6000,
+    );
   });
 
   register('behalf.endAllSessions', async () => {
-    const count = s.engine.sessions().length;
-    await s.disposeEngine();
-    void vscode.window.setStatusBarMessage(`Behalf: ended ${count} impersonation session${count === 1 ? '' : 's'}`, 4000);
+    const count = (s.engineIfStarted?.sessions().length ?? 0) + s.sessionEnding.list().length;
+    const open = (await s.endAllSessions()).length;
+    void vscode.window.setStatusBarMessage(
+      `Behalf: ended ${count - open} impersonation session${count - open === 1 ? '' : 's'}${open ? `; ${open} may still be open (see the Sessions view)` : ''}`,
+      6000,
+    );
   });
 }
 

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { BehalfEngine } from '../core/engine';
+import type { UnendedSession } from '../core/vendor';
 import { allVendors } from '../vendors';
 import { ConnectionsStore } from './connectionsStore';
 import { HttpDocuments } from './httpDocuments';
@@ -11,6 +12,7 @@ import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLo
 import { outputChannelLog } from './log';
 import { SandboxProcess } from './sandboxProcess';
 import { SecretStorageStore } from './secrets';
+import { DEACTIVATE_SESSIONS_MS, describeUnended, END_SESSIONS_MS, howToEndUnended, SessionEnding } from './sessionEnding';
 import { ConnectionsTree, SessionsTree } from './trees';
 
 /** Everything the commands share. The engine is created on first use, not at activation. */
@@ -29,6 +31,12 @@ export class Services implements vscode.Disposable {
   /** Requests on their way, so "Cancel Running Requests" can abort them. */
   readonly inFlight = new Set<AbortController>();
   private engineInstance: BehalfEngine | undefined;
+  /** Sessions ended bounded in time; those not confirmed ended stay listed (Sessions view: End Session Again). */
+  readonly sessionEnding: SessionEnding;
+  /** Every secret value read from or stored in SecretStorage in this window: each engine's redactor knows them all. */
+  private readonly knownSecrets = new Set<string>();
+  /** Deactivating: the window is going away, so sessions that may still be open are logged, not notified. */
+  private stopping = false;
   /** Command handlers by id: the shell registered every contributed command and calls runCommand. */
   private readonly commands = new Map<string, (...args: never[]) => unknown>();
 
@@ -37,10 +45,21 @@ export class Services implements vscode.Disposable {
     readonly views: ShellViews,
   ) {
     this.log = vscode.window.createOutputChannel('Behalf', { log: true });
-    this.secrets = new SecretStorageStore(context.secrets);
+    this.secrets = new SecretStorageStore(context.secrets, (value) => this.registerSecret(value));
+    this.sessionEnding = new SessionEnding(
+      () => this.engineInstance,
+      (unended, engine) => this.reportUnended(unended, engine),
+    );
     this.identity = new ActiveIdentity(context.workspaceState, this.store, () => this.engine);
     this.connectionsTree = new ConnectionsTree(this.store, this.identity, () => this.engine);
-    this.sessionsTree = new SessionsTree(() => this.engineInstance);
+    this.connectionsTree.onFetchError = (connection, e) =>
+      this.log.warn(
+        `Behalf: could not read the principals of ${connection.label} to mark those without a proxy assignment (Fetch Principals tries again): ${this.redacted(e instanceof Error ? e.message : String(e), this.engineInstance)}`,
+      );
+    this.sessionsTree = new SessionsTree(
+      () => this.engineInstance,
+      () => this.sessionEnding.list(),
+    );
     this.sandbox = new SandboxProcess(context, this.log);
     this.impersonationLog = new ImpersonationLogService(context, this.log);
     this.impersonationLogTree = new ImpersonationLogTree(this.impersonationLog);
@@ -58,10 +77,34 @@ export class Services implements vscode.Disposable {
         },
         maxBodyBytes: Math.max(1, config.get<number>('maxResponseSizeMB', 50)) * 1024 * 1024,
         idleSessionTimeoutMs: Math.max(1, config.get<number>('idleSessionMinutes', 5)) * 60_000,
-        onSessionsChanged: () => this.sessionsTree.refresh(),
+        onSessionsChanged: () => {
+          this.sessionsTree.refresh();
+          this.sessionEnding.check();
+        },
       });
+      for (const value of this.knownSecrets) this.engineInstance.redactor.add(value);
+      void this.primeSecrets();
     }
     return this.engineInstance;
+  }
+
+  /** A secret read from or stored in SecretStorage: redacted wherever the engine shows or logs anything. */
+  private registerSecret(value: string): void {
+    if (!value) return;
+    this.knownSecrets.add(value);
+    this.engineInstance?.redactor.add(value);
+  }
+
+  /**
+   * Read each connection's stored secret once per engine, so the redactor knows it before any request: a .http file
+   * that holds the value itself (pasted, or through a variable) shows «redacted», as the CLI does for BEHALF_SECRET_*.
+   */
+  private async primeSecrets(): Promise<void> {
+    try {
+      for (const connection of await this.store.connections()) await this.secrets.get({ connectionId: connection.id }).catch(() => undefined);
+    } catch {
+      // No connections file yet, or one with errors: there is nothing to prime.
+    }
   }
 
   registerCommand(id: string, handler: (...args: never[]) => unknown): void {
@@ -80,12 +123,73 @@ export class Services implements vscode.Disposable {
     return [...this.commands.keys()];
   }
 
-  /** End every impersonation session (deactivate, settings change). */
-  async disposeEngine(): Promise<void> {
+  /**
+   * End every impersonation session of the engine in use and drop it (a settings change, End All Sessions), within
+   * 5 s. A session whose stop was not confirmed stays in the Sessions view with End Session Again, and a warning says
+   * whose it is and how to end it. Returns those sessions.
+   */
+  async disposeEngine(): Promise<UnendedSession[]> {
     const engine = this.engineInstance;
     this.engineInstance = undefined;
-    await engine?.dispose();
+    const unended = engine ? await this.sessionEnding.disposeEngine(engine) : [];
     this.sessionsTree.refresh();
+    return unended;
+  }
+
+  /** The engine, if one was made (reading it this way does not make one). */
+  get engineIfStarted(): BehalfEngine | undefined {
+    return this.engineInstance;
+  }
+
+  /** End All Sessions: the engine in use (dropped), and every session an earlier stop did not confirm, within 5 s. */
+  async endAllSessions(): Promise<UnendedSession[]> {
+    const engine = this.engineInstance;
+    this.engineInstance = undefined;
+    const unended = await this.sessionEnding.endAll(engine, END_SESSIONS_MS);
+    this.sessionsTree.refresh();
+    return unended;
+  }
+
+  /**
+   * Deactivate (window closing or reloading, folder closed): end every session, within DEACTIVATE_SESSIONS_MS. The
+   * window is going away, so a session that may still be open is a warning in the log (no notification).
+   */
+  async shutdown(timeoutMs = DEACTIVATE_SESSIONS_MS): Promise<UnendedSession[]> {
+    this.stopping = true;
+    try {
+      const engine = this.engineInstance;
+      this.engineInstance = undefined;
+      const unended = await this.sessionEnding.endAll(engine, timeoutMs);
+      for (const u of unended) this.log.warn(`Behalf: ${this.redacted(describeUnended(u), engine)} ${u.howToEnd ? `What to do: ${u.howToEnd}.` : ''}`.trim());
+      if (unended.length === 0 && engine) this.log.info('Behalf: every impersonation session ended.');
+      this.sessionsTree.refresh();
+      return unended;
+    } finally {
+      this.stopping = false;
+    }
+  }
+
+  /** Sessions newly found to be possibly open: a log line each, and (while the window lives) a warning with End Again. */
+  private reportUnended(unended: UnendedSession[], engine: BehalfEngine): void {
+    this.sessionsTree.refresh();
+    // Deactivating: shutdown() logs what may still be open, and there is no window left to tell.
+    if (this.stopping) return;
+    for (const u of unended) this.log.warn(`Behalf: ${this.redacted(describeUnended(u), engine)} ${this.redacted(howToEndUnended(u), engine)}`);
+    const text =
+      unended.length === 1
+        ? `Behalf: ${describeUnended(unended[0])} ${howToEndUnended(unended[0])}`
+        : `Behalf: ${unended.length} impersonation sessions may still be open (${unended.map((u) => `${u.principalLabel} on ${u.connectionLabel}`).join('; ')}): ${unended[0].reason}. ${howToEndUnended(unended[0])}`;
+    void vscode.window.showWarningMessage(this.redacted(text, engine), 'End Session Again', 'Show Sessions').then((choice) => {
+      if (choice === 'End Session Again') {
+        for (const u of unended) void vscode.commands.executeCommand('behalf.endSessionAgain', { connectionId: u.connectionId, principalId: u.principalId });
+      } else if (choice === 'Show Sessions') {
+        void vscode.commands.executeCommand('behalf.sessions.focus');
+      }
+    });
+  }
+
+  private redacted(text: string, engine: BehalfEngine | undefined): string {
+    return engine ? engine.redactor.text(text) : text;
   }
 
   dispose(): void {

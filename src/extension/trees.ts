@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { BehalfEngine } from '../core/engine';
 import type { ActAs, Connection, Principal } from '../core/model';
 import { describeFilter, normalizeQuery, PrincipalSearchKeys } from '../core/principalFilter';
-import type { ImpersonationSession } from '../core/vendor';
+import type { ImpersonationSession, UnendedSession } from '../core/vendor';
 import type { ConnectionsStore } from './connectionsStore';
 import type { ActiveIdentity } from './identity';
 
@@ -15,6 +15,9 @@ export type ConnectionsNode =
 
 /** Context key: a principal filter is on (the view title then offers "Clear Principal Filter"). */
 export const PRINCIPALS_FILTERED_CONTEXT = 'behalf.principalsFiltered';
+
+/** How long expanding a connection waits for its vendor list of principals before showing the rows without it. */
+const FETCH_WAIT_MS = 3000;
 
 /** Theme icons, so they follow the user's theme and contrast settings. */
 const VENDOR_ICONS: Record<string, string> = {
@@ -161,8 +164,36 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
       if (principals.length === 0) return [{ kind: 'noMatch', connection, filter: this.filterText }];
       return principals.map((principal) => ({ kind: 'principal' as const, connection, principal }));
     }
+    await this.fetchAssignments(connection);
     return [{ kind: 'self', connection }, ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal }))];
   }
+
+  /**
+   * A connection whose vendor list of principals can be read (DealCloud: user_management and serviceUserId) reads
+   * it the first time it is expanded (once, cached in the store; Fetch Principals refreshes it), so its principals
+   * without a proxy assignment are marked at first look. Waits at most a few seconds: a slow vendor marks them later.
+   */
+  private async fetchAssignments(connection: Connection): Promise<void> {
+    if (this.store.fetchedUserIds(connection.id)) return;
+    let engine: BehalfEngine;
+    try {
+      engine = this.engine();
+      if (!engine.canListPrincipals(connection)) return;
+    } catch {
+      return; // an unknown vendor: nothing to read
+    }
+    const read = this.store.fetchOnce(
+      connection.id,
+      () => engine.vendorPrincipals(connection),
+      (e) => this.onFetchError?.(connection, e),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([read, new Promise<void>((resolve) => (timer = setTimeout(resolve, FETCH_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Told when reading a connection's principals on expand failed (the extension logs it). */
+  onFetchError: ((connection: Connection, error: unknown) => void) | undefined;
 
   async getTreeItem(node: ConnectionsNode): Promise<vscode.TreeItem> {
     this.active ??= this.identity.current();
@@ -271,7 +302,11 @@ export class SessionsTree implements vscode.TreeDataProvider<ImpersonationSessio
   private view: vscode.TreeView<unknown> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly engine: () => BehalfEngine | undefined) {}
+  constructor(
+    private readonly engine: () => BehalfEngine | undefined,
+    /** Sessions whose stop was not confirmed (they may still be open): listed with End Session Again. */
+    private readonly unended: () => UnendedSession[] = () => [],
+  ) {}
 
   /** The shell's Sessions view: its badge shows how many sessions are open. */
   attach(view: vscode.TreeView<unknown>): void {
@@ -294,6 +329,7 @@ export class SessionsTree implements vscode.TreeDataProvider<ImpersonationSessio
   }
 
   getTreeItem(session: ImpersonationSession): vscode.TreeItem {
+    if (isUnended(session)) return this.unendedItem(session);
     const now = Date.now();
     const item = new vscode.TreeItem(session.principalLabel);
     item.id = `session/${session.connectionId}/${session.principalId}`;
@@ -315,13 +351,38 @@ export class SessionsTree implements vscode.TreeDataProvider<ImpersonationSessio
     this.changed.dispose();
   }
 
+  /** A session the vendor did not confirm ended: it may still be open, and End Session Again sends the stop again. */
+  private unendedItem(session: UnendedSession): vscode.TreeItem {
+    const item = new vscode.TreeItem(session.principalLabel);
+    item.id = `unended/${session.connectionId}/${session.principalId}/${session.startedAt}`;
+    item.description = `${session.connectionId} · may still be open`;
+    item.tooltip = new vscode.MarkdownString().appendText(
+      `Full impersonation of ${session.principalLabel} on ${session.connectionLabel}, started ${new Date(session.startedAt).toLocaleTimeString()}: it may still be open. The vendor did not confirm the stop: ${session.reason}.\nEnd Session Again sends the stop again${session.howToEnd ? `; if it keeps failing, ${session.howToEnd}` : ''}.`,
+    );
+    item.iconPath = new vscode.ThemeIcon('warning');
+    item.contextValue = 'session:unconfirmed';
+    item.accessibilityInformation = {
+      label: `Impersonation session as ${session.principalLabel} on ${session.connectionId} may still be open: ${session.reason}`,
+    };
+    return item;
+  }
+
   private sessions(): ImpersonationSession[] {
-    return this.engine()?.sessions() ?? [];
+    return [...(this.engine()?.sessions() ?? []), ...this.unended()];
   }
 
   private update(): void {
     const count = this.sessions().length;
-    if (this.view) this.view.badge = count ? { value: count, tooltip: `${count} open impersonation session${count === 1 ? '' : 's'}` } : undefined;
+    const unended = this.unended().length;
+    if (this.view)
+      this.view.badge = count
+        ? {
+            value: count,
+            tooltip: unended
+              ? `${count} impersonation session${count === 1 ? '' : 's'}, ${unended} of which may still be open (the stop was not confirmed)`
+              : `${count} open impersonation session${count === 1 ? '' : 's'}`,
+          }
+        : undefined;
     if (count && !this.ticker) {
       this.ticker = setInterval(() => (this.sessions().length ? this.changed.fire() : this.update()), 60_000);
       this.ticker.unref?.();
@@ -334,6 +395,10 @@ export class SessionsTree implements vscode.TreeDataProvider<ImpersonationSessio
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
   }
+}
+
+function isUnended(session: ImpersonationSession): session is UnendedSession {
+  return typeof (session as Partial<UnendedSession>).reason === 'string';
 }
 
 /** What the engine was given as its idle timeout (main.ts makes it with the same setting). */

@@ -120,7 +120,8 @@ export function createDealCloud(config: SandboxConfig): VendorDouble {
     if (!principal) throw refuse(400, 'User with provided id does not exist.');
     if (principal.id !== token.userId && !proxyAssignments.get(token.userId)?.includes(principal.id)) {
       const status = config.asUserDenialStatus;
-      throw refuse(status, status === 401 ? 'Unauthorized' : 'User is not allowed to proxy as the provided user.');
+      const message = config.asUserDenialMessage ?? (status === 401 ? 'Unauthorized' : 'User is not allowed to proxy as the provided user.');
+      throw refuse(status, message.replaceAll('{proxyUserId}', String(token.userId)).replaceAll('{userId}', String(principal.id)));
     }
     return principal;
   }

@@ -12,6 +12,12 @@ export type AsUserDenialStatus = 400 | 401 | 403;
 export interface SandboxConfig {
   tokenLifetimeSeconds?: number;
   asUserDenialStatus: AsUserDenialStatus;
+  /**
+   * The `{"message"}` of that denial; `{proxyUserId}` and `{userId}` are filled in (e.g. "User {proxyUserId} is not
+   * allowed to act as user {userId}"). Default: "Unauthorized" on a 401, else "User is not allowed to proxy as the
+   * provided user.".
+   */
+  asUserDenialMessage?: string;
   cfRequestsPerSecond: number;
 }
 

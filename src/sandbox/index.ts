@@ -25,6 +25,8 @@ export interface SandboxOptions {
   tokenLifetimeSeconds?: number;
   /** What DealCloud answers to AS-USER without a proxy assignment; default 401. */
   asUserDenialStatus?: AsUserDenialStatus;
+  /** The message of that denial; `{proxyUserId}` and `{userId}` are filled in. Default per status (see docs/sandbox.md). */
+  asUserDenialMessage?: string;
   /** Creative Force gateway limit per IP per second; default 20. */
   cfRequestsPerSecond?: number;
 }
@@ -64,6 +66,8 @@ export interface Sandbox {
   /** Every token issued so far becomes invalid; open Orange Logic sessions and the static token stay valid. */
   expireTokens(): void;
   setAsUserDenialStatus(status: AsUserDenialStatus): void;
+  /** The message of that denial (`{proxyUserId}`, `{userId}` filled in); undefined goes back to the default. */
+  setAsUserDenialMessage(message: string | undefined): void;
   /** Seed data, sessions, tokens, faults, rate windows, configuration and log back to the start. */
   reset(): void;
   /** A ready connections file for this sandbox; holds no secret. */
@@ -88,6 +92,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const setAsUserDenialStatus = (status: AsUserDenialStatus) => {
     if (!AS_USER_DENIAL_STATUSES.includes(status)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
     config.asUserDenialStatus = status;
+  };
+  const setAsUserDenialMessage = (message: string | undefined) => {
+    if (message !== undefined && typeof message !== 'string') throw new TypeError('asUserDenialMessage must be a string.');
+    config.asUserDenialMessage = message;
   };
   const expireTokens = () => doubles.forEach((double) => double.expireTokens());
   const reset = () => {
@@ -116,9 +124,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reset,
     configure(patch) {
       if (!isPlainObject(patch)) throw new TypeError('Expected a JSON object such as {"asUserDenialStatus": 403}.');
-      const unknown = Object.keys(patch).find((key) => key !== 'asUserDenialStatus');
-      if (unknown !== undefined) throw new TypeError(`Unknown setting ${unknown}; known: asUserDenialStatus.`);
+      const unknown = Object.keys(patch).find((key) => key !== 'asUserDenialStatus' && key !== 'asUserDenialMessage');
+      if (unknown !== undefined) throw new TypeError(`Unknown setting ${unknown}; known: asUserDenialStatus, asUserDenialMessage.`);
       if (patch.asUserDenialStatus !== undefined) setAsUserDenialStatus(patch.asUserDenialStatus as AsUserDenialStatus);
+      if ('asUserDenialMessage' in patch) setAsUserDenialMessage(patch.asUserDenialMessage === null ? undefined : (patch.asUserDenialMessage as string));
     },
     connectionsFile,
   });
@@ -142,6 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clearFaults: () => server.clearFaults(),
     expireTokens,
     setAsUserDenialStatus,
+    setAsUserDenialMessage,
     reset,
     connectionsFile,
     secretsEnv,
@@ -151,9 +161,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 function validatedConfig(options: SandboxOptions): SandboxConfig {
-  const { tokenLifetimeSeconds, asUserDenialStatus = 401, cfRequestsPerSecond = 20 } = options;
+  const { tokenLifetimeSeconds, asUserDenialStatus = 401, asUserDenialMessage, cfRequestsPerSecond = 20 } = options;
   if (tokenLifetimeSeconds !== undefined && !(tokenLifetimeSeconds > 0)) throw new TypeError('tokenLifetimeSeconds must be positive.');
   if (!AS_USER_DENIAL_STATUSES.includes(asUserDenialStatus)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
   if (!Number.isInteger(cfRequestsPerSecond) || cfRequestsPerSecond < 1) throw new TypeError('cfRequestsPerSecond must be a positive integer.');
-  return { tokenLifetimeSeconds, asUserDenialStatus, cfRequestsPerSecond };
+  if (asUserDenialMessage !== undefined && typeof asUserDenialMessage !== 'string') throw new TypeError('asUserDenialMessage must be a string.');
+  return { tokenLifetimeSeconds, asUserDenialStatus, asUserDenialMessage, cfRequestsPerSecond };
 }

@@ -67,7 +67,25 @@ export const creativeForce: VendorDefinition = {
   summary: 'Creative Force: each principal is its own registered app (principals need clientId).',
   settings: {
     properties: {},
+    serviceClientOptional:
+      'a Creative Force connection may have no app of its own ("clientId"): every principal is a registered app, and each request names the app to send as.',
     rules: [
+      {
+        comment: 'Without an app of its own ("clientId"), every request goes out as one of the principals\' apps: there must be one.',
+        when: { not: { required: ['clientId'] } },
+        then: {
+          required: ['principals'],
+          properties: {
+            principals: {
+              minItems: 1,
+              errorMessage:
+                'a creativeforce connection without "clientId" (its own app) sends every request as one of its principals\' apps: add a principal with its app\'s "clientId", or set "clientId"',
+            },
+          },
+          errorMessage:
+            'a creativeforce connection without "clientId" (its own app) sends every request as one of its principals\' apps: add "principals", or set "clientId"',
+        },
+      },
       {
         comment: 'Creative Force principals are registered apps with their own client id.',
         then: {
@@ -183,12 +201,22 @@ class CreativeForceAdapter implements ConnectionAdapter {
     const { connection, principal } = actAs;
     const clientId = principal ? principal.clientId : connection.clientId;
     if (!clientId) {
+      if (principal) {
+        throw new BehalfError(
+          'config',
+          `Principal "${principal.id}" has no "clientId": on Creative Force each principal is a registered app with its own client id.`,
+          { position: connection.position },
+        );
+      }
+      // An apps-only connection: Creative Force has no service user, so there is nothing to send as but an app.
+      const apps = connection.principals.map((p) => p.id);
       throw new BehalfError(
-        'config',
-        principal
-          ? `Principal "${principal.id}" has no "clientId": on Creative Force each principal is a registered app with its own client id.`
-          : `Connection "${connection.id}" needs a "clientId" (the Application ID of its own registered app).`,
-        { position: connection.position },
+        'principal',
+        `Not sent: ${connection.label} has no app of its own (no "clientId"), so pick the app (principal) to send as${apps.length ? ` (${apps.join(', ')})` : ''}.`,
+        {
+          position: connection.position,
+          hint: `add "# @as <principal>" above the request (CLI: --as <principal>), or give ${connection.id} a "clientId" of its own`,
+        },
       );
     }
     return { clientId, principalId: principal?.id, cacheKey: tokenCacheKey(connection.id, 'app', { tokenUrl: this.tokenUrl(), clientId, scopes: [SCOPE] }) };

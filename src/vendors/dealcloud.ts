@@ -117,6 +117,8 @@ class DealCloudAdapter implements ConnectionAdapter {
   private readonly tokenKey: string;
   /** User ids the service user may act as, from the last proxy assignment list read; undefined until one is read. */
   private assignedUserIds: Set<string> | undefined;
+  /** The one read of the assignment list an explanation started (shared by concurrent refusals). */
+  private assignmentsRead: Promise<void> | undefined;
 
   constructor(private readonly ctx: AdapterContext) {
     const { connection } = ctx;
@@ -147,13 +149,13 @@ class DealCloudAdapter implements ConnectionAdapter {
     return true;
   }
 
-  explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs): Explanation | undefined {
+  async explain(response: HttpResponse, _request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<Explanation | undefined> {
     const message = vendorMessage(parseJsonBody(response)) ?? '';
     const said = message ? ` (DealCloud said: "${message}")` : '';
     const inStatus = message ? `: "${message}"` : '';
     const { principal, connection } = actAs;
     if (/proxy user with provided id does not exist/i.test(message)) return { message: unknownProxyUserMessage(connection) };
-    if (/scope/i.test(message)) {
+    if (/scope/i.test(message) && !saysNoAssignment(message)) {
       return {
         message: `The token lacks a scope this endpoint needs (DealCloud said: "${message}"). Add it to "scopes" on ${connection.id} (data, user_management, publish, backup).`,
       };
@@ -165,21 +167,38 @@ class DealCloudAdapter implements ConnectionAdapter {
       }
       const service = serviceUserIdOf(connection) ? ` (${serviceUserIdOf(connection)})` : '';
       const noAssignment = `No proxy assignment lets the service user${service} act as ${userId}${principal.name ? ` (${principal.name})` : ''}`;
-      const create = 'Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".';
+      const create = `Create one in Admin > User Management > User Proxy Assignments, or with "Create proxy assignment".`;
       const action = { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } };
-      const saysProxy = /proxy/i.test(message);
+      // What DealCloud answers without an assignment is not settled (400, 401 or 403): the assignment list decides
+      // when the connection can read it; the message and the status when it cannot.
+      const assigned = await this.assignedUserIdsForExplain(signal);
+      const listed = assigned?.has(userId);
+      const fromList = `the proxy assignments read from DealCloud have none for ${userId}`;
+      const usual = `DealCloud refused this call as ${describePrincipal(principal)} (${response.status}${inStatus}). Usually a missing scope (${connection.id} asks for ${this.scopes().join(', ')}) or a missing "API" capability, on the service user or on ${principal.name ?? userId}, whose permissions AS-USER applies.`;
+      if (saysNoAssignment(message)) {
+        const stale = listed
+          ? ` The proxy assignment list read earlier has ${userId}: it may have changed since.`
+          : listed === false
+            ? ` And ${fromList}.`
+            : '';
+        return { message: `${noAssignment}: DealCloud said "${message}" (${response.status}).${stale} ${create}`, action };
+      }
+      if (listed === false) {
+        const why =
+          response.status === 401
+            ? `, most likely: DealCloud answered 401 to AS-USER ${userId} even with a fresh token${said}, and ${fromList}.`
+            : `: ${fromList}, and DealCloud answered ${response.status}${inStatus} to AS-USER ${userId}.`;
+        return { message: `${noAssignment}${why} ${create}`, action };
+      }
+      if (listed === true) {
+        if (response.status === 400) return { message: `DealCloud rejected the request (400${inStatus}).` };
+        return { message: `${usual} (The proxy assignment for ${userId} exists.)` };
+      }
       if (response.status === 401) {
         // A 401 on an AS-USER call with a fresh token is most likely a missing assignment, not an expired token.
         return { message: `${noAssignment}, most likely: DealCloud answered 401 to AS-USER ${userId} even with a fresh token${said}. ${create}`, action };
       }
-      if (saysProxy) return { message: `${noAssignment}: DealCloud said "${message}" (${response.status}). ${create}`, action };
-      if (response.status === 403) {
-        const assigned = this.assignedUserIds;
-        const usual = `DealCloud refused this call as ${describePrincipal(principal)} (403${inStatus}). Usually a missing scope (${connection.id} asks for ${this.scopes().join(', ')}) or a missing "API" capability, on the service user or on ${principal.name ?? userId}, whose permissions AS-USER applies.`;
-        if (assigned && !assigned.has(userId))
-          return { message: `${usual} Also, the proxy assignments read from DealCloud have none for ${userId}. ${create}`, action };
-        return { message: assigned ? `${usual} (The proxy assignment for ${userId} exists.)` : usual };
-      }
+      if (response.status === 403) return { message: usual };
       return { message: `DealCloud rejected the request (${response.status}${inStatus}).` };
     }
     if (response.status === 401)
@@ -196,6 +215,32 @@ class DealCloudAdapter implements ConnectionAdapter {
       };
     }
     return undefined;
+  }
+
+  /**
+   * The user ids the service user may act as, for explaining a refusal: the list read earlier in this run, else read
+   * now (once) when the connection can (scope user_management and "serviceUserId" set); undefined when it cannot.
+   */
+  private async assignedUserIdsForExplain(signal?: AbortSignal): Promise<ReadonlySet<string> | undefined> {
+    if (this.assignedUserIds) return this.assignedUserIds;
+    if (!this.canListPrincipals()) return undefined;
+    this.assignmentsRead ??= this.listPrincipals(signal).then(
+      () => undefined,
+      (e: unknown) => {
+        // Not retried on the next refusal: once per run.
+        this.ctx.log.log(
+          'warn',
+          `${this.ctx.connection.id}: could not read the proxy assignments to explain a refusal: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      },
+    );
+    await this.assignmentsRead;
+    return this.assignedUserIds;
+  }
+
+  /** Whether this connection may read its service user's proxy assignments (scope user_management, "serviceUserId" set). */
+  canListPrincipals(): boolean {
+    return this.ctx.connection.auth !== 'none' && this.scopes().includes('user_management') && serviceUserIdOf(this.ctx.connection) !== undefined;
   }
 
   async dispose(): Promise<void> {
@@ -317,6 +362,19 @@ class DealCloudAdapter implements ConnectionAdapter {
 export function serviceUserIdOf(connection: Connection): string | undefined {
   const value = connection.settings?.serviceUserId;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * DealCloud's message says the service user may not act as the principal ("User 1001 is not allowed to act as user
+ * 6047", "not allowed to proxy as", "no proxy assignment"), whatever the status.
+ */
+function saysNoAssignment(message: string): boolean {
+  return (
+    /proxy/i.test(message) ||
+    /\b(?:not|never)\s+(?:be\s+)?(?:allowed|permitted|authori[sz]ed|able)\s+to\s+(?:act|impersonate|log\s*in|work)\b/i.test(message) ||
+    /\b(?:may|can|could)\s*not\s+(?:act|impersonate)\b/i.test(message) ||
+    /\bcan't\s+(?:act|impersonate)\b/i.test(message)
+  );
 }
 
 /** "Proxy user with provided id does not exist." is about the proxy (service) user of an assignment call, not a principal. */

@@ -263,9 +263,19 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     return [...this.open.values()].map(({ token: _token, principal: _principal, idleTimer: _timer, ...info }) => info);
   }
 
-  async endSession(principalId: string): Promise<void> {
+  async endSession(principalId: string, options: DisposeOptions = {}): Promise<UnendedSession | undefined> {
     const session = this.open.get(principalId);
-    if (session) await this.stopSession(session, 'ended by the user');
+    return session ? this.stopSession(session, 'ended by the user', options) : undefined;
+  }
+
+  unendedSessions(): UnendedSession[] {
+    return [...this.unconfirmed.values()].map(({ session, reason }) => this.unended(session, reason));
+  }
+
+  async retryEnd(principalId: string, options: DisposeOptions = {}): Promise<UnendedSession[]> {
+    const again = [...this.unconfirmed.values()].filter(({ session }) => session.principalId === principalId);
+    const results = await Promise.all(again.map(({ session }) => this.stopToken(session, 'ended again by the user', options)));
+    return results.filter((r) => r !== undefined);
   }
 
   /**
@@ -444,12 +454,18 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const outcome = await this.sendStop(session, options.deadline ?? this.ctx.clock.now() + STOP_BUDGET_MS, options.signal);
     const who = `${this.ctx.connection.id}: ${session.principalLabel}`;
     if (outcome.confirmed) {
-      this.unconfirmed.delete(session.token);
+      // Hosts list the unconfirmed sessions (the Sessions view): tell them one is gone.
+      if (this.unconfirmed.delete(session.token)) this.ctx.sessionsChanged();
       this.ctx.log.log('info', `${who}: stopped impersonating (${reason})${outcome.note ? `: ${outcome.note}` : ''}.`);
       return undefined;
     }
     this.unconfirmed.set(session.token, { session, reason: outcome.reason });
+    this.ctx.sessionsChanged();
     this.ctx.log.log('debug', `${who}: the stop of the session (${reason}) was not confirmed: ${outcome.reason}.`);
+    return this.unended(session, outcome.reason);
+  }
+
+  private unended(session: OpenSession, reason: string): UnendedSession {
     return {
       connectionId: session.connectionId,
       connectionLabel: this.ctx.connection.label,
@@ -457,7 +473,7 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       principalLabel: session.principalLabel,
       startedAt: session.startedAt,
       lastUsedAt: session.lastUsedAt,
-      reason: outcome.reason,
+      reason,
       howToEnd: this.howToEnd(),
     };
   }

@@ -89,6 +89,22 @@ describe('Behalf in a real VS Code', function () {
     assert.equal(item.contextValue, 'connection:dealcloud');
   });
 
+  it('expanding a DealCloud connection with user_management reads its proxy assignments once: the first look marks who has none', async () => {
+    const tree = api.services.connectionsTree;
+    const proxyReads = async () => (await sandboxLog()).filter((e) => e.path.endsWith('/management/user/proxy') && e.method === 'GET').length;
+    // No Fetch Principals: expanding the connection (the view does it, and so does node()) is enough.
+    const lee = await node('dc-sandbox', 'lee');
+    await waitFor('lee marked without a proxy assignment', async () => (await tree.getTreeItem(lee)).contextValue === 'principal:dealcloud:unassigned');
+    assert.equal((await tree.getTreeItem(await node('dc-sandbox', 'jane'))).contextValue, 'principal:dealcloud:assigned');
+    assert.match(String((await tree.getTreeItem(lee)).description), /no proxy assignment/);
+    // Cached: expanding again reads nothing more (a read that failed before the sandbox's secrets were stored may have been retried once the file changed).
+    const reads = await proxyReads();
+    assert.ok(reads >= 1);
+    await tree.getChildren(await node('dc-sandbox'));
+    await tree.getChildren(await node('dc-sandbox'));
+    assert.equal(await proxyReads(), reads);
+  });
+
   it('fetches DealCloud proxy assignments from the sandbox and marks who is assigned', async () => {
     await vscode.commands.executeCommand('behalf.fetchPrincipals', await node('dc-sandbox'));
     assert.ok((await sandboxLog()).some((e) => e.path.endsWith('/management/user/proxy') && e.method === 'GET'));

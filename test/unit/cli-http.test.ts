@@ -174,6 +174,50 @@ describe('behalf CLI (dist/cli.js) and .http file problems', function () {
     assert.ok(!sent.err.includes(secret), sent.err);
   });
 
+  it('--var overrides file variables; a GraphQL body is sent as JSON; a ?? line or a script block sends nothing', async () => {
+    const file = writeHttp('graph.http', [
+      '@who = from-the-file',
+      '',
+      '# @name graph',
+      '# @connection gen-header-sandbox',
+      'POST /api/echo',
+      'X-Request-Type: GraphQL',
+      'X-Who: {{who}}',
+      '',
+      'query Shelf($n: Int) {',
+      '  shelf(first: $n) { title }',
+      '}',
+      '',
+      '{"n": 3}',
+    ]);
+    const r = await run(['send', file, '--var', 'who=from-the-cli', '--var', 'unused=1', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const sent = sandbox.log.filter((e) => e.path.endsWith('/api/echo'));
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].headers['x-who'], 'from-the-cli');
+    assert.equal(sent[0].headers['x-request-type'], undefined);
+    assert.match(sent[0].headers['content-type'], /^application\/json/);
+    assert.deepEqual(JSON.parse(sent[0].body), {
+      query: 'query Shelf($n: Int) {\n  shelf(first: $n) { title }\n}',
+      variables: { n: 3 },
+      operationName: 'Shelf',
+    });
+    const bad = await run(['send', file, '--var', 'no-equals-sign']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--var takes name=value \(got "no-equals-sign"\)/);
+
+    const before = sandbox.log.length;
+    const checked = writeHttp('checked.http', ['# @connection gen-header-sandbox', 'GET /api/echo', '', '?? status == 200']);
+    const refused = await run(['send', checked]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^checked\.http:4:1: error: \?\? assertion lines \(httpYac\) are not supported yet/m);
+    const scripted = writeHttp('scripted.http', ['{{', '  exports.id = 7;', '}}', '# @connection gen-header-sandbox', 'GET /api/echo?id={{id}}']);
+    const refused2 = await run(['send', scripted]);
+    assert.equal(refused2.code, 1);
+    assert.match(refused2.err, /^scripted\.http:1:1: error: httpYac script block/m);
+    assert.equal(sandbox.log.length, before, 'nothing was sent');
+  });
+
   it('"No request named x" lists ten names and how many more; /dev/zero as the .http file is a sentence', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 40; i++) lines.push(`### r${i}`, `# @name r${i}`, '# @connection dc-sandbox', `GET /x/${i}`, '');

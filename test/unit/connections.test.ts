@@ -591,6 +591,47 @@ describe('connections file', () => {
       assertAt(d, text, '{\n          "id": "eve"');
     });
 
+    it('a creativeforce connection whose principals are all registered apps needs no connection-level clientId', () => {
+      const { clientId: _c, ...appsOnly } = creativeforce();
+      const both = { ...appsOnly, principals: [...appsOnly.principals, { id: 'ed', clientId: 'cf-app-editorial' }] };
+      const result = parseConnections(file([both, { ...both, id: 'cf-explicit', auth: 'clientCredentials' }]), F);
+      assert.deepEqual(result.diagnostics, []);
+      assert.equal(result.connections.length, 2);
+      assert.equal(result.connections[0].clientId, undefined);
+      assert.deepEqual(
+        result.connections[0].principals.map((p) => p.clientId),
+        ['cf-app-ecomm', 'cf-app-editorial'],
+      );
+      // Each principal still needs its app.
+      const d = single(file([{ ...appsOnly, principals: [{ id: 'eve', email: 'eve@studio.test' }] }]));
+      assert.match(d.message, /^connections\[0\]\.principals\[0\]: missing "clientId" — creativeforce principals need "clientId"/);
+    });
+
+    it('a creativeforce connection with neither its own app nor principals says what to add', () => {
+      const { clientId: _c, ...appsOnly } = creativeforce();
+      let d = single(file([{ ...appsOnly, principals: [] }]));
+      assert.match(
+        d.message,
+        /^connections\[0\]\.principals: a creativeforce connection without "clientId" \(its own app\) sends every request as one of its principals' apps/,
+      );
+      const { principals: _p, ...bare } = appsOnly;
+      d = single(file([bare]));
+      assert.match(d.message, /^connections\[0\]: missing "principals" — a creativeforce connection without "clientId"/);
+    });
+
+    it('the other vendors still need clientId for client credentials; the base schema names no vendor in the rule', () => {
+      const { clientId: _c, ...noClient } = dealcloud();
+      assert.match(single(file([noClient])).message, /missing "clientId" — the service client's id is needed when auth is "clientCredentials"/);
+      assert.match(single(file([orangelogic({ auth: 'clientCredentials' })])).message, /missing "clientId" — the service client's id is needed/);
+      // The exemption is composed from what the vendor declares (settings.serviceClientOptional), not written in the core.
+      const base = JSON.parse(readFileSync(path.join(ROOT, 'src/core/connections.base.schema.json'), 'utf8')) as {
+        definitions: { connection: { allOf: unknown[] } };
+      };
+      assert.doesNotMatch(JSON.stringify(base.definitions.connection.allOf), /creativeforce/);
+      const withoutCf = composeConnectionsSchema(allVendors.filter((v) => v.id !== 'creativeforce')) as { definitions: { connection: { allOf: unknown[] } } };
+      assert.doesNotMatch(JSON.stringify(withoutCf.definitions.connection.allOf[0]), /"not"/);
+    });
+
     it('orangelogic principals need userId for full mode and email for lite', () => {
       let d = single(file([orangelogic({ defaultMode: 'full', principals: [{ id: 'a', email: 'a@acme.test' }] })]));
       assert.equal(d.message, 'connections[0].principals[0]: missing "userId" — orangelogic principals need "userId" (their API id) for full mode');

@@ -5,6 +5,8 @@ import { BehalfEngine } from '../../src/core/engine';
 import { secretEnvName } from '../../src/core/ports';
 import { allVendors } from '../../src/vendors';
 import { received, startHarness, type Harness } from './support';
+import { parseConnections } from '../../src/core/connections';
+import type { BehalfError } from '../../src/core/errors';
 
 describe('Creative Force adapter against the sandbox', () => {
   let h: Harness;
@@ -33,6 +35,38 @@ describe('Creative Force adapter against the sandbox', () => {
     const record = await h.engine.sendAs({ method: 'GET', url: '/editorial/projects/P-1', headers: {} }, as());
     assert.equal(record.status, 200);
     assert.deepEqual(tokenCalls(), ['cf-app-ops']);
+  });
+
+  it('an apps-only connection (no clientId of its own): the loader accepts it, a principal sends as its app, no @as is refused before anything is sent', async () => {
+    const file = structuredClone(h.sandbox.connectionsFile()) as { connections: Array<Record<string, unknown>> };
+    const raw = file.connections.find((c) => c.id === 'cf-sandbox')!;
+    delete raw.clientId;
+    const parsed = parseConnections(JSON.stringify(file), 'behalf.connections.json');
+    assert.deepEqual(parsed.diagnostics, []);
+    const appsOnly = parsed.connections.find((c) => c.id === 'cf-sandbox')!;
+    assert.equal(appsOnly.clientId, undefined);
+
+    const record = await h.engine.sendAs(
+      { method: 'GET', url: '/extpost/tasks/T-1', headers: {} },
+      { connection: appsOnly, principal: appsOnly.principals.find((p) => p.id === 'eve'), mode: 'full' },
+    );
+    assert.equal(record.status, 200);
+    assert.equal(JSON.parse(record.body).actedBy, 'eve@studio.test');
+    assert.deepEqual(tokenCalls(), ['cf-app-ecomm']);
+
+    const before = h.sandbox.log.length;
+    await assert.rejects(
+      h.engine.sendAs({ method: 'GET', url: '/editorial/projects/P-1', headers: {} }, { connection: appsOnly, mode: 'full' }),
+      (e: BehalfError) => {
+        assert.match(
+          e.message,
+          /^Not sent: Creative Force \(sandbox\) has no app of its own \(no "clientId"\), so pick the app \(principal\) to send as \(eve, ed/,
+        );
+        assert.match(e.hint ?? '', /# @as <principal>/);
+        return true;
+      },
+    );
+    assert.equal(h.sandbox.log.length, before, 'nothing was sent, not even a token call');
   });
 
   it("caches each app's token for its lifetime", async () => {

@@ -121,29 +121,93 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.equal(received(h.sandbox, '/oauth/token').length, 2);
   });
 
-  it('a 403 that does not mention proxies: scope or API capability first, the assignment only when the list lacks it', async () => {
-    const denied = () =>
-      h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
-    const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
+  it('a 403 that does not mention proxies: scope or API capability when the list cannot be read; the assignment list decides when it can', async () => {
+    const denied = (status = 403) =>
+      h.sandbox.injectFault({ kind: 'json', status, times: 1, body: { message: 'Access denied.' }, match: { pathIncludes: '/rows/Deals' } });
+    // Without user_management the list cannot be read: scope or capability first, nothing blamed on an assignment.
+    const dataOnly = { ...h.connection('dc-sandbox'), scopes: ['data'] };
     denied();
-    const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+    const record = await h.engine.sendAs(
+      { method: 'GET', url: ROWS, headers: {} },
+      { connection: dataOnly, principal: h.principal('dc-sandbox', 'lee'), mode: 'full' },
+    );
     assert.equal(record.status, 403);
     assert.match(
       record.explanation!.message,
-      /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data, user_management\) or a missing "API" capability/,
+      /\(403: "Access denied\."\)\. Usually a missing scope \(dc-sandbox asks for data\) or a missing "API" capability/,
     );
     assert.doesNotMatch(record.explanation!.message, /proxy assignment/i);
     assert.equal(record.explanation!.action, undefined);
-    // Once the assignment list is known: 6047 is not on it, 6045 is.
-    await h.engine.listPrincipals(h.connection('dc-sandbox'));
-    denied();
-    const unassigned = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
-    assert.match(unassigned.explanation!.message, /Usually a missing scope .* the proxy assignments read from DealCloud have none for 6047/);
-    assert.equal(unassigned.explanation!.action?.kind, 'createProxyAssignment');
+    assert.equal(received(h.sandbox, '/management/user/proxy').length, 0);
+    // With user_management and serviceUserId the list is read (once): 6047 is not on it, 6045 is.
+    const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
+    for (const status of [400, 401, 403]) {
+      denied(status);
+      const unassigned = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+      assert.equal(unassigned.status, status);
+      assert.match(unassigned.explanation!.message, /^No proxy assignment lets the service user \(6001\) act as 6047 \(Lee Wong\)/);
+      assert.match(unassigned.explanation!.message, /the proxy assignments read from DealCloud have none for 6047/);
+      assert.doesNotMatch(unassigned.explanation!.message, /Usually a missing scope/);
+      assert.deepEqual(unassigned.explanation!.action, {
+        kind: 'createProxyAssignment',
+        title: 'Create proxy assignment',
+        args: { connectionId: 'dc-sandbox', userId: '6047' },
+      });
+    }
     denied();
     const assigned = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
     assert.match(assigned.explanation!.message, /Usually a missing scope .*\(The proxy assignment for 6045 exists\.\)$/);
     assert.equal(assigned.explanation!.action, undefined);
+    denied(401);
+    const assigned401 = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, asJane());
+    assert.match(
+      assigned401.explanation!.message,
+      /^DealCloud refused this call as Jane Doe .*\(401: "Access denied\."\)\. Usually a missing scope .*\(The proxy assignment for 6045 exists\.\)$/,
+    );
+    assert.equal(received(h.sandbox, '/management/user/proxy').length, 1);
+  });
+
+  for (const status of [400, 401, 403] as const) {
+    it(`a ${status} saying "User 6001 is not allowed to act as user 6047" is a missing proxy assignment, not a scope problem`, async () => {
+      h.sandbox.setAsUserDenialStatus(status);
+      h.sandbox.setAsUserDenialMessage('User {proxyUserId} is not allowed to act as user {userId}');
+      const lee: ActAs = { connection: h.connection('dc-sandbox'), principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
+      for (let i = 0; i < 2; i++) {
+        const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+        assert.equal(record.status, status);
+        assert.deepEqual(JSON.parse(record.body), { message: 'User 6001 is not allowed to act as user 6047' });
+        const { message } = record.explanation!;
+        assert.match(
+          message,
+          /^No proxy assignment lets the service user \(6001\) act as 6047 \(Lee Wong\): DealCloud said "User 6001 is not allowed to act as user 6047"/,
+        );
+        assert.match(message, /the proxy assignments read from DealCloud have none for 6047/);
+        assert.doesNotMatch(message, /scope|capability/i);
+        assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
+      }
+      // The list is read once per run, and with the cached token.
+      assert.equal(received(h.sandbox, '/management/user/proxy').length, 1);
+      assert.equal(received(h.sandbox, '/oauth/token').length, 1);
+      // Without a way to read the list (no serviceUserId), the message alone decides.
+      const noServiceUser = { ...h.connection('dc-sandbox'), settings: {} };
+      const alone = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, { ...lee, connection: noServiceUser });
+      assert.match(
+        alone.explanation!.message,
+        /^No proxy assignment lets the service user act as 6047 \(Lee Wong\): DealCloud said "User 6001 is not allowed to act as user 6047"/,
+      );
+      assert.equal(alone.explanation!.action?.kind, 'createProxyAssignment');
+      assert.equal(received(h.sandbox, '/management/user/proxy').length, 1);
+    });
+  }
+
+  it('other wordings of "may not act as the user" count as the assignment case', async () => {
+    const lee: ActAs = { connection: { ...h.connection('dc-sandbox'), scopes: ['data'] }, principal: h.principal('dc-sandbox', 'lee'), mode: 'full' };
+    for (const message of ['The service user may not act as user 6047.', 'User 6001 cannot act as this user', 'Not permitted to impersonate user 6047']) {
+      h.sandbox.injectFault({ kind: 'json', status: 403, times: 1, body: { message }, match: { pathIncludes: '/rows/Deals' } });
+      const record = await h.engine.sendAs({ method: 'GET', url: ROWS, headers: {} }, lee);
+      assert.match(record.explanation!.message, /^No proxy assignment lets the service user \(6001\) act as 6047/, message);
+      assert.equal(record.explanation!.action?.kind, 'createProxyAssignment');
+    }
   });
 
   it("a 400 shows the vendor's message and blames no assignment", async () => {

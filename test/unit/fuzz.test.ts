@@ -49,6 +49,30 @@ const FRAGMENTS = [
   '\t',
   '# comment',
   '// comment',
+  // Other tools' constructs (flagged or read as they document them).
+  'GRPC grpc.test:50051/a.B/C',
+  'WS wss://h/socket',
+  '?? status == 200',
+  '/* comment',
+  '*/',
+  '< {%',
+  '> {%',
+  '%}',
+  '> ./handler.js',
+  '>>! out.json',
+  '{{+',
+  '{{@response',
+  'GRAPHQL /graphql',
+  'query Q { a }',
+  'fragment F on T { a }',
+  '{"id": 1}',
+  'X-Request-Type: GraphQL',
+  'HTTP/1.1 200 OK',
+  'import ./other.http',
+  'run #login',
+  'proto < ./a.proto',
+  'gql F < ./f.gql',
+  'V: {{$random.integer(1, 5)}} {{$random.email}} {{$isoTimestamp}} {{$random.hexadecimal(4)}}',
 ];
 
 const httpText = fc
@@ -72,6 +96,10 @@ describe('Property-based fuzz', () => {
           assert.ok(d.position.line >= 1 && d.position.line <= lines + 1, `line ${d.position.line} of ${lines}`);
           assert.ok(d.position.column >= 1);
           assert.ok(d.message.length > 0);
+        }
+        // Requests (also those httpYac's rule splits without ###) are in file order and their ranges never overlap.
+        for (let i = 1; i < parsed.requests.length; i++) {
+          assert.ok(parsed.requests[i].range.startLine > parsed.requests[i - 1].range.endLine, JSON.stringify(text));
         }
         // Resolving any request either works or fails with a BehalfError that has a position.
         for (const request of parsed.requests) {

@@ -284,13 +284,24 @@ describe('http parser', () => {
       assert.equal(p.requests[0].headers.length, 1);
     });
 
-    it('warns about a second request line in the body (missing ###)', () => {
+    it('starts a new request at a request line after a blank line (httpYac), and warns where that is ambiguous', () => {
+      // Was: one request with GET /b as its body and a warning; httpYac's rule makes it a request of its own.
       const p = parse('GET /a\n\nGET /b\n');
-      assert.equal(p.requests.length, 1);
-      const w = only(p, 'warning');
+      assert.deepEqual(p.diagnostics, []);
+      assert.deepEqual(
+        p.requests.map((r) => [r.url, r.body, r.range]),
+        [
+          ['/a', undefined, { startLine: 1, endLine: 1 }],
+          ['/b', undefined, { startLine: 3, endLine: 3 }],
+        ],
+      );
+      // A text body may hold such a line: sent as body text, and said so.
+      const q = parse('POST /a\nContent-Type: text/plain\n\nGET /b\n');
+      assert.equal(q.requests.length, 1);
+      const w = only(q, 'warning');
       assert.match(w.message, /second request line/);
       assert.equal(w.expected, '### between requests');
-      assert.equal(w.position.line, 3);
+      assert.equal(w.position.line, 4);
     });
 
     it('records < file body references (read when resolved, never by the parser) without diagnostics', () => {
@@ -422,11 +433,13 @@ describe('http parser', () => {
       assert.equal(p.requests[0].connection, undefined);
     });
 
-    it('skips httpYac script blocks with a warning', () => {
+    it('reports httpYac script blocks above a request as errors, and still reads the request', () => {
+      // Was a warning: the script may set the variables or change the request it stands above, so it is not sent.
       const p = parse('{{\n  exports.x = 1;\n}}\nGET /a');
       assert.equal(p.requests.length, 1);
       assert.equal(p.requests[0].url, '/a');
-      assert.match(only(p, 'warning').message, /script blocks are not supported/);
+      assert.equal(p.requests[0].hasErrors, true);
+      assert.match(only(p, 'error').message, /httpYac script block .* is not run/);
     });
   });
 
@@ -650,7 +663,8 @@ describe('http parser', () => {
     it('reports unknown $system variables and bad arguments', () => {
       const cases: Array<[string, RegExp]> = [
         ['{{$nope}}', /unknown system variable \{\{\$nope\}\} \(expected one of \$guid, \$uuid, \$timestamp/],
-        ['{{$randomInt}}', /bad arguments in \{\{\$randomInt\}\}/],
+        // {{$randomInt}} without arguments is JetBrains' 0 to 1000 now (it was asserted an error here).
+        ['{{$randomInt 1 2 3}}', /bad arguments in \{\{\$randomInt 1 2 3\}\}/],
         ['{{$randomInt 1}}', /bad arguments/],
         ['{{$randomInt a b}}', /bad arguments/],
         ['{{$randomInt 5 5}}', /min must be less than max/],

@@ -69,6 +69,12 @@ export interface HttpFileRequest {
   urlParts: HttpUrlPart[];
   /** The text after the `###` that opened the block, when there was any. */
   title?: string;
+  /**
+   * A GraphQL request: the body starts with query, mutation, subscription or fragment (httpYac), or it had
+   * `X-Request-Type: GraphQL` (REST Client; that header is removed from `headers`). Sent as
+   * `{"query", "variables", "operationName"?}` JSON.
+   */
+  graphql?: boolean;
   /** An error diagnostic lies within `range`: callers must refuse to send this request. */
   hasErrors: boolean;
 }

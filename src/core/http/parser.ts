@@ -29,7 +29,17 @@ import {
   methodTypo,
   nearestAnnotation,
   nextToken,
+  NON_HTTP_PROTOCOLS,
+  GRAPHQL_BODY,
+  POST_REQUEST_MESSAGE,
+  PRE_REQUEST_SCRIPT,
+  RESPONSE_STATUS,
+  afterRequestConstruct,
+  isPlainRequestLine,
+  postRequestKind,
   scanAnnotation,
+  scriptOpening,
+  trailingHttpVersion,
   UNSUPPORTED_ANNOTATIONS,
   type Annotation,
   type AnnotationNearMiss,
@@ -59,6 +69,17 @@ const IGNORED_IDENTITY: Record<string, string> = {
 };
 
 const ANNOTATION_EXAMPLE: Record<string, string> = { as: '# @as 6045', mode: '# @mode full', connection: '# @connection dc-sandbox', name: '# @name login' };
+
+/** foreignBeforeRequest: a request of another protocol, or a response: skip its lines too. */
+const SKIP_REQUEST = -1;
+
+/** A body Content-Type whose text may hold a line like "GET /x" (httpYac's rule does not split it); with `graphql`, also types a GraphQL query is not sent as. */
+function isTextBody(headers: HttpHeaderLine[], graphql = false): boolean {
+  let contentType = '';
+  for (const h of headers) if (h.name.toLowerCase() === 'content-type') contentType = h.value.toLowerCase();
+  if (graphql) return contentType !== '' && !contentType.includes('json');
+  return contentType.startsWith('text/') || contentType.includes('markdown');
+}
 
 interface PendingBodyLine {
   text: string;
@@ -138,6 +159,17 @@ class Parser {
   }
 
   private block(start: number, end: number, separator: { line: number; title: string } | undefined): void {
+    // httpYac's rule: a request line after a blank line starts a new request, even without ###.
+    let from = start;
+    let sep = separator;
+    do {
+      from = this.region(from, end, sep);
+      sep = undefined;
+    } while (from < end);
+  }
+
+  /** Parses the lines [start, end) up to the first request of their own (httpYac's rule); returns where the next one starts, or `end`. */
+  private region(start: number, end: number, separator: { line: number; title: string } | undefined): number {
     const { lines } = this;
     const annotations: Annotation[] = [];
     let state: 'pre' | 'query' | 'headers' | 'body' | 'skip' = 'pre';
@@ -149,18 +181,68 @@ class Parser {
     const urlParts: HttpUrlPart[] = [];
     const headers: HttpHeaderLine[] = [];
     const body: PendingBodyLine[] = [];
+    // For httpYac's rule in the body and in skipped lines: whether the line follows a blank line (comments
+    // between do not count), the first comment line after that blank, and the script the line is inside.
+    let afterBlank = false;
+    let splitCandidate = -1;
+    let insideScript: string | undefined;
+    let bodyIsText = false;
+    let next = end;
+    let graphqlLine = false;
 
     for (let idx = start; idx < end; idx++) {
       const line = lines[idx];
       const lineNo = idx + 1;
       const i0 = firstNonWs(line);
       const blank = i0 >= line.length;
+      if (state === 'body' || state === 'skip') {
+        if (insideScript !== undefined) {
+          if (line.trimEnd().endsWith(insideScript)) insideScript = undefined;
+        } else if (blank) {
+          afterBlank = true;
+          splitCandidate = -1;
+        } else if (isCommentAt(line, i0)) {
+          if (afterBlank && splitCandidate < 0) splitCandidate = idx;
+        } else {
+          if (afterBlank && requestLineNo && isPlainRequestLine(line, i0) && !bodyIsText) {
+            next = splitCandidate >= 0 ? splitCandidate : idx;
+            break;
+          }
+          if (afterBlank && !requestLineNo && state === 'skip' && isPlainRequestLine(line, i0)) {
+            next = splitCandidate >= 0 ? splitCandidate : idx;
+            break;
+          }
+          if (state === 'skip' && isPlainRequestLine(line, i0)) {
+            this.diag(
+              'warning',
+              lineNo,
+              i0 + 1,
+              'this request line is skipped with the lines above it, which Behalf does not send (expected a blank line or ### above it to make it a request of its own)',
+              'a blank line or ### above the request line',
+            );
+          }
+          afterBlank = false;
+          splitCandidate = -1;
+          const script = scriptOpening(line, i0);
+          if (script) insideScript = script;
+        }
+      }
       if (!blank) {
         if (!firstContent) firstContent = lineNo;
         lastContent = lineNo;
       }
       if (state === 'skip') continue;
       if (state === 'body') {
+        if (!blank && RESPONSE_STATUS.test(line.slice(i0)) && insideScript === undefined) {
+          this.diag(
+            'warning',
+            lineNo,
+            i0 + 1,
+            'an example response (HTTP/... status line, as JetBrains and httpYac files show one) is not part of the request: it and the lines below it up to ### are not sent',
+          );
+          state = 'skip';
+          continue;
+        }
         body.push({ text: line, line: lineNo });
         continue;
       }
@@ -180,28 +262,30 @@ class Parser {
           this.fileVariable(line, i0, lineNo);
           continue;
         }
-        const trimmed = line.trim();
-        if (trimmed === '{{' || /^\{\{\+[a-z]*$/.test(trimmed)) {
-          // httpYac script block: skip to its closing "}}".
-          this.diag('warning', lineNo, i0 + 1, 'script blocks are not supported; this one is ignored');
-          let j = idx + 1;
-          while (j < end && lines[j].trim() !== '}}') j++;
-          for (let k = idx + 1; k <= Math.min(j, end - 1); k++) if (lines[k].trim()) lastContent = k + 1;
-          idx = j;
-          continue;
-        }
-        if (/^HTTP\/\d/i.test(trimmed)) {
-          this.diag('warning', lineNo, i0 + 1, 'a response (HTTP/... status line) is not a request; this block is ignored');
-          state = 'skip';
+        const skipTo = this.foreignBeforeRequest(line, i0, idx, end);
+        if (skipTo !== undefined) {
+          if (skipTo === SKIP_REQUEST) {
+            state = 'skip';
+            afterBlank = false;
+            continue;
+          }
+          for (let k = idx + 1; k <= Math.min(skipTo, end - 1); k++) if (lines[k].trim()) lastContent = k + 1;
+          idx = skipTo;
           continue;
         }
         const parsed = this.requestLine(line, i0, lineNo);
         if (!parsed) {
           state = 'skip';
+          afterBlank = false;
           continue;
         }
         requestLineNo = lineNo;
         method = parsed.method;
+        // JetBrains: `GRAPHQL url` is a GraphQL request, sent as a POST.
+        if (method === 'GRAPHQL') {
+          method = 'POST';
+          graphqlLine = true;
+        }
         httpVersion = parsed.httpVersion;
         urlParts.push({ text: parsed.url, line: lineNo, column: parsed.urlColumn });
         state = 'query';
@@ -210,6 +294,8 @@ class Parser {
       if (state === 'query') {
         if (blank) {
           state = 'body';
+          afterBlank = true;
+          bodyIsText = isTextBody(headers);
           continue;
         }
         const c = line[i0];
@@ -217,8 +303,14 @@ class Parser {
           this.misplacedAnnotation(line, i0, lineNo, 'below the request line');
           continue;
         }
-        if (c === '?' || c === '&') {
-          const text = line.slice(i0).trimEnd();
+        if ((c === '?' && line[i0 + 1] !== '?') || c === '&') {
+          let text = line.slice(i0).trimEnd();
+          // `&b=2 HTTP/1.1`: the version at the end of the last continuation line belongs to the request line.
+          const version = trailingHttpVersion(text);
+          if (version) {
+            text = version.rest;
+            if (httpVersion === undefined) httpVersion = version.httpVersion;
+          }
           urlParts.push({ text, line: lineNo, column: i0 + 1 });
           this.checkTemplate(text, lineNo, i0 + 1);
           continue;
@@ -228,6 +320,8 @@ class Parser {
       // headers
       if (blank) {
         state = 'body';
+        afterBlank = true;
+        bodyIsText = isTextBody(headers);
         continue;
       }
       if (isCommentAt(line, i0)) {
@@ -244,11 +338,29 @@ class Parser {
         );
         continue;
       }
+      if (afterRequestConstruct(line, i0)) {
+        // `> {% … %}`, `>> file`, `?? status == 200` right below the headers: no body, the body's rules apply.
+        state = 'body';
+        bodyIsText = isTextBody(headers);
+        body.push({ text: line, line: lineNo });
+        const script = scriptOpening(line, i0);
+        if (script) insideScript = script;
+        continue;
+      }
       if (!this.header(line, i0, lineNo, headers)) {
         // Most likely a body without the blank line before it: report once, keep the rest as body.
         state = 'body';
+        bodyIsText = isTextBody(headers);
         body.push({ text: line, line: lineNo });
       }
+    }
+
+    if (next < end) {
+      // The lines from `next` on are the next request's: comments after the blank line included.
+      while (body.length && body[body.length - 1].line > next) body.pop();
+      let k = next - 1;
+      while (k >= start && firstNonWs(lines[k]) >= lines[k].length) k--;
+      lastContent = k >= start ? k + 1 : separator ? separator.line : 0;
     }
 
     if (!requestLineNo) {
@@ -262,7 +374,7 @@ class Parser {
           'a request line below the annotations',
         );
       }
-      return;
+      return next;
     }
 
     const request: HttpFileRequest = {
@@ -281,7 +393,150 @@ class Parser {
     this.applyAnnotations(request, annotations);
     if (request.name === undefined && request.title !== undefined) request.name = request.title;
     this.body(request, body);
+    this.graphql(request, graphqlLine);
     this.requests.push(request);
+    return next;
+  }
+
+  /**
+   * A line above the request line that belongs to another tool (scripts, kulala's import/run, gRPC and other
+   * protocols, `/* … *\/` comments, a response): reported, and the index of the last line it spans (to skip
+   * to), SKIP_REQUEST for a request Behalf cannot send (its headers and body are skipped too), or undefined
+   * when the line is none of these.
+   */
+  private foreignBeforeRequest(line: string, i0: number, idx: number, end: number): number | undefined {
+    const { lines } = this;
+    const lineNo = idx + 1;
+    const rest = line.slice(i0);
+    const until = (closing: string, from: number): number => {
+      let j = from;
+      while (j < end && !lines[j].trimEnd().endsWith(closing)) j++;
+      return j;
+    };
+    if (rest.startsWith('/*')) {
+      // httpYac's multi-line comment: a comment, as in httpYac.
+      const closeSameLine = rest.indexOf('*/', 2);
+      if (closeSameLine >= 0) return idx;
+      let j = idx + 1;
+      while (j < end && !lines[j].includes('*/')) j++;
+      if (j >= end) this.diag('error', lineNo, i0 + 1, 'unterminated /* comment (expected */ to close it)', '*/');
+      return j;
+    }
+    const script = scriptOpening(line, i0);
+    if (script === '}}') {
+      const after = /^\{\{[@+](response|after|streaming|responseLogging)\b/.test(rest.trim());
+      const j = until('}}', idx + 1);
+      if (after) {
+        this.diag(
+          'warning',
+          lineNo,
+          i0 + 1,
+          `httpYac script block (${rest.trim()} … }}) is not run: Behalf does not run JavaScript (the request is sent; what the script checks or sets is not done)`,
+        );
+      } else {
+        this.diag(
+          'error',
+          lineNo,
+          i0 + 1,
+          'httpYac script block ({{ … }}) is not run: Behalf does not run JavaScript, and the script may set variables or change the request, so it is not sent (expected plain .http syntax: file variables, environments)',
+          'plain .http syntax: file variables, environments',
+        );
+      }
+      return j;
+    }
+    if (rest.startsWith('<') && PRE_REQUEST_SCRIPT.test(rest)) {
+      const inline = /^<\s*\{%/.test(rest);
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        `pre-request script (${inline ? '< {% … %}' : rest.trim()}, JetBrains HTTP Client) is not run: Behalf does not run JavaScript, and the script may set variables or headers of this request, so it is not sent (expected plain .http syntax)`,
+        'plain .http syntax',
+      );
+      return inline && !rest.trimEnd().endsWith('%}') ? until('%}', idx + 1) : idx;
+    }
+    if (rest.startsWith('>') || rest.startsWith('<>')) {
+      const kind = postRequestKind(rest);
+      if (kind) {
+        this.diag('warning', lineNo, i0 + 1, `${POST_REQUEST_MESSAGE[kind]} (and here it is above the request line)`);
+        return kind === 'handler' && !rest.trimEnd().endsWith('%}') && /^>\s*\{%/.test(rest) ? until('%}', idx + 1) : idx;
+      }
+    }
+    if (rest.startsWith('??')) {
+      this.assertionLine(lineNo, i0);
+      return idx;
+    }
+    if (RESPONSE_STATUS.test(rest) || /^HTTP\/\d/i.test(rest)) {
+      this.diag(
+        'warning',
+        lineNo,
+        i0 + 1,
+        'a response (HTTP/... status line) is not a request; it is ignored up to ### or the next request line after a blank line',
+      );
+      return SKIP_REQUEST;
+    }
+    const token = nextToken(line, i0);
+    const upper = token.toUpperCase();
+    if (NON_HTTP_PROTOCOLS[upper] && nextToken(line, i0 + token.length)) {
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        `${upper} requests (${NON_HTTP_PROTOCOLS[upper]}) are not supported: Behalf sends HTTP requests only, so this one is not sent (expected "METHOD URL" with an HTTP method)`,
+        '"METHOD URL" with an HTTP method',
+      );
+      return SKIP_REQUEST;
+    }
+    if (/^proto\s*</.test(rest)) {
+      this.diag('warning', lineNo, i0 + 1, 'proto imports (proto < file, httpYac gRPC) are not supported yet; this line is ignored');
+      return idx;
+    }
+    if (/^gql\s+\S+\s*</.test(rest)) {
+      this.diag('warning', lineNo, i0 + 1, 'GraphQL fragment imports (gql Name < file, httpYac) are not supported yet; this line is ignored');
+      return idx;
+    }
+    if (/^import\s+\S/.test(rest)) {
+      this.diag(
+        'warning',
+        lineNo,
+        i0 + 1,
+        'import (kulala.nvim) is not supported yet: the requests and variables of that file are not read; this line is ignored',
+      );
+      return idx;
+    }
+    if (/^run\s+\S/.test(rest)) {
+      this.diag(
+        'error',
+        lineNo,
+        i0 + 1,
+        'run (kulala.nvim) is not supported yet: the requests it names would not be sent (expected the requests themselves in this file, or sent by --name)',
+        'the requests themselves in this file',
+      );
+      return idx;
+    }
+    return undefined;
+  }
+
+  /** `?? status == 200`: httpYac assertions are not implemented yet; never body text. */
+  private assertionLine(lineNo: number, i0: number): void {
+    this.diag(
+      'error',
+      lineNo,
+      i0 + 1,
+      '?? assertion lines (httpYac) are not supported yet: the check would not run, so the request is not sent (expected no ?? lines for now)',
+      'no ?? lines for now',
+    );
+  }
+
+  /** httpYac's GraphQL body (query, mutation, subscription, fragment) or REST Client's X-Request-Type: GraphQL header. */
+  private graphql(request: HttpFileRequest, byMethod: boolean): void {
+    const header = request.headers.findIndex((h) => h.name.toLowerCase() === 'x-request-type');
+    const byHeader = header >= 0 && request.headers[header].value.trim().toLowerCase() === 'graphql';
+    const byBody = request.body !== undefined && !request.bodyFiles?.length && GRAPHQL_BODY.test(request.body) && !isTextBody(request.headers, true);
+    if (!byHeader && !byBody && !byMethod) return;
+    request.graphql = true;
+    // REST Client: the header only says what the body is; it is not sent.
+    if (byHeader) request.headers.splice(header, 1);
   }
 
   private requestLine(line: string, i0: number, lineNo: number): { method: string; url: string; urlColumn: number; httpVersion?: string } | undefined {
@@ -552,17 +807,36 @@ class Parser {
         this.misplacedAnnotation(text, i0, line, 'in a body');
         continue;
       }
-      if (text.startsWith('> {%', i0)) {
-        // JetBrains / httpYac response handler script: skip it.
-        this.diag('warning', line, i0 + 1, 'response handler scripts are not supported; this one is ignored');
-        let j = i;
-        while (j < pending.length && !pending[j].text.trimEnd().endsWith('%}')) j++;
-        i = j;
+      const rest = text.slice(i0);
+      const kind = markdown ? undefined : postRequestKind(rest);
+      if (kind) {
+        this.diag('warning', line, i0 + 1, POST_REQUEST_MESSAGE[kind]);
+        // A JetBrains / httpYac handler script runs to its %}.
+        if (kind === 'handler' && /^>[ \t]*\{%/.test(rest)) {
+          let j = i;
+          while (j < pending.length && !pending[j].text.trimEnd().endsWith('%}')) j++;
+          i = j;
+        }
         continue;
       }
-      if (text.startsWith('>>', i0) || text.startsWith('<>', i0)) {
-        this.diag('warning', line, i0 + 1, 'response redirection (>> file) and references (<> file) are not supported; this line is ignored');
+      if (!markdown && rest.startsWith('??')) {
+        this.assertionLine(line, i0);
         continue;
+      }
+      if (i0 === 0 && scriptOpening(text, i0) === '}}') {
+        // httpYac: a script block below the request runs after the response.
+        let j = i + 1;
+        while (j < pending.length && pending[j].text.trim() !== '}}') j++;
+        if (j < pending.length) {
+          this.diag(
+            'warning',
+            line,
+            1,
+            'httpYac script block ({{ … }}) after the request is not run: Behalf does not run JavaScript (the request is sent; what the script checks or sets is not done)',
+          );
+          i = j;
+          continue;
+        }
       }
       kept.push(pending[i]);
     }
@@ -591,18 +865,25 @@ class Parser {
         this.checkTemplate(text, line, 1);
       }
     }
-    const firstText = texts[0];
-    const f0 = firstNonWs(firstText);
-    let tokenEnd = f0;
-    while (tokenEnd < firstText.length && !isWs(firstText.charCodeAt(tokenEnd))) tokenEnd++;
-    if (METHOD_SET.has(firstText.slice(f0, tokenEnd)) && tokenEnd < firstText.length) {
-      this.diag(
-        'warning',
-        lineNos[0],
-        f0 + 1,
-        'this looks like a second request line but is sent as the body of the request above (expected ### between requests)',
-        '### between requests',
-      );
+    // Request lines httpYac's rule did not split on (a text body, a lower-case method, no blank line before):
+    // sent as body text, as REST Client does; said so.
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i];
+      const f0 = firstNonWs(t);
+      const afterBlank = i === 0 || firstNonWs(texts[i - 1]) >= texts[i - 1].length;
+      if (!afterBlank && !isPlainRequestLine(t, f0)) continue;
+      let tokenEnd = f0;
+      while (tokenEnd < t.length && !isWs(t.charCodeAt(tokenEnd))) tokenEnd++;
+      if (METHOD_SET.has(t.slice(f0, tokenEnd).toUpperCase()) && looksLikeUrl(nextToken(t, tokenEnd))) {
+        this.diag(
+          'warning',
+          lineNos[i],
+          f0 + 1,
+          `line ${lineNos[i]} looks like a second request line but is sent as the body of the request above (expected ### between requests: httpYac reads a new request here, REST Client and JetBrains read body text)`,
+          '### between requests',
+        );
+        break;
+      }
     }
     request.body = texts.join('\n');
     request.bodyLines = lineNos;

@@ -319,3 +319,76 @@ export function fileReference(text: string): HttpBodyFileReference | undefined {
   if (encoding) ref.encoding = encoding;
   return ref;
 }
+
+// ---- Other tools' constructs (flagged, never sent as text) ----
+
+/** `GET /b` on its own: an upper-case method of HTTP_METHODS, a URL, maybe a version; nothing else (httpYac's rule splits on it). */
+export function isPlainRequestLine(line: string, i0: number): boolean {
+  const m = PLAIN_REQUEST_LINE.exec(line.slice(i0));
+  return m !== null && METHOD_SET.has(m[1]) && looksLikeUrl(m[2]);
+}
+const PLAIN_REQUEST_LINE = /^([A-Z]+)[ \t]+(\S+)(?:[ \t]+HTTP\/\d+(?:\.\d+)?)?[ \t]*$/;
+
+/** `HTTP/1.1 200 OK`: the status line of a response (an example response in a JetBrains or httpYac file). */
+export const RESPONSE_STATUS = /^HTTP\/\d+(?:\.\d+)?[ \t]+\d{3}(?:\s|$)/i;
+
+/**
+ * The text that closes a multi-line script opened on this line (`}}` for an httpYac `{{` block, `%}` for a
+ * JetBrains `> {%` / `< {%` one), or undefined when the line opens none (or closes it itself).
+ */
+export function scriptOpening(line: string, i0: number): string | undefined {
+  const rest = line.slice(i0).trimEnd();
+  if (/^\{\{(?:[+@][A-Za-z]*)?$/.test(rest)) return '}}';
+  if (/^[<>][ \t]*\{%/.test(rest) && !rest.endsWith('%}')) return '%}';
+  return undefined;
+}
+
+/** `< {% … %}` or `< ./script.js` above a request line: a JetBrains pre-request script. */
+export const PRE_REQUEST_SCRIPT = /^<[ \t]*\{%|^<[ \t]+\S/;
+
+export type PostRequestKind = 'handler' | 'redirect' | 'reference';
+
+/** What a line after a request is, when it is one of the JetBrains / httpYac response constructs. */
+export function postRequestKind(rest: string): PostRequestKind | undefined {
+  if (/^>>!?[ \t]*\S/.test(rest)) return 'redirect';
+  if (/^<>[ \t]*\S/.test(rest)) return 'reference';
+  if (/^>[ \t]*\{%/.test(rest) || /^>[ \t]+(?:\S+\.(?:m?js|cjs|ts)|\.{0,2}\/\S+)[ \t]*$/.test(rest)) return 'handler';
+  return undefined;
+}
+
+export const POST_REQUEST_MESSAGE: Record<PostRequestKind, string> = {
+  handler:
+    'response handler (> {% … %} or > ./handler.js, JetBrains HTTP Client and httpYac) is not run: Behalf does not run JavaScript (the request is sent; what the handler checks or sets is not done)',
+  redirect: 'output redirection (>> file or >>! file, JetBrains HTTP Client and httpYac) is not supported: the response is not saved to a file',
+  reference: 'response reference (<> file, JetBrains HTTP Client) is not supported: the response is not compared with that file',
+};
+
+/** A line right below a request's headers that starts the part after the request (so no header is expected). */
+export function afterRequestConstruct(line: string, i0: number): boolean {
+  const rest = line.slice(i0);
+  return postRequestKind(rest) !== undefined || rest.startsWith('??') || scriptOpening(line, i0) === '}}';
+}
+
+/** `&b=2 HTTP/1.1`: the text without a trailing HTTP version, and the version; undefined when there is none. */
+export function trailingHttpVersion(text: string): { rest: string; httpVersion: string } | undefined {
+  let lastWs = text.length - 1;
+  while (lastWs >= 0 && !isWs(text.charCodeAt(lastWs))) lastWs--;
+  if (lastWs <= 0) return undefined;
+  const m = HTTP_VERSION.exec(text.slice(lastWs + 1));
+  if (!m) return undefined;
+  return { rest: text.slice(0, lastWs).trimEnd(), httpVersion: `HTTP/${m[1]}` };
+}
+
+/** Request lines of other protocols, and the tools whose syntax they are. */
+export const NON_HTTP_PROTOCOLS: Readonly<Record<string, string>> = {
+  GRPC: 'gRPC, httpYac and JetBrains HTTP Client',
+  WS: 'WebSocket, httpYac',
+  WEBSOCKET: 'WebSocket, JetBrains HTTP Client',
+  SSE: 'server-sent events, httpYac',
+  EVENTSOURCE: 'server-sent events, httpYac',
+  MQTT: 'MQTT, httpYac',
+  AMQP: 'AMQP, httpYac',
+};
+
+/** httpYac's GraphQL body: it starts with an operation or a fragment. */
+export const GRAPHQL_BODY = /^\s*(?:query|mutation|subscription|fragment)(?=[\s{(]|$)/;

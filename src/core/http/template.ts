@@ -32,6 +32,10 @@ export type SystemCall =
   | { kind: 'timestamp'; offset?: DateOffset }
   | { kind: 'datetime'; local: boolean; format: DateFormat; offset?: DateOffset }
   | { kind: 'randomInt'; min: number; max: number }
+  | { kind: 'isoTimestamp' }
+  | { kind: 'randomFloat'; min: number; max: number }
+  | { kind: 'randomString'; alphabet: string; length: number }
+  | { kind: 'randomEmail' }
   | { kind: 'processEnv' | 'dotenv'; name: string; indirect: boolean }
   | { kind: 'shared'; name: string };
 
@@ -64,7 +68,24 @@ export type ParsedRef =
   | { type: 'system'; name: string; call: SystemCall; raw: string }
   | { type: 'invalid'; message: string; expected: string; raw: string };
 
-export const SYSTEM_VARIABLES = ['$guid', '$uuid', '$timestamp', '$datetime', '$localDatetime', '$randomInt', '$processEnv', '$dotenv'];
+export const SYSTEM_VARIABLES = [
+  '$guid',
+  '$uuid',
+  '$timestamp',
+  '$isoTimestamp',
+  '$datetime',
+  '$localDatetime',
+  '$randomInt',
+  '$processEnv',
+  '$dotenv',
+  '$random.uuid',
+  '$random.integer(a, b)',
+  '$random.float(a, b)',
+  '$random.alphabetic(n)',
+  '$random.alphanumeric(n)',
+  '$random.hexadecimal(n)',
+  '$random.email',
+];
 const EXPECTED_SYSTEM = `one of ${SYSTEM_VARIABLES.join(', ')}`;
 const UNSUPPORTED_SYSTEM = new Set(['$aadToken', '$aadV2Token', '$oidcAccessToken']);
 
@@ -131,8 +152,14 @@ function classifySystem(name: string, args: string[], raw: string): ParsedRef {
       if (offset) call.offset = offset;
       return { type: 'system', name, call, raw };
     }
+    case '$isoTimestamp':
+      // JetBrains: the current time in ISO 8601, UTC.
+      if (args.length) return invalid(`${raw} takes no arguments`, '{{$isoTimestamp}}');
+      return { type: 'system', name, call: { kind: 'isoTimestamp' }, raw };
     case '$randomInt': {
-      const expected = '{{$randomInt min max}} with integers min < max (min included, max excluded)';
+      const expected = '{{$randomInt}} (0 to 1000, JetBrains) or {{$randomInt min max}} with integers min < max (min included, max excluded)';
+      // JetBrains: without arguments, an integer from 0 to 1000.
+      if (args.length === 0) return { type: 'system', name, call: { kind: 'randomInt', min: 0, max: 1001 }, raw };
       if (args.length !== 2 || !INTEGER.test(args[0]) || !INTEGER.test(args[1])) return invalid(`bad arguments in ${raw}`, expected);
       const min = Number(args[0]);
       const max = Number(args[1]);
@@ -157,6 +184,59 @@ function classifySystem(name: string, args: string[], raw: string): ParsedRef {
   }
 }
 
+const ALPHABETS: Record<string, string> = {
+  alphabetic: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+  alphanumeric: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_',
+  hexadecimal: '0123456789abcdef',
+};
+const NUMBER = /^-?\d{1,15}(?:\.\d{1,15})?$/;
+
+/** JetBrains' `$random.*` variables: uuid, integer(from, to), float(from, to), alphabetic(n), alphanumeric(n), hexadecimal(n), email. */
+function classifyRandom(trimmed: string, raw: string): ParsedRef {
+  const m = /^\$random\.([A-Za-z]+)\s*(?:\(([^()]*)\))?$/.exec(trimmed);
+  const expected =
+    'one of $random.uuid, $random.integer(from, to), $random.float(from, to), $random.alphabetic(n), $random.alphanumeric(n), $random.hexadecimal(n), $random.email';
+  if (!m) return { type: 'invalid', message: `unsupported ${raw}`, expected, raw };
+  const [, what, argText] = m;
+  const name = `$random.${what}`;
+  const args =
+    argText === undefined
+      ? []
+      : argText
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a, i, all) => a !== '' || all.length > 1);
+  const invalid = (message: string, exp: string): ParsedRef => ({ type: 'invalid', message, expected: exp, raw });
+  switch (what) {
+    case 'uuid':
+    case 'email':
+      if (args.length) return invalid(`${raw} takes no arguments`, `{{${name}}}`);
+      return { type: 'system', name, call: what === 'uuid' ? { kind: 'guid' } : { kind: 'randomEmail' }, raw };
+    case 'integer':
+    case 'float': {
+      const exp = `{{${name}(from, to)}} with ${what === 'integer' ? 'integers' : 'numbers'} from < to (from included, to excluded)`;
+      if (args.length === 0 && argText === undefined) {
+        return { type: 'system', name, call: what === 'integer' ? { kind: 'randomInt', min: 0, max: 1001 } : { kind: 'randomFloat', min: 0, max: 1000 }, raw };
+      }
+      const pattern = what === 'integer' ? INTEGER : NUMBER;
+      if (args.length !== 2 || !pattern.test(args[0]) || !pattern.test(args[1])) return invalid(`bad arguments in ${raw}`, exp);
+      const min = Number(args[0]);
+      const max = Number(args[1]);
+      if (!(min < max)) return invalid(`bad arguments in ${raw}: from must be less than to`, exp);
+      return { type: 'system', name, call: what === 'integer' ? { kind: 'randomInt', min, max } : { kind: 'randomFloat', min, max }, raw };
+    }
+    case 'alphabetic':
+    case 'alphanumeric':
+    case 'hexadecimal': {
+      const exp = `{{${name}(n)}} with a length n from 1 to 10000`;
+      if (args.length !== 1 || !/^\d{1,5}$/.test(args[0]) || Number(args[0]) < 1 || Number(args[0]) > 10000) return invalid(`bad arguments in ${raw}`, exp);
+      return { type: 'system', name, call: { kind: 'randomString', alphabet: ALPHABETS[what], length: Number(args[0]) }, raw };
+    }
+    default:
+      return invalid(`${raw} is not supported by Behalf`, expected);
+  }
+}
+
 const cache = new Map<string, ParsedRef>();
 const CACHE_LIMIT = 4096;
 
@@ -176,6 +256,7 @@ function classifyUncached(inner: string): ParsedRef {
   if (!trimmed) return { type: 'invalid', message: 'empty {{}}', expected: 'a variable name between {{ and }}', raw };
   const request = REQUEST_REF.exec(trimmed);
   if (request) return classifyRequestRef(trimmed, request, raw);
+  if (trimmed.startsWith('$random.')) return classifyRandom(trimmed, raw);
   if (trimmed[0] === '$') {
     const tokens = tokenize(trimmed);
     if (!tokens) return { type: 'invalid', message: `unterminated quote in ${raw}`, expected: 'a closing quote', raw };

@@ -16,6 +16,8 @@ import { looksSecret, readRequestVariable, UnsentRequestError, type RequestVaria
 import { classifyRef, nextRef, type ParsedRef, type RequestRef, type SystemCall } from './template';
 
 export interface VariableContext {
+  /** `behalf send --var name=value`: above file variables and the environment (as httpYac's CLI does); taken as written. */
+  overrides?: Record<string, string>;
   /** The selected environment's variables, `$shared` already merged under them (HttpEnvironments.get). */
   environment?: Record<string, string>;
   /** `$shared` on its own: lowest precedence, and the source of {{$shared name}}. */
@@ -268,6 +270,8 @@ class Resolution {
   }
 
   private variable(name: string, raw: string, at: SourcePosition, self: Self | undefined): string {
+    const { overrides } = this.ctx;
+    if (overrides && hasOwn(overrides, name)) return overrides[name];
     const own = self !== undefined && self.name === name;
     const startLayer = own ? (self.layer === 0 ? 0 : self.layer + 1) : 0;
     if (startLayer === 0) {
@@ -401,6 +405,20 @@ class Resolution {
       }
       case 'randomInt':
         return String(call.min + Math.floor(this.random() * (call.max - call.min)));
+      case 'isoTimestamp':
+        return new Date(this.date(this.now(), raw, at)).toISOString();
+      case 'randomFloat':
+        return String(call.min + this.random() * (call.max - call.min));
+      case 'randomString': {
+        let out = '';
+        for (let i = 0; i < call.length; i++) out += call.alphabet[Math.floor(this.random() * call.alphabet.length)];
+        return out;
+      }
+      case 'randomEmail': {
+        let local = '';
+        for (let i = 0; i < 10; i++) local += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(this.random() * 36)];
+        return `${local}@example.com`;
+      }
       case 'processEnv': {
         const name = call.indirect ? this.variable(call.name, `{{${call.name}}}`, at, self) : call.name;
         if (isBehalfSecretName(name)) this.fail(behalfSecretMessage(raw, name), at);
@@ -494,6 +512,7 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
     spec.body = body.body;
     if (body.files) spec.bodyFiles = body.files;
   }
+  if (request.graphql) graphqlRequest(spec, request, file);
   // A value from an earlier exchange put into an Authorization-like header is a credential, whatever it looked like.
   if (r.fromExchanges.length && ctx.onSecret) {
     for (const name in headers) {
@@ -502,6 +521,56 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
     }
   }
   return spec;
+}
+
+/**
+ * A GraphQL request as httpYac and REST Client send it: `{"query", "variables", "operationName"?}` JSON. The
+ * variables are the JSON object after the query's last blank line; operationName is set when the query names
+ * exactly one operation. Content-Type is application/json unless the request sets one.
+ */
+function graphqlRequest(spec: RequestSpec, request: HttpFileRequest, file: string): void {
+  const text = spec.body === undefined ? '' : typeof spec.body === 'string' ? spec.body : spec.body.toString('utf8');
+  const lines = text.split('\n');
+  let query = text.trim();
+  let variables: unknown = {};
+  let blank = -1;
+  for (let i = lines.length - 1; i > 0; i--) {
+    if (!lines[i].trim()) {
+      blank = i;
+      break;
+    }
+  }
+  if (blank > 0) {
+    const block = lines
+      .slice(blank + 1)
+      .join('\n')
+      .trim();
+    if (block.startsWith('{')) {
+      try {
+        variables = JSON.parse(block);
+        query = lines.slice(0, blank).join('\n').trim();
+      } catch (e) {
+        // `{ user { id } }` is an anonymous query, not variables; `{"id": }` is broken variables.
+        if (/^\{\s*["}]/.test(block)) {
+          const line = request.bodyLines?.[blank + 1] ?? request.requestLine;
+          throw new BehalfError(
+            'parse',
+            `the GraphQL variables block is not valid JSON: ${e instanceof Error ? e.message : String(e)} (expected a JSON object after the query)`,
+            {
+              position: { file, line, column: 1 },
+            },
+          );
+        }
+      }
+    }
+  }
+  const names = new Set<string>();
+  for (const m of query.matchAll(/(?:^|[\s}])(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)) names.add(m[1]);
+  const payload: { query: string; variables: unknown; operationName?: string } = { query, variables };
+  if (names.size === 1) payload.operationName = [...names][0];
+  spec.body = JSON.stringify(payload);
+  delete spec.bodyFiles;
+  if (!Object.keys(spec.headers).some((k) => k.toLowerCase() === 'content-type')) spec.headers['Content-Type'] = 'application/json';
 }
 
 function contentTypeOf(headers: Record<string, string>): string {
