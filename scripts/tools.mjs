@@ -25,7 +25,8 @@ export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 export const PLAYWRIGHT_CORE_VERSION = '1.65.1';
 // libkrb5-dev + pkg-config: code-server's `kerberos` native module needs gssapi/gssapi.h to build.
-export const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'pkg-config'];
+// openssl: the network tests make their CA, server and client certificates with it (test/unit/proxy.test.ts).
+export const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'pkg-config', 'openssl'];
 
 const MARKER = '.behalf-tool.json';
 
