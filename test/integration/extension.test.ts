@@ -238,8 +238,21 @@ describe('Behalf in a real VS Code', function () {
       places.some(([p]) => p.startsWith(services.context.logUri.fsPath)),
       'the log file was scanned',
     );
+    // Each secret and token in every form a leak takes: as is, URL/form-encoded, JSON-escaped, Base64.
+    const forms = (secret: string) => [
+      ...new Set([
+        secret,
+        encodeURIComponent(secret),
+        encodeURIComponent(secret).replace(/%20/g, '+'),
+        JSON.stringify(secret).slice(1, -1),
+        Buffer.from(secret).toString('base64'),
+      ]),
+    ];
     for (const [where, text] of places) {
-      for (const secret of [...secrets, ...tokens]) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 4)}…) leaked into ${where}`);
+      for (const secret of [...secrets, ...tokens]) {
+        for (const form of forms(secret))
+          assert.ok(!text.includes(form), `a secret (${secret.slice(0, 4)}…) leaked into ${where} (as ${form === secret ? 'is' : form.slice(0, 6) + '…'})`);
+      }
     }
   });
 
