@@ -2,11 +2,11 @@
 // problems do to a run — mistyped annotations, unknown methods, Behalf secrets in variables — and that
 // nothing is sent when the file has an error.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { runProcess } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -30,16 +30,10 @@ describe('behalf CLI (dist/cli.js) and .http file problems', function () {
   });
 
   function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-    const child = spawn(process.execPath, [CLI, ...args, '--config', config], {
+    return runProcess(process.execPath, [CLI, ...args, '--config', config], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', ...sandbox.secretsEnv(), ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
   }
 
   function writeHttp(name: string, lines: string[]): string {

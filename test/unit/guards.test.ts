@@ -4,7 +4,6 @@
 // a password in a connection URL is a loader error.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +12,7 @@ import { BehalfError } from '../../src/core/errors';
 import type { ActAs, Connection, RequestSpec } from '../../src/core/model';
 import { escapeControls } from '../../src/core/printable';
 import { tokenShapedValues } from '../../src/core/vendor';
-import { received, startHarness, type Harness } from './support';
+import { received, runProcess, startHarness, type Harness } from './support';
 
 const ROWS = '/api/rest/v4/data/entrydata/rows/Deals';
 const OL_READ = '/API/DataTable/v2.2/Documents.All:Read?RecordID=A-1&format=JSON';
@@ -439,19 +438,11 @@ describe('guard in the CLI (a real process)', () => {
   it('a hand-written startimpersonation exits 1 with the refusal and the hint; nothing is sent, no session opens', async () => {
     const file = path.join(dir, 'start.http');
     fs.writeFileSync(file, `# @connection ol-sandbox\nGET ${OL_START}?UserAPIID=jane.api&format=JSON\n`);
-    const child = spawn(
+    const { code, out, err } = await runProcess(
       process.execPath,
       ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/bin.ts'), 'send', file, '--yes', '--config', path.join(dir, 'behalf.connections.json')],
-      {
-        env: { ...process.env, ...h.sandbox.secretsEnv() },
-        cwd: ROOT,
-      },
+      { env: { ...process.env, ...h.sandbox.secretsEnv() }, cwd: ROOT },
     );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 1, `${out}\n${err}`);
     assert.match(
       err,

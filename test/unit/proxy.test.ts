@@ -3,7 +3,7 @@
 // as a real process (dist/cli.js; `npm run build` first): through the proxy, NO_PROXY, 407 both ways, --cacert,
 // NODE_EXTRA_CA_CERTS, an untrusted CA, --verbose. Proxy credentials are never printed.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -19,6 +19,7 @@ import { envSecretStore } from '../../src/core/ports';
 import { proxyConfig, routeFor, type ProxyEnv } from '../../src/core/proxy';
 import type { NetworkOptions } from '../../src/core/transport';
 import { allVendors } from '../../src/vendors';
+import { runProcess } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const TOKEN = 'svc-token-7f3a9c1e5b2d';
@@ -443,7 +444,7 @@ describe('proxy and TLS over real sockets', function () {
     });
 
     function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-      const child = spawn(process.execPath, [CLI, ...args, '--config', config], {
+      return runProcess(process.execPath, [CLI, ...args, '--config', config], {
         cwd: dir,
         env: {
           PATH: process.env.PATH ?? '',
@@ -454,13 +455,7 @@ describe('proxy and TLS over real sockets', function () {
           BEHALF_SECRET_MTLS_NOCERT: TOKEN,
           ...env,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
     }
     const neverPrinted = (r: { out: string; err: string }) => {
       for (const secret of [

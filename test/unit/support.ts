@@ -1,5 +1,6 @@
 // Shared set-up for tests that run the engine against the vendor sandbox over real sockets.
 
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { BehalfEngine, type EngineOptions } from '../../src/core/engine';
 import { CORE_CONNECTION_KEYS, type Connection, type Principal } from '../../src/core/model';
 import type { Log, Prompt, SecretStore } from '../../src/core/ports';
@@ -74,4 +75,24 @@ export async function startHarness(options: { sandbox?: SandboxOptions; engine?:
 /** Requests the sandbox received whose path contains `fragment`. */
 export function received(sandbox: Sandbox, fragment: string) {
   return sandbox.log.filter((e) => e.path.includes(fragment));
+}
+
+/** What a finished process said: its exit code and everything it wrote. */
+export interface ProcessResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Runs a real process to its end (the CLI suites: dist/cli.js or src/cli/bin.ts through tsx), stdin closed. */
+export function runProcess(command: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio'> = {}): Promise<ProcessResult> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }
