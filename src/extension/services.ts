@@ -16,6 +16,9 @@ import { DEACTIVATE_SESSIONS_MS, describeUnended, END_SESSIONS_MS, howToEndUnend
 import { ConnectionsTree, SessionsTree } from './trees';
 
 /** Everything the commands share. The engine is created on first use, not at activation. */
+/** How long after the engine is made the stored secrets are read into its redactor. */
+const PRIME_SECRETS_DELAY_MS = 1000;
+
 export class Services implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly secrets: SecretStorageStore;
@@ -83,7 +86,9 @@ export class Services implements vscode.Disposable {
         },
       });
       for (const value of this.knownSecrets) this.engineInstance.redactor.add(value);
-      void this.primeSecrets();
+      // Off the path of whatever made the engine (a first tree expand, a send): adapters register each secret they
+      // read anyway; this covers the ones read some other way, a moment later.
+      setTimeout(() => void this.primeSecrets(), PRIME_SECRETS_DELAY_MS);
     }
     return this.engineInstance;
   }
