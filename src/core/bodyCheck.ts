@@ -3,21 +3,17 @@
 
 import { parse, type ParseError } from 'jsonc-parser';
 import { jsonSyntaxMessage, LineIndex } from './jsonText';
+import { findHeader } from './transport';
 
 /** application/json, application/problem+json, application/vnd.x+json; charset=… */
 const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
-
-function contentTypeOf(headers: Readonly<Record<string, string>>): string | undefined {
-  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === 'content-type') return value;
-  return undefined;
-}
 
 /**
  * A note when the body claims to be JSON and is not: "The body says application/json but is not valid JSON:
  * line 1, column 41 (expected "," between entries)." Undefined for valid JSON, an empty body, or another type.
  */
-export function jsonBodyNote(headers: Readonly<Record<string, string>>, body: Buffer): string | undefined {
-  const contentType = contentTypeOf(headers);
+export function jsonBodyNote(headers: Record<string, string>, body: Buffer): string | undefined {
+  const contentType = findHeader(headers, 'content-type');
   if (!contentType || !JSON_MEDIA_TYPE.test(contentType) || body.length === 0) return undefined;
   const text = body.toString('utf8');
   try {

@@ -2,6 +2,7 @@
 // field, what is wrong, what to write instead, a near-miss property name), and the rule that secrets never go
 // in the file (which property names count as secrets, and which environment variable to use instead).
 
+import { editDistance } from './editDistance';
 import type { ErrorObject } from 'ajv';
 import type { Node } from 'jsonc-parser';
 import type { LineIndex } from './jsonText';
@@ -205,26 +206,11 @@ function suggestion(name: string, parentSchema: JsonObject): string {
   if (allowed.length === 0) return '';
   let best: { key: string; distance: number } | undefined;
   for (const key of allowed) {
-    const distance = key.toLowerCase() === name.toLowerCase() ? 0 : editDistance(key, name);
+    const distance = key.toLowerCase() === name.toLowerCase() ? 0 : editDistance(key, name, 2);
     if (distance <= Math.min(2, Math.floor(key.length / 3)) && (!best || distance < best.distance)) best = { key, distance };
   }
   if (best) return `; did you mean "${best.key}"?`;
   return `; allowed: ${allowed.join(', ')}`;
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 function jsonType(value: unknown): string {

@@ -268,7 +268,10 @@ export class BehalfEngine {
       const host = hostNote ? differingHost(spec.headers, url) : undefined;
       if (
         host &&
-        prepared.identityHeaders.some((h) => findHeader(prepared.headers, h) !== undefined && findHeader(prepared.headers, h) !== findHeader(spec.headers, h))
+        prepared.identityHeaders.some((h) => {
+          const added = findHeader(prepared.headers, h);
+          return added !== undefined && added !== findHeader(spec.headers, h);
+        })
       ) {
         throw hostRefusal(spec, host, `with ${connection.label}'s authentication`);
       }
@@ -324,12 +327,12 @@ export class BehalfEngine {
       rawBodies.set(record, response.body);
       this.log.log(
         'info',
-        `${method} ${urlForDisplay(this.redactor.url(response.url))} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
+        `${method} ${this.shownUrl(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
       );
       return record;
     } catch (e) {
       const error = this.asBehalfError(e);
-      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${urlForDisplay(this.redactor.url(url))} as ${sentAs.who}: ${error.message}`);
+      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${this.shownUrl(url)} as ${sentAs.who}: ${error.message}`);
       throw error;
     }
   }
@@ -373,6 +376,11 @@ export class BehalfEngine {
   async vendorPrincipals(connection: Connection, signal?: AbortSignal): Promise<Principal[] | undefined> {
     const adapter = this.adapter(connection);
     return adapter.listPrincipals ? this.wrap(adapter.listPrincipals(signal)) : undefined;
+  }
+
+  /** A URL as Behalf shows it (records, prompts, the log): secrets redacted, control characters escaped. */
+  private shownUrl(url: string): string {
+    return urlForDisplay(this.redactor.url(url));
   }
 
   /** Whether the vendor's list of principals can be read on this connection now (a host may read it unasked). */
@@ -552,8 +560,8 @@ export class BehalfEngine {
     const who = describePrincipal(principal);
     const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
     const question = asSomeoneElse
-      ? `${method} ${urlForDisplay(this.redactor.url(url))} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
-      : `${method} ${urlForDisplay(this.redactor.url(url))} on ${where}. Send it?`;
+      ? `${method} ${this.shownUrl(url)} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
+      : `${method} ${this.shownUrl(url)} on ${where}. Send it?`;
     if (!(await this.options.prompt.confirm(question))) {
       throw new BehalfError('not-confirmed', `Not sent: ${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation.`, {
         hint: 'confirm it when asked (in the CLI: pass --yes)',
@@ -614,7 +622,7 @@ export class BehalfEngine {
     const adapter = this.bound.get(connection.id)?.adapter;
     if (adapter && ownEndpointAt(call.url, adapter.ownEndpoints))
       for (const value of tokenShapedValues(response.body.toString('utf8'))) this.redactor.add(value);
-    this.log.log('debug', `${connection.id}: ${call.method} ${urlForDisplay(this.redactor.url(call.url))} → ${response.status}`);
+    this.log.log('debug', `${connection.id}: ${call.method} ${this.shownUrl(call.url)} → ${response.status}`);
     return response;
   }
 
@@ -631,14 +639,14 @@ export class BehalfEngine {
 
   /** --verbose (and the log) say how each exchange went out: direct, or through which proxy (host:port only). */
   private logRoute(method: string): (url: string, via: string) => void {
-    return (url, via) => this.log.log('debug', `${method} ${urlForDisplay(this.redactor.url(url))}: ${via}`);
+    return (url, via) => this.log.log('debug', `${method} ${this.shownUrl(url)}: ${via}`);
   }
 
   private redactRequest(prepared: PreparedRequest): ResponseRecord['request'] {
     const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : bufferText(prepared.body);
     return {
       method: prepared.method,
-      url: urlForDisplay(this.redactor.url(prepared.url)),
+      url: this.shownUrl(prepared.url),
       headers: this.redactor.headers(prepared.headers),
       body: body === undefined ? undefined : this.redactor.body(body, findHeader(prepared.headers, 'content-type')),
     };

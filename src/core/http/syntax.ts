@@ -3,6 +3,7 @@
 // references (`< ./file`). Pure functions of one line: they report nothing (parser.ts turns what they find,
 // or do not find, into diagnostics).
 
+import { editDistance } from '../editDistance';
 import type { HttpBodyFileReference } from './parsedFile';
 
 // ---- Whitespace and tokens ----
@@ -113,30 +114,6 @@ export function isBehalfSecretName(name: string): boolean {
 /** The error for a variable that reads a Behalf secret (the parser's diagnostic and the resolver's error say the same). */
 export function behalfSecretMessage(raw: string, name: string): string {
   return `${raw} reads ${name}, a Behalf secret: secrets are added by the connection, never through variables (expected the connection's authentication, or a variable that is not named BEHALF_SECRET_*)`;
-}
-
-// ---- Edit distance ----
-
-/** Optimal string alignment distance (a swap of two neighbours counts 1), or max + 1 when above max. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let before: number[] = [];
-  let prev: number[] = [];
-  for (let j = 0; j <= b.length; j++) prev.push(j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur: number[] = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
-      cur.push(d);
-      if (d < rowMin) rowMin = d;
-    }
-    if (rowMin > max) return max + 1;
-    before = prev;
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 // ---- Annotations ----

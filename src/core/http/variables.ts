@@ -11,7 +11,8 @@ import { applyOffset, formatDate } from './datetime';
 import { loadDotenv } from './environments';
 import type { HttpBodyFileReference, HttpFileRequest, HttpFileVariable, ParsedHttpFile } from './parser';
 import { isSensitiveHeader } from '../redact';
-import { behalfSecretMessage, editDistance, isBehalfSecretName } from './syntax';
+import { editDistance } from '../editDistance';
+import { behalfSecretMessage, isBehalfSecretName } from './syntax';
 import { looksSecret, readRequestVariable, UnsentRequestError, type RequestVariableSource } from './requestVariables';
 import { classifyRef, nextRef, type ParsedRef, type RequestRef, type SystemCall } from './template';
 
