@@ -1,0 +1,111 @@
+// The commands that send .http requests: send and compare.
+
+import { compareAs, refuseWrites } from '../core/compare';
+import type { BehalfEngine } from '../core/engine';
+import { isBehalfError } from '../core/errors';
+import { RequestVariableStore, type RequestExchange } from '../core/http/requestVariables';
+import { resolveRequest } from '../core/http/variables';
+import type { ActAs, ImpersonationMode, RequestSpec } from '../core/model';
+import { loadHttpFile, pickConnection, resolveInRun } from './files';
+import { describeError, type Flags, type Io, type Output } from './io';
+import { humanComparison, humanRecord, jsonRecord, requestTitle } from './output';
+import { logSent, openLog } from './runLog';
+
+export async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  if ((flags.as?.length ?? 0) > 1) {
+    io.err('behalf: send takes one --as (to send as two identities and see what differs, use "behalf compare").\n');
+    return 2;
+  }
+  const loaded = await loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
+  if (typeof loaded === 'number') return loaded;
+  const { parsed, selected, variableContext, config } = loaded;
+  const log = await openLog(flags, io);
+  const output = (flags.output ?? 'full') as Output;
+  // Request variables ({{login.response.body.$.token}}) read the responses of this run, in memory only.
+  const exchanges = new RequestVariableStore();
+  const context = { ...variableContext, requestVariables: exchanges, onSecret: (value: string) => engine.redactor.add(value) };
+
+  let failed = false;
+  for (const [index, request] of selected.entries()) {
+    // A closed stdout (EPIPE) is reported after the write that found it: let it arrive before sending more.
+    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) break;
+    let attempt: { spec: RequestSpec; actAs: ActAs; time: Date } | undefined;
+    try {
+      const spec = resolveInRun(parsed, request, context, flags.name);
+      const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
+      const principalRef = flags.as?.[0] ?? request.as;
+      const principal = principalRef ? await engine.resolvePrincipal(connection, principalRef, signal) : undefined;
+      const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
+      const actAs: ActAs = { connection, principal, mode };
+      attempt = { spec, actAs, time: new Date() };
+      let raw: RequestExchange['response'] | undefined;
+      const record = await engine.sendAs(spec, actAs, { signal, onRawResponse: request.name === undefined ? undefined : (r) => (raw = r) });
+      if (request.name !== undefined && raw) exchanges.set(request.name, { request: { headers: spec.headers, body: spec.body }, response: raw });
+      if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
+      if (output === 'none') {
+        // nothing on stdout
+      } else if (flags.json) io.out(`${JSON.stringify(jsonRecord(record, output === 'full', flags))}\n`);
+      else io.out(humanRecord(record, request, output === 'full', flags));
+      if (flags.fail && record.status >= 400) failed = true;
+    } catch (e) {
+      // stdout closed (`| head -1`): the reader has what it wanted; the rest is not sent, and that is no error.
+      if (signal?.aborted && signal.reason === 'EPIPE' && isBehalfError(e) && e.code === 'cancelled') break;
+      failed = true;
+      if (attempt) await logSent(log, engine, attempt, { error: e }, io);
+      const message = describeError(engine, e);
+      if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
+      else io.err(`${requestTitle(request)}: ${message}\n`);
+      if (isBehalfError(e) && e.code === 'cancelled') break;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
+  const usage = 'behalf compare <file.http> --name <request> --as <a> [--as <b>] [options]';
+  const refs = flags.as ?? [];
+  if (refs.length > 2) {
+    io.err(`behalf: compare takes at most two --as (got ${refs.length}).\nusage: ${usage}\n`);
+    return 2;
+  }
+  const loaded = await loadHttpFile(args, usage, flags, io);
+  if (typeof loaded === 'number') return loaded;
+  const { parsed, selected, variableContext, config } = loaded;
+  if (selected.length !== 1) {
+    const names = selected.map((r) => r.name).filter(Boolean);
+    io.err(
+      `behalf: compare sends one request, and ${args[0]} has ${selected.length}: pick one with --name${names.length ? ` (named: ${names.join(', ')})` : ''}.\n`,
+    );
+    return 2;
+  }
+  const request = selected[0];
+  const leftRef = refs[0] ?? request.as;
+  if (!leftRef) {
+    io.err(`behalf: compare needs someone to act as: --as <principal> (or "# @as" on the request).\nusage: ${usage}\n`);
+    return 2;
+  }
+  const rightRef = refs[1];
+  const log = await openLog(flags, io);
+  const spec = resolveRequest(parsed, request, { ...variableContext, onSecret: (value) => engine.redactor.add(value) });
+  refuseWrites(spec);
+  const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
+  const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
+  const identity = async (ref: string | undefined): Promise<ActAs> => ({
+    connection,
+    principal: ref === undefined || ref === 'self' ? undefined : await engine.resolvePrincipal(connection, ref, signal),
+    mode,
+  });
+  const left = await identity(leftRef);
+  const right = await identity(rightRef);
+  let logFailed = false;
+  const compared = await compareAs(engine, spec, left, right, {
+    signal,
+    onSent: async (event) => {
+      if (!(await logSent(log, engine, { spec, actAs: event.actAs, time: event.time }, event, io))) logFailed = true;
+    },
+  });
+  if (flags.json) io.out(`${JSON.stringify(compared.result)}\n`);
+  else io.out(humanComparison(compared.result, compared.left, compared.right, request));
+  return logFailed ? 1 : 0;
+}
