@@ -1,6 +1,7 @@
 // The result of parsing a .http file: its requests (request line, headers, body, annotations), file
 // variables and diagnostics. Types only; parser.ts builds them, variables.ts resolves them into a RequestSpec.
 
+import type { Assertion, IdentityExpectation } from '../expectations';
 import type { ImpersonationMode, SourcePosition } from '../model';
 
 export interface HttpHeaderLine {
@@ -75,6 +76,10 @@ export interface HttpFileRequest {
    * `{"query", "variables", "operationName"?}` JSON.
    */
   graphql?: boolean;
+  /** `# @expect <identity> …` lines above the request line, in order (judged by the access matrix). */
+  expectations: IdentityExpectation[];
+  /** `?? …` lines (httpYac assertions) after the request, in order (judged after every send). */
+  assertions: Assertion[];
   /** An error diagnostic lies within `range`: callers must refuse to send this request. */
   hasErrors: boolean;
 }

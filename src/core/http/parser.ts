@@ -383,6 +383,8 @@ class Parser {
       url: urlParts.map((p) => p.text).join(''),
       headers,
       annotations: {},
+      expectations: [],
+      assertions: [],
       requestLine: requestLineNo,
       range: { startLine: firstContent || requestLineNo, endLine: Math.max(lastContent, requestLineNo) },
       urlParts,
