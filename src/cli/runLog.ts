@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { BehalfEngine } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import { fileLogStorage, ImpersonationLog, logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
-import type { ActAs, Connection, RequestSpec, ResponseRecord } from '../core/model';
+import { urlOnConnection, type ActAs, type RequestSpec, type ResponseRecord } from '../core/model';
 import type { Flags, Io } from './io';
 
 /**
@@ -62,7 +62,7 @@ export async function logSent(
     ? logEntryFromRecord(outcome.record, attempt.time)
     : logEntryFromError(
         engine.sentAs(attempt.actAs),
-        { method: attempt.spec.method, url: absoluteUrl(attempt.spec.url, attempt.actAs.connection) },
+        { method: attempt.spec.method, url: urlOnConnection(attempt.spec.url, attempt.actAs.connection) },
         outcome.error,
         attempt.time,
         engine.redactor,
@@ -75,9 +75,4 @@ export async function logSent(
     io.err(`behalf: could not write the impersonation log ${log.file}: ${engine.redactor.text(e instanceof Error ? e.message : String(e))}\n`);
     return false;
   }
-}
-
-function absoluteUrl(url: string, connection: Connection): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return url;
-  return `${connection.baseUrl.replace(/\/+$/, '')}${url.startsWith('/') ? '' : '/'}${url}`;
 }

@@ -1,7 +1,7 @@
 import { jsonBodyNote } from './bodyCheck';
 import { BehalfError, isBehalfError } from './errors';
 import type { ActAs, AssetVersion, Connection, ImpersonationMode, PreparedRequest, Principal, RequestSpec, ResponseRecord, SentAs } from './model';
-import { isMutating } from './model';
+import { isMutating, urlOnConnection } from './model';
 import { silentLog, systemClock, type Clock, type Log, type Prompt, type SecretStore } from './ports';
 import { RateLimiter } from './rateLimiter';
 import { urlForDisplay } from './printable';
@@ -589,8 +589,7 @@ export class BehalfEngine {
     if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
       throw new BehalfError('url', `Only http and https URLs can be sent (got "${raw.split(':')[0]}:").`, { position: spec.position });
     }
-    const base = connection.baseUrl.replace(/\/+$/, '');
-    return `${base}${raw.startsWith('/') ? '' : '/'}${raw}`;
+    return urlOnConnection(raw, connection);
   }
 
   private async adapterCall(connection: Connection, call: AdapterCall, signal?: AbortSignal) {

@@ -17,6 +17,12 @@ export function isMutating(method: string): boolean {
   return !SAFE_METHODS.has(String(method).toUpperCase());
 }
 
+/** A request's URL as sent on its connection: absolute URLs as they are, others joined to the connection's base URL. */
+export function urlOnConnection(url: string, connection: Pick<Connection, 'baseUrl'>): string {
+  const raw = url.trim();
+  return /^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : `${connection.baseUrl.replace(/\/+$/, '')}${raw.startsWith('/') ? '' : '/'}${raw}`;
+}
+
 /** A position in a source file, 1-based, for errors a user can jump to. */
 export interface SourcePosition {
   file: string;

@@ -4,16 +4,10 @@ import type { ImpersonationLogEntry } from '../core/audit';
 import type { BehalfEngine, SendOptions } from '../core/engine';
 import { isBehalfError } from '../core/errors';
 import { logEntryFromError, logEntryFromRecord } from '../core/impersonationLog';
-import type { ActAs, Connection, RequestSpec, ResponseRecord } from '../core/model';
+import { urlOnConnection, type ActAs, type RequestSpec, type ResponseRecord } from '../core/model';
 import type { Services } from './services';
 
 // --- sending, logged ----------------------------------------------------------------------------------------
-
-/** A request made absolute against its connection, as the engine sends it (for log entries of failures). */
-function absoluteUrl(url: string, connection: Connection): string {
-  const raw = url.trim();
-  return /^[a-z][a-z0-9+.-]*:/i.test(raw) ? raw : `${connection.baseUrl.replace(/\/+$/, '')}${raw.startsWith('/') ? '' : '/'}${raw}`;
-}
 
 /**
  * engine.sendAs, and every request sent as someone else goes into the impersonation log: the response, or
@@ -35,7 +29,7 @@ export async function sendLogged(
     if (!(isBehalfError(e) && e.code === 'not-confirmed')) {
       const entry = logEntryFromError(
         s.engine.sentAs(actAs),
-        { method: spec.method, url: absoluteUrl(spec.url, actAs.connection) },
+        { method: spec.method, url: urlOnConnection(spec.url, actAs.connection) },
         e,
         time,
         s.engine.redactor,
