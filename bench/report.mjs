@@ -64,6 +64,15 @@ function memoryTable(c) {
   return ['| Tool | Case 1 peak RSS | × axios | Case 2 peak RSS | × axios |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
+function downloadTable(c) {
+  const rows = c.tools.map((t) =>
+    t.error
+      ? `| ${t.label} | failed: ${t.error.replace(/\|/g, '\\|')} | | | | | |`
+      : `| ${t.label} | **${ms(t.wallMs?.median)}** | ${ms(t.wallMs?.min)} | ${ms(t.wallMs?.max)} | ${t.throughputMBps ?? '—'} MB/s | ${times(t.ratios?.vs_pipeline)} | ${mb(t.rssMB?.median)} |`,
+  );
+  return ['| Tool | Median | Min | Max | Throughput | × pipeline throughput | Peak RSS |', '|---|---:|---:|---:|---:|---:|---:|', ...rows].join('\n');
+}
+
 function extensionTables(c) {
   const sizes = c.sizes.map((s) =>
     s.missing ? `| ${s.file} | missing | |` : `| ${s.file} | ${s.kb} KB (${s.bytes} B) | ${(s.gzipBytes / 1024).toFixed(1)} KB |`,
@@ -150,6 +159,7 @@ export function render(results) {
     else if (c.id === 4) out.push(impersonationTable(c));
     else if (c.id === 5) out.push(memoryTable(c));
     else if (c.id === 6) out.push(extensionTables(c));
+    else if (c.id === 7) out.push(downloadTable(c));
     const commands = (c.tools ?? []).filter((t) => t.command).map((t) => `- ${t.label}: \`${t.command}\``);
     if (commands.length && c.id !== 5) out.push('', 'Commands:', '', ...commands);
     if (c.targets?.length) out.push('', targetsTable(c.targets));

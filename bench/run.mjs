@@ -7,7 +7,7 @@
 //
 //   --quick        tiny counts (20 GETs, 5 POSTs, 20 impersonated GETs, 500 principals, 100 versions), 1 run, no
 //                  warm-up: for the smoke test and for trying the harness
-//   --cases        which cases (default all); 5 (peak RSS) is read from the runs of 1 and 2
+//   --cases        which cases (default all); 5 (peak RSS) is read from the runs of 1 and 2; 7 is the big download
 //   --runs         measured runs of every tool per case (default 5; case 4 uses three times as many, the browser
 //                  and VS Code cases at most 3), after --warmup rounds (default 1) that are not counted
 //   --skip-peers   leave httpyac and newman out (no npm install; for the smoke test and offline machines)
@@ -74,17 +74,17 @@ if (opts.help) {
 const QUICK = opts.quick;
 const RUNS = positiveInt(opts.runs, QUICK ? 1 : 5, '--runs');
 const WARMUP = nonNegativeInt(opts.warmup, QUICK ? 0 : 1, '--warmup');
-const ALL_CASES = [1, 2, 3, 4, 5, 6];
+const ALL_CASES = [1, 2, 3, 4, 5, 6, 7];
 const CASES = new Set(opts.cases ? opts.cases.split(',').map((c) => Number(c.trim())) : ALL_CASES);
-for (const c of CASES) if (!ALL_CASES.includes(c)) fail(`--cases: unknown case ${c} (cases are 1-6)`);
+for (const c of CASES) if (!ALL_CASES.includes(c)) fail(`--cases: unknown case ${c} (cases are 1-7)`);
 const SKIP_PEERS = opts['skip-peers'];
 const SKIP_VSCODE = opts['skip-vscode'];
 const OUT = resolve(opts.out ?? BENCH);
 const COMPARE_CLI = opts['compare-cli'] ? resolve(opts['compare-cli']) : undefined;
 if (COMPARE_CLI && !existsSync(COMPARE_CLI)) fail(`--compare-cli: ${COMPARE_CLI} does not exist`);
 const COUNTS = QUICK
-  ? { get: 20, post: 5, postBytes: 100 * 1024, impersonation: 20, principals: 500, versions: 100, fields: 50 }
-  : { get: 500, post: 100, postBytes: 100 * 1024, impersonation: 500, principals: 10_000, versions: 1000, fields: 50 };
+  ? { get: 20, post: 5, postBytes: 100 * 1024, impersonation: 20, principals: 500, versions: 100, fields: 50, downloadBytes: 8 * 1024 * 1024 }
+  : { get: 500, post: 100, postBytes: 100 * 1024, impersonation: 500, principals: 10_000, versions: 1000, fields: 50, downloadBytes: 500 * 1024 * 1024 };
 const HEAVY_RUNS = Math.min(RUNS, 3); // Chromium first paint: a browser per run
 // Case 4's ratios are within a few percent of 1 and its runs take a second: three times the runs, for a stable median.
 const IMPERSONATION_RUNS = QUICK ? RUNS : RUNS * 3;
@@ -104,6 +104,8 @@ const TARGETS = {
   firstPaintMs: 1000,
   diffMs: 100,
   treeMs: 200,
+  downloadRssMB: 120,
+  downloadVsPipeline: 0.8,
 };
 
 const say = (line) => console.error(`bench: ${line}`);
@@ -471,6 +473,76 @@ try {
   if (CASES.has(4)) results.cases['4'] = await impersonationCase();
   if (CASES.has(5)) results.cases['5'] = memoryCase();
   if (CASES.has(6)) results.cases['6'] = await extensionCase();
+  if (CASES.has(7)) results.cases['7'] = await downloadCase();
+
+  // ----- case 7: a big download saved to a file -----------------------------------------------------------------
+  async function downloadCase() {
+    const size = COUNTS.downloadBytes;
+    const title = `A ${Math.round(size / KB / KB)} MB download saved to a file`;
+    say(`case 7: ${title}`);
+    const dir = join(work, 'case7');
+    mkdirSync(dir);
+    const url = `${serverUrl}/bytes/${size}`;
+    writeFileSync(join(dir, 'download.http'), `GET ${url}\n`);
+    const connections = join(dir, 'behalf.connections.json');
+    writeFileSync(connections, JSON.stringify({ connections: [{ id: 'bench', vendor: 'generic', label: 'Bench server', baseUrl: serverUrl, auth: 'none' }] }));
+    const saved = join(dir, 'saved.bin');
+    // Every run must have saved the whole body (and the file goes, so that runs do not fill the disk).
+    const check = {
+      before: async () => (rmSync(saved, { force: true }), counts()),
+      after: async (before) => {
+        const wrong = await served('bytes', 1).after(before);
+        const bytes = existsSync(saved) ? statSync(saved).size : -1;
+        rmSync(saved, { force: true });
+        return wrong ?? (bytes === size ? undefined : `saved ${bytes} bytes, expected ${size}`);
+      },
+    };
+    const tools = [
+      {
+        id: 'pipeline',
+        label: 'raw Node pipeline(res, createWriteStream)',
+        cmd: process.execPath,
+        args: [join(BENCH, 'clients', 'save.cjs'), url, saved],
+        cwd: dir,
+        check,
+        display: `node bench/clients/save.cjs <url>/bytes/${size} saved.bin`,
+      },
+      {
+        id: 'behalf',
+        label: 'Behalf CLI --save',
+        cmd: process.execPath,
+        args: [CLI, 'send', join(dir, 'download.http'), '--save', saved, '-o', 'none', '--config', connections],
+        cwd: dir,
+        check,
+        display: 'node dist/cli.js send download.http --save saved.bin -o none --config behalf.connections.json',
+      },
+    ];
+    const measured = await runTools('case 7', tools);
+    for (const t of measured) t.throughputMBps = t.wallMs?.median ? round(size / KB / KB / (t.wallMs.median / 1000)) : null;
+    const by = Object.fromEntries(measured.map((t) => [t.id, t]));
+    for (const t of measured) t.ratios = { vs_pipeline: ratio(by.pipeline?.wallMs?.median, t.wallMs?.median) };
+    return {
+      id: 7,
+      title,
+      description: `One GET of ${size} bytes (random, application/octet-stream, with Content-Length) from the bench server, its body written to a file; wall time is process start to exit, throughput is the size over it. The baseline is the floor of saving a download in Node: http.get piped into fs.createWriteStream. Behalf streams it through its whole pipeline (connection, transport, a temporary file renamed when complete, the first 1 MB kept for display). Each run checks the file has every byte, then removes it.`,
+      baseline: 'pipeline',
+      bytes: size,
+      tools: measured,
+      targets: [
+        target('7.rss', `Behalf --save peak RSS ≤ ${TARGETS.downloadRssMB} MB`, by.behalf?.rssMB?.median, '<=', TARGETS.downloadRssMB, 'MB'),
+        target(
+          '7.throughput',
+          `Behalf --save throughput ≥ ${TARGETS.downloadVsPipeline}× the raw pipeline's`,
+          by.behalf?.ratios.vs_pipeline,
+          '>=',
+          TARGETS.downloadVsPipeline,
+          '×',
+          undefined,
+          ratio(by.pipeline?.wallMs?.min, by.behalf?.wallMs?.min),
+        ),
+      ],
+    };
+  }
 
   function compareTool(w, dir, check, file) {
     if (!COMPARE_CLI) return [];

@@ -1,8 +1,10 @@
 // The benchmark's target: a plain Node `http` server on 127.0.0.1 with keep-alive.
 //   GET  /data  → a ~2 KB JSON document (the same bytes every time)
 //   POST /echo  → the request body back, with the request's content type
+//   GET  /bytes/<n> → n bytes of application/octet-stream, streamed from one 1 MiB block (the big-download case)
 // GET /__counts → requests served so far per kind (for the harness's checks). Anything else → 404. Started by bench/run.mjs as its own process (so its CPU is not the client's); prints one
 // JSON line `{"url": "http://127.0.0.1:PORT"}` when listening and stops on SIGTERM / SIGINT / stdin end.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 export const DATA = JSON.stringify({
@@ -20,7 +22,9 @@ export const DATA = JSON.stringify({
 export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const data = Buffer.from(DATA);
   // Requests served per path, so the harness can check every tool really sent what it was asked to.
-  const counts = { data: 0, echo: 0, other: 0 };
+  const counts = { data: 0, echo: 0, bytes: 0, other: 0 };
+  // Random, so that nothing on the way can compress it; one block, so that serving costs the server next to nothing.
+  const block = randomBytes(1024 * 1024);
   const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 60_000 }, (req, res) => {
     if (req.method === 'GET' && req.url === '/__counts') {
       req.resume();
@@ -33,6 +37,24 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.length });
       res.end(data);
+      return;
+    }
+    const bytes = req.method === 'GET' && /^\/bytes\/(\d+)$/.exec(req.url);
+    if (bytes) {
+      counts.bytes++;
+      req.resume();
+      const size = Number(bytes[1]);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      let sent = 0;
+      const more = () => {
+        while (sent < size) {
+          const n = Math.min(block.length, size - sent);
+          sent += n;
+          if (!res.write(n === block.length ? block : block.subarray(0, n))) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
       return;
     }
     if (req.method === 'POST' && req.url.startsWith('/echo')) {

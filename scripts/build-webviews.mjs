@@ -12,6 +12,7 @@ export const WEBVIEWS = [
   { entry: 'media/response/main.ts', out: 'response.js' },
   { entry: 'media/history/main.ts', out: 'history.js' },
   { entry: 'media/compare/main.ts', out: 'compare.js' },
+  { entry: 'media/matrix/main.ts', out: 'matrix.js' },
 ];
 
 /**

@@ -344,8 +344,20 @@ class ResponsePage {
     p.append(
       h('p', { class: 'hint' }, 'The request as sent, with tokens and secrets replaced by «redacted».'),
       section('Request line', h('pre', { class: 'code request-line-full' }, `${r.method} ${r.url}`)),
-      section('Headers', headerTable(r.headers, 'Request headers')),
     );
+    // How it went out: through which proxy (host:port, never credentials), or directly.
+    if (this.view.via !== undefined)
+      p.append(
+        section(
+          'Network',
+          h(
+            'p',
+            { class: 'network-route', title: this.view.via === 'direct' ? 'Sent directly to the server' : 'Sent through a proxy' },
+            this.view.via === 'direct' ? 'direct' : this.view.via,
+          ),
+        ),
+      );
+    p.append(section('Headers', headerTable(r.headers, 'Request headers')));
     if (r.body !== undefined && r.body !== '') {
       const pre = h('pre', { class: 'code request-body' });
       appendTextInSlices(pre, r.body, () => this.disposed);

@@ -9,8 +9,12 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   interactive: boolean;
+  /** stderr is a terminal: progress lines (--save) are drawn there, and only then. */
+  stderrIsTerminal?: boolean;
   /** Ask a yes/no question on the terminal; rejects with a "cancelled" BehalfError when interrupted (Ctrl+C). */
   ask?: (question: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Ask for a line of text on the terminal (`# @prompt`); `secret`: typed without echo. Rejects like `ask`. */
+  askText?: (question: string, options: { secret: boolean }, signal?: AbortSignal) => Promise<string>;
   /** Aborted when ending sessions must not wait any longer (a second Ctrl+C). */
   stopSignal?: AbortSignal;
   /** How long ending sessions may take at the end of a run (default 5 s). */
@@ -26,6 +30,10 @@ export const OPTIONS = {
   var: { type: 'string', multiple: true },
   config: { type: 'string' },
   log: { type: 'string' },
+  all: { type: 'boolean' },
+  junit: { type: 'string' },
+  concurrency: { type: 'string' },
+  save: { type: 'string' },
   json: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   yes: { type: 'boolean' },
@@ -44,6 +52,9 @@ export type Output = (typeof OUTPUTS)[number];
 
 export type Flags = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+} & {
+  /** Every --name given, in order (matrix takes several; send and compare use the last, `name`). */
+  names?: string[];
 };
 
 export function describeError(engine: BehalfEngine, e: unknown): string {

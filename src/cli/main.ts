@@ -13,6 +13,8 @@ import type { NetworkOptions } from '../core/transport';
 import type { UnendedSession } from '../core/vendor';
 import { allVendors } from '../vendors';
 import { assignCommand, historyCommand, principalsCommand } from './connectionCommands';
+import { checkCommand } from './check';
+import { matrixCommand } from './matrix';
 import { capUrls, describeError, OPTIONS, OUTPUTS, type Flags, type Io, type Output } from './io';
 import { compareCommand, sendCommand } from './send';
 
@@ -31,6 +33,13 @@ Usage:
   behalf assign <connection> <userId>      create a DealCloud proxy assignment (keeps existing ones;
                                            a "production" connection asks first: --yes when not interactive)
   behalf history <connection> <assetId>    an Orange Logic asset's version history
+  behalf check <connection> [--json]       check a connection without changing anything: token, base URL, TLS,
+                                           and the vendor's rights (DealCloud scopes and proxy assignments,
+                                           Orange Logic impersonation and Search API, Creative Force app
+                                           permissions); exit 0 when nothing failed, 1 otherwise
+  behalf matrix <file.http> [--as <identity>]... [--all]
+                                           send the file's reads as several identities: a table of
+                                           allowed / denied per request, checking its "# @expect" lines
   behalf --help | --version
 
 Options for send:
@@ -47,6 +56,10 @@ Options for send:
                         connection (send and assign; required when not interactive)
   --fail                exit 1 when a response has status >= 400
   --log <file.jsonl>    append every request sent as someone else to this impersonation log (JSON Lines)
+  --save <file>         write the response body to <file> as it arrives (any size: the size limit bounds only
+                        what is kept for display; nothing of the body on stdout); with several requests, <file>
+                        must be a folder: each body goes to <folder>/<name> (or request-<n>). A broken download
+                        exits 1 and leaves no partial file. Progress on stderr when it is a terminal
 
 Options for compare (reads only: POST, PUT, PATCH and DELETE are refused, the write would be sent twice):
   --name <request>      the request to compare (not needed when the file has one)
@@ -54,6 +67,21 @@ Options for compare (reads only: POST, PUT, PATCH and DELETE are refused, the wr
                         no --as at all: the request's "# @as" against the service user
   --mode, --connection, --env, --log   as for send (one mode for both sides)
   --json                the comparison as one JSON object (rows only one side sees, differences, summary)
+
+Options for matrix (reads only: writes are listed as skipped, never sent; exit 0 when every cell got an answer
+and every "# @expect <identity> allowed|denied|status <code>|rows <n>|rows >= <n>" holds, 1 otherwise):
+  --name <request>      only this request (repeatable)
+  --as <identity>       a column: principal id, email or vendor user id, or "self" (repeatable); without --as
+                        and --all, the identities the file's "# @expect" lines name
+  --all                 the service user and every principal of each request's connection (file and vendor)
+  --concurrency <n>     sends in flight per connection (default 4; the vendor's rate limit applies too)
+  --json                the matrix as one JSON object: identities, requests, cells
+  --junit <file.xml>    JUnit report, one test case per cell ("<request> as <identity>"), for CI
+  --mode, --connection, --env, --var, --log   as for send
+
+Assertions: "?? status == 200", "?? header content-type includes json", "?? body $.rows.length > 0",
+"?? duration < 500" below a request are checked by send (for the identity it sends as); one that fails is
+printed with its file:line and exits 1. send --junit <file.xml> writes one test case per request.
 
 Common options:
   --config <file>       connections file (default: BEHALF_CONFIG, or behalf.connections.json found upward)
@@ -82,9 +110,11 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
   let flags: Flags;
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
     flags = parsed.values;
     positionals = parsed.positionals;
+    const names = parsed.tokens.flatMap((t) => (t.kind === 'option' && t.name === 'name' && t.value !== undefined ? [t.value] : []));
+    if (names.length) flags.names = names;
   } catch (e) {
     io.err(`behalf: ${e instanceof Error ? e.message : String(e)}\nRun "behalf --help" for usage.\n`);
     return 2;
@@ -154,6 +184,10 @@ function runCommand(command: string, engine: BehalfEngine, args: string[], flags
       return assignCommand(engine, args, flags, io, signal);
     case 'history':
       return historyCommand(engine, args, flags, io, signal);
+    case 'check':
+      return checkCommand(engine, args, flags, io, signal);
+    case 'matrix':
+      return matrixCommand(engine, args, flags, io, signal);
     default:
       io.err(`behalf: unknown command "${command}". Run "behalf --help".\n`);
       return Promise.resolve(2);
@@ -289,8 +323,10 @@ export function main(): void {
     env: process.env,
     cwd: process.cwd(),
     interactive,
+    stderrIsTerminal: !!process.stderr.isTTY,
     stopSignal: stop.signal,
     ask: (question, signal) => askOnTerminal(question, signal, () => interrupt('SIGINT')),
+    askText: (question, options, signal) => readOnTerminal(question, signal, () => interrupt('SIGINT'), options.secret),
   };
   runCli(process.argv.slice(2), io, run.signal).then(
     (code) => {
@@ -312,9 +348,24 @@ export function main(): void {
  * nothing more is sent. So does the run's signal (SIGTERM, or SIGINT from elsewhere) while it waits.
  */
 async function askOnTerminal(question: string, signal: AbortSignal | undefined, onInterrupt: () => void): Promise<boolean> {
-  const interrupted = () => new BehalfError('cancelled', 'Interrupted at the confirmation prompt: not sent, and nothing more is.');
+  return /^y(es)?$/i.test((await readOnTerminal(question, signal, onInterrupt)).trim());
+}
+
+/** A line typed on the terminal (a `# @prompt` value); `secret`: not echoed (a password, a token). Interrupted as askOnTerminal is. */
+async function readOnTerminal(question: string, signal: AbortSignal | undefined, onInterrupt: () => void, secret = false): Promise<string> {
+  const interrupted = () => new BehalfError('cancelled', 'Interrupted at the prompt: not sent, and nothing more is.');
   if (signal?.aborted) throw interrupted();
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  // readline echoes through _writeToOutput: once the question is out, a secret's keystrokes are not shown.
+  let muted = false;
+  if (secret) {
+    const echo = rl as unknown as { _writeToOutput(text: string): void };
+    const write = echo._writeToOutput.bind(rl);
+    echo._writeToOutput = (text) => {
+      if (!muted) write(text);
+      else if (/[\r\n]/.test(text)) write('\n');
+    };
+  }
   const asked = new AbortController();
   const onAbort = () => asked.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -324,7 +375,9 @@ async function askOnTerminal(question: string, signal: AbortSignal | undefined, 
     asked.abort();
   });
   try {
-    return /^y(es)?$/i.test((await rl.question(question, { signal: asked.signal })).trim());
+    const answer = rl.question(question, { signal: asked.signal });
+    muted = secret;
+    return await answer;
   } catch (e) {
     if (asked.signal.aborted) throw interrupted();
     throw e;

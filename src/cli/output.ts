@@ -111,5 +111,6 @@ export function jsonRecord(record: ResponseRecord, withBody = true, flags?: Flag
     action: record.explanation?.action ? { ...record.explanation.action, command: actionCommand(record, flags) } : undefined,
     notes: record.notes,
     via: record.via,
+    saved: record.saved,
   };
 }

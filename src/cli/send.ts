@@ -1,8 +1,9 @@
 // The commands that send .http requests: send and compare.
 
-import { compareAs, refuseWrites } from '../core/compare';
+import { compareAs, readsDespiteMethod, refuseWrites } from '../core/compare';
 import type { BehalfEngine } from '../core/engine';
-import { isBehalfError } from '../core/errors';
+import { BehalfError, isBehalfError } from '../core/errors';
+import type { HttpFileRequest, ParsedHttpFile } from '../core/http/parser';
 import { RequestVariableStore, type RequestExchange } from '../core/http/requestVariables';
 import { resolveRequest } from '../core/http/variables';
 import type { ActAs, ImpersonationMode, RequestSpec } from '../core/model';
@@ -10,6 +11,10 @@ import { loadHttpFile, pickConnection, resolveInRun } from './files';
 import { describeError, type Flags, type Io, type Output } from './io';
 import { humanComparison, humanRecord, jsonRecord, requestTitle } from './output';
 import { logSent, openLog } from './runLog';
+import { bodyFileWithProgress, planSaves } from './save';
+import { judgeAssertions, junitFailures, unmetLine, writeJunit } from './verdicts';
+import type { JUnitCase } from '../core/junit';
+import * as path from 'node:path';
 
 export async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   if ((flags.as?.length ?? 0) > 1) {
@@ -19,6 +24,11 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
   const loaded = await loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
   if (typeof loaded === 'number') return loaded;
   const { parsed, selected, variableContext, config } = loaded;
+  const saveTo = flags.save === undefined ? undefined : planSaves(flags.save, selected, io);
+  if (typeof saveTo === 'string') {
+    io.err(`behalf: ${saveTo}\n`);
+    return 2;
+  }
   const log = await openLog(flags, io);
   const output = (flags.output ?? 'full') as Output;
   // Request variables ({{login.response.body.$.token}}) read the responses of this run, in memory only.
@@ -26,13 +36,27 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
   const context = { ...variableContext, requestVariables: exchanges, onSecret: (value: string) => engine.redactor.add(value) };
 
   let failed = false;
+  // --junit: one test case per request, `<request> as <identity>`.
+  const junit: JUnitCase[] = [];
+  const classname = path.relative(io.cwd, parsed.file) || parsed.file;
+  const caseName = (request: HttpFileRequest, actAs?: ActAs) =>
+    `${request.name ?? `request #${request.index + 1}`} as ${actAs ? (actAs.principal?.id ?? 'self') : (flags.as?.[0] ?? request.as ?? 'self')}`;
   for (const [index, request] of selected.entries()) {
     // A closed stdout (EPIPE) is reported after the write that found it: let it arrive before sending more.
     if (index > 0) await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) break;
+    if (request.disabled) {
+      // `# @disabled`: not sent, and said so where the response would be.
+      if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, skipped: '@disabled' })}\n`);
+      else if (output !== 'none') io.out(`### ${requestTitle(request)}\nskipped: @disabled\n\n`);
+      junit.push({ name: caseName(request), classname, failures: [], skipped: '@disabled' });
+      continue;
+    }
     let attempt: { spec: RequestSpec; actAs: ActAs; time: Date } | undefined;
+    const saving = saveTo && bodyFileWithProgress(saveTo(request), io);
     try {
-      const spec = resolveInRun(parsed, request, context, flags.name);
+      const prompted = request.prompts?.length ? await askPrompts(parsed, request, context.overrides, io, signal) : undefined;
+      const spec = resolveInRun(parsed, request, prompted ? { ...context, prompted } : context, flags.name);
       const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
       const principalRef = flags.as?.[0] ?? request.as;
       const principal = principalRef ? await engine.resolvePrincipal(connection, principalRef, signal) : undefined;
@@ -40,13 +64,30 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
       const actAs: ActAs = { connection, principal, mode };
       attempt = { spec, actAs, time: new Date() };
       let raw: RequestExchange['response'] | undefined;
-      const record = await engine.sendAs(spec, actAs, { signal, onRawResponse: request.name === undefined ? undefined : (r) => (raw = r) });
+      const record = await engine
+        .sendAs(spec, actAs, {
+          signal,
+          onRawResponse: request.name === undefined ? undefined : (r) => (raw = r),
+          saveBody: saving?.body,
+        })
+        .finally(() => saving?.clear());
       if (request.name !== undefined && raw) exchanges.set(request.name, { request: { headers: spec.headers, body: spec.body }, response: raw });
       if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
+      // `?? …` assertions, judged for the identity it was sent as: each failure named on stderr, exit 1.
+      const verdicts = judgeAssertions(parsed, request, record, context);
       if (output === 'none') {
         // nothing on stdout
-      } else if (flags.json) io.out(`${JSON.stringify(jsonRecord(record, output === 'full', flags))}\n`);
-      else io.out(humanRecord(record, request, output === 'full', flags));
+      } else if (flags.json) {
+        const json = jsonRecord(record, output === 'full' && !saving, flags) as Record<string, unknown>;
+        io.out(`${JSON.stringify(verdicts.length ? { ...json, verdicts } : json)}\n`);
+      }
+      // Saved: the body is in the file (as with curl -o), the summary says where.
+      else io.out(humanRecord(record, request, output === 'full' && !saving, flags));
+      for (const verdict of verdicts.filter((v) => !v.met)) {
+        failed = true;
+        io.err(`${unmetLine(parsed.file, `assertion failed (${caseName(request, actAs)})`, verdict, io, engine)}\n`);
+      }
+      junit.push({ name: caseName(request, actAs), classname, timeSeconds: record.durationMs / 1000, failures: junitFailures(parsed.file, verdicts, 'assertion', io) });
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
       // stdout closed (`| head -1`): the reader has what it wanted; the rest is not sent, and that is no error.
@@ -54,12 +95,39 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
       failed = true;
       if (attempt) await logSent(log, engine, attempt, { error: e }, io);
       const message = describeError(engine, e);
+      junit.push({ name: caseName(request, attempt?.actAs), classname, failures: [], error: { message } });
       if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
       else io.err(`${requestTitle(request)}: ${message}\n`);
       if (isBehalfError(e) && e.code === 'cancelled') break;
     }
   }
+  if (flags.junit) await writeJunit(flags.junit, `behalf send ${classname}`, junit, engine, io);
   return failed ? 1 : 0;
+}
+
+/**
+ * The values of a request's `# @prompt` names that --var does not give: typed on the terminal (without echo for
+ * names like password or token), else an error naming `--var name=…`.
+ */
+async function askPrompts(
+  parsed: ParsedHttpFile,
+  request: HttpFileRequest,
+  overrides: Record<string, string> | undefined,
+  io: Io,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const p of request.prompts ?? []) {
+    if (overrides && Object.prototype.hasOwnProperty.call(overrides, p.name)) continue;
+    if (!io.interactive || !io.askText) {
+      throw new BehalfError('prompt', `This request asks for ${p.name} ("# @prompt ${p.name}"), and there is no terminal to ask on`, {
+        position: { file: parsed.file, line: p.line, column: p.column },
+        hint: `pass --var ${p.name}=…`,
+      });
+    }
+    values[p.name] = await io.askText(`${requestTitle(request)}: ${p.description ?? p.name}${p.secret ? ' (not shown)' : ''}: `, { secret: p.secret }, signal);
+  }
+  return values;
 }
 
 export async function compareCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
@@ -80,6 +148,7 @@ export async function compareCommand(engine: BehalfEngine, args: string[], flags
     return 2;
   }
   const request = selected[0];
+  if (request.disabled) throw new BehalfError('disabled', `${requestTitle(request)} is marked "# @disabled": not sent`, { hint: 'remove "# @disabled" to send it' });
   const leftRef = refs[0] ?? request.as;
   if (!leftRef) {
     io.err(`behalf: compare needs someone to act as: --as <principal> (or "# @as" on the request).\nusage: ${usage}\n`);
@@ -88,8 +157,8 @@ export async function compareCommand(engine: BehalfEngine, args: string[], flags
   const rightRef = refs[1];
   const log = await openLog(flags, io);
   const spec = resolveRequest(parsed, request, { ...variableContext, onSecret: (value) => engine.redactor.add(value) });
-  refuseWrites(spec);
   const connection = pickConnection(config, flags.connection ?? request.connection, spec.url, request);
+  refuseWrites(spec, undefined, undefined, readsDespiteMethod(engine, spec, connection));
   const mode = (flags.mode as ImpersonationMode | undefined) ?? request.mode ?? engine.defaultMode(connection);
   const identity = async (ref: string | undefined): Promise<ActAs> => ({
     connection,

@@ -4,8 +4,8 @@
 import type { CompareResult, CompareRow, CompareSide, CompareValueDiff } from './audit';
 import type { BehalfEngine, SendOptions } from './engine';
 import { BehalfError } from './errors';
-import type { ActAs, RequestSpec, ResponseRecord } from './model';
-import { isMutating } from './model';
+import type { ActAs, Connection, RequestSpec, ResponseRecord } from './model';
+import { isMutating, urlOnConnection } from './model';
 import { describePrincipal } from './vendor';
 import { canonicalJson, childPath, walkJson } from './versionDiff';
 
@@ -34,8 +34,13 @@ interface RowsLocation {
   segments: string[];
 }
 
+export interface CompareResponsesOptions {
+  /** The vendor's record identifier fields for this request (adapter.recordKeyFields), tried before ROW_KEY_FIELDS. */
+  keyFields?: readonly string[];
+}
+
 /** Compare two responses to the same request. Pure. */
-export function compareResponses(left: ResponseRecord, right: ResponseRecord): CompareResult {
+export function compareResponses(left: ResponseRecord, right: ResponseRecord, options: CompareResponsesOptions = {}): CompareResult {
   const [leftName, rightName] = sideNames(left, right);
   const l = parseBody(left.body);
   const r = parseBody(right.body);
@@ -74,7 +79,7 @@ export function compareResponses(left: ResponseRecord, right: ResponseRecord): C
       leftRows = arrayAt(l.value, location.segments);
       rightRows = arrayAt(r.value, location.segments);
       const all = [...(leftRows ?? []), ...(rightRows ?? [])];
-      rowKey = findKeyField(all);
+      rowKey = findKeyField(all, options.keyFields);
       const leftKeyed = keyRows(leftRows ?? [], rowKey);
       const rightKeyed = keyRows(rightRows ?? [], rowKey);
       const rightByKey = new Map(rightKeyed.map((row) => [row.key, row]));
@@ -173,7 +178,10 @@ export async function compareAs(
   right: ActAs,
   options: CompareOptions = {},
 ): Promise<{ result: CompareResult; left: ResponseRecord; right: ResponseRecord }> {
-  refuseWrites(spec, left, right);
+  const adapter = engine.adapter(left.connection);
+  const url = urlOnConnection(spec.url, left.connection);
+  // A write method the vendor knows only reads (a search by POST) may be compared; the engine does not confirm it either.
+  refuseWrites(spec, left, right, readsDespiteMethod(engine, spec, left.connection));
   const { onSent, ...sendOptions } = options;
   const send = async (side: 'left' | 'right', actAs: ActAs): Promise<ResponseRecord> => {
     const time = new Date();
@@ -188,12 +196,21 @@ export async function compareAs(
   };
   const leftRecord = await send('left', left);
   const rightRecord = await send('right', right);
-  return { result: compareResponses(leftRecord, rightRecord), left: leftRecord, right: rightRecord };
+  return { result: compareResponses(leftRecord, rightRecord, { keyFields: adapter.recordKeyFields?.(url) }), left: leftRecord, right: rightRecord };
 }
 
-/** Compare sends a request twice: only reads may be. Throws a BehalfError (code compare-write) for every method but GET, HEAD, OPTIONS and TRACE (isMutating). */
-export function refuseWrites(spec: RequestSpec, left?: ActAs, right?: ActAs): void {
-  if (!isMutating(spec.method)) return;
+/** A request whose method is not safe but which the connection's vendor knows only reads (adapter.isRead: a search by POST). */
+export function readsDespiteMethod(engine: BehalfEngine, spec: RequestSpec, connection: Connection): boolean {
+  if (!isMutating(spec.method)) return false;
+  return engine.adapter(connection).isRead?.(spec.method.toUpperCase(), urlOnConnection(spec.url, connection)) === true;
+}
+
+/**
+ * Compare sends a request twice: only reads may be. Throws a BehalfError (code compare-write) for every method but GET,
+ * HEAD, OPTIONS and TRACE (isMutating), unless `readsAnyway` (readsDespiteMethod: the vendor knows it only reads).
+ */
+export function refuseWrites(spec: RequestSpec, left?: ActAs, right?: ActAs, readsAnyway = false): void {
+  if (!isMutating(spec.method) || readsAnyway) return;
   const twice = left && right ? `once as ${describePrincipal(left.principal)}, once as ${describePrincipal(right.principal)}` : 'once as each identity';
   throw new BehalfError(
     'compare-write',
@@ -330,15 +347,30 @@ function findRows(left: Json, right: Json): RowsLocation | undefined {
   return best ? { path: best.path, segments: best.segments } : undefined;
 }
 
+/**
+ * How many rows a response body holds, found as compare finds them (a top-level array, else the longest list of
+ * objects near the top); undefined when the body is not JSON or holds no list. The access matrix counts with it.
+ */
+export function rowCountOf(body: string): number | undefined {
+  const parsed = parseBody(body);
+  if (!parsed.json) return undefined;
+  const location = findRows(parsed.value, parsed.value);
+  return location ? arrayAt(parsed.value, location.segments)?.length : undefined;
+}
+
 /** The total count beside the rows (`{"totalRecords": 1250, "rows": [...]}`), when the response has one. */
 function totalBeside(body: Json, segments: string[]): number | undefined {
   let parent: unknown = body;
   for (const key of segments.slice(0, -1)) parent = isRecord(parent) ? parent[key] : undefined;
   if (!isRecord(parent)) return undefined;
-  for (const field of TOTAL_FIELDS) {
-    const key = Object.keys(parent).find((k) => k.toLowerCase() === field.toLowerCase());
-    const value = key === undefined ? undefined : parent[key];
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const rowsKey = segments[segments.length - 1];
+  // Beside the rows, or in an object beside them (`GlobalInfo.TotalCount`, `meta.total`).
+  for (const holder of [parent, ...Object.entries(parent).flatMap(([key, value]) => (key !== rowsKey && isRecord(value) ? [value] : []))]) {
+    for (const field of TOTAL_FIELDS) {
+      const key = Object.keys(holder).find((k) => k.toLowerCase() === field.toLowerCase());
+      const value = key === undefined ? undefined : holder[key];
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+    }
   }
   return undefined;
 }
@@ -364,11 +396,14 @@ function withoutPath(body: Json, segments: string[]): Json {
   return copy;
 }
 
-/** The first id-ish field that most rows have (a string or number), or undefined: rows are then matched by content. */
-function findKeyField(rows: unknown[]): string | undefined {
+/**
+ * The first id-ish field that most rows have (a string or number): the vendor's own (`preferred`), then the usual
+ * ones; undefined when none is, and rows are then matched by content.
+ */
+function findKeyField(rows: unknown[], preferred: readonly string[] = []): string | undefined {
   const records = rows.filter(isRecord);
   if (records.length === 0) return undefined;
-  for (const field of ROW_KEY_FIELDS) {
+  for (const field of [...preferred, ...ROW_KEY_FIELDS]) {
     let present = 0;
     for (const row of records) {
       const v = row[field];

@@ -8,6 +8,11 @@ import type { SetupChoice, SetupCondition, SetupField, VendorDefinition } from '
 export type SetupAnswers = Record<string, string>;
 
 export const ID_PATTERN = '^[A-Za-z0-9._-]+$';
+/**
+ * Setup keys under this prefix are the connection's first principal (`principal.clientId`), for vendors whose
+ * connection may have no service client of its own and then needs a principal to send anything as.
+ */
+export const FIRST_PRINCIPAL = 'principal.';
 export const URL_PATTERN = '^https?://[^\\s/?#]+[^\\s]*$';
 
 /** The questions every vendor shares, before the vendor's own: the connection's id and label. */
@@ -104,18 +109,30 @@ export function secretPrompt(vendor: VendorDefinition, answers: SetupAnswers): s
   return vendor.setup.secretPrompts[auth] ?? (auth === 'token' ? 'The API token' : 'The client secret');
 }
 
+/**
+ * Whose secret the wizard's last question asks for: the connection's, or (a connection without a client of its own
+ * whose first principal has one: an apps-only Creative Force connection) that principal's app.
+ */
+export function secretOwner(answers: SetupAnswers): { principalId?: string } {
+  const own = answers['clientId']?.trim();
+  const principalId = answers[`${FIRST_PRINCIPAL}id`]?.trim();
+  return !own && principalId && answers[`${FIRST_PRINCIPAL}clientId`]?.trim() ? { principalId } : {};
+}
+
 /** The connection the answers describe, as written to the connections file (no secret: it never goes there). */
 export function buildConnection(vendor: VendorDefinition, fields: readonly SetupField[], answers: SetupAnswers): Record<string, unknown> & { id: string } {
   const connection: Record<string, unknown> = { id: '', vendor: vendor.id };
+  const first: Record<string, unknown> = {};
   for (const field of fields) {
     if (!applies(field, answers)) continue;
     const raw = answers[field.key];
     if (raw === undefined || raw.trim() === '') continue;
     const value = convert(field, raw.trim());
     if (field.key === 'production' && value === false) continue; // the default: keep the file short
-    setPath(connection, field.key, value);
+    if (field.key.startsWith(FIRST_PRINCIPAL)) first[field.key.slice(FIRST_PRINCIPAL.length)] = value;
+    else setPath(connection, field.key, value);
   }
-  connection['principals'] = [];
+  connection['principals'] = Object.keys(first).length > 0 ? [first] : [];
   return connection as Record<string, unknown> & { id: string };
 }
 
@@ -151,4 +168,5 @@ function capitalise(s: string): string {
 export const setupFieldPatterns = {
   url: { pattern: URL_PATTERN, patternMessage: 'An http:// or https:// URL with a host and no spaces' },
   nonEmpty: { pattern: '\\S', patternMessage: 'Needed' },
+  id: { pattern: ID_PATTERN, patternMessage: 'Letters, digits, ".", "_" and "-" only' },
 } as const;

@@ -9,7 +9,7 @@ import { Redactor } from './redact';
 import { TokenCache } from './tokenCache';
 import { connectionNetwork } from './connectionNetwork';
 import { proxySecrets } from './proxy';
-import { DEFAULT_MAX_BODY_BYTES, findHeader, originOf, sendHttp, type NetworkOptions } from './transport';
+import { DEFAULT_MAX_BODY_BYTES, findHeader, formatBytes, originOf, sendHttp, type BodyFile, type NetworkOptions } from './transport';
 import {
   describePrincipal,
   ownEndpointAt,
@@ -45,6 +45,17 @@ export interface SendOptions {
    * The caller keeps it in memory only and never shows or logs it.
    */
   onRawResponse?: (response: { status: number; headers: Record<string, string>; body: Buffer }) => void;
+  /**
+   * Write the response body to this file as it arrives (behalf send --save, Save body… of a big response): the
+   * size limit then bounds only what the record keeps for display, not what is saved.
+   */
+  saveBody?: BodyFile;
+  /**
+   * Why this request cannot change data although its method is not safe (a connection check's permission probe: an
+   * id that cannot exist, an empty body). The write confirmation then does not apply; a production connection still
+   * confirms every request sent as someone else.
+   */
+  sideEffectFree?: string;
 }
 
 interface Bound {
@@ -234,7 +245,7 @@ export class BehalfEngine {
     const url = this.absoluteUrl(spec, connection);
     const method = spec.method.toUpperCase();
     const hostNote = this.refuseUnseenIdentity(spec, url, actAs, adapter);
-    await this.guard(method, url, actAs);
+    await this.guard(method, url, actAs, options.sideEffectFree !== undefined, spec.note);
 
     const trustedOrigin = originOf(connection.baseUrl);
     const ownOrigin = originOf(url) === trustedOrigin;
@@ -288,9 +299,12 @@ export class BehalfEngine {
         verifyTls: connection.verifyTls,
         maxBodyBytes: this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         max429Retries: this.options.max429Retries,
+        // `# @no-redirect`: the 3xx is the answer (nothing goes to its Location, so no identity header either).
+        ...(spec.followRedirects === false ? { maxRedirects: 0 } : {}),
         onNote,
         network: await this.networkFor(connection),
         onRoute: this.logRoute(method),
+        saveBody: options.saveBody,
       });
     };
 
@@ -307,7 +321,14 @@ export class BehalfEngine {
       }
       options.onRawResponse?.({ status: response.status, headers: response.headers, body: response.body });
       for (const note of prepared.notes ?? []) onNote(note);
-      const bodyNote = jsonBodyNote(response.headers, response.body);
+      const saved = response.saved;
+      const shownOnly = saved !== undefined && saved.bytes > response.body.length;
+      if (saved)
+        onNote(
+          `Body saved to ${saved.path} (${formatBytes(saved.bytes)})${shownOnly ? `; only its first ${formatBytes(response.body.length)} are shown` : ''}.`,
+        );
+      // A body cut at the display limit is not judged as JSON: the cut makes any JSON look broken.
+      const bodyNote = shownOnly ? undefined : jsonBodyNote(response.headers, response.body);
       if (bodyNote) onNote(bodyNote);
       const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {
@@ -317,14 +338,16 @@ export class BehalfEngine {
         statusText: response.statusText,
         headers: this.redactor.headers(response.headers),
         body: this.redactor.text(response.body.toString('utf8')),
-        bodyBytes: response.body.length,
+        bodyBytes: saved?.bytes ?? response.body.length,
         durationMs: response.durationMs,
         sentAs,
         explanation,
         notes: [...notes],
         via: response.via,
+        saved,
       };
-      rawBodies.set(record, response.body);
+      // A cut body is not the body: "Save body…" would save the cut; the whole body is in the saved file.
+      if (!shownOnly) rawBodies.set(record, response.body);
       this.log.log(
         'info',
         `${method} ${this.shownUrl(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
@@ -552,18 +575,25 @@ export class BehalfEngine {
     return hostNote;
   }
 
-  private async guard(method: string, url: string, actAs: ActAs): Promise<void> {
+  private async guard(method: string, url: string, actAs: ActAs, sideEffectFree = false, note?: string): Promise<void> {
     const { connection, principal } = actAs;
     const asSomeoneElse = principal !== undefined;
-    const needsConfirm = (asSomeoneElse && isMutating(method)) || (connection.production === true && (asSomeoneElse || isMutating(method)));
-    if (!needsConfirm) return;
+    // A write method the vendor knows only reads (a search by POST: adapter.isRead) is not confirmed as a write.
+    const writes = isMutating(method) && !sideEffectFree && this.adapter(connection).isRead?.(method.toUpperCase(), url) !== true;
+    const needsConfirm = (asSomeoneElse && writes) || (connection.production === true && (asSomeoneElse || writes));
+    // `# @note` (REST Client): the file asks for a confirmation of its own, whatever the request does.
+    if (!needsConfirm && note === undefined) return;
     const who = describePrincipal(principal);
     const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
     const question = asSomeoneElse
       ? `${method} ${this.shownUrl(url)} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
       : `${method} ${this.shownUrl(url)} on ${where}. Send it?`;
-    if (!(await this.options.prompt.confirm(question))) {
-      throw new BehalfError('not-confirmed', `Not sent: ${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation.`, {
+    const noted = note === undefined ? '' : note ? `Note: ${this.redactor.text(note)}. ` : 'This request is marked "# @note" (confirm before sending). ';
+    if (!(await this.options.prompt.confirm(`${noted}${question}`))) {
+      const why = needsConfirm
+        ? `${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation`
+        : 'the request is marked "# @note" and needs confirmation';
+      throw new BehalfError('not-confirmed', `Not sent: ${why}.`, {
         hint: 'confirm it when asked (in the CLI: pass --yes)',
       });
     }

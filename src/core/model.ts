@@ -134,6 +134,10 @@ export interface RequestSpec {
   bodyFiles?: Array<{ path: string; offset: number; length: number }>;
   /** Where it came from in a .http file. */
   position?: SourcePosition;
+  /** false (`# @no-redirect`): a 3xx answer is the response, its Location not followed. Default: followed. */
+  followRedirects?: boolean;
+  /** `# @note [text]` (REST Client): confirm before sending, showing the text. */
+  note?: string;
 }
 
 /** The request exactly as the transport will send it (absolute URL). */
@@ -162,6 +166,14 @@ export interface HttpResponse {
   notes: string[];
   /** How the last exchange went out: "direct" or "via proxy host:port" (never credentials). */
   via?: string;
+  /** The body was streamed to this file (TransportOptions.saveBody); `body` is then its first maxBodyBytes only. */
+  saved?: SavedBody;
+}
+
+/** A response body written to a file as it arrived: where, and how many (decoded) bytes. */
+export interface SavedBody {
+  path: string;
+  bytes: number;
 }
 
 export interface SentAs {
@@ -190,6 +202,8 @@ export interface ResponseRecord {
   notes: string[];
   /** How it went out: "direct" or "via proxy host:port" (never credentials). */
   via?: string;
+  /** The body was saved to this file as it arrived; `body` holds at most the display limit of it. */
+  saved?: SavedBody;
 }
 
 export interface Explanation {

@@ -1,8 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
-import { BehalfError } from './errors';
+import { BehalfError, isBehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
 import type { HttpProxyAgent as HttpProxyAgentClass } from 'http-proxy-agent';
@@ -26,6 +29,21 @@ export interface NetworkOptions {
   untrustedCaHint?: string;
   /** A client certificate presented to https origins (a connection's "tls"); `passphrase` is a secret. */
   clientCertificate?: ClientCertificate;
+  /** Proxy-Authorization for a proxy whose URL has no credentials (VS Code's http.proxyAuthorization); a secret. */
+  proxyAuthorization?: string;
+  /** false: an https:// proxy's own certificate is not verified (VS Code's http.proxyStrictSSL); origins still are. */
+  proxyStrictSsl?: boolean;
+  /**
+   * The functions requests are made with; default node:http's and node:https's own. In VS Code those are patched by
+   * its proxy support, which replaces the agent of a request: the extension passes the unpatched ones when Behalf
+   * routes requests itself (an explicit proxy), so its agents, keep-alive and TLS options stay.
+   */
+  request?: { http: typeof http.request; https: typeof https.request };
+  /**
+   * The host routes direct requests (VS Code resolving the OS / PAC proxy): they are made without Behalf's agent, so
+   * the host's proxy support picks the proxy; how it went is read from the request's 'proxy' event.
+   */
+  hostRouting?: boolean;
 }
 
 export interface ClientCertificate {
@@ -39,11 +57,26 @@ export interface ClientCertificate {
   passphraseHint?: string;
 }
 
+/**
+ * Where the final response's body goes as it arrives (behalf send --save, Save body… of a response too large to show):
+ * a file, written chunk by chunk with backpressure, never the whole body in memory. Written to a temporary file next
+ * to it and renamed when complete, so a broken download never leaves a half file under the name asked for.
+ */
+export interface BodyFile {
+  path: string;
+  /** How much of the body to keep in memory for display (default, and at most: maxBodyBytes). */
+  keepBytes?: number;
+  /** Told as decoded bytes are written (`total`: the Content-Length, when the server sent one and did not compress). */
+  onProgress?: (written: number, total: number | undefined) => void;
+}
+
 export interface TransportOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Responses larger than this fail with a clear message instead of filling memory. */
+  /** Responses larger than this fail with a clear message instead of filling memory; with saveBody, what is kept for display. */
   maxBodyBytes?: number;
+  /** Stream the final response's body (not a redirect or a retried 429) into this file; only its first maxBodyBytes stay in memory. */
+  saveBody?: BodyFile;
   maxRedirects?: number;
   /**
    * Refuse a redirect to another origin instead of following it without identity headers. Behalf's own calls
@@ -79,7 +112,27 @@ const agents = {
  */
 const networkAgents = new Map<string, http.Agent>();
 const KEEP_ALIVE = { keepAlive: true, maxSockets: 32 } as const;
-type TlsRequestOptions = { rejectUnauthorized?: boolean; ca?: string[]; cert?: string; key?: string; pfx?: Buffer; passphrase?: string };
+type TlsRequestOptions = {
+  rejectUnauthorized?: boolean;
+  ca?: string[];
+  secureContext?: tls.SecureContext;
+  cert?: string;
+  key?: string;
+  pfx?: Buffer;
+  passphrase?: string;
+};
+
+/**
+ * One TLS context per set of extra CAs: a context with Node's roots and a system store (~170 CAs) costs ~16 ms to
+ * build, which `ca` on a request would pay on every new connection.
+ */
+const caContexts = new Map<string, tls.SecureContext>();
+function caContext(extraCa: readonly string[]): tls.SecureContext {
+  const key = createHash('sha256').update(extraCa.join('\0')).digest('hex');
+  let context = caContexts.get(key);
+  if (!context) caContexts.set(key, (context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] })));
+  return context;
+}
 
 /**
  * The agent of a request, and the TLS options it also passes on the request itself: HttpsProxyAgent drops the
@@ -92,14 +145,19 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
   const tlsOptions: TlsRequestOptions = {};
   if (isHttps) {
     if (insecure) tlsOptions.rejectUnauthorized = false;
-    if (extraCa) tlsOptions.ca = [...tls.rootCertificates, ...extraCa];
+    // With a client certificate the context is made per connection: a wrong passphrase then fails the request, explained.
+    if (extraCa && client) tlsOptions.ca = [...tls.rootCertificates, ...extraCa];
+    else if (extraCa) tlsOptions.secureContext = caContext(extraCa);
     if (client) for (const k of ['cert', 'key', 'pfx', 'passphrase'] as const) if (client[k] !== undefined) Object.assign(tlsOptions, { [k]: client[k] });
   }
   if (route.kind === 'direct' && !extraCa && !client) return { agent: isHttps ? (insecure ? agents.httpsInsecure : agents.https) : agents.http, tlsOptions };
   const material = createHash('sha256');
   for (const part of [...(extraCa ?? []), client?.cert, client?.key, client?.pfx, client?.passphrase]) material.update(part ?? '').update('\0');
   const caKey = extraCa || client ? material.digest('hex') : '';
-  const key = JSON.stringify([isHttps, route.kind === 'proxy' ? route.url.href : '', insecure, caKey]);
+  const proxyAuthorization = route.kind === 'proxy' && !route.hasCredentials ? options.network?.proxyAuthorization : undefined;
+  const laxProxy = route.kind === 'proxy' && route.url.protocol === 'https:' && options.network?.proxyStrictSsl === false;
+  const proxyKey = proxyAuthorization ? createHash('sha256').update(proxyAuthorization).digest('hex') : '';
+  const key = JSON.stringify([isHttps, route.kind === 'proxy' ? route.url.href : '', insecure, caKey, proxyKey, laxProxy]);
   let agent = networkAgents.get(key);
   if (!agent) {
     if (route.kind === 'direct') agent = isHttps ? new https.Agent({ ...KEEP_ALIVE, ...tlsOptions }) : new http.Agent(KEEP_ALIVE);
@@ -108,16 +166,23 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
       // Loaded on first use: a run without a proxy never loads it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { HttpsProxyAgent } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgentClass };
-      agent = new HttpsProxyAgent(route.url, { ...KEEP_ALIVE, ...tlsOptions });
+      const proxyAgent = new HttpsProxyAgent(route.url, { ...KEEP_ALIVE, ...tlsOptions, headers: proxyHeaders(proxyAuthorization) });
+      // The proxy's own TLS connection only: the origin's handshake takes the request's options.
+      if (laxProxy) Object.assign(proxyAgent.connectOpts, { rejectUnauthorized: false });
+      agent = proxyAgent;
     } else {
       // Plain http through a proxy: the proxy receives the whole request (absolute-form), headers and body.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { HttpProxyAgent } = require('http-proxy-agent') as { HttpProxyAgent: typeof HttpProxyAgentClass };
-      agent = new HttpProxyAgent(route.url, KEEP_ALIVE);
+      agent = new HttpProxyAgent(route.url, { ...KEEP_ALIVE, headers: proxyHeaders(proxyAuthorization) });
     }
     networkAgents.set(key, agent);
   }
   return { agent, tlsOptions };
+}
+
+function proxyHeaders(authorization: string | undefined): Record<string, string> {
+  return authorization ? { 'Proxy-Authorization': authorization } : {};
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -147,8 +212,18 @@ export async function sendHttp(request: PreparedRequest, options: TransportOptio
   let current = { ...request, headers: { ...request.headers } };
   let redirects = 0;
   let retries429 = 0;
+  // Only the answer that is returned is saved: not a redirect that is followed, not a 429 that is retried.
+  const saveFor = (status: number, headers: http.IncomingHttpHeaders): BodyFile | undefined => {
+    if (!options.saveBody) return undefined;
+    if (REDIRECT_STATUSES.has(status) && headers.location && maxRedirects > 0) return undefined;
+    if (status === 429 && retries429 < max429) {
+      const waitMs = retryAfterMs(headers['retry-after'], options.clock.now());
+      if (waitMs !== undefined && waitMs <= (options.maxRetryWaitMs ?? 60_000)) return undefined;
+    }
+    return options.saveBody;
+  };
   for (;;) {
-    const res = await sendOnce(current, options);
+    const res = await sendOnce(current, options, saveFor);
     if (REDIRECT_STATUSES.has(res.status) && res.headers['location'] && maxRedirects > 0) {
       if (redirects >= maxRedirects) {
         throw new BehalfError('redirects', `Stopped after ${maxRedirects} redirects (last to ${safeUrl(res.headers['location'], current.url)}).`);
@@ -193,13 +268,14 @@ export async function sendHttp(request: PreparedRequest, options: TransportOptio
 }
 
 type RawResponse = Omit<HttpResponse, 'url' | 'durationMs' | 'notes'>;
+type SaveFor = (status: number, headers: http.IncomingHttpHeaders) => BodyFile | undefined;
 
 /**
  * One exchange on node:http / node:https. Not axios: the pipeline sends bodies as bytes both ways and follows
  * redirects itself, so axios only added work per request (header objects, config merging, stream wrappers)
  * and 80 KB to every bundle, with undici loaded at start. `npm run bench` measures the difference.
  */
-function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<RawResponse> {
+function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?: SaveFor): Promise<RawResponse> {
   if (options.signal?.aborted) return Promise.reject(cancelled());
   let url: URL;
   try {
@@ -222,7 +298,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const route: ProxyRoute = options.network?.proxy ? routeFor(url.href, options.network.proxy) : { kind: 'direct' };
-  const via = describeRoute(route);
+  let via = describeRoute(route);
   const { agent, tlsOptions } = agentFor(isHttps, route, options);
   options.onRoute?.(url.href, via);
 
@@ -230,6 +306,9 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let req: http.ClientRequest;
+    // While a body is being saved, a timeout or cancel stops the download, which then removes its file and settles.
+    let stopDownload: ((error: BehalfError) => void) | undefined;
+    const fail = (error: BehalfError) => (stopDownload ? stopDownload(error) : settle(error));
     const settle = (error: BehalfError | undefined, value?: RawResponse) => {
       if (settled) return;
       settled = true;
@@ -244,12 +323,15 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
     let receiving = false;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => settle(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)), timeoutMs);
+      timer = setTimeout(() => fail(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)), timeoutMs);
     };
-    const onAbort = () => settle(cancelled());
+    const onAbort = () => fail(cancelled());
 
     try {
-      req = (isHttps ? https : http).request(url, { method: request.method, headers, agent, ...tlsOptions });
+      const requestFn = options.network?.request?.[isHttps ? 'https' : 'http'] ?? (isHttps ? https : http).request;
+      // Host routing: no agent of Behalf's, so the host's proxy support picks the route (and its agent).
+      const hostAgent = options.network?.hostRouting && route.kind === 'direct';
+      req = requestFn(url, { method: request.method, headers, agent: hostAgent ? undefined : agent, ...tlsOptions });
     } catch (e) {
       // Node checks header names and values before anything is sent (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN);
       // a client key that cannot be opened (wrong passphrase) fails here too.
@@ -260,15 +342,33 @@ function sendOnce(request: PreparedRequest, options: TransportOptions): Promise<
     arm();
     // https through a proxy: what the proxy answered to CONNECT (a refusal is replayed as the response below).
     let tunnel: { status: number } | undefined;
-    req.on('error', (e: NodeJS.ErrnoException) => settle(describeTransportError(e, request, options, route)));
+    req.on('error', (e: NodeJS.ErrnoException) => fail(describeTransportError(e, request, options, route)));
     req.on('proxyConnect', (connect: { statusCode?: number }) => (tunnel = { status: connect.statusCode ?? 0 }));
+    // VS Code's proxy agent says which proxy it chose ("PROXY host:port", "DIRECT"); credentials are cut off.
+    req.on('proxy', (chosen: { proxy?: unknown }) => {
+      const target = typeof chosen?.proxy === 'string' ? /^(?:PROXY|HTTPS?|SOCKS[45]?)\s+(?:[^\s@]*@)?(\S+)/i.exec(chosen.proxy)?.[1] : undefined;
+      if (route.kind === 'direct' && target) via = `via proxy ${target}`;
+    });
     req.on('response', (res) => {
       receiving = true;
       arm();
       // The proxy's answer, not the origin's: a refused CONNECT (https), a 407 to the request itself (plain http).
       if (route.kind === 'proxy' && (isHttps ? tunnel !== undefined && tunnel.status !== 200 : res.statusCode === 407)) {
         res.resume();
-        settle(proxyRefused(route, res.statusCode ?? 0, res.statusMessage ?? '', request));
+        const credentials = route.hasCredentials || !!options.network?.proxyAuthorization;
+        settle(proxyRefused({ ...route, hasCredentials: credentials }, res.statusCode ?? 0, res.statusMessage ?? '', request));
+        return;
+      }
+      const target = saveFor?.(res.statusCode ?? 0, res.headers);
+      if (target) {
+        stopDownload = (error) => {
+          stopDownload = undefined;
+          res.destroy(error);
+        };
+        saveResponse(res, target, { cap: Math.min(cap, target.keepBytes ?? cap), request, onChunk: arm }).then(
+          ({ body, headers, saved }) => settle(undefined, { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, body, via, saved }),
+          (e: BehalfError) => settle(e),
+        );
         return;
       }
       const declared = Number(res.headers['content-length']);
@@ -337,6 +437,88 @@ async function decode(raw: Buffer, headers: Record<string, string>, cap: number,
       `The response from ${safeUrl(request.url)} says it is ${encoding}-compressed but could not be decompressed (${(e as Error).message}).`,
     );
   }
+}
+
+const FILE_SYSCALLS = new Set(['open', 'write', 'close', 'rename', 'fsync']);
+
+/**
+ * The body of `res` into `target` as it arrives: decoded (gzip, deflate, br), through a temporary file renamed when
+ * complete; the first `cap` bytes are kept for display. A download that breaks off, a cancel or timeout (which destroy
+ * `res` with their error), or a file that cannot be written fails with what was received, after removing the
+ * temporary file (and saying so if even that failed).
+ */
+async function saveResponse(
+  res: http.IncomingMessage,
+  target: BodyFile,
+  { cap, request, onChunk }: { cap: number; request: PreparedRequest; onChunk: () => void },
+): Promise<{ body: Buffer; headers: Record<string, string>; saved: { path: string; bytes: number } }> {
+  const headers = flattenHeaders(res.headers);
+  const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
+  const zlib = encoding && encoding !== 'identity' ? await import('node:zlib') : undefined;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib?.createGunzip()
+      : encoding === 'br'
+        ? zlib?.createBrotliDecompress()
+        : encoding === 'deflate'
+          ? zlib?.createInflate()
+          : undefined;
+  const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+  const total = decoder ? undefined : declared;
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let written = 0;
+  let received = 0;
+  res.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    onChunk();
+  });
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      if (keptBytes < cap) {
+        const part = keptBytes + chunk.length <= cap ? chunk : chunk.subarray(0, cap - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
+      target.onProgress?.(written, total);
+      done(null, chunk);
+    },
+  });
+  const part = `${target.path}.${randomBytes(4).toString('hex')}.part`;
+  const file: Writable = createWriteStream(part, { flags: 'wx' });
+  try {
+    await pipeline(decoder ? [res, decoder, tap, file] : [res, tap, file]);
+    if (!res.complete) throw new Error('incomplete');
+    await fsp.rename(part, target.path);
+  } catch (e) {
+    const removed = await fsp.rm(part, { force: true }).then(
+      () => 'the partial file was removed',
+      (rmError: NodeJS.ErrnoException) => `the partial file ${part} could not be removed (${rmError.code ?? rmError.message}): delete it`,
+    );
+    const err = e as NodeJS.ErrnoException;
+    const got = `${formatBytes(received)}${declared !== undefined ? ` of ${formatBytes(declared)}` : ''}`;
+    if (isBehalfError(err)) throw new BehalfError(err.code, `${err.message} Stopped saving ${target.path} after ${got}; ${removed}.`, { hint: err.hint });
+    // The file's own failures (pipeline passes the others on to it too, so they are told apart by the system call).
+    const writeError = err.syscall && FILE_SYSCALLS.has(err.syscall) ? err : undefined;
+    if (writeError)
+      throw new BehalfError('save', `Could not write the body to ${target.path} (${writeError.code ?? writeError.message}); ${removed}.`, {
+        hint: 'check that the folder exists, is writable and has room',
+      });
+    if (decoder && !(err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.message === 'incomplete' || !res.complete))
+      throw new BehalfError(
+        'decode',
+        `The response from ${safeUrl(request.url)} says it is ${encoding}-compressed but could not be decompressed (${err.message}); ${removed}.`,
+      );
+    throw new BehalfError('reset', `${originOf(request.url)} closed the connection after ${got} of the body: the download is incomplete and ${removed}.`, {
+      hint: 'retry; if it persists the server is failing',
+    });
+  }
+  if (decoder) {
+    delete headers['content-encoding'];
+    headers['content-length'] = String(written);
+  }
+  return { body: kept.length === 1 ? kept[0] : Buffer.concat(kept, keptBytes), headers, saved: { path: target.path, bytes: written } };
 }
 
 /**

@@ -2,7 +2,18 @@
 // knows a vendor by name; everything vendor-specific (paths, header names, response shapes,
 // permission tables, error wording) lives in the adapter's own file under src/vendors.
 
-import type { ActAs, AssetVersion, Connection, Explanation, HttpResponse, ImpersonationMode, PreparedRequest, Principal } from './model';
+import type {
+  ActAs,
+  AssetVersion,
+  Connection,
+  Explanation,
+  HttpResponse,
+  ImpersonationMode,
+  PreparedRequest,
+  Principal,
+  RequestSpec,
+  ResponseRecord,
+} from './model';
 import type { VendorSettings } from './connectionsSchema';
 import type { Clock, Log, SecretStore } from './ports';
 import type { Redactor } from './redact';
@@ -143,6 +154,46 @@ export function tokenShapedValues(body: string): string[] {
   return [...found];
 }
 
+/** How a connection check came out: `skip` = not applicable or not verifiable without a change. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+export interface CheckFix {
+  title: string;
+  /** A CLI command line that fixes it (the CLI fills it in from `action` where it knows one). */
+  command?: string;
+  /** What the extension runs (same kinds as Explanation.action, e.g. createProxyAssignment with its args). */
+  action?: { kind: string; title: string; args?: Record<string, string> };
+}
+
+/** One result of `behalf check` / Check Connection. */
+export interface ConnectionCheck {
+  /** Stable within a connection, e.g. `dealcloud.assignment.jane`. */
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** What was found, one or two sentences (what was sent and what came back). */
+  detail: string;
+  /** The principal's id when the check is about one. */
+  principal?: string;
+  /** The vendor permission, right or scope it is about ("Impersonate Another User", "ECOMM", "user_management"). */
+  permission?: string;
+  fix?: CheckFix;
+}
+
+/** What a check may do: send reads (and probes that cannot change data) through the engine's pipeline, as an identity. */
+export interface CheckProbe {
+  connection: Connection;
+  signal?: AbortSignal;
+  /** Whether the connection's own credentials got a token in the core's checks ('none': "auth": "none", or no credentials of its own). */
+  serviceToken: 'issued' | 'failed' | 'none';
+  /**
+   * Send through the whole pipeline (guard, authentication, impersonation, explanation, the host's impersonation
+   * log). `sideEffectFree` says why a request whose method is not safe cannot change data (an id that cannot
+   * exist, an empty body): the write confirmation then does not apply; a production connection still asks.
+   */
+  send(spec: RequestSpec, as?: { principal?: Principal; mode?: ImpersonationMode; sideEffectFree?: string }): Promise<ResponseRecord>;
+}
+
 export interface ConnectionAdapter {
   /** Modes the vendor supports for this connection ('full' alone where there is one way to act as someone). */
   readonly modes: readonly ImpersonationMode[];
@@ -171,6 +222,21 @@ export interface ConnectionAdapter {
    * adapter may read what decides the explanation (DealCloud: its proxy assignment list, once per run).
    */
   explain(response: HttpResponse, request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Explanation | undefined | Promise<Explanation | undefined>;
+  /**
+   * A request with a write method that only reads (DealCloud's POST rows/query, Creative Force's bulk-get-*): the
+   * access matrix, which sends reads only, may send it. `url` is absolute. Absent: only GET/HEAD/OPTIONS/TRACE read.
+   */
+  isRead?(method: string, url: string): boolean;
+  /**
+   * The vendor answers 404 for what this identity may not see (it hides rather than refuses): the access matrix
+   * counts such a 404 as denied. `url` is absolute. Absent: a 404 is an error (the thing does not exist).
+   */
+  hidesWithNotFound?(method: string, url: string): boolean;
+  /**
+   * Fields that identify a record in the answer to a request to `url` (absolute), where the vendor names them unlike
+   * the usual ids (Orange Logic's Search API: SystemIdentifier): Compare matches rows by them before its generic ones.
+   */
+  recordKeyFields?(url: string): readonly string[] | undefined;
   /** The identity in use changed (UI mode toggle, another principal): release what no longer applies. */
   identityChanged?(actAs: ActAs): Promise<void>;
   /**
@@ -196,6 +262,11 @@ export interface ConnectionAdapter {
   createProxyAssignment?(userId: string, signal?: AbortSignal): Promise<Principal[]>;
   /** An asset's version history, oldest first, normalised. */
   assetHistory?(assetId: string, actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]>;
+  /**
+   * The vendor's connection checks (after the core's: token, base URL, TLS), yielded as each is known. None may
+   * change vendor data; sessions a check opens are ended before it yields, whatever happens.
+   */
+  checks?(probe: CheckProbe): AsyncIterable<ConnectionCheck>;
 }
 
 export interface VendorDefinition {

@@ -100,7 +100,7 @@ function compareArgs(args: unknown[]): CompareArgs {
  * The mode for a side. Comparing reads is about privileges, and only full impersonation applies the principal's
  * own (lite keeps the service user's and only attributes writes): full by default where the vendor has it.
  */
-function compareMode(s: Services, connection: Connection, wanted: ImpersonationMode | undefined): ImpersonationMode {
+export function compareMode(s: Services, connection: Connection, wanted: ImpersonationMode | undefined): ImpersonationMode {
   const modes = s.engine.modes(connection);
   if (wanted && modes.includes(wanted)) return wanted;
   return modes.includes('full') ? 'full' : s.engine.defaultMode(connection);

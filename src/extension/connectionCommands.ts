@@ -4,7 +4,9 @@ import {
   buildConnection,
   choicesFor,
   defaultAnswer,
+  FIRST_PRINCIPAL,
   plannedSteps,
+  secretOwner,
   secretPrompt,
   validateAnswer,
   wizardFields,
@@ -245,7 +247,10 @@ async function addConnection(s: Services): Promise<void> {
   }
   const connection = buildConnection(vendor, fields, answers);
   await s.store.upsertConnection(connection);
-  if (secret) await storeSecret(s, { connectionId: connection.id }, secret, `the secret of ${answers['label'] ?? connection.id}`);
+  // An apps-only connection: the secret asked is its first app's.
+  const { principalId } = secretOwner(answers);
+  const owner = principalId ? `the secret of ${answers[`${FIRST_PRINCIPAL}name`] || principalId}'s app` : `the secret of ${answers['label'] ?? connection.id}`;
+  if (secret) await storeSecret(s, { connectionId: connection.id, principalId }, secret, owner);
 }
 
 /** One wizard question: a QuickPick for choices, an InputBox (validated as you type) otherwise. */

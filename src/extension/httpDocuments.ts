@@ -127,6 +127,12 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
           arguments: args,
           tooltip: 'Send this request as two identities and show what one sees and the other does not',
         }),
+        new vscode.CodeLens(range, {
+          title: '$(table) Access matrix…',
+          command: 'behalf.accessMatrix',
+          arguments: args,
+          tooltip: 'Send this request as each of several identities and show who is allowed, who is denied',
+        }),
       );
       const asset = await this.assetLookup?.(request).catch(() => undefined);
       if (asset) {

@@ -22,22 +22,28 @@ export async function sendLogged(
   const time = new Date();
   try {
     const record = await s.engine.sendAs(spec, actAs, options);
-    const entry = logEntryFromRecord(record, time);
-    if (entry) await s.impersonationLog.record(entry);
-    return { record, entry };
+    return { record, entry: await logSent(s, { spec, actAs, time, record }) };
   } catch (e) {
-    if (!(isBehalfError(e) && e.code === 'not-confirmed')) {
-      const entry = logEntryFromError(
-        s.engine.sentAs(actAs),
-        { method: spec.method, url: urlOnConnection(spec.url, actAs.connection) },
-        e,
-        time,
-        s.engine.redactor,
-      );
-      if (entry) await s.impersonationLog.record(entry);
-    }
+    await logSent(s, { spec, actAs, time, error: e });
     throw e;
   }
+}
+
+/**
+ * Records one send that was made elsewhere (the access matrix sends through the core): the response, or the error
+ * when none came back; nothing when it was not sent as someone else, or the user declined to confirm it.
+ */
+export async function logSent(
+  s: Services,
+  sent: { spec: RequestSpec; actAs: ActAs; time: Date; record?: ResponseRecord; error?: unknown },
+): Promise<ImpersonationLogEntry | undefined> {
+  const { spec, actAs, time, record, error } = sent;
+  if (!record && isBehalfError(error) && error.code === 'not-confirmed') return undefined;
+  const entry = record
+    ? logEntryFromRecord(record, time)
+    : logEntryFromError(s.engine.sentAs(actAs), { method: spec.method, url: urlOnConnection(spec.url, actAs.connection) }, error, time, s.engine.redactor);
+  if (entry) await s.impersonationLog.record(entry);
+  return entry;
 }
 
 /** The engine, with sendAs going through sendLogged (compareAs sends both sides through it). */

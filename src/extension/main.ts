@@ -10,6 +10,8 @@ import { registerConnectionCommands } from './connectionCommands';
 import { registerHttpCompletion } from './httpCompletion';
 import { ComparePanel } from './comparePanel';
 import { HistoryPanel } from './historyPanel';
+import { registerMatrixCommands } from './matrixCommands';
+import { MatrixPanel } from './matrixPanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { Services, type BehalfApi, type ShellViews } from './services';
@@ -40,7 +42,9 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
     s.identity.onDidChange(() => s.documents.refreshLenses()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // Limits are read when the engine is made: make a new one (ending sessions) when they change.
-      if (e.affectsConfiguration('behalf.maxResponseSizeMB') || e.affectsConfiguration('behalf.idleSessionMinutes')) void s.disposeEngine();
+      // So are VS Code's proxy and certificate settings (http.*).
+      if (e.affectsConfiguration('behalf.maxResponseSizeMB') || e.affectsConfiguration('behalf.idleSessionMinutes') || e.affectsConfiguration('http'))
+        void s.disposeEngine();
     }),
   );
   s.registerCommand('behalf.showLog', () => s.log.show());
@@ -48,6 +52,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   registerSendCommands(s);
   registerConnectionCommands(s);
   registerAuditCommands(s);
+  registerMatrixCommands(s);
   // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open.
   context.subscriptions.push(registerHttpCompletion(s));
   // "History of <asset>" on requests about an asset of a connection whose history can be read.
@@ -68,7 +73,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   }
   return {
     services: s,
-    panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView].filter((v) => v !== undefined),
+    panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView, MatrixPanel.active?.currentView].filter((v) => v !== undefined),
     runCommand: (id, args) => s.runCommand(id, args),
     revivePanel: (viewType, panel, state) => revivePanel(s, viewType, panel, state),
     stop: async () => {

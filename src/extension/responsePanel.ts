@@ -60,6 +60,8 @@ export interface ResponsePanelHandlers {
 export interface ResponseExtras {
   /** The body exactly as received, for "Save body…" (the view's body is decoded and redacted). */
   rawBody?: Uint8Array;
+  /** The file the whole body was streamed to (a response too large to show): "Save body…" copies it. */
+  savedFile?: string;
 }
 
 /** Shown in the attribution box when the check ended without a result. */
@@ -121,6 +123,7 @@ export class ResponsePanel {
   private handlers: ResponsePanelHandlers;
   /** The current response's bytes as received (memory only; replaced with the response, dropped on dispose). */
   private rawBody: Uint8Array | undefined;
+  private savedFile: string | undefined;
   /** A resend is under way (one at a time). */
   private resending = false;
   private readonly channel: PageChannel<HostToPanel, PanelToHost>;
@@ -136,6 +139,7 @@ export class ResponsePanel {
     const existing = ResponsePanel.current;
     if (existing) {
       existing.rawBody = extras.rawBody;
+      existing.savedFile = extras.savedFile;
       existing.update(identified, handlers);
       existing.panel.reveal(undefined, true);
       return existing;
@@ -148,6 +152,7 @@ export class ResponsePanel {
     );
     ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
     ResponsePanel.current.rawBody = extras.rawBody;
+    ResponsePanel.current.savedFile = extras.savedFile;
     return ResponsePanel.current;
   }
 
@@ -232,7 +237,8 @@ export class ResponsePanel {
         return;
       case 'save':
         if (message.viewId !== view.id) return; // about a response the panel no longer shows
-        await this.saveBody(view, this.rawBody);
+        if (this.savedFile) await this.copySavedBody(view, this.savedFile);
+        else await this.saveBody(view, this.rawBody);
         return;
       case 'openInEditor':
         if (message.viewId !== view.id) return;
@@ -276,6 +282,24 @@ export class ResponsePanel {
       `Behalf: saved ${formatBytes(bytes.length)} to ${path.basename(uri.path)}${raw ? '' : ' (as shown: the bytes as received were not kept)'}`,
       4000,
     );
+  }
+
+  /** "Save body…" of a body that was streamed to a file (only its start is in memory): a copy of that file. */
+  private async copySavedBody(view: ResponseView, savedFile: string): Promise<void> {
+    const source = vscode.Uri.file(savedFile);
+    const uri = await vscode.window.showSaveDialog({
+      title: `Save the response body (${formatBytes(view.bodyBytes)}, saved to ${path.basename(savedFile)} when it arrived)`,
+      saveLabel: 'Save body',
+      defaultUri: vscode.Uri.joinPath(source, '..', `copy-of-${path.basename(savedFile)}`),
+    });
+    if (!uri || uri.toString() === source.toString()) return;
+    try {
+      await vscode.workspace.fs.copy(source, uri, { overwrite: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Behalf: could not copy ${savedFile}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    vscode.window.setStatusBarMessage(`Behalf: saved ${formatBytes(view.bodyBytes)} to ${path.basename(uri.path)}`, 4000);
   }
 
   /** "Open in editor": an untitled editor in the body's language, JSON pretty-printed; binary bodies refused. */
@@ -332,6 +356,7 @@ export class ResponsePanel {
   dispose(): void {
     if (ResponsePanel.current === this) ResponsePanel.current = undefined;
     this.rawBody = undefined;
+    this.savedFile = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { curlBodyParts, toCurl } from '../core/curl';
 import { BehalfError, isBehalfError } from '../core/errors';
@@ -5,7 +7,7 @@ import type { HttpFileRequest } from '../core/http/parser';
 import { UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
 import type { AttributionResult } from '../core/audit';
 import type { ActAs, Connection, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
-import { originOf } from '../core/transport';
+import { formatBytes, originOf, type BodyFile } from '../core/transport';
 import { rawBodyOf } from '../core/engine';
 import { describePrincipal } from '../core/vendor';
 import { responseViewFromRecord } from '../protocol/response';
@@ -186,7 +188,7 @@ interface SendTarget {
  * show the response panel. A write as a principal to an asset whose vendor keeps a version history is
  * checked: the history is read before and after, and the panel and a message say who the vendor recorded.
  */
-async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?: SendTarget): Promise<ResponseRecord | undefined> {
+async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?: SendTarget, saveTo?: vscode.Uri): Promise<ResponseRecord | undefined> {
   const who = describePrincipal(actAs.principal);
   const controller = new AbortController();
   s.inFlight.add(controller);
@@ -202,7 +204,12 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
         const before = writeAsset ? await historyBeforeWrite(s, actAs.connection, writeAsset, controller.signal, onNote) : undefined;
         const name = target?.request.name;
         let raw: RequestExchange['response'] | undefined;
-        const sent = await sendLogged(s, spec, actAs, { signal: controller.signal, onNote, onRawResponse: name === undefined ? undefined : (r) => (raw = r) });
+        const sent = await sendLogged(s, spec, actAs, {
+          signal: controller.signal,
+          onNote,
+          onRawResponse: name === undefined ? undefined : (r) => (raw = r),
+          saveBody: saveTo && savingWithProgress(saveTo, progress),
+        });
         if (target && name !== undefined && raw)
           s.documents.exchanges(target.doc).set(name, { request: { headers: spec.headers, body: spec.body }, response: raw });
         const checked =
@@ -212,6 +219,13 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
         return { record: sent.record, attribution: checked };
       },
     ));
+  } catch (e) {
+    // Too large to show: offered to be streamed to a file instead (sent again: the first answer was not kept).
+    if (!saveTo && isBehalfError(e) && e.code === 'too-large') {
+      offerSaveBody(s, e, spec, actAs, target);
+      return undefined;
+    }
+    throw e;
   } finally {
     s.inFlight.delete(controller);
   }
@@ -225,6 +239,57 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
   }
   s.sessionsTree.refresh();
   return record;
+}
+
+/** What the panel keeps of a body streamed to a file: enough to show its start. */
+const SAVED_BODY_SHOWN_BYTES = 1024 * 1024;
+
+/** A body file for `uri`, its progress in the send's notification ("Saving big.bin: 120.0 MB of 500.0 MB"). */
+function savingWithProgress(uri: vscode.Uri, progress: vscode.Progress<{ message?: string }>): BodyFile {
+  let reportedAt = 0;
+  return {
+    path: uri.fsPath,
+    keepBytes: SAVED_BODY_SHOWN_BYTES,
+    onProgress: (written, total) => {
+      const now = Date.now();
+      if (now - reportedAt < 200) return;
+      reportedAt = now;
+      progress.report({ message: `Saving ${path.basename(uri.fsPath)}: ${formatBytes(written)}${total ? ` of ${formatBytes(total)}` : ''}` });
+    },
+  };
+}
+
+/**
+ * A response larger than behalf.maxResponseSizeMB: the error, with "Save Body…", which asks where and sends the
+ * request again, the body going to that file as it arrives (a write is sent again only after a modal yes).
+ */
+function offerSaveBody(s: Services, e: BehalfError, spec: RequestSpec, actAs: ActAs, target: SendTarget | undefined): void {
+  const save = 'Save Body to File…';
+  const message = s.engine.redactor.text(`${e.message} It can be saved to a file instead (the request is sent again).`);
+  s.log.error(message);
+  void vscode.window.showErrorMessage(`Behalf: ${message}`, save, 'Show Log').then(async (choice) => {
+    if (choice === 'Show Log') s.log.show();
+    if (choice !== save) return;
+    const method = spec.method.toUpperCase();
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
+      const again = `Send ${method} Again`;
+      const yes = await vscode.window.showWarningMessage(
+        `Saving the body sends the ${method} again: the change it makes is made twice.`,
+        { modal: true },
+        again,
+      );
+      if (yes !== again) return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Save the response body (streamed to the file as it arrives)',
+      saveLabel: 'Save body',
+      defaultUri: vscode.Uri.joinPath(folder, path.posix.basename(new URL(spec.url, 'http://x').pathname) || 'response.bin'),
+    });
+    if (!uri) return;
+    const run = () => sendAndShow(s, spec, actAs, target, uri);
+    await run().catch((err) => reportError(s, err, run));
+  });
 }
 
 export interface ShowResponseExtra {
@@ -246,6 +311,7 @@ export function showResponse(s: Services, record: ResponseRecord, extra: ShowRes
   // The bytes as received stay in the host (for "Save body…"), for the panel's current response only.
   ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode, resend }), {
     rawBody: rawBodyOf(record),
+    savedFile: record.saved?.path,
   });
 }
 

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { BehalfEngine } from '../core/engine';
+import type { NetworkOptions } from '../core/transport';
 import type { UnendedSession } from '../core/vendor';
 import { allVendors } from '../vendors';
 import { ConnectionsStore } from './connectionsStore';
@@ -11,6 +12,7 @@ import { ActiveIdentity } from './identity';
 import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLog';
 import { outputChannelLog } from './log';
 import { SandboxProcess } from './sandboxProcess';
+import { vscodeNetwork } from './network';
 import { SecretStorageStore } from './secrets';
 import { DEACTIVATE_SESSIONS_MS, describeUnended, END_SESSIONS_MS, howToEndUnended, SessionEnding } from './sessionEnding';
 import { ConnectionsTree, SessionsTree } from './trees';
@@ -79,6 +81,7 @@ export class Services implements vscode.Disposable {
           confirm: async (question) => (await vscode.window.showWarningMessage(question, { modal: true }, 'Send')) === 'Send',
         },
         maxBodyBytes: Math.max(1, config.get<number>('maxResponseSizeMB', 50)) * 1024 * 1024,
+        network: this.network(),
         idleSessionTimeoutMs: Math.max(1, config.get<number>('idleSessionMinutes', 5)) * 60_000,
         onSessionsChanged: () => {
           this.sessionsTree.refresh();
@@ -91,6 +94,26 @@ export class Services implements vscode.Disposable {
       setTimeout(() => void this.primeSecrets(), PRIME_SECRETS_DELAY_MS);
     }
     return this.engineInstance;
+  }
+
+  /** The proxy and CAs of VS Code's http.* settings (extension/network.ts); read when the engine is made. */
+  private network(): NetworkOptions {
+    const http = vscode.workspace.getConfiguration('http');
+    const network = vscodeNetwork(
+      {
+        proxy: http.get<string>('proxy') ?? '',
+        noProxy: http.get<string[]>('noProxy') ?? [],
+        proxySupport: http.get<string>('proxySupport') ?? 'override',
+        proxyStrictSSL: http.get<boolean>('proxyStrictSSL') ?? true,
+        proxyAuthorization: http.get<string | null>('proxyAuthorization') ?? null,
+        systemCertificates: http.get<boolean>('systemCertificates') ?? true,
+      },
+      process.env,
+    );
+    // The whole header value and its credentials part ("Basic <this>"): redacted wherever they could show.
+    if (network.proxyAuthorization)
+      for (const part of [network.proxyAuthorization, network.proxyAuthorization.replace(/^\S+\s+/, '')]) this.registerSecret(part);
+    return network;
   }
 
   /** A secret read from or stored in SecretStorage: redacted wherever the engine shows or logs anything. */

@@ -70,6 +70,8 @@ export interface ResponseView {
   request: ResponseViewRequest;
   explanation?: ResponseViewExplanation;
   notes: string[];
+  /** How it went out: "direct" or "via proxy host:port" (never credentials). Absent for records made before it existed. */
+  via?: string;
   /** cURL for the redacted request (tokens appear as «redacted»). */
   curl: string;
   /** Set when the response describes an asset whose version history can be opened. */
@@ -148,6 +150,7 @@ export function responseViewFromRecord(
   };
   if (record.request.body !== undefined) view.request.body = record.request.body;
   if (record.name !== undefined) view.name = record.name;
+  if (record.via !== undefined) view.via = record.via;
   if (extra.id !== undefined) view.id = extra.id;
   if (extra.assetId !== undefined) view.assetId = extra.assetId;
   if (extra.attribution !== undefined) view.attribution = attributionView(extra.attribution);
@@ -329,6 +332,7 @@ export function isResponseView(x: unknown): x is ResponseView {
     !isOptionalString(x.id) ||
     !isOptionalString(x.name) ||
     !isOptionalString(x.assetId) ||
+    !isOptionalString(x.via) ||
     typeof x.status !== 'number' ||
     typeof x.statusText !== 'string' ||
     typeof x.durationMs !== 'number' ||

@@ -5,7 +5,7 @@
 import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
 import { RateWindow } from './rateWindow';
 import { type Reply, json, messageReply, refuse } from './replies';
-import type { SandboxRequest } from './requests';
+import { type SandboxRequest, isPlainObject } from './requests';
 import { type RouteParams, createRouter } from './router';
 import { TokenStore, tokenLifetime } from './tokens';
 
@@ -24,6 +24,8 @@ interface GatewayEndpoint {
   resource: string;
   /** Where the matrix lists it; endpoints shared by both modules are allowed when either grants them. */
   skills: Array<{ module: Module; level: SkillLevel }>;
+  /** What the handler does once the role allowed the call: read one item, read a list by ids, or change a task / create an upload. */
+  kind?: 'bulk' | 'start' | 'submit' | 'presign';
 }
 
 const ecomm = (level: SkillLevel) => ({ module: 'ECOMM' as const, level });
@@ -31,18 +33,18 @@ const editorial = (level: SkillLevel) => ({ module: 'EDITORIAL' as const, level 
 
 const ENDPOINTS: GatewayEndpoint[] = [
   { method: 'GET', path: '/extpost/tasks/{taskId}', resource: 'task', skills: [ecomm('required')] },
-  { method: 'PUT', path: '/extpost/tasks/{taskId}/start', resource: 'task', skills: [ecomm('required')] },
-  { method: 'POST', path: '/extpost/tasks/{taskId}/submit-assets', resource: 'task', skills: [ecomm('required')] },
-  { method: 'POST', path: '/assets/bulk-get-assets', resource: 'assets', skills: [ecomm('required'), editorial('required')] },
-  { method: 'POST', path: '/files/bulk-get-files', resource: 'files', skills: [ecomm('required'), editorial('required')] },
-  { method: 'POST', path: '/specs/bulk-get-specs', resource: 'specs', skills: [ecomm('required')] },
-  { method: 'POST', path: '/assets/get-presigned-url', resource: 'presignedUrl', skills: [ecomm('required'), editorial('required')] },
+  { method: 'PUT', path: '/extpost/tasks/{taskId}/start', resource: 'task', skills: [ecomm('required')], kind: 'start' },
+  { method: 'POST', path: '/extpost/tasks/{taskId}/submit-assets', resource: 'task', skills: [ecomm('required')], kind: 'submit' },
+  { method: 'POST', path: '/assets/bulk-get-assets', resource: 'assets', skills: [ecomm('required'), editorial('required')], kind: 'bulk' },
+  { method: 'POST', path: '/files/bulk-get-files', resource: 'files', skills: [ecomm('required'), editorial('required')], kind: 'bulk' },
+  { method: 'POST', path: '/specs/bulk-get-specs', resource: 'specs', skills: [ecomm('required')], kind: 'bulk' },
+  { method: 'POST', path: '/assets/get-presigned-url', resource: 'presignedUrl', skills: [ecomm('required'), editorial('required')], kind: 'presign' },
   { method: 'GET', path: '/jobs/{jobId}', resource: 'job', skills: [ecomm('optional')] },
   { method: 'GET', path: '/products/{productId}', resource: 'product', skills: [ecomm('optional')] },
   { method: 'GET', path: '/editorial/extpost/tasks/{taskId}', resource: 'editorialTask', skills: [editorial('required')] },
-  { method: 'PUT', path: '/editorial/extpost/tasks/{taskId}/start', resource: 'editorialTask', skills: [editorial('required')] },
-  { method: 'POST', path: '/editorial/extpost/tasks/{taskId}/submit-assets', resource: 'editorialTask', skills: [editorial('required')] },
-  { method: 'POST', path: '/editorial/specs/bulk-get-specs', resource: 'editorialSpecs', skills: [editorial('required')] },
+  { method: 'PUT', path: '/editorial/extpost/tasks/{taskId}/start', resource: 'editorialTask', skills: [editorial('required')], kind: 'start' },
+  { method: 'POST', path: '/editorial/extpost/tasks/{taskId}/submit-assets', resource: 'editorialTask', skills: [editorial('required')], kind: 'submit' },
+  { method: 'POST', path: '/editorial/specs/bulk-get-specs', resource: 'editorialSpecs', skills: [editorial('required')], kind: 'bulk' },
   { method: 'GET', path: '/editorial/projects/{projectId}', resource: 'project', skills: [editorial('optional')] },
   { method: 'GET', path: '/editorial/deliverables/{deliverableId}', resource: 'deliverable', skills: [editorial('optional')] },
 ];
@@ -101,9 +103,30 @@ function hasAccess(app: RegisteredApp, endpoint: GatewayEndpoint): boolean {
   return endpoint.skills.some(({ module, level }) => app.access[module]?.includes(level) ?? false);
 }
 
-export function createCreativeForce(config: SandboxConfig): VendorDouble {
+/**
+ * The seed's items: every id shaped like the seed's (letters, a dash, digits: T-1, J-12, PR-9) exists; any other id
+ * does not (404). A permission probe uses an id that cannot exist.
+ */
+const EXISTING_ID = /^[A-Z]{1,4}-\d+$/;
+
+/** What changed on the gateway, for tests to assert that a probe changed nothing. */
+export interface CreativeForceState {
+  /** Task ids started (PUT …/start), in order. */
+  startedTasks: string[];
+  /** Uploads created (POST /assets/get-presigned-url). */
+  uploads: Array<{ fileName: string; by: string }>;
+  /** One entry per change, by whom: the audit trail. */
+  audit: Array<{ action: string; by: string }>;
+}
+
+export interface CreativeForceDouble extends VendorDouble {
+  state(): CreativeForceState;
+}
+
+export function createCreativeForce(config: SandboxConfig): CreativeForceDouble {
   const tokens = new TokenStore<RegisteredApp>('cf', tokenLifetime(config, TOKEN_LIFETIME_SECONDS));
   const gatewayRate = new RateWindow(config.cfRequestsPerSecond, 1000);
+  let changes: CreativeForceState = { startedTasks: [], uploads: [], audit: [] };
 
   function issueToken(req: SandboxRequest): Reply {
     const form = req.form();
@@ -121,10 +144,27 @@ export function createCreativeForce(config: SandboxConfig): VendorDouble {
     const app = tokens.lookup(req.bearerToken());
     if (!app) throw refuse(401, 'Unauthorized');
     const actedAs = { effectiveUser: app.email };
+    // [assumed] The role is checked before the resource: a refused skill is 403 whatever the id or body.
     if (!hasAccess(app, endpoint)) {
       return messageReply(403, 'The on-behalf user of this app is not allowed to perform this action.', actedAs);
     }
-    const request = req.hasBody() ? { request: req.json() } : {};
+    const missing = Object.entries(params).find(([, id]) => !EXISTING_ID.test(id));
+    if (missing) return messageReply(404, `No ${endpoint.resource} with ${missing[0]} ${missing[1]}.`, actedAs);
+    const body = req.hasBody() ? req.json() : undefined;
+    if (endpoint.kind === 'bulk') {
+      const ids = isPlainObject(body) ? body.ids : undefined;
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' && id !== '')) {
+        return messageReply(400, 'Expected {"ids": ["…"]} with at least one id.', actedAs);
+      }
+    }
+    if (endpoint.kind === 'presign') {
+      const fileName = isPlainObject(body) ? body.fileName : undefined;
+      if (typeof fileName !== 'string' || fileName === '') return messageReply(400, 'Expected {"fileName": "…"}.', actedAs);
+      changes.uploads.push({ fileName, by: app.email });
+    }
+    if (endpoint.kind === 'start') changes.startedTasks.push(params.taskId);
+    if (endpoint.kind && endpoint.kind !== 'bulk') changes.audit.push({ action: `${endpoint.method} ${endpoint.path.replace('{taskId}', params.taskId ?? '')}`, by: app.email });
+    const request = body !== undefined ? { request: body } : {};
     return json(200, { endpoint: `${endpoint.method} ${endpoint.path}`, resource: endpoint.resource, ...params, ...request, actedBy: app.email }, actedAs);
   }
 
@@ -153,7 +193,9 @@ export function createCreativeForce(config: SandboxConfig): VendorDouble {
     reset() {
       tokens.expireAll();
       gatewayRate.clear();
+      changes = { startedTasks: [], uploads: [], audit: [] };
     },
+    state: () => structuredClone(changes),
     expireTokens: () => tokens.expireAll(),
     connections: (sandboxUrl) => [creativeForceConnection(sandboxUrl)],
   };

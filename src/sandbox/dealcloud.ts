@@ -37,6 +37,9 @@ const USERS_BY_ID = new Map(USERS.map((user) => [user.id, user]));
 const SERVICE_USERS = [
   { clientId: 'svc-integration', secret: 'dc-sandbox-secret-7f3a', userId: 6001, scopes: ['data', 'user_management', 'publish', 'backup'] },
   { clientId: 'svc-reporting', secret: 'dc-sandbox-secret-r2d2', userId: 6002, scopes: ['data'] },
+  // Another API key of the reporting user whose token endpoint grants what it may and silently drops the rest
+  // (the token answer's "scope" says what was granted): calls needing a dropped scope get 403 Missing scope.
+  { clientId: 'svc-limited', secret: 'dc-sandbox-secret-l1m1', userId: 6002, scopes: ['data'], dropsScopes: true },
 ];
 const SERVICE_USER_IDS = new Set(SERVICE_USERS.map((s) => s.userId));
 
@@ -102,11 +105,13 @@ export function createDealCloud(config: SandboxConfig): VendorDouble {
     if (form.grant_type !== 'client_credentials') return messageReply(400, 'Unsupported grant type.');
     const service = SERVICE_USERS.find((s) => s.clientId === form.client_id && s.secret === form.client_secret);
     if (!service) return messageReply(401, 'Invalid client credentials.');
-    const scopes = (form.scope ?? '').split(/\s+/).filter(Boolean);
-    const notAllowed = scopes.find((scope) => !service.scopes.includes(scope));
-    if (notAllowed !== undefined) return messageReply(400, `Invalid scope: ${notAllowed}`);
+    const asked = (form.scope ?? '').split(/\s+/).filter(Boolean);
+    const notAllowed = asked.find((scope) => !service.scopes.includes(scope));
+    if (notAllowed !== undefined && !('dropsScopes' in service)) return messageReply(400, `Invalid scope: ${notAllowed}`);
+    const scopes = asked.filter((scope) => service.scopes.includes(scope));
     const { token, expiresIn } = tokens.issue({ userId: service.userId, scopes: new Set(scopes) });
-    return json(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+    const granted = 'dropsScopes' in service ? { scope: scopes.join(' ') } : {};
+    return json(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn, ...granted });
   }
 
   /** Who the call runs as: the token's user, or the AS-USER principal when a proxy assignment allows it. */
@@ -161,6 +166,13 @@ export function createDealCloud(config: SandboxConfig): VendorDouble {
     if (users.length > 0) proxyAssignments.set(proxyUserId, users);
     else proxyAssignments.delete(proxyUserId);
     return json(200, proxyItem(proxyUserId), { effectiveUser: user.email });
+  }
+
+  /** The entry types (v4/schema): a read any user with the data scope may make. */
+  function entryTypes(req: SandboxRequest): Reply {
+    const user = actingUser(req, 'data');
+    const types = [...rows.keys()].map((name, index) => ({ id: 2001 + index, apiName: name, name, singularName: name.replace(/s$/, '') }));
+    return json(200, types, { effectiveUser: user.email });
   }
 
   function entryRows(entryType: string): StoredRow[] {
@@ -228,6 +240,7 @@ export function createDealCloud(config: SandboxConfig): VendorDouble {
     { method: 'POST', path: '/api/rest/v1/oauth/token', handle: issueToken },
     { method: 'GET', path: '/api/rest/v1/management/user/proxy', handle: listProxyAssignments },
     { method: 'POST', path: '/api/rest/v1/management/user/proxy', handle: replaceProxyAssignments },
+    { method: 'GET', path: '/api/rest/v4/schema/entrytypes', handle: entryTypes },
     { method: 'GET', path: '/api/rest/v4/data/entrydata/rows/{entryType}', handle: readRows },
     { method: 'POST', path: '/api/rest/v4/data/entrydata/rows/{entryType}', handle: createRows },
     { method: 'PATCH', path: '/api/rest/v4/data/entrydata/rows/{entryType}', handle: updateRows },

@@ -19,6 +19,12 @@ export interface SandboxConfig {
    */
   asUserDenialMessage?: string;
   cfRequestsPerSecond: number;
+  /**
+   * Where a site takes one: the Search API parameter by which a service token names the user to search as
+   * (`?<param>=<API id>`). Unset (the default): such a parameter is ignored, and only a full-impersonation
+   * session token searches as someone else.
+   */
+  olSearchImpersonationParam?: string;
 }
 
 // A connection as the file writes it: the vendor-neutral fields, and each vendor's own settings beside them.

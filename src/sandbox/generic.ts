@@ -3,7 +3,8 @@
 
 import type { ConnectionJson, SandboxConfig, SandboxConnection, VendorDouble } from './doubles';
 import { type Reply, json, messageReply, refuse } from './replies';
-import { type SandboxRequest, MalformedRequest, isPlainObject } from './requests';
+import { generatedBytes } from './generatedBytes';
+import { type SandboxRequest, MalformedRequest, integerQuery, isPlainObject } from './requests';
 import { createRouter } from './router';
 import { TokenStore, tokenLifetime } from './tokens';
 
@@ -115,6 +116,25 @@ export function createGeneric(config: SandboxConfig): VendorDouble {
         const item = { ...body, id: `item-${nextItem++}`, createdBy: who.email };
         items.push(item);
         return json(201, item, { effectiveUser: who.email });
+      },
+    },
+    {
+      // A large download, generated as it is sent: `size` bytes (seed: which bytes; cutAfter: the server dies after that many).
+      method: 'GET',
+      path: '/api/bytes/{size}',
+      handle: (req, params) => {
+        const who = identity(req);
+        const size = Number(params.size);
+        if (!Number.isSafeInteger(size) || size < 0) throw new MalformedRequest('size must be a number of bytes (0 or more).');
+        const seed = integerQuery(req, 'seed', 1, 0, 0xffffffff);
+        const cutAfter = req.query['cutAfter'] === undefined ? undefined : integerQuery(req, 'cutAfter', 0, 0);
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="bytes-${size}.bin"` },
+          body: '',
+          effectiveUser: who.email,
+          stream: { bytes: size, open: () => generatedBytes(size, seed, cutAfter) },
+        };
       },
     },
     {

@@ -2,7 +2,7 @@
 // on one HTTP listener, plus a "foreign" listener on another port. The contract is docs/sandbox.md.
 
 import { secretEnvName } from '../core/ports';
-import { createCreativeForce } from './creativeforce';
+import { type CreativeForceState, createCreativeForce } from './creativeforce';
 import { createDealCloud } from './dealcloud';
 import type { AsUserDenialStatus, ConnectionJson, SandboxConfig, SandboxConnection } from './doubles';
 import type { FaultSpec } from './faults';
@@ -13,6 +13,7 @@ import { isPlainObject } from './requests';
 import { SandboxServer } from './server';
 
 export type { AsUserDenialStatus, ConnectionJson, VendorName } from './doubles';
+export type { CreativeForceState } from './creativeforce';
 export type { FaultKind, FaultSpec } from './faults';
 export type { LogVendor, SandboxLogEntry } from './requestLog';
 
@@ -29,6 +30,8 @@ export interface SandboxOptions {
   asUserDenialMessage?: string;
   /** Creative Force gateway limit per IP per second; default 20. */
   cfRequestsPerSecond?: number;
+  /** A site whose Orange Logic Search API takes the user to search as in this parameter (see SandboxConfig); default none. */
+  olSearchImpersonationParam?: string;
 }
 
 export interface SandboxUrls {
@@ -61,6 +64,8 @@ export interface Sandbox {
   log: SandboxLogEntry[];
   /** Orange Logic impersonation sessions currently open. */
   openSessions(): number;
+  /** What changed on the Creative Force gateway: tasks started, uploads created, the audit trail (a copy). */
+  creativeForceState(): CreativeForceState;
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
   /** Every token issued so far becomes invalid; open Orange Logic sessions and the static token stay valid. */
@@ -87,7 +92,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const initialConfig = validatedConfig(options);
   const config: SandboxConfig = { ...initialConfig };
   const orangeLogic = createOrangeLogic(config);
-  const doubles = [createDealCloud(config), orangeLogic, createCreativeForce(config), createGeneric(config)];
+  const creativeForce = createCreativeForce(config);
+  const doubles = [createDealCloud(config), orangeLogic, creativeForce, createGeneric(config)];
 
   const setAsUserDenialStatus = (status: AsUserDenialStatus) => {
     if (!AS_USER_DENIAL_STATUSES.includes(status)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
@@ -119,15 +125,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const secretsEnv = (): Record<string, string> => Object.fromEntries(secrets().map(({ value, ...key }) => [secretEnvName(key), value]));
 
   const server = new SandboxServer(doubles, {
-    state: () => ({ openSessions: orangeLogic.openSessions() }),
+    state: () => ({ openSessions: orangeLogic.openSessions(), creativeForce: creativeForce.state() }),
     expireTokens,
     reset,
     configure(patch) {
       if (!isPlainObject(patch)) throw new TypeError('Expected a JSON object such as {"asUserDenialStatus": 403}.');
-      const unknown = Object.keys(patch).find((key) => key !== 'asUserDenialStatus' && key !== 'asUserDenialMessage');
-      if (unknown !== undefined) throw new TypeError(`Unknown setting ${unknown}; known: asUserDenialStatus, asUserDenialMessage.`);
+      const known = ['asUserDenialStatus', 'asUserDenialMessage', 'olSearchImpersonationParam'];
+      const unknown = Object.keys(patch).find((key) => !known.includes(key));
+      if (unknown !== undefined) throw new TypeError(`Unknown setting ${unknown}; known: ${known.join(', ')}.`);
       if (patch.asUserDenialStatus !== undefined) setAsUserDenialStatus(patch.asUserDenialStatus as AsUserDenialStatus);
       if ('asUserDenialMessage' in patch) setAsUserDenialMessage(patch.asUserDenialMessage === null ? undefined : (patch.asUserDenialMessage as string));
+      if ('olSearchImpersonationParam' in patch) config.olSearchImpersonationParam = searchParamSetting(patch.olSearchImpersonationParam ?? undefined);
     },
     connectionsFile,
   });
@@ -147,6 +155,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     log: server.log,
     openSessions: () => orangeLogic.openSessions(),
+    creativeForceState: () => creativeForce.state(),
     injectFault: (fault) => server.injectFault(fault),
     clearFaults: () => server.clearFaults(),
     expireTokens,
@@ -161,10 +170,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 function validatedConfig(options: SandboxOptions): SandboxConfig {
-  const { tokenLifetimeSeconds, asUserDenialStatus = 401, asUserDenialMessage, cfRequestsPerSecond = 20 } = options;
+  const { tokenLifetimeSeconds, asUserDenialStatus = 401, asUserDenialMessage, cfRequestsPerSecond = 20, olSearchImpersonationParam } = options;
   if (tokenLifetimeSeconds !== undefined && !(tokenLifetimeSeconds > 0)) throw new TypeError('tokenLifetimeSeconds must be positive.');
   if (!AS_USER_DENIAL_STATUSES.includes(asUserDenialStatus)) throw new TypeError('asUserDenialStatus must be 400, 401 or 403.');
   if (!Number.isInteger(cfRequestsPerSecond) || cfRequestsPerSecond < 1) throw new TypeError('cfRequestsPerSecond must be a positive integer.');
   if (asUserDenialMessage !== undefined && typeof asUserDenialMessage !== 'string') throw new TypeError('asUserDenialMessage must be a string.');
-  return { tokenLifetimeSeconds, asUserDenialStatus, asUserDenialMessage, cfRequestsPerSecond };
+  return {
+    tokenLifetimeSeconds,
+    asUserDenialStatus,
+    asUserDenialMessage,
+    cfRequestsPerSecond,
+    olSearchImpersonationParam: searchParamSetting(olSearchImpersonationParam),
+  };
+}
+
+function searchParamSetting(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(value))
+    throw new TypeError('olSearchImpersonationParam must be a query parameter name (or null to unset it).');
+  return value;
 }

@@ -23,11 +23,29 @@ interface Account {
   canImpersonate: boolean;
   /** Lite impersonation switched on by the vendor; otherwise the header is ignored. */
   liteEnabled: boolean;
+  /** Holds the "Access to the Search API" security function. */
+  searchAccess: boolean;
 }
 
 const ACCOUNTS: Account[] = [
-  { clientId: 'ol-svc', secret: 'ol-sandbox-secret-9c1e', apiId: 'svc-api', email: 'svc@acme.test', canImpersonate: true, liteEnabled: true },
-  { clientId: 'ol-noimp', secret: 'ol-sandbox-secret-n0pe', apiId: 'noimp-api', email: 'noimp@acme.test', canImpersonate: false, liteEnabled: false },
+  {
+    clientId: 'ol-svc',
+    secret: 'ol-sandbox-secret-9c1e',
+    apiId: 'svc-api',
+    email: 'svc@acme.test',
+    canImpersonate: true,
+    liteEnabled: true,
+    searchAccess: true,
+  },
+  {
+    clientId: 'ol-noimp',
+    secret: 'ol-sandbox-secret-n0pe',
+    apiId: 'noimp-api',
+    email: 'noimp@acme.test',
+    canImpersonate: false,
+    liteEnabled: false,
+    searchAccess: false,
+  },
 ];
 /** A non-expiring token kept on the ol-svc account. */
 const STATIC_TOKEN = 'ol-static-token-5b7d';
@@ -40,11 +58,13 @@ interface OrangeLogicUser {
   /** Assets the user may read (undefined: every asset) and whether they may update what they read. */
   readable?: string[];
   canUpdate: boolean;
+  /** Holds "Access to the Search API". */
+  searchAccess: boolean;
 }
 
 const USERS: OrangeLogicUser[] = [
-  { apiId: 'jane.api', email: 'jane@acme.test', name: 'Jane Doe', canUpdate: true }, // editor
-  { apiId: 'raj.api', email: 'raj@acme.test', name: 'Raj Patel', readable: ['A-1', 'A-2'], canUpdate: false }, // viewer
+  { apiId: 'jane.api', email: 'jane@acme.test', name: 'Jane Doe', canUpdate: true, searchAccess: true }, // editor
+  { apiId: 'raj.api', email: 'raj@acme.test', name: 'Raj Patel', readable: ['A-1', 'A-2'], canUpdate: false, searchAccess: true }, // viewer
 ];
 
 type Changes = Array<{ Field: AssetField; OldValue: string; NewValue: string }>;
@@ -246,6 +266,43 @@ export function createOrangeLogic(config: SandboxConfig): OrangeLogicDouble {
     return json(200, { APIResponse: { Code: 'success', Versions: structuredClone(asset.versions) } }, { effectiveUser });
   }
 
+  /**
+   * The Search API (GET query string, or POST form / JSON body with the same parameters): the assets the caller
+   * may Find and View that match `query`, one page of them, with `GlobalInfo.TotalCount` of all matches.
+   */
+  function search(req: SandboxRequest): Reply {
+    const params = searchParams(req);
+    const who = searchCaller(req, params);
+    const effectiveUser = who.session?.user.email ?? who.account.email;
+    const mayUse = who.session ? who.session.user.searchAccess : who.account.searchAccess;
+    if (!mayUse) return apiError(403, 'SecurityFunctionMissing', 'You need the Access to the Search API security function.', { effectiveUser });
+    const fields = selectedFields(params.fields);
+    const sort = sortKeys(params.sort);
+    const matches = compileQuery(params.query ?? '');
+    const perPage = pagingNumber(params, 'countperpage', 100, 1000);
+    const page = pagingNumber(params, 'pagenumber', 1);
+    const found = [...assets.values()].filter((asset) => canRead(who, asset) && matches(asset)).sort((a, b) => compareAssets(a, b, sort));
+    const items = found.slice((page - 1) * perPage, page * perPage).map((asset) => searchItem(asset, fields));
+    const globalInfo = { TotalCount: found.length, PageNumber: page, CountPerPage: perPage };
+    if ((params.format ?? '').toLowerCase() !== 'json') return xmlReply(searchXml(globalInfo, items), effectiveUser);
+    return json(200, { APIResponse: { GlobalInfo: globalInfo, Items: items } }, { effectiveUser });
+  }
+
+  /** The caller, or (where the site takes one: `olSearchImpersonationParam`) the user a service token names in the search. */
+  function searchCaller(req: SandboxRequest, params: Record<string, string>): Caller {
+    const who = caller(req);
+    const param = config.olSearchImpersonationParam?.toLowerCase();
+    const apiId = param === undefined ? undefined : params[param];
+    if (apiId === undefined || who.session) return who;
+    const asService = { effectiveUser: who.account.email };
+    if (!who.account.canImpersonate) {
+      throw new Refusal(apiError(403, 'SecurityFunctionMissing', 'You need the Impersonate Another User security function.', asService));
+    }
+    const user = USERS.find((u) => u.apiId === apiId);
+    if (!user) throw new Refusal(apiError(400, 'UserNotFound', `No user with API ID ${apiId}.`, asService));
+    return { account: who.account, session: { user } };
+  }
+
   // Orange Logic runs on IIS: paths are case-insensitive.
   const route = createRouter(
     [
@@ -255,6 +312,8 @@ export function createOrangeLogic(config: SandboxConfig): OrangeLogicDouble {
       { method: 'GET', path: '/API/DataTable/v2.2/Documents.All:Read', handle: readDocuments },
       { method: 'POST', path: '/API/DataTable/v2.2/Documents.All:Update', handle: updateDocument },
       { method: 'GET', path: '/webapi/versioning/assetversioning/get_asset_versioning_49U_v1', handle: assetHistory },
+      { method: 'GET', path: '/API/search/v4.0/search', handle: search },
+      { method: 'POST', path: '/API/search/v4.0/search', handle: search },
     ],
     { caseInsensitive: true },
   );
@@ -303,4 +362,192 @@ function orangeLogicConnection(sandboxUrl: string, id: string, label: string, ac
     principals: [principal('jane', USERS[0]), principal('raj', USERS[1])],
   };
   return { connection, secret: account.secret };
+}
+
+// --- the Search API: parameters, query criteria, fields, sort, XML --------------------------------------------
+
+/** What a search item may carry: the identifier, always, and the fields asked for. */
+const SEARCH_FIELDS = ['SystemIdentifier', 'RecordID', 'Title', 'Caption', 'Keywords'] as const;
+type SearchField = (typeof SEARCH_FIELDS)[number];
+const DEFAULT_SEARCH_FIELDS: SearchField[] = ['SystemIdentifier', 'Title'];
+/** Names a query criterion may use (`Keyword:dawn` matches one keyword of the list). */
+const QUERY_FIELDS: Record<string, SearchField | 'Keyword'> = {
+  systemidentifier: 'SystemIdentifier',
+  recordid: 'RecordID',
+  title: 'Title',
+  caption: 'Caption',
+  keywords: 'Keywords',
+  keyword: 'Keyword',
+};
+
+/** Parameters from the query string and, on POST, the form or JSON body (the body wins); names in lower case (IIS). */
+function searchParams(req: SandboxRequest): Record<string, string> {
+  const params: Record<string, string> = {};
+  const add = (from: Record<string, string>) => {
+    for (const [name, value] of Object.entries(from)) params[name.toLowerCase()] = value;
+  };
+  add(req.query);
+  if (req.method === 'POST' && req.hasBody()) add(req.formOrJson());
+  return params;
+}
+
+function pagingNumber(params: Record<string, string>, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = params[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Refusal(apiError(400, 'BadRequest', `${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? 'of at least 1' : `between 1 and ${max}`}.`));
+  }
+  return value;
+}
+
+function searchFieldNamed(name: string): SearchField {
+  const field = SEARCH_FIELDS.find((f) => f.toLowerCase() === name.trim().toLowerCase());
+  if (!field) throw new Refusal(apiError(400, 'BadRequest', `Unknown field ${name.trim()}; known: ${SEARCH_FIELDS.join(', ')}.`));
+  return field;
+}
+
+/** `fields=Title,Caption`: the identifier always comes first, then the fields asked for. */
+function selectedFields(raw: string | undefined): SearchField[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SEARCH_FIELDS;
+  const asked = raw
+    .split(',')
+    .filter((name) => name.trim() !== '')
+    .map(searchFieldNamed);
+  return [...new Set<SearchField>(['SystemIdentifier', ...asked])];
+}
+
+/** `sort=Title desc, SystemIdentifier`: keys in order; the identifier breaks ties. */
+function sortKeys(raw: string | undefined): Array<{ field: SearchField; descending: boolean }> {
+  const keys = (raw ?? '')
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => {
+      const [name, direction = 'asc', ...rest] = part.trim().split(/\s+/);
+      if (rest.length > 0 || !/^(asc|desc)$/i.test(direction)) {
+        throw new Refusal(apiError(400, 'BadRequest', `Cannot read the sort "${part.trim()}": expected a field, then asc or desc.`));
+      }
+      return { field: searchFieldNamed(name), descending: /^desc$/i.test(direction) };
+    });
+  return [...keys, { field: 'SystemIdentifier' as const, descending: false }];
+}
+
+function fieldValue(asset: Asset, field: SearchField): string {
+  return field === 'SystemIdentifier' || field === 'RecordID' ? asset.recordId : asset.fields[field];
+}
+
+function compareAssets(a: Asset, b: Asset, keys: Array<{ field: SearchField; descending: boolean }>): number {
+  for (const { field, descending } of keys) {
+    const order = fieldValue(a, field).localeCompare(fieldValue(b, field), 'en', { sensitivity: 'base', numeric: true });
+    if (order !== 0) return descending ? -order : order;
+  }
+  return 0;
+}
+
+function searchItem(asset: Asset, fields: readonly SearchField[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, fieldValue(asset, field)]));
+}
+
+type Matcher = (asset: Asset) => boolean;
+
+/**
+ * Search criteria as the Search API takes them: `Title:harbour`, `Keyword:dawn`, `Caption:"at the lake"`, bare text
+ * (any field), `*` (everything), combined with AND (also implied by a space), OR, NOT and parentheses. Text matches
+ * without regard to case; `Keyword:` one keyword of the list; `SystemIdentifier:`/`RecordID:` the whole identifier.
+ */
+function compileQuery(query: string): Matcher {
+  const tokens = [...query.matchAll(/\(|\)|[^\s()"]+:"[^"]*"|"[^"]*"|[^\s()]+/g)].map((m) => m[0]);
+  let at = 0;
+  const fail = (why: string): never => {
+    throw new Refusal(apiError(400, 'BadRequest', `Cannot read the query "${query}": ${why}.`));
+  };
+  const orExpr = (): Matcher => {
+    const parts = [andExpr()];
+    while (tokens[at] === 'OR') {
+      at++;
+      parts.push(andExpr());
+    }
+    return (asset) => parts.some((p) => p(asset));
+  };
+  const andExpr = (): Matcher => {
+    const parts = [notExpr()];
+    while (at < tokens.length && tokens[at] !== 'OR' && tokens[at] !== ')') {
+      if (tokens[at] === 'AND') at++;
+      parts.push(notExpr());
+    }
+    return (asset) => parts.every((p) => p(asset));
+  };
+  const notExpr = (): Matcher => {
+    if (tokens[at] !== 'NOT') return primary();
+    at++;
+    const inner = notExpr();
+    return (asset) => !inner(asset);
+  };
+  const primary = (): Matcher => {
+    const token = tokens[at++];
+    if (token === undefined) return fail('a criterion is missing at the end');
+    if (token === '(') {
+      const inner = orExpr();
+      if (tokens[at++] !== ')') fail('a "(" is not closed');
+      return inner;
+    }
+    if (token === ')' || token === 'AND' || token === 'OR') return fail(`"${token}" where a criterion was expected`);
+    return criterion(token, fail);
+  };
+  if (tokens.length === 0) return () => true;
+  const matcher = orExpr();
+  if (at < tokens.length) fail(`"${tokens[at]}" was not expected`);
+  return matcher;
+}
+
+function criterion(token: string, fail: (why: string) => never): Matcher {
+  const unquote = (text: string) => text.replace(/^"(.*)"$/, '$1').toLowerCase();
+  const colon = /^([A-Za-z][\w.]*):(.*)$/.exec(token);
+  if (!colon) {
+    const text = unquote(token);
+    if (text === '*') return () => true;
+    return (asset) =>
+      ['Title', 'Caption', 'Keywords'].some((f) =>
+        fieldValue(asset, f as SearchField)
+          .toLowerCase()
+          .includes(text),
+      );
+  }
+  const field = QUERY_FIELDS[colon[1].toLowerCase()] ?? fail(`unknown field ${colon[1]} (known: ${Object.values(QUERY_FIELDS).join(', ')})`);
+  const value = unquote(colon[2]);
+  if (value === '*') return (asset) => field === 'Keyword' || fieldValue(asset, field) !== '';
+  if (field === 'Keyword') return (asset) => keywordsOf(asset).includes(value);
+  if (field === 'SystemIdentifier' || field === 'RecordID') return (asset) => asset.recordId.toLowerCase() === value;
+  return (asset) => fieldValue(asset, field).toLowerCase().includes(value);
+}
+
+function keywordsOf(asset: Asset): string[] {
+  return asset.fields.Keywords.split(',')
+    .map((k) => k.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/** Without format=JSON the Search API answers XML. */
+function searchXml(globalInfo: Record<string, number>, items: Array<Record<string, string>>): string {
+  const element = (name: string, value: string | number) => `<${name}>${escapeXml(String(value))}</${name}>`;
+  const info = Object.entries(globalInfo)
+    .map(([k, v]) => element(k, v))
+    .join('');
+  const rows = items
+    .map(
+      (item) =>
+        `<Item>${Object.entries(item)
+          .map(([k, v]) => element(k, v))
+          .join('')}</Item>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?><APIResponse><GlobalInfo>${info}</GlobalInfo><Items>${rows}</Items></APIResponse>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function xmlReply(body: string, effectiveUser: string): Reply {
+  return { status: 200, headers: { 'content-type': 'application/xml; charset=utf-8' }, body, effectiveUser };
 }

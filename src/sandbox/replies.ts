@@ -1,12 +1,16 @@
 // Replies as the doubles return them: JSON and `{"message"}` bodies, 404s, and Refusal, which a double
 // throws to answer from deep inside a handler.
 
+import type { Readable } from 'node:stream';
+
 export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
   /** Becomes `x-sandbox-effective-user` and the log entry's effectiveUser. */
   effectiveUser?: string;
+  /** A body sent as it is produced instead of `body` (a large download): its Content-Length and its bytes. */
+  stream?: { bytes: number; open: () => Readable };
 }
 
 export interface ReplyOptions {

@@ -4,6 +4,7 @@
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import type { VendorDouble } from './doubles';
 import { DEFAULT_BIG_BODY_BYTES, type FaultSpec, bigJsonBody, faultMatches, parseFaultSpec } from './faults';
 import { JSON_CONTENT_TYPE, type Reply, Refusal, json, messageReply, notFound } from './replies';
@@ -158,10 +159,16 @@ export class SandboxServer {
 
   private send(res: http.ServerResponse, entry: SandboxLogEntry | undefined, reply: Reply, extraHeaders: Record<string, string> = {}): void {
     if (res.destroyed || res.writableEnded) return;
-    const headers: Record<string, string | number> = { ...extraHeaders, ...reply.headers, 'content-length': Buffer.byteLength(reply.body) };
+    const headers: Record<string, string | number> = {
+      ...extraHeaders,
+      ...reply.headers,
+      'content-length': reply.stream ? reply.stream.bytes : Buffer.byteLength(reply.body),
+    };
     if (reply.effectiveUser) headers['x-sandbox-effective-user'] = reply.effectiveUser;
     res.writeHead(reply.status, headers);
-    res.end(reply.body);
+    // A stream that fails (cutAfter) ends the connection mid-body, as a dying server would.
+    if (reply.stream) pipeline(reply.stream.open(), res).catch(() => res.destroy());
+    else res.end(reply.body);
     if (entry) {
       entry.status = reply.status;
       if (reply.effectiveUser) entry.effectiveUser = reply.effectiveUser;

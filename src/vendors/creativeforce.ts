@@ -3,8 +3,8 @@
 // are None (fails) or Access (succeeds); the table below is the seed's, and lives only here.
 
 import { BehalfError } from '../core/errors';
-import { setupFieldPatterns } from '../core/connectionSetup';
-import type { ActAs, Explanation, HttpResponse, PreparedRequest } from '../core/model';
+import { FIRST_PRINCIPAL, setupFieldPatterns } from '../core/connectionSetup';
+import type { ActAs, Explanation, HttpResponse, PreparedRequest, Principal, RequestSpec } from '../core/model';
 import { bearer, clientCredentialsToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import { findHeader } from '../core/transport';
 import {
@@ -12,7 +12,9 @@ import {
   parseJsonBody,
   setIdentityHeader,
   type AdapterContext,
+  type CheckProbe,
   type ConnectionAdapter,
+  type ConnectionCheck,
   type OwnEndpoint,
   type VendorDefinition,
 } from '../core/vendor';
@@ -125,9 +127,33 @@ export const creativeForce: VendorDefinition = {
       },
       {
         key: 'clientId',
-        title: 'Application ID',
-        prompt: "The Application ID of the registered app used when sending as yourself; each principal's own app is added with Add Principal",
+        title: 'Application ID (optional)',
+        prompt:
+          "Leave empty when every request is sent as a user's own app (Creative Force has no service user: you add the first app next). Or the Application ID of an app to send as when a request names no principal",
+        optional: true,
         ...setupFieldPatterns.nonEmpty,
+      },
+      // No app of its own: the connection needs one principal's app to send anything (the schema requires one).
+      {
+        key: `${FIRST_PRINCIPAL}id`,
+        title: 'first app: principal id',
+        prompt: 'A short id for the user of the first registered app, for "# @as <id>" (more apps: Add Principal)',
+        when: [{ clientId: [''] }],
+        ...setupFieldPatterns.id,
+      },
+      {
+        key: `${FIRST_PRINCIPAL}clientId`,
+        title: 'first app: Application ID',
+        prompt: 'The Application ID of the app registered on behalf of this user (its Secret Key is asked last)',
+        when: [{ clientId: [''] }],
+        ...setupFieldPatterns.nonEmpty,
+      },
+      {
+        key: `${FIRST_PRINCIPAL}name`,
+        title: 'first app: user name',
+        prompt: "The on-behalf user's name, for display (optional)",
+        optional: true,
+        when: [{ clientId: [''] }],
       },
     ],
     secretPrompts: { clientCredentials: "The registered app's Secret Key" },
@@ -148,8 +174,15 @@ class CreativeForceAdapter implements ConnectionAdapter {
     return [{ url: this.tokenUrl(), name: 'the token endpoint', kind: 'token' }];
   }
   readonly requestsPerSecond = REQUESTS_PER_SECOND;
+  // No hidesWithNotFound: the gateway checks the app's role first and answers 403 (see the permission probes); a
+  // 404 is a resource that does not exist.
 
   constructor(private readonly ctx: AdapterContext) {}
+
+  /** The bulk-get-* routes (assets, files, specs) are POSTs that only read: a matrix may send them. */
+  isRead(method: string, url: string): boolean {
+    return method.toUpperCase() === 'POST' && /\/bulk-get-[a-z-]+\/?(?:[?#]|$)/i.test(url);
+  }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
     setIdentityHeader(request, 'Authorization', bearer(await this.appToken(actAs, signal)));
@@ -196,6 +229,85 @@ class CreativeForceAdapter implements ConnectionAdapter {
     // Tokens only; they expire on their own.
   }
 
+  /**
+   * Per registered app (the connection's own and each principal's): its token, then its Developer API permissions
+   * against the External Post-Production table, probed without side effects (see probeSpec).
+   */
+  async *checks(probe: CheckProbe): AsyncIterable<ConnectionCheck> {
+    const { connection } = this.ctx;
+    const apps: Array<{ label: string; principal?: Principal }> = [];
+    if (connection.clientId && probe.serviceToken !== 'failed') apps.push({ label: connection.clientId });
+    for (const principal of connection.principals) if (principal.clientId) apps.push({ label: principal.id, principal });
+    const routes = [...new Map(DEVELOPER_API_PERMISSIONS.map((p) => [`${p.method} ${p.path}`, p])).values()];
+    const answers = new Map<string, Map<string, RouteAnswer>>();
+    for (const app of apps) {
+      const id = app.principal ? `creativeforce.token.${app.principal.id}` : 'creativeforce.token';
+      const title = `Token of app ${app.label}`;
+      const clientId = app.principal?.clientId ?? connection.clientId;
+      const probed = await Promise.all(routes.map((route) => this.probeRoute(probe, route, app.principal)));
+      const refused = probed.find((a) => a.tokenError);
+      yield refused
+        ? { id, title, status: 'fail', principal: app.principal?.id, detail: refused.tokenError! }
+        : { id, title, status: 'pass', principal: app.principal?.id, detail: `App ${clientId} got a token (scope=${SCOPE}).` };
+      if (!refused) answers.set(app.label, new Map(routes.map((route, i) => [`${route.method} ${route.path}`, probed[i]])));
+    }
+    // [assumed] A permitted call answers 404 to an id that cannot exist; a route that answers 404 for every app may not exist here.
+    const everywhere404 = new Set(
+      routes
+        .map((r) => `${r.method} ${r.path}`)
+        .filter((key) => answers.size > 0 && [...answers.values()].every((byRoute) => byRoute.get(key)?.status === 404)),
+    );
+    for (const [label, byRoute] of answers) {
+      const principal = apps.find((a) => a.label === label)?.principal;
+      const modules = (['ECOMM', 'EDITORIAL'] as const).map((module) => tally(module, byRoute, everywhere404));
+      // A module none of whose own routes is granted (only those it shares with the other) is one the app is not set up for.
+      const ownGranted = (m: ModuleTally) => m.required.granted.filter((key) => !modules.some((o) => o !== m && o.routes.has(key))).length;
+      for (const m of modules) {
+        const notForIt = ownGranted(m) === 0 && modules.some((o) => o !== m && ownGranted(o) > 0);
+        const status = m.required.missing.length === 0 ? (m.unknown.length ? 'warn' : 'pass') : notForIt ? 'skip' : 'fail';
+        const notSetUp = notForIt ? ` — not set up for ${m.module} (only the routes it shares with the other module are granted)` : '';
+        yield {
+          id: `creativeforce.permissions.${principal?.id ?? 'self'}.${m.module.toLowerCase()}`,
+          title: `Developer API permissions of ${label}: ${m.module}`,
+          status,
+          principal: principal?.id,
+          permission: m.module,
+          detail: `${label}: ${m.module} ${countText('required', m.required)}; ${countText('optional', m.optional)}${notSetUp}${m.unknown.length ? `; not known: ${m.unknown.join(', ')}` : ''}.`,
+          ...(status === 'fail'
+            ? {
+                fix: {
+                  title: `Set ${m.required.missing.join(', ')} to "Access" in the Developer API tab of ${label}'s on-behalf user's role (changes can take up to 10 minutes)`,
+                },
+              }
+            : {}),
+        };
+      }
+    }
+    if (everywhere404.size > 0) {
+      yield {
+        id: 'creativeforce.routes',
+        title: 'Routes answering 404 for every app',
+        status: 'warn',
+        detail: `${[...everywhere404].join(', ')} answered 404 for every app. With an id that cannot exist that is what a permitted call answers, but a route that no app is refused may also not exist on this gateway: not counted as Access.`,
+      };
+    }
+  }
+
+  /** One side-effect-free call of a route as an app; a token the app could not get comes back as tokenError. */
+  private async probeRoute(probe: CheckProbe, route: Permission, principal: Principal | undefined): Promise<RouteAnswer> {
+    try {
+      const record = await probe.send(probeSpec(route), {
+        principal,
+        sideEffectFree: 'a permission probe: an id that cannot exist, or a body the gateway rejects',
+      });
+      return { status: record.status };
+    } catch (e) {
+      if (e instanceof BehalfError && e.code === 'cancelled') throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      return e instanceof BehalfError && ['token', 'secret-missing', 'secret-store', 'config'].includes(e.code) ? { tokenError: message } : { error: message };
+    }
+  }
+
   /** Acting as a principal = using that principal's registered app. */
   private app(actAs: ActAs): { clientId: string; principalId?: string; cacheKey: string } {
     const { connection, principal } = actAs;
@@ -238,6 +350,63 @@ class CreativeForceAdapter implements ConnectionAdapter {
       signal,
     });
   }
+}
+
+/** An id no Creative Force item has (the all-zero GUID). */
+const PROBE_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A call of a route that cannot change anything [assumed: the gateway checks the on-behalf user's role before the
+ * resource]: ids that cannot exist in the path, and a body it must reject (bulk reads: no ids; other POSTs: empty).
+ */
+function probeSpec(route: Permission): RequestSpec {
+  const url = route.path.replace(/\{[^}]+\}/g, PROBE_ID);
+  const body = route.method === 'GET' ? undefined : /\/bulk-get-/.test(route.path) ? '{"ids":[]}' : '{}';
+  return { name: 'permission probe', method: route.method, url, headers: body ? { 'Content-Type': 'application/json' } : {}, body };
+}
+
+interface RouteAnswer {
+  status?: number;
+  error?: string;
+  tokenError?: string;
+}
+
+interface ModuleTally {
+  module: Module;
+  required: { granted: string[]; missing: string[]; total: number };
+  optional: { granted: string[]; missing: string[]; total: number };
+  /** Routes whose answer says nothing: 404 for every app, an error, a 429 or 5xx. */
+  unknown: string[];
+  /** Every route of the module ("METHOD /path"). */
+  routes: Set<string>;
+}
+
+/** Which of a module's routes an app may call: 403 is None; 404, 400, 409 and 2xx are Access (the role let it through). */
+function tally(module: Module, byRoute: Map<string, RouteAnswer>, everywhere404: Set<string>): ModuleTally {
+  const result: ModuleTally = {
+    module,
+    required: { granted: [], missing: [], total: 0 },
+    optional: { granted: [], missing: [], total: 0 },
+    unknown: [],
+    routes: new Set(),
+  };
+  for (const p of DEVELOPER_API_PERMISSIONS.filter((x) => x.module === module)) {
+    const key = `${p.method} ${p.path}`;
+    result.routes.add(key);
+    const level = p.required ? result.required : result.optional;
+    level.total++;
+    const answer = byRoute.get(key);
+    const status = answer?.status;
+    if (status === 403) level.missing.push(key);
+    else if (status === undefined || status === 401 || status === 429 || status >= 500 || everywhere404.has(key)) {
+      result.unknown.push(`${key} (${status === undefined ? (answer?.error ?? 'no answer') : everywhere404.has(key) ? '404 for every app' : status})`);
+    } else level.granted.push(key);
+  }
+  return result;
+}
+
+function countText(level: string, counts: ModuleTally['required']): string {
+  return `${level} ${counts.granted.length} / ${counts.total}${counts.missing.length ? ` — missing ${counts.missing.join(', ')}` : ''}`;
 }
 
 /** The request's path below the gateway's /v1, e.g. "/extpost/tasks/42". */

@@ -3,7 +3,7 @@
 
 import { BehalfError } from '../core/errors';
 import { setupFieldPatterns } from '../core/connectionSetup';
-import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
+import type { ActAs, Connection, Explanation, HttpResponse, PreparedRequest, Principal, ResponseRecord } from '../core/model';
 import { findHeader } from '../core/transport';
 import { bearer, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
 import {
@@ -13,13 +13,17 @@ import {
   pickField,
   setIdentityHeader,
   type AdapterContext,
+  type CheckProbe,
   type ConnectionAdapter,
+  type ConnectionCheck,
   type OwnEndpoint,
   type VendorDefinition,
 } from '../core/vendor';
 
 const AS_USER = 'AS-USER';
 const PROXY_PATH = '/api/rest/v1/management/user/proxy';
+/** A read every user with the data scope may make (v4/schema): the connection checks' data call. */
+const ENTRY_TYPES_PATH = '/api/rest/v4/schema/entrytypes';
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 1000;
 const DEFAULT_SCOPES = ['data', 'user_management'];
@@ -110,6 +114,13 @@ export const dealCloud: VendorDefinition = {
 class DealCloudAdapter implements ConnectionAdapter {
   readonly modes = ['full'] as const;
   readonly impersonationHeaders = [AS_USER];
+  // No hidesWithNotFound: DealCloud leaves the rows a user may not see out of a read (the matrix counts rows); a
+  // 404 on a read means the entry type does not exist.
+
+  /** Row queries too long for a query string are a POST that only reads (…/entrydata/rows/query/{entryType}): a matrix may send them. */
+  isRead(method: string, url: string): boolean {
+    return method.toUpperCase() === 'POST' && /\/api\/rest\/v4\/data\/entrydata\/rows\/query\/[^/?#]+\/?(?:[?#]|$)/i.test(url);
+  }
   /** The OAuth token endpoint Behalf calls itself. */
   get ownEndpoints(): OwnEndpoint[] {
     return [{ url: this.tokenUrl(), name: 'the token endpoint', kind: 'token' }];
@@ -292,6 +303,130 @@ class DealCloudAdapter implements ConnectionAdapter {
       if (response.status >= 300) throw this.managementError(response, `create a proxy assignment for ${userId}`);
     }
     return this.listPrincipals(signal);
+  }
+
+  /**
+   * Each configured scope granted (a call that needs it succeeds), the service user known to the assignment list,
+   * a proxy assignment per principal and one AS-USER read per principal. Reads only.
+   */
+  async *checks(probe: CheckProbe): AsyncIterable<ConnectionCheck> {
+    const { connection } = this.ctx;
+    if (probe.serviceToken === 'failed') {
+      yield { id: 'dealcloud', title: 'DealCloud checks', status: 'skip', detail: 'Not tried: the service user got no token (see above).' };
+      return;
+    }
+    const scopes = this.scopes();
+    const calls: Record<string, string> = { data: ENTRY_TYPES_PATH, user_management: `${PROXY_PATH}?pageNumber=1&pageSize=1` };
+    const granted = new Set<string>();
+    for (const scope of scopes) {
+      const id = `dealcloud.scope.${scope}`;
+      const title = `Scope ${scope} granted`;
+      const path = calls[scope];
+      if (!path) {
+        yield { id, title, status: 'skip', permission: scope, detail: `The token endpoint accepted it; Behalf knows no read-only call that needs ${scope}.` };
+        continue;
+      }
+      const sent = await this.checkRead(probe, path);
+      if (sent.ok) granted.add(scope);
+      yield { id, title, status: sent.ok ? 'pass' : 'fail', permission: scope, detail: sent.detail };
+    }
+    if (!granted.has('user_management')) {
+      const why = scopes.includes('user_management') ? 'the user_management scope is not granted (above)' : `${connection.id} does not ask for the user_management scope`;
+      yield {
+        id: 'dealcloud.assignments',
+        title: 'Proxy assignments readable',
+        status: 'warn',
+        permission: 'user_management',
+        detail: `Not checked: ${why}, so the service user's proxy assignments cannot be read. Add "user_management" to "scopes" to check who it may act as.`,
+      };
+    } else {
+      yield* this.assignmentChecks(probe);
+    }
+    for (const principal of connection.principals) {
+      const id = `dealcloud.asUser.${principal.id}`;
+      const title = `AS-USER read as ${principal.id}`;
+      if (!granted.has('data')) {
+        yield { id, title, status: 'skip', principal: principal.id, detail: 'Not tried: it reads with the data scope, which is not granted.' };
+        continue;
+      }
+      const sent = await this.checkRead(probe, ENTRY_TYPES_PATH, principal);
+      const action = sent.record?.explanation?.action;
+      yield {
+        id,
+        title,
+        status: sent.ok ? 'pass' : 'fail',
+        principal: principal.id,
+        detail: sent.detail,
+        ...(action ? { fix: { title: action.title, action } } : {}),
+      };
+    }
+  }
+
+  /** The service user in the assignment list, and a proxy assignment for each principal of the file. */
+  private async *assignmentChecks(probe: CheckProbe): AsyncIterable<ConnectionCheck> {
+    const { connection } = this.ctx;
+    const serviceUserId = serviceUserIdOf(connection);
+    if (!serviceUserId) {
+      yield {
+        id: 'dealcloud.serviceUser',
+        title: 'serviceUserId set',
+        status: 'warn',
+        detail: `${connection.id} has no "serviceUserId": Behalf cannot tell which proxy assignments are the service user's, nor create one. Set it to the service user's numeric DealCloud user id.`,
+      };
+      return;
+    }
+    const assignments = await this.readAssignments(probe.signal);
+    const mine = assignments.find((a) => a.proxyUser.id === serviceUserId);
+    this.assignedUserIds = new Set(mine?.users.map((u) => u.id) ?? []);
+    yield mine
+      ? {
+          id: 'dealcloud.serviceUser',
+          title: `Service user ${serviceUserId} in the assignment list`,
+          status: 'pass',
+          detail: `${mine.proxyUser.fullName ?? serviceUserId}${mine.proxyUser.email ? ` <${mine.proxyUser.email}>` : ''} may act as ${mine.users.length} user${mine.users.length === 1 ? '' : 's'}.`,
+        }
+      : {
+          id: 'dealcloud.serviceUser',
+          title: `Service user ${serviceUserId} in the assignment list`,
+          status: 'warn',
+          detail: `No proxy assignment has ${serviceUserId} as its proxy user (${assignments.length} read): either the service user has none yet, or "serviceUserId" is not its id (it must be the service user's own numeric id, not a principal's).`,
+        };
+    for (const principal of connection.principals) {
+      const userId = principal.userId ?? '';
+      const assigned = this.assignedUserIds.has(userId);
+      yield {
+        id: `dealcloud.assignment.${principal.id}`,
+        title: `Proxy assignment for ${principal.id}`,
+        status: assigned ? 'pass' : 'fail',
+        principal: principal.id,
+        detail: assigned
+          ? `The service user (${serviceUserId}) may act as ${describePrincipal(principal)}.`
+          : `No proxy assignment lets the service user (${serviceUserId}) act as ${describePrincipal(principal)}: every request as ${principal.id} is refused.`,
+        ...(assigned
+          ? {}
+          : {
+              fix: {
+                title: 'Create proxy assignment',
+                action: { kind: 'createProxyAssignment', title: 'Create proxy assignment', args: { connectionId: connection.id, userId } },
+              },
+            }),
+      };
+    }
+  }
+
+  /** One GET through the pipeline (as the service user or a principal): ok on 2xx, else what DealCloud said. */
+  private async checkRead(probe: CheckProbe, path: string, principal?: Principal): Promise<{ ok: boolean; detail: string; record?: ResponseRecord }> {
+    const who = principal ? `as ${describePrincipal(principal)}` : 'as the service user';
+    const shown = path.split('?')[0];
+    try {
+      const record = await probe.send({ name: 'connection check', method: 'GET', url: path, headers: {} }, { principal });
+      const ok = record.status >= 200 && record.status < 300;
+      const said = record.explanation?.message ?? (ok ? '' : `DealCloud answered ${record.status} ${record.statusText}.`);
+      return { ok, record, detail: `GET ${shown} ${who} answered ${record.status}${said ? `: ${said}` : '.'}` };
+    } catch (e) {
+      if (e instanceof BehalfError && e.code === 'cancelled') throw e;
+      return { ok: false, detail: `GET ${shown} ${who} failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
   }
 
   private async readAssignments(signal?: AbortSignal): Promise<ProxyAssignment[]> {

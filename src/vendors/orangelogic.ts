@@ -16,7 +16,9 @@ import {
   textOf,
   setIdentityHeader,
   type AdapterContext,
+  type CheckProbe,
   type ConnectionAdapter,
+  type ConnectionCheck,
   type DisposeOptions,
   type ImpersonationSession,
   type OwnEndpoint,
@@ -29,6 +31,14 @@ const START_PATH = '/webapi/security/authentication/startimpersonation_4CN_v1';
 const STOP_PATH = '/webapi/security/authentication/stopimpersonation_4CO_v1';
 const TOKEN_PATH = '/webapi/security/clientcredentialsauthentication/authenticate_46H_v1';
 const HISTORY_PATH = '/webapi/versioning/assetversioning/get_asset_versioning_49U_v1';
+/** The Search API; any version matches (`/API/search/v4.0/search`, a later v4.1). */
+const SEARCH_PATH_PATTERN = '/api/search/v[0-9.]+/search';
+/** What identifies an asset in a Search API answer [assumed: SystemIdentifier, always returned; RecordID when asked for]. */
+const SEARCH_RECORD_KEYS = ['SystemIdentifier', 'RecordID'] as const;
+const SEARCH_RIGHT = '"Access to the Search API"';
+const LITE_READ_NOTE = 'Lite impersonation only marks writes: this read went out as the service account (your own permissions).';
+const LITE_SEARCH_NOTE =
+  'Lite impersonation does not apply to the Search API: these are the assets the service account can find (your own permissions), not the principal\'s. Search with "# @mode full" to see what the principal can find.';
 const DEFAULT_IMPERSONATION_PARAM = 'UserAPIID';
 const IMPERSONATE_RIGHT = '"Impersonate Another User"';
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -38,6 +48,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * waiting, but the start itself runs on this much longer, and whatever it opens is stopped.
  */
 const START_GRACE_MS = 5_000;
+/** The connection checks' search: one result at most, of any asset. */
+const CHECK_SEARCH_PATH = '/API/search/v4.0/search';
+const CHECK_SEARCH_QUERY = '';
 /** Stopping a session: at most this many tries within the time given (5 s by default), each at most this long. */
 const STOP_ATTEMPTS = 3;
 const STOP_BUDGET_MS = 5_000;
@@ -54,6 +67,12 @@ export const orangeLogic: VendorDefinition = {
         type: 'string',
         minLength: 1,
         description: 'The query parameter of start impersonation that carries the principal\'s API id (default "UserAPIID").',
+      },
+      searchImpersonationParam: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]+$',
+        description:
+          "Only for a site whose Search API names the user to search as in a query parameter: full-mode searches then go out with the service token and this parameter set to the principal's API id, instead of an impersonation session (default: unset, the session token).",
       },
     },
     rules: [
@@ -131,6 +150,16 @@ export const orangeLogic: VendorDefinition = {
         patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
         when: [{ defaultMode: ['full'] }],
       },
+      {
+        key: 'searchImpersonationParam',
+        title: 'Search API impersonation parameter',
+        prompt:
+          "Leave empty unless your site's Search API takes the user to search as in a query parameter (then its name): full-mode searches otherwise use the impersonation session",
+        optional: true,
+        pattern: '^[A-Za-z0-9_.-]+$',
+        patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
+        when: [{ defaultMode: ['full'] }],
+      },
     ],
     secretPrompts: { clientCredentials: 'The OAuth2 client secret', token: 'The non-expiring bearer token' },
     principalFields: ['userId', 'email'],
@@ -161,6 +190,8 @@ type StopOutcome = { confirmed: true; note?: string } | { confirmed: false; reas
 class OrangeLogicAdapter implements ConnectionAdapter {
   readonly modes = ['lite', 'full'] as const;
   readonly impersonationHeaders = [LITE_HEADER];
+  // No hidesWithNotFound: searches and listings leave out what a user may not find (a matrix counts the items); a
+  // 404 is an asset that does not exist.
   /** The token endpoint and every version of start/stop impersonation: Behalf opens and ends sessions itself. */
   get ownEndpoints(): OwnEndpoint[] {
     const base = baseOf(this.ctx.connection);
@@ -179,6 +210,7 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     ];
   }
   private readonly tokenKey: string;
+  private readonly searchPath: RegExp;
   /**
    * One session per principal: alternating or concurrent requests for Jane and Raj each keep their own
    * session (started once, each with its own idle timer), instead of stopping each other's token mid-flight.
@@ -192,10 +224,25 @@ class OrangeLogicAdapter implements ConnectionAdapter {
 
   constructor(private readonly ctx: AdapterContext) {
     this.tokenKey = tokenCacheKey(ctx.connection.id, 'service', { tokenUrl: this.tokenUrl(), clientId: ctx.connection.clientId });
+    this.searchPath = pathUnderBase(baseOf(ctx.connection), SEARCH_PATH_PATTERN);
   }
 
   async authorize(request: PreparedRequest, actAs: ActAs, signal?: AbortSignal): Promise<void> {
     const { principal, mode } = actAs;
+    const search = this.isSearch(request.url);
+    if (search) this.checkSearchRequest(request);
+    const searchParam = search ? this.searchImpersonationParam() : undefined;
+    if (principal && mode === 'full' && searchParam) {
+      // A site that names the searching user in the query [assumed, per connection]: the service token, no session.
+      if (!principal.userId) {
+        throw new BehalfError('config', `Principal "${principal.id}" has no "userId": a full-mode search sends the principal's API id in ${searchParam}.`);
+      }
+      setIdentityHeader(request, 'Authorization', bearer(await this.serviceToken(signal)));
+      const url = new URL(request.url);
+      url.searchParams.set(searchParam, principal.userId);
+      request.url = url.toString();
+      return;
+    }
     if (principal && mode === 'full') {
       const session = await this.sessionFor(principal, signal);
       setIdentityHeader(request, 'Authorization', bearer(session.token));
@@ -206,14 +253,54 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     // Lite mode or the service user itself: no session may stay open across the change.
     await this.stopAll('identity changed');
     setIdentityHeader(request, 'Authorization', bearer(await this.serviceToken(signal)));
-    if (principal && isMutating(request.method)) {
+    // A search by POST reads: no attribution header, and the lite note.
+    if (principal && isMutating(request.method) && !search) {
       if (!principal.email) {
         throw new BehalfError('config', `Principal "${principal.id}" has no "email": lite impersonation sends ${LITE_HEADER} with the principal's email.`);
       }
       setIdentityHeader(request, LITE_HEADER, principal.email);
     } else if (principal) {
       // Nothing in a lite read names the principal: the record must not let "Sent as Jane · lite" suggest otherwise.
-      (request.notes ??= []).push('Lite impersonation only marks writes: this read went out as the service account (your own permissions).');
+      (request.notes ??= []).push(search ? LITE_SEARCH_NOTE : LITE_READ_NOTE);
+    }
+  }
+
+  /** The Search API by POST (form or JSON parameters) reads, like its GET. */
+  isRead(method: string, url: string): boolean {
+    return method === 'POST' && this.isSearch(url);
+  }
+
+  /** Search API items are matched by their identifier, SystemIdentifier (or RecordID when a site returns that). */
+  recordKeyFields(url: string): readonly string[] | undefined {
+    return this.isSearch(url) ? SEARCH_RECORD_KEYS : undefined;
+  }
+
+  private isSearch(url: string): boolean {
+    return this.searchPath.test(pathOf(url));
+  }
+
+  private searchImpersonationParam(): string | undefined {
+    const setting = this.ctx.connection.settings?.searchImpersonationParam;
+    return typeof setting === 'string' && setting ? setting : undefined;
+  }
+
+  /**
+   * A search that names its user by hand in the site's impersonation parameter is refused like a hand-written
+   * identity header; one without format=JSON gets a note (the Search API answers XML then).
+   */
+  private checkSearchRequest(request: PreparedRequest): void {
+    const query = searchParameters(request.url, typeof request.body === 'string' ? request.body : undefined, request.headers);
+    const param = this.searchImpersonationParam();
+    if (param && query.has(param.toLowerCase())) {
+      throw new BehalfError(
+        'identity-header',
+        `This search sets ${param} by hand: Behalf would not know whom it searches as. Remove it and use "# @as <principal>" with "# @mode full" instead.`,
+      );
+    }
+    if (query.get('format')?.toLowerCase() !== 'json') {
+      (request.notes ??= []).push(
+        'The Search API answers XML without format=JSON: add format=JSON to get JSON (Compare matches JSON results by SystemIdentifier).',
+      );
     }
   }
 
@@ -234,6 +321,12 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const message = vendorMessage(body);
     const { principal, mode } = actAs;
     if (response.status === 403 && /impersonat/i.test(`${code} ${message ?? ''}`)) return { message: missingRightMessage(this.ctx.connection.label) };
+    if (response.status === 403 && this.isSearch(request.url) && /search api/i.test(message ?? '')) {
+      const who = principal && mode === 'full' ? describePrincipal(principal) : `The service account of ${this.ctx.connection.label}`;
+      return {
+        message: `${who} lacks Orange Logic's ${SEARCH_RIGHT} security function, which the Search API needs. Ask an Orange Logic administrator to grant it.`,
+      };
+    }
     if (response.status === 403 && principal && mode === 'full') {
       return {
         message: `${describePrincipal(principal)} may not do this: full impersonation applies the principal's own privileges${message ? ` (Orange Logic said: "${message}")` : ''}.`,
@@ -309,6 +402,94 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const stops = [...this.open.values()].map((session) => this.stopSession(session, 'exit', { deadline, signal: options.signal }));
     for (const result of await Promise.all([...stops, ...retries])) if (result) unended.push(result);
     return unended;
+  }
+
+  /**
+   * The Search API as the service account; "Impersonate Another User" (one session started for one principal and
+   * always stopped); lite, which only a write could show. Nothing is written.
+   */
+  async *checks(probe: CheckProbe): AsyncIterable<ConnectionCheck> {
+    const { connection } = this.ctx;
+    if (probe.serviceToken === 'failed') {
+      yield { id: 'orangelogic', title: 'Orange Logic checks', status: 'skip', detail: 'Not tried: the service account got no token (see above).' };
+      return;
+    }
+    const search = `${CHECK_SEARCH_PATH}?query=${encodeURIComponent(CHECK_SEARCH_QUERY)}&countperpage=1&format=JSON`;
+    try {
+      const record = await probe.send({ name: 'connection check', method: 'GET', url: search, headers: {} });
+      const total = pickField(jsonOf(record.body), 'APIResponse', 'GlobalInfo', 'TotalCount');
+      const ok = record.status === 200;
+      yield {
+        id: 'orangelogic.search',
+        title: 'Search API access',
+        status: ok ? 'pass' : 'fail',
+        permission: 'Access to the Search API',
+        detail: ok
+          ? `GET ${CHECK_SEARCH_PATH} as the service account answered 200${typeof total === 'number' ? ` (${total} asset${total === 1 ? '' : 's'} found)` : ''}.`
+          : record.status === 403
+            ? `GET ${CHECK_SEARCH_PATH} as the service account answered 403: it lacks the ${SEARCH_RIGHT} security function. Ask an Orange Logic administrator to grant it.`
+            : `GET ${CHECK_SEARCH_PATH} as the service account answered ${record.status}${record.explanation ? `: ${record.explanation.message}` : '.'}`,
+      };
+    } catch (e) {
+      if (e instanceof BehalfError && e.code === 'cancelled') throw e;
+      yield { id: 'orangelogic.search', title: 'Search API access', status: 'fail', permission: 'Access to the Search API', detail: messageOf(e) };
+    }
+    yield await this.impersonateCheck(probe, search);
+    yield {
+      id: 'orangelogic.lite',
+      title: 'Lite attribution',
+      status: 'skip',
+      permission: LITE_HEADER,
+      detail: `Not verifiable without a write: ${LITE_HEADER} only marks changes, and only where Orange Logic switched lite on for the account. Behalf checks never write; Verify Attribution writes one change as a principal and reads the asset's history.`,
+      fix: { title: 'Verify attribution (writes one change)', action: { kind: 'verifyAttribution', title: 'Verify Attribution…', args: { connectionId: connection.id } } },
+    };
+  }
+
+  /**
+   * Start one full session for one principal (a search as them, through the pipeline) and stop it, whatever happens:
+   * a start still in flight when the check ends (cancelled, timed out) is waited for and what it opens is stopped.
+   */
+  private async impersonateCheck(probe: CheckProbe, search: string): Promise<ConnectionCheck> {
+    const id = 'orangelogic.impersonate';
+    const title = 'Impersonate Another User';
+    const permission = 'Impersonate Another User';
+    const principal = this.ctx.connection.principals.find((p) => p.userId && !this.open.has(p.id)) ?? this.ctx.connection.principals.find((p) => p.userId);
+    if (!principal) return { id, title, status: 'skip', permission, detail: 'No principal has a "userId" (API id) to start a full session with.' };
+    if (this.open.has(principal.id)) {
+      return { id, title, status: 'pass', permission, principal: principal.id, detail: `A full session as ${describePrincipal(principal)} is open already: the right is held.` };
+    }
+    let outcome: ConnectionCheck;
+    try {
+      // A site whose Search API names the user in a parameter searches without a session: start one directly then.
+      if (this.searchImpersonationParam()) await this.sessionFor(principal, probe.signal);
+      else await probe.send({ name: 'connection check', method: 'GET', url: search, headers: {} }, { principal, mode: 'full' });
+      outcome = {
+        id,
+        title,
+        status: 'pass',
+        permission,
+        principal: principal.id,
+        detail: `A full session as ${describePrincipal(principal)} started, and was stopped.`,
+      };
+    } catch (e) {
+      if (e instanceof BehalfError && e.code === 'cancelled') {
+        await this.stopCheckSession(principal);
+        throw e;
+      }
+      const refused = e instanceof BehalfError && e.code === 'impersonation-right';
+      outcome = { id, title, status: 'fail', permission, principal: principal.id, detail: refused ? missingRightMessage(this.ctx.connection.label) : messageOf(e) };
+    }
+    const unended = await this.stopCheckSession(principal);
+    if (unended) return { ...outcome, status: 'fail', detail: `${outcome.detail.replace(/, and was stopped\.$/, '.')} Its stop was not confirmed: ${unended.reason}; ${unended.howToEnd}.` };
+    return outcome;
+  }
+
+  /** The check's session, stopped: a start in flight is waited for first (bounded), so what it opens is stopped too. */
+  private async stopCheckSession(principal: Principal): Promise<UnendedSession | undefined> {
+    const pending = this.starting.get(principal.id);
+    if (pending) await settleBy([pending.done], (this.ctx.connection.timeoutMs ?? DEFAULT_TIMEOUT_MS) + START_GRACE_MS, undefined);
+    const session = this.open.get(principal.id);
+    return session ? this.stopSession(session, 'connection check done') : undefined;
   }
 
   async assetHistory(assetId: string, _actAs: ActAs, signal?: AbortSignal): Promise<AssetVersion[]> {
@@ -550,6 +731,18 @@ class OrangeLogicAdapter implements ConnectionAdapter {
   }
 }
 
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof BehalfError ? e.describe() : e instanceof Error ? e.message : String(e);
+}
+
 /** ["a", "a", "b"] → ["a (2 times)", "b"]: the same failure once, with how often. */
 function countedOnce(items: string[]): string[] {
   const counts = new Map<string, number>();
@@ -576,6 +769,11 @@ async function settleBy(promises: Promise<unknown>[], ms: number, signal?: Abort
 
 /** Any version of start or stop impersonation under the base URL's path (…/startimpersonation_4CN_v1, a later _v2), decoded and lower case. */
 function impersonationPathPattern(base: string, action: 'start' | 'stop'): RegExp {
+  return pathUnderBase(base, `/webapi/security/authentication/${action}impersonation(_[a-z0-9]+)*`);
+}
+
+/** A path pattern (regular expression source) under the base URL's path, any case (IIS). */
+function pathUnderBase(base: string, pattern: string): RegExp {
   let basePath = '';
   try {
     basePath = new URL(base).pathname.replace(/\/+$/, '').toLowerCase();
@@ -583,7 +781,47 @@ function impersonationPathPattern(base: string, action: 'start' | 'stop'): RegEx
     // an invalid baseUrl is reported by the loader; nothing under it can be called either
   }
   const escaped = basePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped}/webapi/security/authentication/${action}impersonation(_[a-z0-9]+)*$`, 'i');
+  return new RegExp(`^${escaped}${pattern}$`, 'i');
+}
+
+/** A URL's path, percent-decoded, without a trailing slash ('' when it is not a URL). */
+function pathOf(url: string): string {
+  try {
+    const path = new URL(url).pathname.replace(/\/+$/, '');
+    try {
+      return decodeURIComponent(path);
+    } catch {
+      return path;
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** The parameters of a search, lower-case names: the query string and a form or JSON body (a POST search), the body winning. */
+function searchParameters(url: string, body: string | undefined, headers: Record<string, string>): Map<string, string> {
+  const params = new Map<string, string>();
+  try {
+    for (const [name, value] of new URL(url).searchParams) params.set(name.toLowerCase(), value);
+  } catch {
+    return params;
+  }
+  const text = body?.trim();
+  if (!text) return params;
+  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (/json/i.test(contentType) || text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const [name, value] of Object.entries(parsed)) params.set(name.toLowerCase(), textOf(value));
+      }
+    } catch {
+      // not JSON after all: the vendor answers it
+    }
+    return params;
+  }
+  for (const [name, value] of new URLSearchParams(text)) params.set(name.toLowerCase(), value);
+  return params;
 }
 
 function authorizationOf(request: PreparedRequest): string | undefined {
@@ -726,6 +964,7 @@ export function assetIdOfResponse(body: string): string | undefined {
     return undefined;
   }
   const items = pickField(parsed, 'APIResponse', 'Items') ?? pickField(parsed, 'Items');
-  if (Array.isArray(items)) return items.length === 1 ? usableAssetId(pickField(items[0], RECORD_ID)) : undefined;
+  // Items of a read, or of a search (whose items carry SystemIdentifier).
+  if (Array.isArray(items)) return items.length === 1 ? usableAssetId(pickField(items[0], RECORD_ID) ?? pickField(items[0], 'SystemIdentifier')) : undefined;
   return usableAssetId(pickField(parsed, 'APIResponse', RECORD_ID) ?? pickField(parsed, RECORD_ID));
 }

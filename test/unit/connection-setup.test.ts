@@ -8,6 +8,7 @@ import {
   choicesFor,
   defaultAnswer,
   plannedSteps,
+  secretOwner,
   secretPrompt,
   validateAnswer,
   wizardFields,
@@ -155,6 +156,47 @@ describe('Add Connection wizard questions (vendor setups)', () => {
       production: true,
       principals: [],
     });
+  });
+
+  it('Creative Force: no Application ID of its own is needed; the wizard then asks for the first app, whose secret is asked last', () => {
+    const v = vendor('creativeforce');
+    const fields = wizardFields(v, []);
+    const own = fields.find((f) => f.key === 'clientId')!;
+    assert.ok(own.optional, 'the connection-level Application ID is optional');
+    assert.equal(validateAnswer(own, ''), undefined);
+    const firstApp = fields.filter((f) => f.key.startsWith('principal.'));
+    assert.deepEqual(
+      firstApp.map((f) => f.key),
+      ['principal.id', 'principal.clientId', 'principal.name'],
+    );
+    // Asked only when the connection has no app of its own.
+    for (const f of firstApp) {
+      assert.equal(applies(f, { clientId: '' }), true, f.key);
+      assert.equal(applies(f, { clientId: 'cf-app-ops' }), false, f.key);
+    }
+    assert.match(validateAnswer(firstApp[0], 'eve commerce')!, /Letters, digits/);
+    assert.match(validateAnswer(firstApp[1], ' ')!, /needed/i);
+    const base = { id: 'cf', label: 'CF', baseUrl: 'https://gateway.creativeforce.io/v1', tokenUrl: 'https://accounts.creativeforce.io/connect/token' };
+    const appsOnly: SetupAnswers = {
+      ...base,
+      clientId: '',
+      'principal.id': 'eve',
+      'principal.clientId': 'cf-app-ecomm',
+      'principal.name': 'Eve Commerce',
+      production: 'false',
+    };
+    const connection = buildConnection(v, fields, appsOnly);
+    assert.deepEqual(connection, { ...base, vendor: 'creativeforce', principals: [{ id: 'eve', clientId: 'cf-app-ecomm', name: 'Eve Commerce' }] });
+    validate(connection);
+    assert.deepEqual(secretOwner(appsOnly), { principalId: 'eve' }, "the secret asked last is the first app's");
+    assert.match(secretPrompt(v, appsOnly)!, /Secret Key/);
+    // Steps: vendor, id, label, gateway, token URL, Application ID, 3 first-app questions, production, secret.
+    assert.equal(plannedSteps(v, fields, { ...base }), 11);
+    // With an app of its own: no first-app questions, the secret is the connection's.
+    const withOwn: SetupAnswers = { ...base, clientId: 'cf-app-ops', 'principal.id': 'stale', production: 'false' };
+    assert.deepEqual(buildConnection(v, fields, withOwn), { ...base, vendor: 'creativeforce', clientId: 'cf-app-ops', principals: [] });
+    assert.deepEqual(secretOwner(withOwn), {});
+    assert.equal(plannedSteps(v, fields, withOwn), 8);
   });
 
   it('Creative Force offers its gateway and token URLs; generic asks the token URL and impersonation settings', () => {

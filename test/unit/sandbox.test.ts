@@ -273,7 +273,7 @@ describe('vendor sandbox', function () {
 
     it('GET /state counts open sessions', async () => {
       await startImpersonation(await orangeLogicToken(), 'raj.api');
-      assert.deepEqual((await control('/state')).json(), { openSessions: 1 });
+      assert.deepEqual((await control('/state')).json(), { openSessions: 1, creativeForce: { startedTasks: [], uploads: [], audit: [] } });
     });
 
     it('POST/DELETE /faults, and control requests are never faulted', async () => {

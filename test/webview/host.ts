@@ -30,3 +30,11 @@ export function loadWebviewShellModule(): WebviewShellModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must run after the fake is installed
   return require('../../src/extension/webviewShell') as WebviewShellModule;
 }
+
+export type MatrixPanelModule = typeof import('../../src/extension/matrixPanel');
+
+export function loadMatrixPanelModule(): MatrixPanelModule {
+  installFakeVscode();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must run after the fake is installed
+  return require('../../src/extension/matrixPanel') as MatrixPanelModule;
+}

@@ -401,6 +401,22 @@ describe('webview: response panel in Chromium', function () {
     assert.equal(await tab('request').getAttribute('aria-selected'), 'true');
   });
 
+  it('Request tab: how the request went out, "via proxy host:port" or "direct"; nothing for records without it', async () => {
+    const p = await open();
+    const route = () => p.eval<string | null>(`document.querySelector('#panel-request .network-route')?.textContent ?? null`);
+    await p.show(view({ via: 'via proxy proxy.corp.example:3128' }, { id: 'proxied' }));
+    await p.page.locator('#tab-request').click();
+    assert.equal(await route(), 'via proxy proxy.corp.example:3128');
+    const sections = await p.eval<string[]>(`[...document.querySelectorAll('#panel-request h2, #panel-request h3')].map((e) => e.textContent)`);
+    assert.deepEqual(sections.slice(0, 3), ['Request line', 'Network', 'Headers']);
+    await p.show(view({ via: 'direct' }, { id: 'direct' }));
+    await p.page.locator('#tab-request').click();
+    assert.equal(await route(), 'direct');
+    await p.show(view({}, { id: 'old' }));
+    await p.page.locator('#tab-request').click();
+    assert.equal(await route(), null);
+  });
+
   it('server data is shown as text, never as markup (body, headers, explanation, notes, identity)', async () => {
     const p = await open();
     for (const v of [hostileView(), hostileHtmlView()]) {

@@ -82,6 +82,26 @@ export interface HttpFileRequest {
   assertions: Assertion[];
   /** An error diagnostic lies within `range`: callers must refuse to send this request. */
   hasErrors: boolean;
+  /** `# @disabled` (httpYac, JetBrains): the request is not sent; callers say so. */
+  disabled?: boolean;
+  /** `# @no-redirect` (httpYac, JetBrains): a 3xx answer is the response; its Location is not followed. */
+  noRedirect?: boolean;
+  /** `# @prompt name [description]` (REST Client): values the user gives before each send, in order. */
+  prompts?: HttpPrompt[];
+  /** `# @note [text]` (REST Client): the request is confirmed before it is sent; the text ('' when none) is shown. */
+  note?: string;
+}
+
+/** One `# @prompt name [description]` line. */
+export interface HttpPrompt {
+  /** The variable it sets: `{{name}}` in the request is the value given. */
+  name: string;
+  description?: string;
+  /** The name looks like a credential (password, token, secret, …): asked without echo, redacted everywhere. */
+  secret: boolean;
+  line: number;
+  /** 1-based column of the name. */
+  column: number;
 }
 
 export interface HttpDiagnostic {

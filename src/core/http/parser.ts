@@ -4,7 +4,16 @@
 // The result types live in parsedFile.ts, the line-level syntax helpers in syntax.ts; this module walks the
 // blocks of a file and turns what it finds into requests, file variables and diagnostics.
 
-import type { HttpBodyFileReference, HttpDiagnostic, HttpFileRequest, HttpFileVariable, HttpHeaderLine, HttpUrlPart, ParsedHttpFile } from './parsedFile';
+import type {
+  HttpBodyFileReference,
+  HttpDiagnostic,
+  HttpFileRequest,
+  HttpFileVariable,
+  HttpHeaderLine,
+  HttpPrompt,
+  HttpUrlPart,
+  ParsedHttpFile,
+} from './parsedFile';
 import {
   BODY_FILE_ENCODINGS,
   behalfSecretMessage,
@@ -44,10 +53,22 @@ import {
   type Annotation,
   type AnnotationNearMiss,
 } from './syntax';
+import { isSecretName } from './requestVariables';
+import type { Assertion } from '../expectations';
+import { parseAssertion, parseExpectation } from './expectationSyntax';
 import { classifyRef, nextRef } from './template';
 
 // Importers take the result types and the syntax constants from here, as before the split.
-export type { HttpBodyFileReference, HttpDiagnostic, HttpFileRequest, HttpFileVariable, HttpHeaderLine, HttpUrlPart, ParsedHttpFile } from './parsedFile';
+export type {
+  HttpBodyFileReference,
+  HttpDiagnostic,
+  HttpFileRequest,
+  HttpFileVariable,
+  HttpHeaderLine,
+  HttpPrompt,
+  HttpUrlPart,
+  ParsedHttpFile,
+} from './parsedFile';
 export { BODY_FILE_ENCODINGS, HTTP_METHODS } from './syntax';
 
 const REQUEST_LINE = 'a request line "METHOD URL [HTTP/1.1]"';
@@ -70,6 +91,9 @@ const IGNORED_IDENTITY: Record<string, string> = {
 
 const ANNOTATION_EXAMPLE: Record<string, string> = { as: '# @as 6045', mode: '# @mode full', connection: '# @connection dc-sandbox', name: '# @name login' };
 
+/** `@name = value` (REST Client's file variable line). */
+const FILE_VARIABLE_LINE = /^\s*@[^\s=]+\s*=/;
+
 /** foreignBeforeRequest: a request of another protocol, or a response: skip its lines too. */
 const SKIP_REQUEST = -1;
 
@@ -91,6 +115,8 @@ class Parser {
   readonly requests: HttpFileRequest[] = [];
   readonly fileVariables: HttpFileVariable[] = [];
   private readonly namesSeen = new Map<string, number>();
+  /** Each file variable's first definition: a second one is where REST Client and httpYac disagree. */
+  private readonly variablesSeen = new Map<string, { value: string; line: number; warned: boolean }>();
   private readonly errorLines: number[] = [];
   private truncated = false;
 
@@ -465,7 +491,7 @@ class Parser {
       }
     }
     if (rest.startsWith('??')) {
-      this.assertionLine(lineNo, i0);
+      this.assertionLine(lineNo, i0, line, undefined);
       return idx;
     }
     if (RESPONSE_STATUS.test(rest) || /^HTTP\/\d/i.test(rest)) {
@@ -519,15 +545,18 @@ class Parser {
     return undefined;
   }
 
-  /** `?? status == 200`: httpYac assertions are not implemented yet; never body text. */
-  private assertionLine(lineNo: number, i0: number): void {
-    this.diag(
-      'error',
-      lineNo,
-      i0 + 1,
-      '?? assertion lines (httpYac) are not supported yet: the check would not run, so the request is not sent (expected no ?? lines for now)',
-      'no ?? lines for now',
-    );
+  /**
+   * `?? status == 200` (httpYac): an assertion of the request it follows, never body text. Malformed, or above a
+   * request line (`into` undefined), it is an error: the check would not run.
+   */
+  private assertionLine(lineNo: number, i0: number, text: string, into: Assertion[] | undefined): void {
+    const parsed = parseAssertion(text, i0, lineNo);
+    if ('message' in parsed) return this.diag('error', lineNo, parsed.column, parsed.message, parsed.expected);
+    if (!into) {
+      const where = 'below the request it checks (after its headers and body)';
+      return this.diag('error', lineNo, i0 + 1, `?? assertion above a request line: it checks a response, so it goes ${where} (expected it ${where})`, where);
+    }
+    into.push(parsed);
   }
 
   /** httpYac's GraphQL body (query, mutation, subscription, fragment) or REST Client's X-Request-Type: GraphQL header. */
@@ -676,8 +705,58 @@ class Parser {
     }
     const valueStart = firstNonWsFrom(line, k + 1);
     const value = line.slice(valueStart).trimEnd();
-    this.fileVariables.push({ name, value, line: lineNo, column: i0 + 1, valueColumn: valueStart + 1 });
+    const variable: HttpFileVariable = { name, value, line: lineNo, column: i0 + 1, valueColumn: valueStart + 1 };
+    this.fileVariables.push(variable);
     this.checkTemplate(value, lineNo, valueStart + 1);
+    const first = this.variablesSeen.get(name);
+    if (!first) this.variablesSeen.set(name, { value, line: lineNo, warned: false });
+    else if (first.value !== value && !first.warned) {
+      first.warned = true;
+      this.diag(
+        'warning',
+        lineNo,
+        i0 + 1,
+        `@${name} is defined again (first at line ${first.line}): Behalf uses the definition nearest above each request, as httpYac does; REST Client uses the first one in the whole file (expected one definition per name, or environments for values that change)`,
+        'one definition per name',
+      );
+    }
+  }
+
+  /**
+   * `@name = value` lines at the end of a body, after a blank line: file variables (REST Client sends them as
+   * body text since its 0.24, which is rarely what the file means; said so). Returns the body lines before them.
+   */
+  private trailingVariables(pending: PendingBodyLine[]): PendingBodyLine[] {
+    let k = pending.length - 1;
+    let firstVariable = -1;
+    for (; k >= 0; k--) {
+      const text = pending[k].text;
+      const i0 = firstNonWs(text);
+      if (i0 >= text.length || isCommentAt(text, i0)) continue;
+      if (text[i0] !== '@' || !FILE_VARIABLE_LINE.test(text)) break;
+      firstVariable = k;
+    }
+    if (firstVariable < 0) return pending;
+    // Only after a blank line (comments between do not count), or with no body at all.
+    let before = firstVariable - 1;
+    while (before >= 0 && isCommentAt(pending[before].text, firstNonWs(pending[before].text))) before--;
+    if (before >= 0 && firstNonWs(pending[before].text) < pending[before].text.length) return pending;
+    for (let v = firstVariable; v < pending.length; v++) {
+      const { text, line } = pending[v];
+      const i0 = firstNonWs(text);
+      if (text[i0] !== '@') continue;
+      if (v === firstVariable) {
+        this.diag(
+          'warning',
+          line,
+          i0 + 1,
+          'a file variable after the body is read as a file variable, not sent: REST Client sends it as part of the body (expected ### above it, which every tool reads the same)',
+          '### above the file variable',
+        );
+      }
+      this.fileVariable(text, i0, line);
+    }
+    return pending.slice(0, firstVariable);
   }
 
   private misplacedAnnotation(line: string, i0: number, lineNo: number, where: string): void {
@@ -742,6 +821,13 @@ class Parser {
     for (const a of annotations) {
       const { key, value } = a;
       if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+      if (key === 'expect') {
+        // `# @expect <identity> denied` (several allowed): judged by the access matrix.
+        const parsed = parseExpectation(value, a.valueColumn, a.line, this.lines[a.line - 1] ?? '');
+        if ('message' in parsed) this.diag('error', a.line, parsed.column, parsed.message, parsed.expected);
+        else request.expectations.push(parsed);
+        continue;
+      }
       if (IDENTITY_KEYS.has(key) || key === 'name') {
         const previous = seen.get(key);
         if (previous !== undefined && key !== 'name') {
@@ -792,11 +878,64 @@ class Parser {
         request.annotations[key] = value;
         continue;
       }
+      if (key === 'disabled' || key === 'no-redirect' || key === 'prompt' || key === 'note') this.sendingAnnotation(request, a);
       request.annotations[key] = value;
     }
   }
 
-  private body(request: HttpFileRequest, pending: PendingBodyLine[]): void {
+  /** `# @disabled`, `# @no-redirect`, `# @prompt name [description]`, `# @note [text]`: they change what is sent. */
+  private sendingAnnotation(request: HttpFileRequest, a: Annotation): void {
+    const { key, value } = a;
+    if (key === 'note') {
+      request.note = value;
+      return;
+    }
+    if (key === 'no-redirect') {
+      if (value) this.diag('warning', a.line, a.valueColumn, `@no-redirect takes no value; "${value}" is ignored`);
+      request.noRedirect = true;
+      return;
+    }
+    if (key === 'disabled') {
+      const v = value.toLowerCase();
+      if (v === '' || v === 'true') request.disabled = true;
+      else if (v !== 'false') {
+        // httpYac evaluates the value as JavaScript: Behalf cannot tell whether it is true, so it does not send.
+        this.diag(
+          'error',
+          a.line,
+          a.valueColumn,
+          `@disabled ${value}: a condition (httpYac evaluates it as JavaScript) is not supported, so the request is not sent (expected "# @disabled" alone, true or false)`,
+          '"# @disabled" alone, true or false',
+        );
+      }
+      return;
+    }
+    // @prompt name [description]
+    const expected = '"# @prompt name [description]"';
+    let end = 0;
+    while (end < value.length && !isWs(value.charCodeAt(end))) end++;
+    const name = value.slice(0, end);
+    if (!name) {
+      this.diag('error', a.line, a.keyColumn, `@prompt needs a variable name (expected ${expected})`, expected);
+      return;
+    }
+    if (name[0] === '$' || name.includes('{') || name.includes('}') || name.includes('.')) {
+      this.diag('error', a.line, a.valueColumn, `invalid @prompt name "${name}": a variable name holds no $, braces or dots (expected ${expected})`, expected);
+      return;
+    }
+    const prompts = (request.prompts ??= []);
+    if (prompts.some((p) => p.name === name)) {
+      this.diag('warning', a.line, a.valueColumn, `@prompt ${name} is given twice for this request; it is asked once`);
+      return;
+    }
+    const description = value.slice(end).trim();
+    const prompt: HttpPrompt = { name, secret: isSecretName(name), line: a.line, column: a.valueColumn };
+    if (description) prompt.description = description;
+    prompts.push(prompt);
+  }
+
+  private body(request: HttpFileRequest, all: PendingBodyLine[]): void {
+    const pending = this.trailingVariables(all);
     if (!pending.length) return;
     let contentType = '';
     for (const h of request.headers) if (h.name.toLowerCase() === 'content-type') contentType = h.value.toLowerCase();
@@ -822,7 +961,7 @@ class Parser {
         continue;
       }
       if (!markdown && rest.startsWith('??')) {
-        this.assertionLine(line, i0);
+        this.assertionLine(line, i0, text, request.assertions);
         continue;
       }
       if (i0 === 0 && scriptOpening(text, i0) === '}}') {

@@ -6,6 +6,18 @@ import { BehalfError } from '../errors';
 import type { SourcePosition } from '../model';
 import { isSensitiveHeader } from '../redact';
 import type { JsonPathStep, RequestRef } from './template';
+import type * as XPathQuery from './xpathQuery';
+
+let xpathModule: typeof XPathQuery | undefined;
+
+/**
+ * The XPath evaluator, loaded on first use: a require that the bundles leave to a file of their own
+ * (dist/xpathQuery.js, see scripts/build.mjs), so xpath and @xmldom/xmldom cost nothing until an XPath is read.
+ */
+function xpathQuery(): typeof XPathQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (xpathModule ??= require('./xpathQuery') as typeof XPathQuery);
+}
 
 /** One request as sent (its variables resolved, before Behalf adds authentication) and the response it got. */
 export interface RequestExchange {
@@ -57,6 +69,10 @@ export class UnsentRequestError extends BehalfError {
 
 /** Names whose values are credentials: a value read from such a JSON key or header is treated as a secret. */
 const SECRET_NAME = /token|secret|passw|pwd|session|cookie|jwt|api[-_]?key|credential|auth|bearer|signature|private|^sid$/i;
+/** Whether a name (a JSON key, a header, a `# @prompt` variable) is one a credential goes by. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) || /^pass$/i.test(name);
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -114,6 +130,17 @@ function pathText(steps: JsonPathStep[], count: number): string {
   return out;
 }
 
+/** The last name an XPath steps to (`//session/token` → token, `//user/@api-key` → api-key), to tell whether its value is a credential. */
+function xpathName(expression: string): string | undefined {
+  let name: string | undefined;
+  for (const m of expression.matchAll(/[A-Za-z_][\w.-]*/g)) {
+    // Function names (text(), string(...)) and axes (child::) are not what a value is named.
+    const after = expression.slice(m.index + m[0].length).trimStart();
+    if (!after.startsWith('(') && !after.startsWith('::')) name = m[0];
+  }
+  return name;
+}
+
 /** The value a request variable reads, and the name it was read under (a header or the last JSON key). */
 export function readRequestVariable(
   exchange: RequestExchange,
@@ -132,6 +159,18 @@ export function readRequestVariable(
       );
     }
     return { value, from: header };
+  }
+  if (ref.xpath !== undefined) {
+    const result = xpathQuery().evaluateXPath(bodyText(side.body), ref.xpath);
+    if (result.ok) return { value: result.value, from: xpathName(ref.xpath) };
+    const type = findHeader(side.headers, 'content-type');
+    if (result.reason === 'xml')
+      fail(
+        `${ref.raw}: the ${ref.part} body of "${ref.request}" is not XML${type ? ` (Content-Type: ${type})` : ''}: ${result.message}, so the XPath ${ref.xpath} cannot apply (expected an XML body)`,
+        `{{${ref.request}.${ref.part}.body.*}} reads the whole body`,
+      );
+    if (result.reason === 'xpath') fail(`${ref.raw}: ${ref.xpath} is not a valid XPath (${result.message})`, 'for example //token, //user/@id or //items/item[1]/name');
+    fail(`${ref.raw}: ${ref.xpath} is not in the ${ref.part} body of "${ref.request}" (${result.message})`);
   }
   if (!ref.path) return { value: bodyText(side.body) };
   const json = parseJson(side, side.body);

@@ -134,16 +134,13 @@ export interface Annotation {
 export const IDENTITY_KEYS: ReadonlySet<string> = new Set(['connection', 'as', 'mode']);
 
 /** The annotations Behalf implements (names are case-sensitive, lower-case). */
-export const KNOWN_ANNOTATIONS: readonly string[] = ['name', 'connection', 'as', 'mode'];
+export const KNOWN_ANNOTATIONS: readonly string[] = ['name', 'connection', 'as', 'mode', 'expect', 'disabled', 'no-redirect', 'prompt', 'note'];
 
 /**
  * Annotations of REST Client, httpYac and the JetBrains HTTP client that Behalf does not implement yet: they
  * are kept in `annotations` and a warning says they have no effect.
  */
 export const UNSUPPORTED_ANNOTATIONS: readonly string[] = [
-  'note',
-  'prompt',
-  'no-redirect',
   'no-cookie-jar',
   'no-log',
   'no-auto-encoding',
@@ -152,7 +149,6 @@ export const UNSUPPORTED_ANNOTATIONS: readonly string[] = [
   'no-proxy',
   'no-chunked',
   'no-response-view',
-  'disabled',
   'ref',
   'forceRef',
   'import',

@@ -57,13 +57,17 @@ export interface RequestRef {
   what: 'body' | 'headers';
   header?: string;
   path?: JsonPathStep[];
-  /** The JSON path as written (`$.data[0].token`), for messages. */
+  /** The JSON path as written (`$.data[0].token`), for messages; the XPath as written when `xpath` is set. */
   pathText?: string;
+  /** REST Client's XPath on an XML body: `{{login.response.body.//token}}` (evaluated by xpath + @xmldom/xmldom). */
+  xpath?: string;
+  /** `{{%login.response.body.$.id}}`: the value is percent-encoded (REST Client). */
+  encode?: boolean;
   raw: string;
 }
 
 export type ParsedRef =
-  | { type: 'variable'; name: string; raw: string }
+  | { type: 'variable'; name: string; raw: string; encode?: boolean }
   | RequestRef
   | { type: 'system'; name: string; call: SystemCall; raw: string }
   | { type: 'invalid'; message: string; expected: string; raw: string };
@@ -254,6 +258,13 @@ function classifyUncached(inner: string): ParsedRef {
   const trimmed = inner.trim();
   const raw = `{{${trimmed.length > 80 ? `${trimmed.slice(0, 77)}...` : trimmed}}}`;
   if (!trimmed) return { type: 'invalid', message: 'empty {{}}', expected: 'a variable name between {{ and }}', raw };
+  if (trimmed[0] === '%') {
+    // REST Client: {{%name}} is the value percent-encoded (encodeURIComponent).
+    const inner = classifyUncached(trimmed.slice(1));
+    if (inner.type === 'variable' || inner.type === 'request') return { ...inner, encode: true, raw };
+    if (inner.type === 'invalid') return { ...inner, raw };
+    return { type: 'invalid', message: `${raw}: % percent-encodes a variable's value, not a $system variable's`, expected: `{{${inner.name}}}`, raw };
+  }
   const request = REQUEST_REF.exec(trimmed);
   if (request) return classifyRequestRef(trimmed, request, raw);
   if (trimmed.startsWith('$random.')) return classifyRandom(trimmed, raw);
@@ -294,12 +305,9 @@ function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): P
   if (what !== 'body') return invalid(`${raw}: a request variable reads "body" or "headers", not "${what}"`);
   const selector = rest?.trim();
   if (selector === undefined || selector === '' || selector === '*') return { ...base, what: 'body' };
-  if (selector[0] === '/')
-    return invalid(
-      `${raw}: XPath is not supported (only JSON bodies can be read with a path)`,
-      `a JSON path such as {{${request}.${part}.body.$.token}}, or {{${request}.${part}.body.*}} for the whole body`,
-    );
-  if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path) or be * (the whole body)`);
+  // REST Client: a path starting with / is an XPath on an XML body (checked when it is evaluated).
+  if (selector[0] === '/') return { ...base, what: 'body', xpath: selector, pathText: selector };
+  if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path), / (an XPath) or be * (the whole body)`);
   const path = parseJsonPath(selector);
   if (typeof path === 'string') return invalid(`${raw}: ${path}`, "a JSON path of $, .key, [n] and ['key'] steps");
   return { ...base, what: 'body', path, pathText: selector };

@@ -19,6 +19,11 @@ import { classifyRef, nextRef, type ParsedRef, type RequestRef, type SystemCall 
 export interface VariableContext {
   /** `behalf send --var name=value`: above file variables and the environment (as httpYac's CLI does); taken as written. */
   overrides?: Record<string, string>;
+  /**
+   * Values given for the request's `# @prompt` names (an input box, a terminal prompt): used as `overrides` are,
+   * for this request. A prompt with a value in neither is an error that names it.
+   */
+  prompted?: Record<string, string>;
   /** The selected environment's variables, `$shared` already merged under them (HttpEnvironments.get). */
   environment?: Record<string, string>;
   /** `$shared` on its own: lowest precedence, and the source of {{$shared name}}. */
@@ -184,7 +189,7 @@ class Resolution {
 
   constructor(
     private readonly parsed: ParsedHttpFile,
-    /** File variables defined on lines before this one are visible. */
+    /** The request's line: of a file variable's definitions, the nearest one above it wins. */
     private readonly limitLine: number,
     private readonly ctx: VariableContext,
   ) {
@@ -225,8 +230,9 @@ class Resolution {
   private reference(ref: ParsedRef, at: SourcePosition, self: Self | undefined): string {
     if (ref.type === 'invalid') this.fail(`${ref.message} (expected ${ref.expected})`, at);
     if (ref.type === 'system') return this.system(ref.call, ref.raw, at, self);
-    if (ref.type === 'request') return this.requestVariable(ref, at, self);
-    return this.variable(ref.name, ref.raw, at, self);
+    const value = ref.type === 'request' ? this.requestVariable(ref, at, self) : this.variable(ref.name, ref.raw, at, self);
+    // REST Client's {{%name}}: the value percent-encoded, as encodeURIComponent does.
+    return ref.encode ? encodeURIComponent(value) : value;
   }
 
   private requestVariable(ref: RequestRef, at: SourcePosition, self: Self | undefined): string {
@@ -280,6 +286,9 @@ class Resolution {
       if (defs) {
         const limit = own && self.def ? self.def.line : this.limitLine;
         for (let k = defs.length - 1; k >= 0; k--) if (defs[k].line < limit) return this.fileVariable(defs[k], at);
+        // REST Client: a file variable applies to the whole file, wherever it is defined; the definition
+        // nearest above wins, else the first one below (a reference to its own name still looks only above).
+        if (!own) return this.fileVariable(defs[0], at);
       }
     }
     const { environment, shared } = this.ctx;
@@ -342,9 +351,7 @@ class Resolution {
 
   private unknown(name: string, raw: string, at: SourcePosition, own: boolean): never {
     let hint: string | undefined;
-    const later = this.byName.get(name)?.find((d) => d.line >= this.limitLine);
     if (own) hint = `{{${name}}} inside @${name} refers to an earlier @${name} or the environment's ${name}, and there is none`;
-    else if (later) hint = `@${name} is defined at line ${later.line}, below this request; file variables apply to requests after them`;
     else {
       let best: string | undefined;
       let bestDistance = 3;
@@ -356,7 +363,7 @@ class Resolution {
           best = candidate;
         }
       };
-      for (const [n, defs] of this.byName) if (defs[0].line < this.limitLine) consider(n);
+      for (const n of this.byName.keys()) consider(n);
       if (this.ctx.environment) for (const n of Object.keys(this.ctx.environment)) consider(n);
       if (this.ctx.shared) for (const n of Object.keys(this.ctx.shared)) consider(n);
       if (best !== undefined) hint = `did you mean {{${best}}}?`;
@@ -482,6 +489,7 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
       hint: 'fix the problems in the .http file before sending',
     });
   }
+  if (request.prompts?.length) ctx = withPrompted(parsed, request, ctx);
   const r = new Resolution(parsed, request.requestLine, ctx);
 
   let url: string;
@@ -514,6 +522,8 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
     if (body.files) spec.bodyFiles = body.files;
   }
   if (request.graphql) graphqlRequest(spec, request, file);
+  if (request.noRedirect) spec.followRedirects = false;
+  if (request.note !== undefined) spec.note = request.note;
   // A value from an earlier exchange put into an Authorization-like header is a credential, whatever it looked like.
   if (r.fromExchanges.length && ctx.onSecret) {
     for (const name in headers) {
@@ -522,6 +532,26 @@ export function resolveRequest(parsed: ParsedHttpFile, request: HttpFileRequest,
     }
   }
   return spec;
+}
+
+/** `ctx` with the request's `# @prompt` values over its overrides; a prompt without a value is an error at its line. */
+function withPrompted(parsed: ParsedHttpFile, request: HttpFileRequest, ctx: VariableContext): VariableContext {
+  const { overrides, prompted } = ctx;
+  const values: Record<string, string> = { ...overrides };
+  for (const p of request.prompts ?? []) {
+    if (overrides && hasOwn(overrides, p.name)) continue;
+    if (prompted && hasOwn(prompted, p.name)) {
+      values[p.name] = prompted[p.name];
+      // A password or token typed at a prompt never shows in a log, a record or an error.
+      if (p.secret && prompted[p.name]) ctx.onSecret?.(prompted[p.name]);
+      continue;
+    }
+    throw new BehalfError('prompt', `This request asks for ${p.name} ("# @prompt ${p.name}"), and no value was given`, {
+      position: { file: parsed.file, line: p.line, column: p.column },
+      hint: `give it when asked, or (in the CLI) pass --var ${p.name}=…`,
+    });
+  }
+  return { ...ctx, overrides: values };
 }
 
 /**
