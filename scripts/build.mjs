@@ -21,8 +21,24 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [ajvStandalone(), silentDebug()],
+  plugins: [ajvStandalone(), silentDebug(), lazyXPath()],
 };
+
+/**
+ * XPath request variables need xpath and @xmldom/xmldom (~170 KB minified): src/core/http/requestVariables.ts
+ * requires './xpathQuery' only when an XPath is read, and that require stays a require of dist/xpathQuery.js, a
+ * bundle of its own, so the CLI and the extension load none of it until then.
+ */
+function lazyXPath() {
+  return {
+    name: 'lazy-xpath',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/xpathQuery$/ }, (args) =>
+        args.importer.endsWith('requestVariables.ts') ? { path: './xpathQuery.js', external: true } : undefined,
+      );
+    },
+  };
+}
 
 /**
  * The proxy agents log through the `debug` package (with supports-color and ms, ~10 KB minified), enabled only by a
@@ -50,6 +66,7 @@ const entries = [
   { entryPoints: ['src/extension/main.ts'], outfile: join(outdir, 'extension-main.js'), external: ['vscode'] },
   { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/core/http/xpathQuery.ts'], outfile: join(outdir, 'xpathQuery.js') },
 ];
 
 // The connections schema first: the bundles' validator is compiled from it (esbuild-ajv-standalone).

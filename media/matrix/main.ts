@@ -3,7 +3,8 @@
 //
 // Rules this file keeps (as the other pages):
 // - Everything from the host (names, labels, URLs, explanations, errors) reaches the DOM as text, through h().
-// - No inline styles from markup (the CSP has no 'unsafe-inline'): positions are set through the CSSOM only.
+// - No inline styles (the CSP has no 'unsafe-inline'): the grid is laid out by the stylesheet; rows and columns left
+//   out of the DOM are empty SVGs sized by their width and height attributes.
 // - A big matrix never blocks the page: beyond VIRTUAL_LIMIT rows or columns only the cells in view (and the focused
 //   one) exist in the DOM; scrolling moves the window.
 // - One tab stop: the grid keeps a roving focus (arrow keys, Home/End, Page Up/Down, Ctrl+Home/End); Enter opens.
@@ -33,6 +34,8 @@ const OVERSCAN = 3;
 /** Explanations and unmet expectations listed under the grid. */
 const NOTES_LIMIT = 200;
 const STATE_VIEW_LIMIT = 256 * 1024;
+/** While a run goes, the count line (a live region) changes at most this often. */
+const SUMMARY_EVERY_MS = 1000;
 
 const SYMBOL: Record<MatrixViewCell['outcome'], string> = { allowed: '✓', denied: '✗', error: '!', skipped: '–' };
 
@@ -62,20 +65,30 @@ function readState(api: VsCodeApi<MatrixToHost>): MatrixState | undefined {
   return out;
 }
 
-function px(n: number): string {
-  return `${n}px`;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An empty box of a size (what a run of rows or columns not in the DOM would take). */
+function spacer(width: number, height: number): Element {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', 'spacer');
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('aria-hidden', 'true');
+  return svg;
 }
 
 class MatrixPage {
   private readonly cells = new Map<string, MatrixViewCell>();
   private readonly rowIndex = new Map<string, number>();
   private readonly colIndex = new Map<string, number>();
-  /** Rendered rows by index, each with its rendered cells by column. */
-  private readonly rendered = new Map<number, { row: HTMLElement; cells: Map<number, HTMLElement> }>();
-  private readonly renderedHeaders = new Map<number, HTMLElement>();
+  /** The cells in the DOM, by "row:col". */
+  private readonly renderedCells = new Map<string, HTMLElement>();
+  /** What renderWindow drew last (it draws again only when this changes). */
+  private renderedKey = '';
+  private resizes: ResizeObserver | undefined;
+  private summaryTimer: number | undefined;
   private viewport!: HTMLElement;
   private grid!: HTMLElement;
-  private headerRow!: HTMLElement;
   private summary!: HTMLElement;
   private details!: HTMLElement;
   private notes!: HTMLElement;
@@ -95,6 +108,13 @@ class MatrixPage {
     this.virtual = view.requests.length > VIRTUAL_LIMIT || view.identities.length > VIRTUAL_LIMIT;
     ui.row = Math.min(Math.max(0, ui.row), Math.max(0, view.requests.length - 1));
     ui.col = Math.min(Math.max(0, ui.col), Math.max(0, view.identities.length - 1));
+  }
+
+  /** Replaced by another view: stop watching the viewport. */
+  dispose(): void {
+    this.resizes?.disconnect();
+    if (this.summaryTimer !== undefined) window.clearTimeout(this.summaryTimer);
+    if (this.frame) window.cancelAnimationFrame(this.frame);
   }
 
   get rows(): number {
@@ -124,18 +144,17 @@ class MatrixPage {
     const content = h('div', { class: 'content' }, this.toolbar, this.summary, this.viewport, this.details, this.notes);
     root.replaceChildren(banner, content);
     root.removeAttribute('aria-busy');
+    this.buildToolbar();
     this.refreshChrome();
+    this.renderWindow();
     this.viewport.scrollTop = this.ui.scrollTop;
     this.viewport.scrollLeft = this.ui.scrollLeft;
-    this.renderWindow();
     this.showDetails();
   }
 
   // --- the grid ----------------------------------------------------------------------------------------------
 
   private buildGrid(): void {
-    const width = ROW_HEADER_W + this.cols * COL_W;
-    const height = HEADER_H + this.rows * ROW_H;
     this.grid = h('div', {
       class: 'matrix-grid',
       role: 'grid',
@@ -143,12 +162,6 @@ class MatrixPage {
       'aria-rowcount': String(this.rows + 1),
       'aria-colcount': String(this.cols + 1),
     });
-    this.grid.style.width = px(width);
-    this.grid.style.height = px(height);
-    this.headerRow = h('div', { class: 'matrix-row header-row', role: 'row', 'aria-rowindex': '1' });
-    this.headerRow.style.width = px(width);
-    this.headerRow.append(h('div', { class: 'corner', role: 'columnheader', 'aria-colindex': '1' }, 'Request', h('span', { class: 'by' }, 'as →')));
-    this.grid.append(this.headerRow);
     this.viewport = h('div', { class: `viewport${this.virtual ? ' virtual' : ''}` }, this.grid);
     this.viewport.addEventListener('scroll', () => {
       this.ui.scrollTop = this.viewport.scrollTop;
@@ -160,6 +173,11 @@ class MatrixPage {
         this.renderWindow();
       });
     });
+    // The window depends on the viewport's size: known once the first rows are laid out, and whenever the panel resizes.
+    if (this.virtual) {
+      this.resizes = new ResizeObserver(() => this.renderWindow());
+      this.resizes.observe(this.viewport);
+    }
     this.grid.addEventListener('keydown', (e) => this.onKey(e));
     // Focus that arrives some other way (a screen reader's virtual cursor, a script) moves the roving focus too.
     this.grid.addEventListener('focusin', (e) => {
@@ -179,63 +197,58 @@ class MatrixPage {
     });
   }
 
-  /** The rows and columns in view (all of them below VIRTUAL_LIMIT), plus the focused cell. */
+  /** The rows and columns in view (all of them below VIRTUAL_LIMIT). */
   private windowOf(): { rows: [number, number]; cols: [number, number] } {
     if (!this.virtual) return { rows: [0, this.rows], cols: [0, this.cols] };
     const vp = this.viewport;
     const height = vp.clientHeight || 600;
     const width = vp.clientWidth || 900;
-    const r0 = Math.max(0, Math.floor(vp.scrollTop / ROW_H) - OVERSCAN);
-    const r1 = Math.min(this.rows, Math.ceil((vp.scrollTop + height - HEADER_H) / ROW_H) + OVERSCAN);
-    const c0 = Math.max(0, Math.floor(vp.scrollLeft / COL_W) - OVERSCAN);
-    const c1 = Math.min(this.cols, Math.ceil((vp.scrollLeft + width - ROW_HEADER_W) / COL_W) + OVERSCAN);
+    // The scroll position as last seen (the viewport's own is 0 until the grid it scrolls has been drawn).
+    const { scrollTop, scrollLeft } = this.ui;
+    const r0 = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+    const r1 = Math.min(this.rows, Math.ceil((scrollTop + height - HEADER_H) / ROW_H) + OVERSCAN);
+    const c0 = Math.max(0, Math.floor(scrollLeft / COL_W) - OVERSCAN);
+    const c1 = Math.min(this.cols, Math.ceil((scrollLeft + width - ROW_HEADER_W) / COL_W) + OVERSCAN);
     return { rows: [r0, r1], cols: [c0, c1] };
   }
 
+  /**
+   * Draws the rows and columns in view, and the focused cell wherever it is (it keeps the grid's one tab stop). What is
+   * not drawn is an empty SVG of its size (sized by attributes: the CSP allows no inline style), so the scrollbars
+   * and the sticky headers are those of the whole grid. Redrawn only when that set changes.
+   */
   private renderWindow(): void {
     const { rows, cols } = this.windowOf();
-    const inRows = (r: number) => (r >= rows[0] && r < rows[1]) || r === this.ui.row;
-    const inCols = (c: number, r: number) => (c >= cols[0] && c < cols[1]) || (r === this.ui.row && c === this.ui.col);
+    const inside = (n: number, [from, to]: [number, number]) => n >= from && n < to;
+    const rowList = indexes(rows, this.ui.row);
+    const colList = indexes(cols);
+    const activeColList = indexes(cols, this.ui.col);
+    const key = `${rows.join('-')}|${cols.join('-')}|${inside(this.ui.row, rows) && inside(this.ui.col, cols) ? '' : `${this.ui.row}:${this.ui.col}`}`;
+    if (key === this.renderedKey) return;
+    this.renderedKey = key;
     const hadFocus = this.grid.contains(document.activeElement);
-    // Column headers.
-    for (const [c, el] of this.renderedHeaders)
-      if (!((c >= cols[0] && c < cols[1]) || c === this.ui.col)) {
-        el.remove();
-        this.renderedHeaders.delete(c);
-      }
-    for (const c of range(cols, this.ui.col)) if (!this.renderedHeaders.has(c)) this.headerRow.append(this.columnHeader(c));
-    // Rows and their cells.
-    for (const [r, entry] of this.rendered) {
-      if (!inRows(r)) {
-        entry.row.remove();
-        this.rendered.delete(r);
-        continue;
-      }
-      for (const [c, el] of entry.cells)
-        if (!inCols(c, r)) {
-          el.remove();
-          entry.cells.delete(c);
-        }
-    }
-    const fragment = document.createDocumentFragment();
-    for (const r of range(rows, this.ui.row)) {
-      let entry = this.rendered.get(r);
-      if (!entry) {
-        entry = { row: this.rowElement(r), cells: new Map() };
-        this.rendered.set(r, entry);
-        fragment.append(entry.row);
-      }
-      const cellsHere = document.createDocumentFragment();
-      for (const c of range(cols, r === this.ui.row ? this.ui.col : undefined)) {
-        if (entry.cells.has(c)) continue;
-        const el = this.cellElement(r, c);
-        entry.cells.set(c, el);
-        cellsHere.append(el);
-      }
-      entry.row.append(cellsHere);
-    }
-    this.grid.append(fragment);
+    this.renderedCells.clear();
+    const header = h('div', { class: 'matrix-row header-row', role: 'row', 'aria-rowindex': '1' });
+    header.append(h('div', { class: 'corner', role: 'columnheader', 'aria-colindex': '1' }, 'Request', h('span', { class: 'by' }, 'as →')));
+    this.appendSpaced(header, activeColList, this.cols, COL_W, (c) => this.columnHeader(c));
+    const body = document.createDocumentFragment();
+    this.appendSpaced(body, rowList, this.rows, ROW_H, (r) => this.rowElement(r, r === this.ui.row ? activeColList : colList), true);
+    this.grid.replaceChildren(header, body);
     if (hadFocus) this.focusActive();
+  }
+
+  /** `list` (sorted indexes of `total`) made by `make`, with a spacer for each run of indexes left out. */
+  private appendSpaced(parent: Node, list: number[], total: number, size: number, make: (i: number) => Node, vertical = false): void {
+    let next = 0;
+    const gap = (count: number) => {
+      if (count > 0) parent.appendChild(spacer(vertical ? 1 : count * size, vertical ? count * size : 1));
+    };
+    for (const i of list) {
+      gap(i - next);
+      parent.appendChild(make(i));
+      next = i + 1;
+    }
+    gap(total - next);
   }
 
   private columnHeader(c: number): HTMLElement {
@@ -247,16 +260,12 @@ class MatrixPage {
       h('span', { class: 'identity-connection' }, identity.connection),
     );
     if (identity.id === 'self') el.classList.add('self');
-    el.style.left = px(ROW_HEADER_W + c * COL_W);
-    this.renderedHeaders.set(c, el);
     return el;
   }
 
-  private rowElement(r: number): HTMLElement {
+  private rowElement(r: number, cols: number[]): HTMLElement {
     const request = this.view.requests[r];
     const row = h('div', { class: 'matrix-row', role: 'row', 'aria-rowindex': String(r + 2) });
-    row.style.top = px(HEADER_H + r * ROW_H);
-    row.style.width = px(ROW_HEADER_W + this.cols * COL_W);
     const header = h(
       'div',
       {
@@ -271,13 +280,14 @@ class MatrixPage {
     );
     if (request.skipped) header.classList.add('skipped');
     row.append(header);
+    this.appendSpaced(row, cols, this.cols, COL_W, (c) => this.cellElement(r, c));
     return row;
   }
 
   private cellElement(r: number, c: number): HTMLElement {
     const el = h('div', { class: 'cell', role: 'gridcell', 'aria-colindex': String(c + 2), 'data-row': String(r), 'data-col': String(c), tabindex: '-1' });
-    el.style.left = px(ROW_HEADER_W + c * COL_W);
     this.fillCell(el, r, c);
+    this.renderedCells.set(`${r}:${c}`, el);
     return el;
   }
 
@@ -305,7 +315,7 @@ class MatrixPage {
   }
 
   private elementAt(r: number, c: number): HTMLElement | undefined {
-    return this.rendered.get(r)?.cells.get(c);
+    return this.renderedCells.get(`${r}:${c}`);
   }
 
   // --- keyboard ------------------------------------------------------------------------------------------------
@@ -367,6 +377,8 @@ class MatrixPage {
     else if (top + ROW_H > vp.scrollTop + viewH) vp.scrollTop = top + ROW_H - viewH;
     if (left < vp.scrollLeft) vp.scrollLeft = left;
     else if (left + COL_W > vp.scrollLeft + viewW) vp.scrollLeft = left + COL_W - viewW;
+    this.ui.scrollTop = vp.scrollTop;
+    this.ui.scrollLeft = vp.scrollLeft;
     this.renderWindow();
     this.focusActive();
     this.showDetails();
@@ -404,8 +416,8 @@ class MatrixPage {
     this.refreshChrome();
   }
 
-  /** Toolbar, summary and notes: they follow the run's state. */
-  private refreshChrome(): void {
+  /** Re-run or Cancel, and the exports (drawn once per view: a run's state changes with a new view). */
+  private buildToolbar(): void {
     const v = this.view;
     const buttons: HTMLElement[] = [];
     if (v.running)
@@ -416,17 +428,33 @@ class MatrixPage {
       ['json', 'Export JSON'],
       ['markdown', 'Export Markdown'],
     ] as const) {
-      const b = button(label, { class: `secondary export export-${format}` }, () => this.post({ type: 'export', format }));
+      const b = button(
+        label,
+        { class: `secondary export export-${format}`, title: v.running ? 'When the run is done' : `Save the matrix as ${label.slice(7)}` },
+        () => this.post({ type: 'export', format }),
+      );
       if (v.running) b.disabled = true;
       buttons.push(b);
     }
-    const focused = document.activeElement;
-    const keep = focused instanceof HTMLElement && this.toolbar.contains(focused) ? focused.className : undefined;
     this.toolbar.replaceChildren(...buttons);
-    if (keep) this.toolbar.querySelector<HTMLElement>(`button.${keep.split(' ').join('.')}`)?.focus();
-    this.summary.textContent = matrixSummary(v);
-    if (!v.running) this.renderNotes();
-    else this.notes.replaceChildren();
+  }
+
+  /**
+   * The count line (a live region: while the run goes it changes at most once a second, so a screen reader is not
+   * flooded), and once the run is done the notes.
+   */
+  private refreshChrome(): void {
+    if (!this.view.running) {
+      this.summary.textContent = matrixSummary(this.view);
+      this.renderNotes();
+      return;
+    }
+    if (this.summaryTimer !== undefined) return;
+    this.summary.textContent = matrixSummary(this.view);
+    this.summaryTimer = window.setTimeout(() => {
+      this.summaryTimer = undefined;
+      this.summary.textContent = matrixSummary(this.view);
+    }, SUMMARY_EVERY_MS);
   }
 
   private showDetails(): void {
@@ -515,11 +543,14 @@ function clamp(n: number, size: number): number {
   return Math.min(Math.max(0, n), size - 1);
 }
 
-/** The indexes of [from, to), plus `extra` when it lies outside. */
-function range([from, to]: [number, number], extra?: number): number[] {
+/** The indexes of [from, to), with `extra` in order when it lies outside. */
+function indexes([from, to]: [number, number], extra?: number): number[] {
   const out: number[] = [];
   for (let i = from; i < to; i++) out.push(i);
-  if (extra !== undefined && (extra < from || extra >= to) && extra >= 0) out.push(extra);
+  if (extra !== undefined && extra >= 0 && (extra < from || extra >= to)) {
+    out.push(extra);
+    out.sort((x, y) => x - y);
+  }
   return out;
 }
 
@@ -549,6 +580,7 @@ function show(view: MatrixView): void {
         : { viewId: view.id, row: 0, col: 0, scrollTop: 0, scrollLeft: 0 };
   const hadFocus = appRoot.querySelector('.matrix-grid')?.contains(document.activeElement) ?? false;
   currentUi = ui;
+  current?.dispose();
   current = new MatrixPage(
     view,
     ui,

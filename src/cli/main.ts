@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { BehalfEngine, DEFAULT_DISPOSE_MS } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
@@ -48,12 +49,13 @@ Options for send:
   --mode lite|full      impersonation mode; overrides "# @mode" and the connection's default
   --connection <id>     connection to use; overrides "# @connection"
   --env <name>          named environment from http-client.env.json
-  --var <name=value>    set a variable, over file variables and the environment (repeatable)
+  --var <name=value>    set a variable, over file variables and the environment (repeatable); it also
+                        answers a "# @prompt name" (asked on the terminal otherwise)
   --json                one JSON object per request on stdout
   -o, --output <what>   what to print per response: full (default: summary and body), summary (no body),
                         none (nothing on stdout; errors still go to stderr, exit codes unchanged)
-  --yes                 confirm requests that change data as someone else, and changes on a "production"
-                        connection (send and assign; required when not interactive)
+  --yes                 confirm requests that change data as someone else, changes on a "production"
+                        connection and requests marked "# @note" (send, assign and check; required when not interactive)
   --fail                exit 1 when a response has status >= 400
   --log <file.jsonl>    append every request sent as someone else to this impersonation log (JSON Lines)
   --save <file>         write the response body to <file> as it arrives (any size: the size limit bounds only
@@ -355,17 +357,16 @@ async function askOnTerminal(question: string, signal: AbortSignal | undefined, 
 async function readOnTerminal(question: string, signal: AbortSignal | undefined, onInterrupt: () => void, secret = false): Promise<string> {
   const interrupted = () => new BehalfError('cancelled', 'Interrupted at the prompt: not sent, and nothing more is.');
   if (signal?.aborted) throw interrupted();
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  // readline echoes through _writeToOutput: once the question is out, a secret's keystrokes are not shown.
+  // A secret's keystrokes are echoed into a stream that drops them (the question goes to stderr directly).
   let muted = false;
-  if (secret) {
-    const echo = rl as unknown as { _writeToOutput(text: string): void };
-    const write = echo._writeToOutput.bind(rl);
-    echo._writeToOutput = (text) => {
-      if (!muted) write(text);
-      else if (/[\r\n]/.test(text)) write('\n');
-    };
-  }
+  const stderr = process.stderr;
+  const quiet = new Writable({
+    write: (chunk: Buffer, _encoding, done) => (muted ? done() : stderr.write(chunk, () => done())),
+  });
+  Object.defineProperty(quiet, 'columns', { get: () => stderr.columns });
+  const rl = secret
+    ? readline.createInterface({ input: process.stdin, output: quiet, terminal: !!process.stdin.isTTY })
+    : readline.createInterface({ input: process.stdin, output: stderr });
   const asked = new AbortController();
   const onAbort = () => asked.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -375,9 +376,13 @@ async function readOnTerminal(question: string, signal: AbortSignal | undefined,
     asked.abort();
   });
   try {
-    const answer = rl.question(question, { signal: asked.signal });
-    muted = secret;
-    return await answer;
+    if (secret) {
+      stderr.write(question);
+      muted = true;
+    }
+    const text = await rl.question(secret ? '' : question, { signal: asked.signal });
+    if (secret) stderr.write('\n');
+    return text;
   } catch (e) {
     if (asked.signal.aborted) throw interrupted();
     throw e;

@@ -142,11 +142,21 @@ export function humanMatrix(result: MatrixResult, rows: MatrixRow[], file: strin
   out.push('', '✓ allowed  ✗ denied  ! error  – skipped · status · rows   * an expectation is not met');
   const label = new Map(result.identities.map((i) => [i.id, i.label]));
   const notes: string[] = [];
+  // Denials of one identity with one explanation (no proxy assignment) are one line, naming the requests.
+  const denials = new Map<string, { identity: string; status?: number; explanation?: string; requests: string[] }>();
+  for (const cell of result.cells.filter((c) => c.outcome === 'denied')) {
+    const key = `${cell.identity}\n${cell.status}\n${cell.explanation ?? ''}`;
+    const entry = denials.get(key) ?? { identity: cell.identity, status: cell.status, explanation: cell.explanation, requests: [] };
+    entry.requests.push(cell.request);
+    denials.set(key, entry);
+  }
+  for (const d of denials.values())
+    notes.push(
+      `✗ ${d.identity} (${label.get(d.identity) ?? d.identity}) on ${d.requests.join(', ')}: ${d.status}${d.explanation ? ` — ${d.explanation}` : ''}`,
+    );
   for (const cell of result.cells) {
     const who = `${cell.request} as ${cell.identity}`;
-    if (cell.outcome === 'denied')
-      notes.push(`✗ ${who} (${label.get(cell.identity) ?? cell.identity}): ${cell.status}${cell.explanation ? ` — ${cell.explanation}` : ''}`);
-    else if (cell.outcome === 'error') notes.push(`! ${who}: ${cell.error ?? 'no answer'}${cell.explanation ? ` — ${cell.explanation}` : ''}`);
+    if (cell.outcome === 'error') notes.push(`! ${who}: ${cell.error ?? 'no answer'}${cell.explanation ? ` — ${cell.explanation}` : ''}`);
     else if (cell.outcome === 'skipped' && cell.explanation?.startsWith('cancelled')) notes.push(`– ${who}: ${cell.explanation}`);
   }
   if (notes.length) out.push('', ...notes.map(clean));

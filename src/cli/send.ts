@@ -1,9 +1,11 @@
 // The commands that send .http requests: send and compare.
 
+import * as path from 'node:path';
 import { compareAs, readsDespiteMethod, refuseWrites } from '../core/compare';
 import type { BehalfEngine } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest, ParsedHttpFile } from '../core/http/parser';
+import type { JUnitCase } from '../core/junit';
 import { RequestVariableStore, type RequestExchange } from '../core/http/requestVariables';
 import { resolveRequest } from '../core/http/variables';
 import type { ActAs, ImpersonationMode, RequestSpec } from '../core/model';
@@ -13,8 +15,6 @@ import { humanComparison, humanRecord, jsonRecord, requestTitle } from './output
 import { logSent, openLog } from './runLog';
 import { bodyFileWithProgress, planSaves } from './save';
 import { judgeAssertions, junitFailures, unmetLine, writeJunit } from './verdicts';
-import type { JUnitCase } from '../core/junit';
-import * as path from 'node:path';
 
 export async function sendCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
   if ((flags.as?.length ?? 0) > 1) {
@@ -87,7 +87,12 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
         failed = true;
         io.err(`${unmetLine(parsed.file, `assertion failed (${caseName(request, actAs)})`, verdict, io, engine)}\n`);
       }
-      junit.push({ name: caseName(request, actAs), classname, timeSeconds: record.durationMs / 1000, failures: junitFailures(parsed.file, verdicts, 'assertion', io) });
+      junit.push({
+        name: caseName(request, actAs),
+        classname,
+        timeSeconds: record.durationMs / 1000,
+        failures: junitFailures(parsed.file, verdicts, 'assertion', io),
+      });
       if (flags.fail && record.status >= 400) failed = true;
     } catch (e) {
       // stdout closed (`| head -1`): the reader has what it wanted; the rest is not sent, and that is no error.
@@ -148,7 +153,8 @@ export async function compareCommand(engine: BehalfEngine, args: string[], flags
     return 2;
   }
   const request = selected[0];
-  if (request.disabled) throw new BehalfError('disabled', `${requestTitle(request)} is marked "# @disabled": not sent`, { hint: 'remove "# @disabled" to send it' });
+  if (request.disabled)
+    throw new BehalfError('disabled', `${requestTitle(request)} is marked "# @disabled": not sent`, { hint: 'remove "# @disabled" to send it' });
   const leftRef = refs[0] ?? request.as;
   if (!leftRef) {
     io.err(`behalf: compare needs someone to act as: --as <principal> (or "# @as" on the request).\nusage: ${usage}\n`);

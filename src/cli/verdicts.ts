@@ -24,7 +24,12 @@ export function judgeAssertions(parsed: ParsedHttpFile, request: HttpFileRequest
     } catch (e) {
       // An expected value whose variable does not resolve: the assertion fails, saying why.
       const why = e instanceof Error ? e.message : String(e);
-      return { source: { line: assertion.line, column: assertion.column, text: assertion.text }, met: false, expected: assertion.text.replace(/^\?\?\s*/, ''), actual: `not judged: ${why}` };
+      return {
+        source: { line: assertion.line, column: assertion.column, text: assertion.text },
+        met: false,
+        expected: assertion.text.replace(/^\?\?\s*/, ''),
+        actual: `not judged: ${why}`,
+      };
     }
   });
 }

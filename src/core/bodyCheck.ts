@@ -12,10 +12,11 @@ const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
  * A note when the body claims to be JSON and is not: "The body says application/json but is not valid JSON:
  * line 1, column 41 (expected "," between entries)." Undefined for valid JSON, an empty body, or another type.
  */
-export function jsonBodyNote(headers: Record<string, string>, body: Buffer): string | undefined {
+export function jsonBodyNote(headers: Record<string, string>, body: Buffer | string): string | undefined {
   const contentType = findHeader(headers, 'content-type');
   if (!contentType || !JSON_MEDIA_TYPE.test(contentType) || body.length === 0) return undefined;
-  const text = body.toString('utf8');
+  // The engine passes the text it decoded for the record: a 100 KB body is decoded once, not twice.
+  const text = typeof body === 'string' ? body : body.toString('utf8');
   try {
     JSON.parse(text);
     return undefined;

@@ -114,7 +114,10 @@ async function commonChecks(
     if (noAuth) token('skip', `${connection.id} has "auth": "none": no token to fetch.`);
     else token('pass', `A token was issued for ${connection.id}'s own credentials.`);
     const status = record.status >= 500 ? 'warn' : 'pass';
-    reach(status, `GET ${base} answered ${record.status} ${record.statusText} in ${record.durationMs.toFixed(0)} ms${status === 'warn' ? ': the server answers, with an error' : ''}.`);
+    reach(
+      status,
+      `GET ${base} answered ${record.status} ${record.statusText} in ${record.durationMs.toFixed(0)} ms${status === 'warn' ? ': the server answers, with an error' : ''}.`,
+    );
   } else if (error && NO_OWN_IDENTITY.has(error.code)) {
     serviceToken = 'none';
     token('skip', `${error.message} Each principal's own token is checked below.`);
@@ -124,7 +127,10 @@ async function commonChecks(
     token('fail', describe(engine, error));
     reach('skip', 'Not tried: the request needs the token first.');
   } else if (error) {
-    token(noAuth ? 'skip' : 'pass', noAuth ? `${connection.id} has "auth": "none": no token to fetch.` : `A token was issued for ${connection.id}'s own credentials.`);
+    token(
+      noAuth ? 'skip' : 'pass',
+      noAuth ? `${connection.id} has "auth": "none": no token to fetch.` : `A token was issued for ${connection.id}'s own credentials.`,
+    );
     reach('fail', describe(engine, error));
   }
   // TLS: verified on every https request unless the connection turns it off.

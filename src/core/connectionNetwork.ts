@@ -11,9 +11,17 @@ import { proxyConfig } from './proxy';
 import { readCaFile } from './tlsFiles';
 import type { ClientCertificate, NetworkOptions } from './transport';
 
+/** Where a connection's TLS key passphrase is kept: its SecretKey's principalId (CLI: BEHALF_SECRET_<ID>_TLS_PASSPHRASE). */
+export const TLS_PASSPHRASE_ID = 'TLS_PASSPHRASE';
+
 /** The secret that holds a connection's TLS key passphrase. */
-export function tlsPassphraseKey(connection: Connection): SecretKey {
-  return { connectionId: connection.id, principalId: 'TLS_PASSPHRASE' };
+export function tlsPassphraseKey(connection: Pick<Connection, 'id'>): SecretKey {
+  return { connectionId: connection.id, principalId: TLS_PASSPHRASE_ID };
+}
+
+/** Whether the connection presents a client certificate whose key may have a passphrase. */
+export function hasTlsKey(connection: Pick<Connection, 'tls'>): boolean {
+  return !!(connection.tls?.keyFile || connection.tls?.pfxFile);
 }
 
 /** The network of a connection: the host's, with the connection's "proxy" and "tls" applied. Reads its files. */

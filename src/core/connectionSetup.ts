@@ -52,9 +52,65 @@ export const PRODUCTION_FIELD: SetupField = {
   ],
 };
 
+/** Keys starting with this only steer the wizard (which questions follow); they are not written to the file. */
+const WIZARD_ONLY = '_';
+const NETWORK = `${WIZARD_ONLY}network`;
+const TLS_FILE = { type: 'string', optional: true, placeholder: 'certs/partner.pem' } as const;
+
+/**
+ * The optional corporate-network step every vendor shares ("proxy" and "tls" are core keys): a proxy of the
+ * connection's own and its TLS files. Paths are relative to the connections file; a key's passphrase is a secret,
+ * asked after the file is written.
+ */
+export const NETWORK_FIELDS: readonly SetupField[] = [
+  {
+    key: NETWORK,
+    title: 'corporate network',
+    prompt: 'Corporate network: does this connection need a proxy of its own or a client certificate?',
+    optional: true,
+    choices: [
+      { value: '', label: 'No', detail: "VS Code's proxy settings (http.proxy, http.noProxy) and the environment apply" },
+      { value: 'proxy', label: 'A proxy of its own', detail: 'Overrides http.proxy and the environment for this connection' },
+      { value: 'tls', label: 'A client certificate or a CA file', detail: 'TLS files, paths relative to the connections file' },
+      { value: 'both', label: 'Both' },
+    ],
+  },
+  {
+    key: 'proxy',
+    title: 'proxy',
+    prompt: 'The proxy for this connection, http://host:port (no credentials: they go in http.proxy or HTTPS_PROXY), or "direct"',
+    placeholder: 'http://proxy.corp.example:3128',
+    pattern: '^(direct|https?://[^\\s@/]+/?)$',
+    patternMessage: 'http://host:port (no user:password@), or "direct"',
+    when: [{ [NETWORK]: ['proxy', 'both'] }],
+  },
+  {
+    key: 'tls.caFile',
+    title: 'CA file',
+    prompt: 'A CA certificate (PEM) to trust for this connection; empty: none',
+    ...TLS_FILE,
+    when: [{ [NETWORK]: ['tls', 'both'] }],
+  },
+  {
+    key: 'tls.certFile',
+    title: 'client certificate',
+    prompt: 'The client certificate (PEM) to present; empty: none',
+    ...TLS_FILE,
+    when: [{ [NETWORK]: ['tls', 'both'] }],
+  },
+  {
+    key: 'tls.keyFile',
+    title: 'client key',
+    prompt: "The client certificate's key (PEM); its passphrase is asked next and kept in secret storage",
+    ...TLS_FILE,
+    placeholder: 'certs/partner.key',
+    when: [{ [NETWORK]: ['tls', 'both'] }],
+  },
+];
+
 /** Every question of the wizard for a vendor, in order (the vendor itself is picked first; the secret comes last). */
 export function wizardFields(vendor: VendorDefinition, existingIds: readonly string[]): SetupField[] {
-  return [...commonFields(vendor, existingIds), ...vendor.setup.connectionFields, PRODUCTION_FIELD];
+  return [...commonFields(vendor, existingIds), ...vendor.setup.connectionFields, ...NETWORK_FIELDS, PRODUCTION_FIELD];
 }
 
 function holds(conditions: readonly SetupCondition[] | undefined, answers: SetupAnswers): boolean {
@@ -91,7 +147,12 @@ export function plannedSteps(vendor: VendorDefinition, fields: readonly SetupFie
     count++;
     supposed[field.key] ??= defaultAnswer(field, supposed);
   }
-  return count + (secretPrompt(vendor, supposed) ? 1 : 0);
+  return count + (secretPrompt(vendor, supposed) ? 1 : 0) + (asksTlsPassphrase(supposed) ? 1 : 0);
+}
+
+/** Whether the wizard asks, last, for the passphrase of the client key it was given (a secret, not in the file). */
+export function asksTlsPassphrase(answers: SetupAnswers): boolean {
+  return ['tls', 'both'].includes(answers[NETWORK] ?? '') && !!answers['tls.keyFile']?.trim();
 }
 
 /** The problem with an answer, or undefined when it is fine. */
@@ -126,7 +187,7 @@ export function buildConnection(vendor: VendorDefinition, fields: readonly Setup
   for (const field of fields) {
     if (!applies(field, answers)) continue;
     const raw = answers[field.key];
-    if (raw === undefined || raw.trim() === '') continue;
+    if (raw === undefined || raw.trim() === '' || field.key.startsWith(WIZARD_ONLY)) continue;
     const value = convert(field, raw.trim());
     if (field.key === 'production' && value === false) continue; // the default: keep the file short
     if (field.key.startsWith(FIRST_PRINCIPAL)) first[field.key.slice(FIRST_PRINCIPAL.length)] = value;

@@ -328,7 +328,8 @@ export class BehalfEngine {
           `Body saved to ${saved.path} (${formatBytes(saved.bytes)})${shownOnly ? `; only its first ${formatBytes(response.body.length)} are shown` : ''}.`,
         );
       // A body cut at the display limit is not judged as JSON: the cut makes any JSON look broken.
-      const bodyNote = shownOnly ? undefined : jsonBodyNote(response.headers, response.body);
+      const bodyText = response.body.toString('utf8');
+      const bodyNote = shownOnly ? undefined : jsonBodyNote(response.headers, bodyText);
       if (bodyNote) onNote(bodyNote);
       const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {
@@ -337,7 +338,7 @@ export class BehalfEngine {
         status: response.status,
         statusText: response.statusText,
         headers: this.redactor.headers(response.headers),
-        body: this.redactor.text(response.body.toString('utf8')),
+        body: this.redactor.text(bodyText),
         bodyBytes: saved?.bytes ?? response.body.length,
         durationMs: response.durationMs,
         sentAs,

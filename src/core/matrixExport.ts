@@ -1,49 +1,32 @@
 // An access matrix result as a file: JSON (the `behalf matrix --json` object of issue 14), CSV (one line per cell) and
 // Markdown (the grid as a table, then what was not as expected). Pure; the result's URLs should be redacted already.
 
-import type { MatrixCell, MatrixResult } from './matrix';
+import type { Verdict } from './expectations';
+import { matrixPassed, type MatrixCell, type MatrixResult } from './matrix';
 
-/** One cell as `--json` shows it: no response record (it is opened in the editor, never written out). */
-export interface MatrixJsonCell {
-  request: string;
-  identity: string;
-  status?: number;
-  outcome: MatrixCell['outcome'];
-  rows?: number;
-  durationMs?: number;
-  explanation?: string;
-  error?: string;
-  expected?: string[];
-  met?: boolean;
-  /** Each unmet or met `# @expect` line: what was expected and what came back. */
-  verdicts?: Array<{ line: number; expected: string; actual: string; met: boolean }>;
-}
+/** One cell as `--json` shows it: the cell without its response record (opened in the editor, never written out). */
+export type MatrixJsonCell = Omit<MatrixCell, 'record' | 'verdicts'> & { verdicts?: Verdict[] };
 
 export interface MatrixJson {
   identities: MatrixResult['identities'];
   requests: MatrixResult['requests'];
   cells: MatrixJsonCell[];
+  /** Every sent cell got an answer and every expectation holds (the CLI's exit 0). */
+  passed: boolean;
 }
 
+/** `behalf matrix --json`'s object (the same shape as src/cli/matrix.ts jsonMatrix, which should call this). */
 export function matrixJsonObject(result: MatrixResult): MatrixJson {
   return {
     identities: result.identities.map(({ id, label, connection }) => ({ id, label, connection })),
     requests: result.requests.map(({ name, method, url, skipped }) => ({ name, method, url, ...(skipped ? { skipped } : {}) })),
-    cells: result.cells.filter((c) => c !== undefined).map(jsonCell),
+    cells: result.cells.map(({ record: _record, verdicts, ...cell }) => ({
+      ...cell,
+      ...(cell.durationMs !== undefined ? { durationMs: Math.round(cell.durationMs * 10) / 10 } : {}),
+      ...(verdicts.length ? { verdicts } : {}),
+    })),
+    passed: matrixPassed(result),
   };
-}
-
-function jsonCell(cell: MatrixCell): MatrixJsonCell {
-  const out: MatrixJsonCell = { request: cell.request, identity: cell.identity, outcome: cell.outcome };
-  if (cell.status !== undefined) out.status = cell.status;
-  if (cell.rows !== undefined) out.rows = cell.rows;
-  if (cell.durationMs !== undefined) out.durationMs = Math.round(cell.durationMs);
-  if (cell.explanation !== undefined) out.explanation = cell.explanation;
-  if (cell.error !== undefined) out.error = cell.error;
-  if (cell.expected !== undefined) out.expected = cell.expected;
-  if (cell.met !== undefined) out.met = cell.met;
-  if (cell.verdicts.length) out.verdicts = cell.verdicts.map((v) => ({ line: v.source.line, expected: v.expected, actual: v.actual, met: v.met }));
-  return out;
 }
 
 export function matrixJson(result: MatrixResult): string {

@@ -58,7 +58,7 @@ const BASIC = /\b(Basic)(\s+|%20|\+)((?:[A-Za-z0-9+/_-]|%2[BbFf]|\\\/)+(?:=|%3[D
 
 export class Redactor {
   private readonly secrets = new Set<string>();
-  private matchers: RegExp[] | undefined;
+  private matchers: Matchers | undefined;
 
   /**
    * Remember a secret value so it is redacted wherever it appears, in any of its encoded forms, whatever its
@@ -136,10 +136,13 @@ export class Redactor {
     const withBasic = out.replace(BASIC, (whole, scheme: string, separator: string, credential: string) =>
       holdsSecret(matchers, decodeBasic(credential)) ? `${scheme}${separator}${REDACTED}` : whole,
     );
-    // One pass per form, longest secret first, each over the text between the markers placed so far: a token
-    // that contains another secret is replaced whole, and no secret is looked for inside a marker.
+    // One pass per form that may match (see screen), longest secret first, each over the text between the markers
+    // placed so far: a token that contains another secret is replaced whole, and no secret is looked for inside a marker.
+    const candidates = screened(matchers, withBasic);
+    if (candidates === undefined) return withBasic;
     let pieces = [withBasic];
-    for (const matcher of matchers) pieces = pieces.flatMap((piece) => splitAt(piece, matcher));
+    for (const matcher of matchers.list)
+      if (candidates === ALL || candidates.has(matcher.index)) pieces = pieces.flatMap((piece) => splitAt(piece, matcher.pattern));
     return pieces.join(REDACTED);
   }
 }
@@ -201,26 +204,121 @@ function splitAt(text: string, pattern: RegExp): string[] {
   return parts;
 }
 
-function holdsSecret(matchers: readonly RegExp[], text: string): boolean {
-  return matchers.some((pattern) => {
+function holdsSecret(matchers: Matchers, text: string): boolean {
+  const candidates = screened(matchers, text);
+  return matchers.list.some(({ pattern, index }) => {
+    if (candidates === undefined || (candidates !== ALL && !candidates.has(index))) return false;
     pattern.lastIndex = 0;
     return pattern.test(text);
   });
 }
 
 /**
+ * One form of one secret: its regular expression, and the longest run of characters that every match holds
+ * as is (encodedForms writes letters, digits, `.`, `_` and `-` only literally), for a quick check first.
+ */
+interface Matcher {
+  pattern: RegExp;
+  literal: string | undefined;
+  index: number;
+}
+
+/**
+ * Every form of every secret, and the screen that says which of them a text may hold: each form's literal run
+ * starts with a 4-character anchor (ASCII, 7 bits a character: a 28-bit key), and one pass over the text looks up
+ * every 4 characters it holds. Tens of forms then cost one scan, not one regular expression scan each (each about
+ * as slow as the scan here); only the forms whose anchor is in the text are searched for.
+ */
+interface Matchers {
+  list: Matcher[];
+  /** Forms without a 4-character anchor: always searched. */
+  always: number[];
+  /** anchor key → the forms it starts. */
+  byAnchor: Map<number, number[]>;
+  /** One bit per anchor key's low 20 bits: a quick "no" for most positions. */
+  maybe: Uint8Array;
+}
+
+const ANCHOR_CHARS = 4;
+const KEY_MASK = (1 << (7 * ANCHOR_CHARS)) - 1;
+const MAYBE_MASK = (1 << 20) - 1;
+
+function anchorKey(text: string, from: number): number {
+  let key = 0;
+  for (let i = from; i < from + ANCHOR_CHARS; i++) key = (key << 7) | text.charCodeAt(i);
+  return key;
+}
+
+/** Every form: searching them all costs less than screening this text. */
+const ALL = 'all';
+
+/**
+ * Costs measured on a 2-core EPYC (Node 20, best of 30 rounds): a regular expression search ~300 ns a call plus
+ * ~0.12 ns a character; the screen ~2.5 ns a character. Short texts (header values, log lines, small bodies) are
+ * screened whatever the number of forms; a 100 KB body only from about 20 forms (5 secrets) on.
+ */
+function screened(matchers: Matchers, text: string): Set<number> | typeof ALL | undefined {
+  const regexNs = matchers.list.length * (300 + 0.12 * text.length);
+  return 2.5 * text.length < regexNs ? screen(matchers, text) : ALL;
+}
+
+/** The indexes of the forms `text` may hold (undefined: none). */
+function screen(matchers: Matchers, text: string): Set<number> | undefined {
+  let found: Set<number> | undefined = matchers.always.length ? new Set(matchers.always) : undefined;
+  if (matchers.byAnchor.size === 0) return found;
+  const { maybe, byAnchor } = matchers;
+  // A key of fewer than 4 characters (at the start, after a non-ASCII one) has its top 7 bits 0: no anchor's
+  // (which starts with a printable character), so it needs no counting.
+  let key = 0;
+  for (let i = 0, n = text.length; i < n; i++) {
+    const c = text.charCodeAt(i);
+    key = c < 128 ? ((key << 7) | c) & KEY_MASK : 0;
+    const bit = key & MAYBE_MASK;
+    if ((maybe[bit >>> 3] & (1 << (bit & 7))) === 0) continue;
+    const forms = byAnchor.get(key);
+    if (forms) for (const form of forms) (found ??= new Set()).add(form);
+  }
+  return found;
+}
+
+/** The longest run of characters encodedForms writes only literally. */
+function literalRun(value: string): string | undefined {
+  let longest = '';
+  for (const run of value.split(/[^A-Za-z0-9._-]+/)) if (run.length > longest.length) longest = run;
+  return longest || undefined;
+}
+
+/**
  * The regular expressions, one per form of each secret (one pass each, with a literal start the engine
  * searches for quickly; a single alternation of them all grows too large to be optimised), longest secret first.
  */
-function compile(secrets: ReadonlySet<string>): RegExp[] {
-  return [...secrets]
+function compile(secrets: ReadonlySet<string>): Matchers {
+  const list = [...secrets]
     .sort((a, b) => b.length - a.length)
     .flatMap((secret) => {
-      const raw = encodedForms(secret);
+      const raw = { source: encodedForms(secret), literal: literalRun(secret) };
       const base64 = base64Forms(secret);
-      if (secret.length >= SHORT_SECRET_LENGTH) return [raw, ...base64].map((source) => new RegExp(source, 'g'));
-      return [new RegExp(`${WORD_START}(?:${raw})${WORD_END}`, 'gu'), ...base64.map((source) => new RegExp(`${RUN_START}(?:${source})${RUN_END}`, 'gu'))];
-    });
+      if (secret.length >= SHORT_SECRET_LENGTH) return [raw, ...base64].map(({ source, literal }) => ({ pattern: new RegExp(source, 'g'), literal }));
+      return [
+        { pattern: new RegExp(`${WORD_START}(?:${raw.source})${WORD_END}`, 'gu'), literal: raw.literal },
+        ...base64.map(({ source, literal }) => ({ pattern: new RegExp(`${RUN_START}(?:${source})${RUN_END}`, 'gu'), literal })),
+      ];
+    })
+    .map((form, index): Matcher => ({ ...form, index }));
+  const matchers: Matchers = { list, always: [], byAnchor: new Map(), maybe: new Uint8Array((MAYBE_MASK + 1) / 8) };
+  for (const { literal, index } of list) {
+    if (literal === undefined || literal.length < ANCHOR_CHARS) {
+      matchers.always.push(index);
+      continue;
+    }
+    const key = anchorKey(literal, 0);
+    const forms = matchers.byAnchor.get(key);
+    if (forms) forms.push(index);
+    else matchers.byAnchor.set(key, [index]);
+    const bit = key & MAYBE_MASK;
+    matchers.maybe[bit >>> 3] |= 1 << (bit & 7);
+  }
+  return matchers;
 }
 
 /**
@@ -228,7 +326,7 @@ function compile(secrets: ReadonlySet<string>): RegExp[] {
  * secret also the part of a longer Base64 run that only the secret's bytes determine, at the two other byte
  * alignments (a secret in `base64("user:" + secret)`, or in an encoded JSON document).
  */
-function base64Forms(secret: string): string[] {
+function base64Forms(secret: string): Array<{ source: string; literal: string | undefined }> {
   const bytes = Buffer.from(secret, 'utf8');
   const aligned = bytes.toString('base64');
   const full = Math.floor(bytes.length / 3) * 4;
@@ -237,11 +335,19 @@ function base64Forms(secret: string): string[] {
   // The last group depends on what follows when the secret is inside a longer run: optional for a long secret
   // (whose whole groups are telling enough on their own), required for a short one.
   const last = tail ? `${encodedForms(tail, BASE64_ALPHABET)}${PADDING}` : '';
-  const forms = [secret.length >= SHORT_SECRET_LENGTH && core && last ? `${core}(?:${last})?` : `${core}${last}`];
+  const optionalLast = secret.length >= SHORT_SECRET_LENGTH && core !== '' && last !== '';
+  const forms = [
+    {
+      source: optionalLast ? `${core}(?:${last})?` : `${core}${last}`,
+      // The literal run comes from what every match holds: the whole groups, and the last one when it is required.
+      literal: literalRun(optionalLast ? aligned.slice(0, full) : aligned.slice(0, full) + tail),
+    },
+  ];
   if (secret.length >= BASE64_RUN_MIN_LENGTH) {
     for (const shift of [1, 2]) {
       const run = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
-      forms.push(encodedForms(run.slice(4, Math.floor((shift + bytes.length) / 3) * 4), BASE64_ALPHABET));
+      const inner = run.slice(4, Math.floor((shift + bytes.length) / 3) * 4);
+      forms.push({ source: encodedForms(inner, BASE64_ALPHABET), literal: literalRun(inner) });
     }
   }
   return forms;

@@ -299,6 +299,8 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const route: ProxyRoute = options.network?.proxy ? routeFor(url.href, options.network.proxy) : { kind: 'direct' };
   let via = describeRoute(route);
+  const unusable = isHttps ? checkClientCertificate(request, options) : undefined;
+  if (unusable) return Promise.reject(unusable);
   const { agent, tlsOptions } = agentFor(isHttps, route, options);
   options.onRoute?.(url.href, via);
 
@@ -321,9 +323,11 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
     };
     // Until the headers arrive: no response in time. While the body arrives: the timer restarts with every chunk.
     let receiving = false;
+    // Re-armed with every chunk (thousands for a big download): refresh() moves the timer instead of making a new one.
     const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => fail(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)), timeoutMs);
+      if (settled) return;
+      if (timer) timer.refresh();
+      else timer = setTimeout(() => fail(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)), timeoutMs);
     };
     const onAbort = () => fail(cancelled());
 
@@ -626,6 +630,31 @@ function describeTransportError(e: NodeJS.ErrnoException, request: PreparedReque
 }
 
 /** A client certificate that could not be used, or a server that wanted one; undefined for other errors. */
+/** Client certificates whose key opened (per network: a connection's). */
+const usableCertificates = new WeakSet<ClientCertificate>();
+
+/**
+ * Open the client key once, before the first request: a wrong or missing passphrase is then this sentence, not an
+ * error deep in an agent (VS Code's proxy agent loses it: the request would hang until its timeout).
+ */
+function checkClientCertificate(request: PreparedRequest, options: TransportOptions): BehalfError | undefined {
+  const client = options.network?.clientCertificate;
+  if (!client || usableCertificates.has(client)) return undefined;
+  try {
+    tls.createSecureContext({ cert: client.cert, key: client.key, pfx: client.pfx, passphrase: client.passphrase });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return (
+      clientCertificateError(err, request, options) ??
+      new BehalfError('tls-client', `The client certificate of ${client.from} could not be used (${err.code ?? err.message}).`, {
+        hint: 'check the certificate and key files',
+      })
+    );
+  }
+  usableCertificates.add(client);
+  return undefined;
+}
+
 function clientCertificateError(e: NodeJS.ErrnoException, request: PreparedRequest, options: TransportOptions): BehalfError | undefined {
   const code = e.code ?? '';
   const origin = originOf(request.url);

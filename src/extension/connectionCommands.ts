@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import {
   applies,
+  asksTlsPassphrase,
   buildConnection,
   choicesFor,
   defaultAnswer,
@@ -12,6 +13,7 @@ import {
   wizardFields,
   type SetupAnswers,
 } from '../core/connectionSetup';
+import { hasTlsKey, tlsPassphraseKey } from '../core/connectionNetwork';
 import { BehalfError } from '../core/errors';
 import { CORE_CONNECTION_KEYS, type Connection, type Principal } from '../core/model';
 import type { SecretKey } from '../core/ports';
@@ -63,6 +65,7 @@ export function registerConnectionCommands(s: Services): void {
     await s.engine.release(connection.id);
     await s.store.removeConnection(connection.id);
     await s.secrets.delete({ connectionId: connection.id });
+    await s.secrets.delete(tlsPassphraseKey(connection));
     for (const p of connection.principals) await s.secrets.delete({ connectionId: connection.id, principalId: p.id });
   });
 
@@ -245,12 +248,23 @@ async function addConnection(s: Services): Promise<void> {
     );
     if (secret === undefined) return;
   }
+  let passphrase: string | undefined;
+  if (asksTlsPassphrase(answers)) {
+    step++;
+    passphrase = await promptSecret(
+      `${title} (${step}/${step}): TLS key passphrase`,
+      `The passphrase of ${answers['tls.keyFile']}. Stored in VS Code's secret storage only. Leave empty when the key has none.`,
+      true,
+    );
+    if (passphrase === undefined) return;
+  }
   const connection = buildConnection(vendor, fields, answers);
   await s.store.upsertConnection(connection);
   // An apps-only connection: the secret asked is its first app's.
   const { principalId } = secretOwner(answers);
   const owner = principalId ? `the secret of ${answers[`${FIRST_PRINCIPAL}name`] || principalId}'s app` : `the secret of ${answers['label'] ?? connection.id}`;
   if (secret) await storeSecret(s, { connectionId: connection.id, principalId }, secret, owner);
+  if (passphrase) await storeSecret(s, tlsPassphraseKey(connection), passphrase, `the TLS key passphrase of ${answers['label'] ?? connection.id}`);
 }
 
 /** One wizard question: a QuickPick for choices, an InputBox (validated as you type) otherwise. */
@@ -290,6 +304,35 @@ async function askSetupField(field: SetupField, answers: SetupAnswers, title: st
 }
 
 async function askSecret(s: Services, connection: Connection, principal?: Principal, title?: string): Promise<void> {
+  // A connection with a client key has a second secret: the key's passphrase (the core reads it as TLS_PASSPHRASE).
+  if (!principal && hasTlsKey(connection)) {
+    const keyFile = connection.tls?.keyFile ?? connection.tls?.pfxFile ?? '';
+    const choices = [
+      ...(connection.auth === 'none' ? [] : [{ label: connection.auth === 'token' ? 'API token' : 'Client secret', value: 'secret' as const }]),
+      { label: 'TLS key passphrase', detail: `The passphrase of ${keyFile} (the connection's "tls")`, value: 'passphrase' as const },
+    ];
+    const pick =
+      choices.length === 1
+        ? choices[0]
+        : await vscode.window.showQuickPick(choices, {
+            title: title ?? `Set a secret of ${connection.label}`,
+            placeHolder: 'Which secret?',
+            ignoreFocusOut: true,
+          });
+    if (!pick) return;
+    if (pick.value === 'passphrase') {
+      const value = await promptSecret(
+        title ?? `Set the TLS key passphrase of ${connection.label}`,
+        `The passphrase of ${keyFile}. Stored in VS Code's secret storage only — never in files or settings.`,
+        false,
+      );
+      if (!value) return;
+      await storeSecret(s, tlsPassphraseKey(connection), value, `the TLS key passphrase of ${connection.label}`);
+      // The engine read the connection's TLS files (and the passphrase) once: read them again with this one.
+      s.store.invalidate();
+      return;
+    }
+  }
   const what = principal
     ? `the secret of ${principal.name ?? principal.id}'s app${principal.clientId ? ` (${principal.clientId})` : ''}`
     : `the secret of ${connection.label}`;

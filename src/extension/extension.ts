@@ -87,7 +87,7 @@ export function activate(extensionContext: vscode.ExtensionContext): Main.Behalf
     }),
   );
   // Panels that survive a window reload (main.ts REVIVED_VIEW_TYPES; package.json activates on each).
-  for (const viewType of ['behalf.response', 'behalf.history', 'behalf.compare']) {
+  for (const viewType of ['behalf.response', 'behalf.history', 'behalf.compare', 'behalf.matrix']) {
     subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => main().revivePanel(viewType, panel, state),

@@ -18,6 +18,22 @@ export function isHttpDocument(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'http' || /\.(http|rest)$/i.test(doc.uri.path);
 }
 
+/** `# @prompt name [description]`: an input box per name, password-style for names like password or token. */
+async function askPrompts(request: HttpFileRequest): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const p of request.prompts ?? []) {
+    const value = await vscode.window.showInputBox({
+      title: `Behalf: ${p.name} (# @prompt, line ${p.line})`,
+      prompt: p.description ?? `The value of {{${p.name}}} for this request`,
+      password: p.secret,
+      ignoreFocusOut: true,
+    });
+    if (value === undefined) throw new BehalfError('cancelled', `Not sent: no value was given for ${p.name} (# @prompt).`);
+    values[p.name] = value;
+  }
+  return values;
+}
+
 /** Parsed .http documents, cached by version: CodeLens, diagnostics and commands share one parse. */
 export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly cache = new Map<string, { version: number; parsed: ParsedHttpFile }>();
@@ -112,6 +128,12 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     for (const request of this.parse(doc).requests) {
       const range = new vscode.Range(request.requestLine - 1, 0, request.requestLine - 1, 0);
       const args = [doc.uri, request.requestLine];
+      if (request.disabled) {
+        // Clicking it (or Ctrl+Alt+Enter) says why it is not sent.
+        const tooltip = 'This request is marked "# @disabled": Behalf does not send it. Remove the line to send it.';
+        lenses.push(new vscode.CodeLens(range, { title: '$(circle-slash) Disabled (# @disabled)', command: 'behalf.sendRequest', arguments: args, tooltip }));
+        continue;
+      }
       const send = await this.sendLens(request);
       lenses.push(
         new vscode.CodeLens(range, { title: send.title, command: 'behalf.sendRequest', arguments: args, tooltip: send.tooltip }),
@@ -192,12 +214,19 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     const environments = await loadEnvironments(dir, root);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || undefined;
     const environment = envName && environments.names.includes(envName) ? environments.get(envName) : environments.get();
+    if (request.disabled) {
+      throw new BehalfError('disabled', `This request is marked "# @disabled" (line ${request.requestLine}): Behalf does not send it`, {
+        position: { file: doc.uri.fsPath, line: request.requestLine, column: 1 },
+        hint: 'remove "# @disabled" to send it',
+      });
+    }
     return resolveRequest(parsed, request, {
       environment,
       processEnv: process.env,
       dotenv: loadDotenv(dir),
       requestVariables: this.exchanges(doc),
       onSecret: this.onSecret,
+      prompted: request.prompts?.length ? await askPrompts(request) : undefined,
     });
   }
 

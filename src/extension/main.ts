@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { isCompareView } from '../protocol/compare';
+import { isMatrixView } from '../protocol/matrix';
 import { isRecord } from '../protocol/guards';
 import { isHistoryView } from '../protocol/history';
 import { isResponseView } from '../protocol/response';
 import { assetIdOf } from '../vendors';
 import { hasAssetHistory } from './attributionCommands';
 import { registerAuditCommands } from './auditCommands';
+import { registerCheckCommands } from './checkCommands';
 import { registerConnectionCommands } from './connectionCommands';
 import { registerHttpCompletion } from './httpCompletion';
 import { ComparePanel } from './comparePanel';
@@ -51,6 +53,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   s.registerCommand('behalf.refresh', () => s.store.invalidate());
   registerSendCommands(s);
   registerConnectionCommands(s);
+  registerCheckCommands(s);
   registerAuditCommands(s);
   registerMatrixCommands(s);
   // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open.
@@ -88,7 +91,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
 }
 
 /** The view types whose panels survive a window reload (the shell registers a serializer for each). */
-export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, HistoryPanel.viewType, ComparePanel.viewType];
+export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, HistoryPanel.viewType, ComparePanel.viewType, MatrixPanel.viewType];
 
 /**
  * Takes over a panel VS Code restored after a reload. It shows the view its page kept in its webview state
@@ -107,6 +110,23 @@ export function revivePanel(s: Services, viewType: string, panel: vscode.Webview
     HistoryPanel.revive(panel, extensionUri, view, async () => {
       await vscode.commands.executeCommand('behalf.openAssetHistory', args);
       return undefined;
+    });
+  } else if (viewType === MatrixPanel.viewType && isMatrixView(view) && !view.running) {
+    // The run's responses were not kept: Re-run sends the file again as the same identities (the view says which).
+    const notKept = (what: string) =>
+      void vscode.window.showInformationMessage(`Behalf: the responses of this access matrix were not kept when the window reloaded. Re-run it to ${what}.`);
+    const source = view.source;
+    MatrixPanel.revive(panel, extensionUri, view, {
+      onOpenCell: () => notKept('open them'),
+      onExport: () => notKept('export it'),
+      onRerun: async () => {
+        if (!source) return notKept('send it again');
+        const args = { uri: vscode.Uri.parse(source.uri), identities: source.identities };
+        await (source.line === undefined
+          ? vscode.commands.executeCommand('behalf.runAccessMatrixForFile', args)
+          : vscode.commands.executeCommand('behalf.accessMatrix', { ...args, line: source.line }));
+      },
+      onCancel: () => undefined,
     });
   } else if (viewType === ComparePanel.viewType && isCompareView(view)) {
     ComparePanel.revive(panel, extensionUri, view, {

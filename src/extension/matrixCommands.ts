@@ -75,6 +75,7 @@ interface MatrixRun {
 }
 
 let runSequence = 0;
+const PROGRESS_EVERY_MS = 100;
 
 export function registerMatrixCommands(s: Services): void {
   const diagnostics = vscode.languages.createDiagnosticCollection('behalf-matrix');
@@ -230,6 +231,11 @@ async function run(
     cells: [],
     running: true,
     total: rows.length * identities.length,
+    source: {
+      uri: doc.uri.toString(),
+      ...(line !== undefined ? { line } : {}),
+      identities: identities.map((i) => identityKey(i.connection, i.actAs.principal)),
+    },
   };
   const state: MatrixRun = { view, doc, rows, identities, line, cells: new Map(), controller: new AbortController() };
   const panel = MatrixPanel.show(s.context.extensionUri, structuredClone(view), handlersFor(s, diagnostics, state));
@@ -241,6 +247,7 @@ async function run(
       (progress, token) => {
         token.onCancellationRequested(() => state.controller.abort());
         let reported = 0;
+        let reportedAt = 0;
         return runMatrix(s.engine, rows, identities, {
           signal: state.controller.signal,
           onSent: (event) => logSent(s, event).then(() => undefined),
@@ -249,6 +256,9 @@ async function run(
             const shown = viewCell(s, cell);
             view.cells.push(shown);
             panel.addCell(view.id, shown);
+            // The notification is told at most every PROGRESS_EVERY_MS (a big matrix answers hundreds of cells a second).
+            if (done < total && Date.now() - reportedAt < PROGRESS_EVERY_MS) return;
+            reportedAt = Date.now();
             const increment = (100 * (done - reported)) / Math.max(1, total);
             reported = done;
             progress.report({ message: `${done} of ${total} cells`, increment });

@@ -55,6 +55,19 @@ export class MatrixPanel {
     return MatrixPanel.current;
   }
 
+  /**
+   * Takes over a panel VS Code restored after a reload (WebviewPanelSerializer), showing the finished run its page kept
+   * in its state. The responses are not kept: `handlers` say so when asked.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: MatrixView, handlers: MatrixPanelHandlers): MatrixPanel {
+    MatrixPanel.current?.dispose();
+    // Restored panels keep the options they were created with; set today's (resource roots move with the install).
+    panel.webview.options = webviewPanelOptions(extensionUri);
+    MatrixPanel.current = new MatrixPanel(panel, extensionUri, view, handlers);
+    panel.title = matrixTitle(view);
+    return MatrixPanel.current;
+  }
+
   static get active(): MatrixPanel | undefined {
     return MatrixPanel.current;
   }

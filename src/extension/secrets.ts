@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import { TLS_PASSPHRASE_ID } from '../core/connectionNetwork';
 import { BehalfError } from '../core/errors';
 import type { SecretKey, SecretStore } from '../core/ports';
 
@@ -34,6 +35,7 @@ export class SecretStorageStore implements SecretStore {
   }
 
   whereToSet(key: SecretKey): string {
+    if (key.principalId === TLS_PASSPHRASE_ID) return `run "Behalf: Set Secret…" on connection "${key.connectionId}" and choose "TLS key passphrase"`;
     return `run "Behalf: Set Secret…" for ${key.principalId ? `principal "${key.principalId}" of ` : ''}connection "${key.connectionId}"`;
   }
 

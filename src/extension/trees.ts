@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { BehalfEngine } from '../core/engine';
 import type { ActAs, Connection, Principal } from '../core/model';
 import { describeFilter, normalizeQuery, PrincipalSearchKeys } from '../core/principalFilter';
-import type { ImpersonationSession, UnendedSession } from '../core/vendor';
+import type { ConnectionCheck, ImpersonationSession, UnendedSession } from '../core/vendor';
 import type { ConnectionsStore } from './connectionsStore';
 import type { ActiveIdentity } from './identity';
 
@@ -11,7 +11,27 @@ export type ConnectionsNode =
   | { kind: 'principal'; connection: Connection; principal: Principal }
   | { kind: 'self'; connection: Connection }
   /** While a principal filter is on: the one row of a connection none of whose principals matches. */
-  | { kind: 'noMatch'; connection: Connection; filter: string };
+  | { kind: 'noMatch'; connection: Connection; filter: string }
+  /** The last Check Connection of a connection (running or done), and one row per check under it. */
+  | { kind: 'checks'; connection: Connection }
+  | { kind: 'check'; connection: Connection; check: ConnectionCheck };
+
+/** A connection's checks as the tree shows them: those known so far, and whether more are coming. */
+export interface ChecksState {
+  checks: ConnectionCheck[];
+  running: boolean;
+  /** Set when the run ended early (cancelled, an error). */
+  ended?: string;
+}
+
+/** Theme icons and colours per check status (the Testing view's colours: they follow the theme). */
+const CHECK_ICONS: Record<ConnectionCheck['status'], [string, string]> = {
+  pass: ['pass', 'testing.iconPassed'],
+  fail: ['error', 'testing.iconFailed'],
+  warn: ['warning', 'list.warningForeground'],
+  skip: ['circle-slash', 'testing.iconSkipped'],
+};
+const CHECK_WORDS: Record<ConnectionCheck['status'], string> = { pass: 'passed', fail: 'failed', warn: 'warning', skip: 'skipped' };
 
 /** Context key: a principal filter is on (the view title then offers "Clear Principal Filter"). */
 export const PRINCIPALS_FILTERED_CONTEXT = 'behalf.principalsFiltered';
@@ -47,6 +67,20 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     private readonly engine: () => BehalfEngine,
   ) {
     this.disposables = [this.changed, store.onDidChange(() => this.reload()), identity.onDidChange(() => this.refresh())];
+  }
+
+  /** Each connection's last Check Connection, by connection id (shown under it until the next run or a reload). */
+  private readonly checkStates = new Map<string, ChecksState>();
+
+  /** Show (or update) a connection's checks under it. */
+  setChecks(connectionId: string, state: ChecksState): void {
+    this.checkStates.set(connectionId, state);
+    this.changed.fire(undefined);
+  }
+
+  /** A connection's checks as shown, if it was checked. */
+  checksOf(connectionId: string): ChecksState | undefined {
+    return this.checkStates.get(connectionId);
   }
 
   /** The filter as the user typed it (trimmed), and as matched (lower-case); undefined: no filter. */
@@ -157,15 +191,22 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
 
   async getChildren(node?: ConnectionsNode): Promise<ConnectionsNode[]> {
     if (!node) return (await this.store.connections()).map((connection) => ({ kind: 'connection', connection }));
+    if (node.kind === 'checks')
+      return (this.checkStates.get(node.connection.id)?.checks ?? []).map((check) => ({ kind: 'check', connection: node.connection, check }));
     if (node.kind !== 'connection') return [];
     const { connection } = node;
+    const checked: ConnectionsNode[] = this.checkStates.has(connection.id) ? [{ kind: 'checks', connection }] : [];
     if (this.query && this.filterText) {
       const { principals } = this.matching(connection);
       if (principals.length === 0) return [{ kind: 'noMatch', connection, filter: this.filterText }];
       return principals.map((principal) => ({ kind: 'principal' as const, connection, principal }));
     }
     await this.fetchAssignments(connection);
-    return [{ kind: 'self', connection }, ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal }))];
+    return [
+      ...checked,
+      { kind: 'self', connection },
+      ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal })),
+    ];
   }
 
   /**
@@ -217,6 +258,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
       item.accessibilityInformation = { label: `${connection.label}, ${connection.vendor} connection${connection.production ? ', production' : ''}` };
       return item;
     }
+    if (node.kind === 'checks' || node.kind === 'check') return checkItem(node, this.checkStates.get(node.connection.id));
     if (node.kind === 'noMatch') {
       const text = `No principal matches "${node.filter}"`;
       const item = new vscode.TreeItem(text);
@@ -290,6 +332,40 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The "Checks" row (a summary; its icon the worst status) or one check's row (its status icon, the detail as tooltip). */
+function checkItem(node: Extract<ConnectionsNode, { kind: 'checks' | 'check' }>, state: ChecksState | undefined): vscode.TreeItem {
+  const { connection } = node;
+  if (node.kind === 'check') {
+    const { check } = node;
+    const item = new vscode.TreeItem(check.title);
+    item.id = `check/${connection.id}/${check.id}`;
+    item.description = CHECK_WORDS[check.status];
+    item.iconPath = new vscode.ThemeIcon(...iconArgs(check.status));
+    const fix = check.fix ? `\n\n${check.status === 'fail' ? 'Fix' : 'Next'}: ${check.fix.title}${check.fix.command ? ` (${check.fix.command})` : ''}` : '';
+    item.tooltip = `${check.detail}${fix}`;
+    item.contextValue = `check:${check.status}${check.fix?.action ? ':fix' : ''}`;
+    item.accessibilityInformation = { label: `${check.title}: ${CHECK_WORDS[check.status]}. ${check.detail}` };
+    return item;
+  }
+  const checks = state?.checks ?? [];
+  const count = (status: ConnectionCheck['status']) => checks.filter((c) => c.status === status).length;
+  const summary = `${count('pass')} passed, ${count('fail')} failed${count('warn') ? `, ${count('warn')} warnings` : ''}${count('skip') ? `, ${count('skip')} skipped` : ''}`;
+  const item = new vscode.TreeItem('Checks', vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `checks/${connection.id}`;
+  item.description = state?.running ? `running… ${checks.length} so far` : `${summary}${state?.ended ? ` · ${state.ended}` : ''}`;
+  const worst = (['fail', 'warn', 'pass', 'skip'] as const).find((status) => count(status) > 0);
+  item.iconPath = state?.running ? new vscode.ThemeIcon('loading~spin') : worst ? new vscode.ThemeIcon(...iconArgs(worst)) : new vscode.ThemeIcon('checklist');
+  item.contextValue = state?.running ? 'checks:running' : 'checks';
+  item.tooltip = `Check Connection of ${connection.label}: ${summary}. Nothing was changed on the vendor's side.`;
+  item.accessibilityInformation = { label: `Checks of ${connection.label}: ${state?.running ? 'running' : summary}` };
+  return item;
+}
+
+function iconArgs(status: ConnectionCheck['status']): [string, vscode.ThemeColor] {
+  const [icon, color] = CHECK_ICONS[status];
+  return [icon, new vscode.ThemeColor(color)];
 }
 
 /**

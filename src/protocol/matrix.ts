@@ -73,6 +73,16 @@ export interface MatrixView {
   total: number;
   /** The run was cancelled: cells without an answer stay pending. */
   cancelled?: boolean;
+  /** What to run again (a panel revived after a window reload re-runs from this): the file, the request line, the identities. */
+  source?: MatrixSource;
+}
+
+export interface MatrixSource {
+  uri: string;
+  /** The request's line when the run was for one request (its CodeLens). */
+  line?: number;
+  /** `<connection id>/<principal id | self>`. */
+  identities: string[];
 }
 
 export type MatrixExportFormat = 'csv' | 'json' | 'markdown';
@@ -179,6 +189,10 @@ function isRequest(x: unknown): x is MatrixViewRequest {
   return isRecord(x) && typeof x.name === 'string' && typeof x.method === 'string' && typeof x.url === 'string' && isOptionalString(x.skipped);
 }
 
+function isSource(x: unknown): x is MatrixSource {
+  return isRecord(x) && typeof x.uri === 'string' && isOptionalNumber(x.line) && isArrayOf(x.identities, (i): i is string => typeof i === 'string');
+}
+
 export function isMatrixView(x: unknown): x is MatrixView {
   return (
     isRecord(x) &&
@@ -189,7 +203,8 @@ export function isMatrixView(x: unknown): x is MatrixView {
     isArrayOf(x.cells, isMatrixViewCell) &&
     typeof x.running === 'boolean' &&
     isFiniteNumber(x.total) &&
-    isOptionalBoolean(x.cancelled)
+    isOptionalBoolean(x.cancelled) &&
+    (x.source === undefined || isSource(x.source))
   );
 }
 

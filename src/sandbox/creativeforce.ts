@@ -163,7 +163,8 @@ export function createCreativeForce(config: SandboxConfig): CreativeForceDouble 
       changes.uploads.push({ fileName, by: app.email });
     }
     if (endpoint.kind === 'start') changes.startedTasks.push(params.taskId);
-    if (endpoint.kind && endpoint.kind !== 'bulk') changes.audit.push({ action: `${endpoint.method} ${endpoint.path.replace('{taskId}', params.taskId ?? '')}`, by: app.email });
+    if (endpoint.kind && endpoint.kind !== 'bulk')
+      changes.audit.push({ action: `${endpoint.method} ${endpoint.path.replace('{taskId}', params.taskId ?? '')}`, by: app.email });
     const request = body !== undefined ? { request: body } : {};
     return json(200, { endpoint: `${endpoint.method} ${endpoint.path}`, resource: endpoint.resource, ...params, ...request, actedBy: app.email }, actedAs);
   }

@@ -30,6 +30,12 @@ const USERS: DealCloudUser[] = [
   { id: 6047, email: 'lee@acme.test', fullName: 'Lee Wong' },
   { id: 6048, email: 'ana@acme.test', fullName: 'Ana Silva' },
   { id: 6049, email: 'omar@acme.test', fullName: 'Omar Haddad' },
+  // Users without any assignment or row of their own: the access-matrix benchmark assigns them (10 identities).
+  ...['Mia Chen', 'Noah Berg', 'Ivy Laurent', 'Theo Marsh', 'Zoe Park', 'Ravi Nair'].map((fullName, i) => ({
+    id: 6050 + i,
+    email: `${fullName.split(' ')[0].toLowerCase()}@acme.test`,
+    fullName,
+  })),
 ];
 const USERS_BY_ID = new Map(USERS.map((user) => [user.id, user]));
 

@@ -331,7 +331,9 @@ class DealCloudAdapter implements ConnectionAdapter {
       yield { id, title, status: sent.ok ? 'pass' : 'fail', permission: scope, detail: sent.detail };
     }
     if (!granted.has('user_management')) {
-      const why = scopes.includes('user_management') ? 'the user_management scope is not granted (above)' : `${connection.id} does not ask for the user_management scope`;
+      const why = scopes.includes('user_management')
+        ? 'the user_management scope is not granted (above)'
+        : `${connection.id} does not ask for the user_management scope`;
       yield {
         id: 'dealcloud.assignments',
         title: 'Proxy assignments readable',

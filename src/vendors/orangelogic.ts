@@ -150,16 +150,6 @@ export const orangeLogic: VendorDefinition = {
         patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
         when: [{ defaultMode: ['full'] }],
       },
-      {
-        key: 'searchImpersonationParam',
-        title: 'Search API impersonation parameter',
-        prompt:
-          "Leave empty unless your site's Search API takes the user to search as in a query parameter (then its name): full-mode searches otherwise use the impersonation session",
-        optional: true,
-        pattern: '^[A-Za-z0-9_.-]+$',
-        patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
-        when: [{ defaultMode: ['full'] }],
-      },
     ],
     secretPrompts: { clientCredentials: 'The OAuth2 client secret', token: 'The non-expiring bearer token' },
     principalFields: ['userId', 'email'],
@@ -440,8 +430,11 @@ class OrangeLogicAdapter implements ConnectionAdapter {
       title: 'Lite attribution',
       status: 'skip',
       permission: LITE_HEADER,
-      detail: `Not verifiable without a write: ${LITE_HEADER} only marks changes, and only where Orange Logic switched lite on for the account. Behalf checks never write; Verify Attribution writes one change as a principal and reads the asset's history.`,
-      fix: { title: 'Verify attribution (writes one change)', action: { kind: 'verifyAttribution', title: 'Verify Attribution…', args: { connectionId: connection.id } } },
+      detail: `Not verifiable without a write: ${LITE_HEADER} only marks changes, and only where Orange Logic switched lite on for the account. Checks never write. To verify it, send one write as a principal in lite mode (Behalf reads the asset's history before and after and says whom it was recorded as), or run Verify Attribution on an asset changed that way.`,
+      fix: {
+        title: 'Verify attribution of a lite write',
+        action: { kind: 'verifyAttribution', title: 'Verify Attribution…', args: { connectionId: connection.id } },
+      },
     };
   }
 
@@ -456,7 +449,14 @@ class OrangeLogicAdapter implements ConnectionAdapter {
     const principal = this.ctx.connection.principals.find((p) => p.userId && !this.open.has(p.id)) ?? this.ctx.connection.principals.find((p) => p.userId);
     if (!principal) return { id, title, status: 'skip', permission, detail: 'No principal has a "userId" (API id) to start a full session with.' };
     if (this.open.has(principal.id)) {
-      return { id, title, status: 'pass', permission, principal: principal.id, detail: `A full session as ${describePrincipal(principal)} is open already: the right is held.` };
+      return {
+        id,
+        title,
+        status: 'pass',
+        permission,
+        principal: principal.id,
+        detail: `A full session as ${describePrincipal(principal)} is open already: the right is held.`,
+      };
     }
     let outcome: ConnectionCheck;
     try {
@@ -477,10 +477,22 @@ class OrangeLogicAdapter implements ConnectionAdapter {
         throw e;
       }
       const refused = e instanceof BehalfError && e.code === 'impersonation-right';
-      outcome = { id, title, status: 'fail', permission, principal: principal.id, detail: refused ? missingRightMessage(this.ctx.connection.label) : messageOf(e) };
+      outcome = {
+        id,
+        title,
+        status: 'fail',
+        permission,
+        principal: principal.id,
+        detail: refused ? missingRightMessage(this.ctx.connection.label) : messageOf(e),
+      };
     }
     const unended = await this.stopCheckSession(principal);
-    if (unended) return { ...outcome, status: 'fail', detail: `${outcome.detail.replace(/, and was stopped\.$/, '.')} Its stop was not confirmed: ${unended.reason}; ${unended.howToEnd}.` };
+    if (unended)
+      return {
+        ...outcome,
+        status: 'fail',
+        detail: `${outcome.detail.replace(/, and was stopped\.$/, '.')} Its stop was not confirmed: ${unended.reason}; ${unended.howToEnd}.`,
+      };
     return outcome;
   }
 

@@ -53,7 +53,7 @@ describe('the packaged extension (.vsix)', function () {
     ]) {
       assert.ok(files.includes(needed), `${needed} is installed (got: ${files.join(', ')})`);
     }
-    for (const walkthrough of ['connect', 'send-as', 'mode', 'history', 'compare'])
+    for (const walkthrough of ['connect', 'send-as', 'mode', 'history', 'compare', 'search'])
       assert.ok(files.includes(`media/walkthrough/${walkthrough}.md`), `walkthrough ${walkthrough}`);
     const unwanted = files.filter((f) => /(^|\/)node_modules\/|\.ts$|\.map$|^src\/|^test\/|^scripts\/|tsconfig/.test(f));
     assert.deepEqual(unwanted, [], 'no sources, source maps, tests or node_modules in the package');
@@ -103,6 +103,7 @@ describe('the packaged extension (.vsix)', function () {
         'Switch lite ⇄ full impersonation',
         "Open an asset's history",
         'Compare two users',
+        'Search as a user',
       ]) {
         await page.locator('.gettingStartedContainer', { hasText: step }).first().waitFor({ timeout: UI_TIMEOUT });
       }

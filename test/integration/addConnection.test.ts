@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { BehalfApi } from '../../src/extension/extension';
+import { tlsPassphraseKey } from '../../src/core/connectionNetwork';
 import { startBehalf } from './support';
 
 let api: BehalfApi;
@@ -116,10 +117,10 @@ describe('Add Connection wizard in a real VS Code', function () {
   it('DealCloud: site, client id, scopes and serviceUserId; the API key goes to secret storage; Fetch Principals works', async () => {
     added.push('it-dc');
     const secret = (await api.services.secrets.get({ connectionId: 'dc-sandbox' }))!;
-    const run = await runWizard(['dealcloud', 'it-dc', ACCEPT, `${sandboxUrl}/dealcloud/`, 'svc-integration', ACCEPT, '6001', 'false', secret]);
-    assert.deepEqual(stepsOf(run.titles), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const run = await runWizard(['dealcloud', 'it-dc', ACCEPT, `${sandboxUrl}/dealcloud/`, 'svc-integration', ACCEPT, '6001', '', 'false', secret]);
+    assert.deepEqual(stepsOf(run.titles), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.ok(
-      run.titles.slice(1).every((t) => t.endsWith('/9)') || /\(\d+\/9\)/.test(t)),
+      run.titles.slice(1).every((t) => t.endsWith('/10)') || /\(\d+\/10\)/.test(t)),
       run.titles.join(' | '),
     );
     assert.match(run.prompts[6], /service user's own numeric DealCloud user id.*Create Proxy Assignment/);
@@ -143,7 +144,7 @@ describe('Add Connection wizard in a real VS Code', function () {
   it('Orange Logic with a non-expiring bearer token: no client id asked, the token in secret storage only', async () => {
     added.push('it-ol');
     const token = 'ol-static-bearer-token-it-4242';
-    const run = await runWizard(['orangelogic', 'it-ol', 'Orange Logic (token)', 'https://acme.orangelogic.com', 'token', 'lite', 'true', token]);
+    const run = await runWizard(['orangelogic', 'it-ol', 'Orange Logic (token)', 'https://acme.orangelogic.com', 'token', 'lite', '', 'true', token]);
     assert.ok(!run.titles.some((t) => /client id/.test(t)), run.titles.join(' | '));
     assert.match(run.prompts.at(-1)!, /non-expiring bearer token/);
     const raw = await checkFile('it-ol', [token]);
@@ -162,7 +163,7 @@ describe('Add Connection wizard in a real VS Code', function () {
 
   it('Creative Force: the gateway and token URLs are offered; an empty secret is left for later', async () => {
     added.push('it-cf');
-    const run = await runWizard(['creativeforce', 'it-cf', ACCEPT, ACCEPT, ACCEPT, 'cf-app-service', 'false', '']);
+    const run = await runWizard(['creativeforce', 'it-cf', ACCEPT, ACCEPT, ACCEPT, 'cf-app-service', '', 'false', '']);
     assert.match(run.titles[3], /\(4\/\d+\): gateway URL/);
     const raw = await checkFile('it-cf', []);
     assert.deepEqual(raw, {
@@ -175,6 +176,56 @@ describe('Add Connection wizard in a real VS Code', function () {
       principals: [],
     });
     assert.equal(await api.services.secrets.get({ connectionId: 'it-cf' }), undefined);
+  });
+
+  it('Creative Force apps-only: no Application ID of its own; the first app is asked, its secret stored as its own; it sends, and no @as is refused', async () => {
+    added.push('it-cf-apps');
+    const secret = (await api.services.secrets.get({ connectionId: 'cf-sandbox', principalId: 'eve' }))!;
+    assert.ok(secret, "the sandbox's app secret of eve");
+    const gateway = `${sandboxUrl}/creativeforce/gateway/v1`;
+    const tokenUrl = `${sandboxUrl}/creativeforce/accounts/connect/token`;
+    const run = await runWizard(['creativeforce', 'it-cf-apps', ACCEPT, gateway, tokenUrl, '', 'eve', 'cf-app-ecomm', 'Eve Commerce', '', 'false', secret]);
+    assert.deepEqual(
+      run.titles.map((t) => t.replace(/^.*\): /, '')),
+      [
+        'vendor',
+        'id',
+        'label',
+        'gateway URL',
+        'token URL',
+        'Application ID (optional)',
+        'first app: principal id',
+        'first app: Application ID',
+        'first app: user name',
+        'corporate network',
+        'production?',
+        'secret',
+      ],
+    );
+    assert.match(run.titles.at(-1)!, /\(12\/12\)/);
+    const raw = await checkFile('it-cf-apps', [secret]);
+    assert.deepEqual(raw, {
+      id: 'it-cf-apps',
+      vendor: 'creativeforce',
+      label: 'Creative Force (it-cf-apps)',
+      baseUrl: gateway,
+      tokenUrl,
+      principals: [{ id: 'eve', clientId: 'cf-app-ecomm', name: 'Eve Commerce' }],
+    });
+    assert.equal(await api.services.secrets.get({ connectionId: 'it-cf-apps' }), undefined, 'no connection-level secret');
+    assert.equal(await api.services.secrets.get({ connectionId: 'it-cf-apps', principalId: 'eve' }), secret, "the first app's secret, as eve's");
+    const connection = (await api.services.store.connection('it-cf-apps'))!;
+    const record = await api.services.engine.sendAs(
+      { method: 'GET', url: '/extpost/tasks/T-1', headers: {} },
+      { connection, principal: connection.principals[0], mode: 'full' },
+    );
+    assert.equal(record.status, 200, record.body);
+    assert.equal(JSON.parse(record.body).actedBy, 'eve@studio.test');
+    await assert.rejects(
+      api.services.engine.sendAs({ method: 'GET', url: '/extpost/tasks/T-1', headers: {} }, { connection, mode: 'full' }),
+      /pick the app \(principal\) to send as \(eve\)/,
+    );
+    await api.services.secrets.delete({ connectionId: 'it-cf-apps', principalId: 'eve' });
   });
 
   it('generic with token exchange: token URL and exchange settings asked; the first send as a principal works', async () => {
@@ -192,6 +243,7 @@ describe('Add Connection wizard in a real VS Code', function () {
       'gen-client',
       '',
       ACCEPT,
+      '',
       '',
       '',
       'false',
@@ -212,11 +264,12 @@ describe('Add Connection wizard in a real VS Code', function () {
         'subject parameter',
         'subject',
         'audience',
+        'corporate network',
         'production?',
         'secret',
       ],
     );
-    assert.match(run.titles.at(-1)!, /\(14\/14\)/);
+    assert.match(run.titles.at(-1)!, /\(15\/15\)/);
     const raw = await checkFile('it-gen', [secret]);
     assert.deepEqual(raw, {
       id: 'it-gen',
@@ -239,16 +292,46 @@ describe('Add Connection wizard in a real VS Code', function () {
 
   it('generic with a header: the header template is asked and written', async () => {
     added.push('it-hdr');
-    await runWizard(['generic', 'it-hdr', ACCEPT, 'https://api.example.test', 'none', 'header', 'X-Act-As: {{principal.email}}', 'true', 'false']);
+    await runWizard(['generic', 'it-hdr', ACCEPT, 'https://api.example.test', 'none', 'header', 'X-Act-As: {{principal.email}}', 'true', '', 'false']);
     const raw = await checkFile('it-hdr', []);
     assert.deepEqual(raw['impersonation'], { kind: 'header', headers: { 'X-Act-As': '{{principal.email}}' }, writesOnly: true });
     assert.equal(raw['auth'], 'none');
   });
 
+  it('corporate network: a proxy and a client certificate of its own in the file, the key passphrase in secret storage only', async () => {
+    added.push('it-net');
+    const passphrase = 'wizard-k3y-passphrase-77';
+    const run = await runWizard([
+      'generic',
+      'it-net',
+      ACCEPT,
+      'https://partner.example.test',
+      'none',
+      'header',
+      'X-Act-As: {{principal.email}}',
+      'false',
+      'both',
+      'http://proxy.corp.example:3128',
+      '',
+      'certs/client.pem',
+      'certs/client.key',
+      'false',
+      passphrase,
+    ]);
+    assert.match(run.titles.at(-1)!, /\((\d+)\/\1\): TLS key passphrase$/);
+    const raw = await checkFile('it-net', [passphrase]);
+    assert.equal(raw['proxy'], 'http://proxy.corp.example:3128');
+    assert.deepEqual(raw['tls'], { certFile: 'certs/client.pem', keyFile: 'certs/client.key' });
+    assert.equal(raw['_network'], undefined);
+    // Under the key the core reads the passphrase from (core/connectionNetwork.ts: TLS_PASSPHRASE).
+    assert.equal(await api.services.secrets.get(tlsPassphraseKey({ id: 'it-net' })), passphrase);
+    await api.services.secrets.delete(tlsPassphraseKey({ id: 'it-net' }));
+  });
+
   it('Escape at any step, the secret included, writes nothing', async () => {
     const before = await fileText();
     await runWizard(['dealcloud', 'it-esc', ACCEPT, 'https://acme.dealcloud.com', ESCAPE]);
-    await runWizard(['orangelogic', 'it-esc', ACCEPT, 'https://acme.orangelogic.com', 'token', 'full', ACCEPT, 'false', ESCAPE]);
+    await runWizard(['orangelogic', 'it-esc', ACCEPT, 'https://acme.orangelogic.com', 'token', 'full', ACCEPT, '', 'false', ESCAPE]);
     assert.equal(await fileText(), before);
     assert.equal(await api.services.store.connection('it-esc'), undefined);
   });

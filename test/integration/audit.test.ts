@@ -122,7 +122,7 @@ describe('Behalf audit trail in a real VS Code', function () {
       return lenses.some((l) => l.command?.command === 'behalf.openAssetHistory');
     });
     const titles = lenses.map((l) => l.command?.title ?? '');
-    assert.equal(titles.filter((t) => t.includes('Compare as…')).length, 4, 'Compare as… on every request');
+    assert.equal(titles.filter((t) => t.includes('Compare as…')).length, 5, 'Compare as… on every request');
     const history = lenses.filter((l) => l.command?.command === 'behalf.openAssetHistory').map((l) => [l.command!.title, l.command!.arguments?.[0]]);
     assert.deepEqual(history, [
       ['$(history) History of A-1', { connectionId: 'ol-sandbox', assetId: 'A-1' }],
@@ -218,6 +218,30 @@ describe('Behalf audit trail in a real VS Code', function () {
     } finally {
       ui.restore();
     }
+  });
+
+  it('"Compare as…" on an Orange Logic search: in full mode, the assets only Jane can find, matched by SystemIdentifier', async () => {
+    const { uri, line } = await request('ol-search');
+    const { result } = await vscode.commands.executeCommand<{ result: CompareResult }>('behalf.compareAsUsers', {
+      uri,
+      line,
+      left: { connectionId: 'ol-sandbox', principalId: 'jane' },
+      right: { connectionId: 'ol-sandbox', principalId: 'raj' },
+    });
+    // ol-sandbox defaults to lite; Compare uses full, where the principal's own privileges apply.
+    assert.equal(result.left.mode, 'full');
+    assert.equal(result.rowsPath, '$.APIResponse.Items');
+    assert.equal(result.rowKey, 'SystemIdentifier');
+    assert.deepEqual(
+      result.onlyLeft.map((r) => [r.key, r.label]),
+      [['A-3', 'Board deck cover']],
+    );
+    assert.deepEqual(result.onlyRight, []);
+    assert.equal(result.summary, 'Jane Doe sees 3 rows, Raj Patel sees 2: 1 only Jane Doe, 0 only Raj Patel, 1 value differs.');
+    await waitFor('the Compare tab', () => tabs().some((t) => t === 'Compare · Jane Doe ⇄ Raj Patel'));
+    // Full mode opened a session for each; end them as a user would (the suite leaves none open).
+    await vscode.commands.executeCommand('behalf.endAllSessions');
+    await waitFor('the sessions ended', async () => (await openSessions()) === 0);
   });
 
   it('"Compare as…" sends one request as two identities and opens the compare panel', async () => {

@@ -141,6 +141,58 @@ describe('.http editors', function () {
       await config().update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
+  it('# @disabled: the lens says Disabled and sending refuses; # @prompt asks in an input box (password-style for a secret name)', async () => {
+    const uri = writeHttp('annotations.http', [
+      '# @connection dc-sandbox',
+      '# @disabled',
+      'GET /api/rest/v4/data/entrydata/rows/Deals?which=disabled',
+      '',
+      '###',
+      '# @connection dc-sandbox',
+      '# @prompt dealName The deal to look for',
+      '# @prompt apiToken',
+      'GET /api/rest/v4/data/entrydata/rows/Deals?which=prompted&name={{dealName}}&t={{apiToken}}',
+    ]);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const titles = await lensTitles(uri);
+    assert.equal(titles.filter((t) => t === '$(circle-slash) Disabled (# @disabled)').length, 1, titles.join(' | '));
+    assert.equal(titles.filter((t) => t.startsWith('$(play)')).length, 1, 'only the enabled request has a Send lens');
+
+    const window = vscode.window as unknown as Record<'showErrorMessage' | 'showInputBox', (...args: unknown[]) => Thenable<unknown>>;
+    const original = { showErrorMessage: window.showErrorMessage, showInputBox: window.showInputBox };
+    const errors: string[] = [];
+    const boxes: vscode.InputBoxOptions[] = [];
+    window.showErrorMessage = async (...args: unknown[]) => (errors.push(String(args[0])), undefined);
+    window.showInputBox = async (options: unknown) => {
+      boxes.push(options as vscode.InputBoxOptions);
+      return (options as vscode.InputBoxOptions).password ? 'tok-prompted-5d1e9a7c3b' : 'Gamma';
+    };
+    const sent = async (which: string) =>
+      (await sandboxControl<Array<{ path: string; query: Record<string, string> }>>(sandboxUrl, 'log')).filter((e) => e.query?.which === which);
+    try {
+      await vscode.commands.executeCommand('behalf.sendRequest', uri, 3);
+      await waitFor('the refusal', () => errors.length > 0);
+      assert.match(errors[0], /This request is marked "# @disabled" \(line 3\): Behalf does not send it — remove "# @disabled" to send it/);
+      assert.equal((await sent('disabled')).length, 0, 'nothing was sent');
+
+      await vscode.commands.executeCommand('behalf.sendRequest', uri, 9);
+      await waitFor('the prompted request', async () => (await sent('prompted')).length > 0);
+      assert.deepEqual(
+        boxes.map((b) => [b.prompt, b.password]),
+        [
+          ['The deal to look for', false],
+          ['The value of {{apiToken}} for this request', true],
+        ],
+      );
+      const [request] = await sent('prompted');
+      assert.equal(request.query.name, 'Gamma');
+      assert.equal(request.query.t, 'tok-prompted-5d1e9a7c3b');
+      assert.ok(!JSON.stringify(api.panelViews()).includes('tok-prompted-5d1e9a7c3b'), 'the typed token is redacted in the response panel');
+    } finally {
+      Object.assign(window, original);
+    }
+  });
+
   describe('completion', () => {
     let uri: vscode.Uri;
     let doc: vscode.TextDocument;

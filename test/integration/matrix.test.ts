@@ -2,10 +2,12 @@
 // QuickPick (preselected from the file's # @expect lines, then remembered per file), the run, the panel's view, the
 // Impersonation Log, and diagnostics on the unmet # @expect line (cleared by an edit).
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BehalfApi } from '../../src/extension/extension';
+import type * as Main from '../../src/extension/main';
 import type { MatrixView } from '../../src/protocol/matrix';
-import { sandboxControl, startBehalf, waitFor } from './support';
+import { EXTENSION_ID, sandboxControl, startBehalf, waitFor } from './support';
 
 let api: BehalfApi;
 let sandboxUrl: string;
@@ -194,6 +196,29 @@ describe('Access matrix in a real VS Code', function () {
       () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Behalf access matrix').length === 0,
     );
     await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('after a window reload the panel comes back from the finished run its page kept; a running one is closed', async () => {
+    const uri = matrixUri();
+    const view = await vscode.commands.executeCommand<MatrixView>('behalf.runAccessMatrixForFile', { uri, identities: ['dc-sandbox/jane'] });
+    assert.deepEqual(view.source, { uri: uri.toString(), identities: ['dc-sandbox/jane'] });
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const extension = vscode.extensions.getExtension<BehalfApi>(EXTENSION_ID)!;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module the shell loaded (a computed path esbuild leaves alone)
+    const main = require(path.join(extension.extensionPath, 'dist', 'extension-main.js')) as typeof Main;
+    const restored = () => vscode.window.createWebviewPanel('behalf.matrix', 'Restored', { viewColumn: vscode.ViewColumn.One, preserveFocus: true }, {});
+    const panel = restored();
+    const ready = new Promise<void>((resolve) => panel.webview.onDidReceiveMessage((m: { type?: string }) => m?.type === 'ready' && resolve()));
+    main.revivePanel(api.services, 'behalf.matrix', panel, { v: 1, view, ui: { viewId: view.id, row: 0, col: 0, scrollTop: 0, scrollLeft: 0 } });
+    assert.equal(panel.title, 'Access Matrix · matrix.http');
+    assert.match(panel.webview.html, /webviews\/matrix\.js/);
+    await Promise.race([ready, new Promise((_, reject) => setTimeout(() => reject(new Error('the revived page never said ready')), 20_000))]);
+    assert.ok(api.panelViews().some((v) => (v as MatrixView).id === view.id));
+    panel.dispose();
+    const running = restored();
+    const closed = new Promise<void>((resolve) => running.onDidDispose(() => resolve()));
+    main.revivePanel(api.services, 'behalf.matrix', running, { v: 1, view: { ...view, running: true } });
+    await closed;
   });
 
   it('Cancel aborts the run: the cells not answered say so, and the view says it was cancelled', async () => {

@@ -23,6 +23,7 @@ import { EXTENSION_ID } from './support';
 // Loaded from node_modules at run time: bundled, the package no longer finds its own package.json.
 const { createProxy } = createRequire(__filename)('proxy') as { createProxy: typeof CreateProxy };
 const CONNECTIONS_FILE = 'proxy-test.connections.json';
+const TLS_PASSPHRASE = 'it-k3y-passphrase-5v';
 const PROXY_AUTHORIZATION = `Basic ${Buffer.from('corp-user:pr0xy-auth-s3cret').toString('base64')}`;
 
 describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verifyTls', function () {
@@ -30,6 +31,9 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
   let api: BehalfApi;
   let dir: string;
   let origin: https.Server;
+  /** Wants a client certificate: the self-signed one whose key is encrypted with TLS_PASSPHRASE. */
+  let mtlsOrigin: https.Server;
+  const mtlsSeen: string[] = [];
   let originUrl: string;
   let proxy: http.Server;
   let proxyUrl: string;
@@ -79,6 +83,46 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
       ],
       { cwd: dir, stdio: 'pipe' },
     );
+    // A client certificate whose key is encrypted with TLS_PASSPHRASE; the mTLS origin trusts exactly it.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-passout',
+        `pass:${TLS_PASSPHRASE}`,
+        '-keyout',
+        'client.key',
+        '-out',
+        'client.pem',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=behalf-client',
+        '-addext',
+        'extendedKeyUsage=clientAuth',
+      ],
+      { cwd: dir, stdio: 'pipe' },
+    );
+    mtlsOrigin = https.createServer(
+      {
+        key: fs.readFileSync(path.join(dir, 'key.pem')),
+        cert: fs.readFileSync(path.join(dir, 'cert.pem')),
+        ca: fs.readFileSync(path.join(dir, 'client.pem')),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => {
+        mtlsSeen.push(String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN));
+        res.setHeader('content-type', 'application/json');
+        res.end('{"mtls":true}');
+      },
+    );
+    await new Promise<void>((resolve) => mtlsOrigin.listen(0, '127.0.0.2', resolve));
     origin = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (req, res) => {
       originSeen.push(`${req.method} ${req.url}`);
       res.setHeader('content-type', 'application/json');
@@ -110,12 +154,39 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
     });
     fs.writeFileSync(
       path.join(folder.fsPath, CONNECTIONS_FILE),
-      JSON.stringify({ connections: [connection('partner-lax', false), connection('partner-strict', true)] }, null, 2),
+      JSON.stringify(
+        {
+          connections: [
+            connection('partner-lax', false),
+            connection('partner-strict', true),
+            {
+              ...connection('partner-mtls', false),
+              baseUrl: `https://127.0.0.2:${(mtlsOrigin.address() as AddressInfo).port}`,
+              tls: { certFile: path.join(dir, 'client.pem'), keyFile: path.join(dir, 'client.key') },
+            },
+          ],
+        },
+        null,
+        2,
+      ),
     );
     file = vscode.Uri.joinPath(folder, 'proxy-test.http');
     fs.writeFileSync(
       file.fsPath,
-      ['### lax', '# @connection partner-lax', 'GET /hello', '', '### strict', '# @connection partner-strict', 'GET /strict', ''].join('\n'),
+      [
+        '### lax',
+        '# @connection partner-lax',
+        'GET /hello',
+        '',
+        '### strict',
+        '# @connection partner-strict',
+        'GET /strict',
+        '',
+        '### mtls',
+        '# @connection partner-mtls',
+        'GET /mtls',
+        '',
+      ].join('\n'),
     );
     await vscode.workspace.getConfiguration('behalf').update('connectionsFile', CONNECTIONS_FILE, vscode.ConfigurationTarget.Workspace);
     await setHttp('proxySupport', 'override');
@@ -143,9 +214,8 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
     for (const key of ['proxy', 'noProxy', 'proxySupport', 'proxyAuthorization']) await setHttp(key, undefined);
     await vscode.workspace.getConfiguration('behalf').update('connectionsFile', undefined, vscode.ConfigurationTarget.Workspace);
     await api?.services.disposeEngine();
-    origin?.closeAllConnections();
-    proxy?.closeAllConnections();
-    await Promise.all([origin, proxy].map((server) => server && new Promise((resolve) => server.close(resolve))));
+    for (const server of [origin, mtlsOrigin, proxy]) server?.closeAllConnections();
+    await Promise.all([origin, mtlsOrigin, proxy].map((server) => server && new Promise((resolve) => server.close(resolve))));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -217,5 +287,56 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
     assert.equal(view?.status, 200);
     assert.equal(view?.via, 'direct');
     assert.equal(proxySeen.length, seen);
+  });
+
+  it('a client key with a passphrase: the send says where to set it; Set Secret… offers "TLS key passphrase"; then it is presented', async () => {
+    errors.length = 0;
+    await send(10);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /The client certificate of partner-mtls's "tls\.keyFile" could not be used/);
+    assert.match(errors[0], /run "Behalf: Set Secret…" on connection "partner-mtls" and choose "TLS key passphrase"/);
+    errors.length = 0;
+
+    const connection = (await api.services.store.connection('partner-mtls'))!;
+    const window = vscode.window as unknown as Record<'showQuickPick' | 'showInputBox', (...args: unknown[]) => Thenable<unknown>>;
+    const original = { showQuickPick: window.showQuickPick, showInputBox: window.showInputBox };
+    const offered: string[] = [];
+    window.showQuickPick = async (items: unknown) => {
+      const list = (await items) as { label: string }[];
+      offered.push(...list.map((i) => i.label));
+      return list.find((i) => i.label === 'TLS key passphrase');
+    };
+    window.showInputBox = async (options: unknown) => {
+      assert.equal((options as vscode.InputBoxOptions).password, true, 'a password box');
+      return TLS_PASSPHRASE;
+    };
+    try {
+      await vscode.commands.executeCommand('behalf.setSecret', { kind: 'connection', connection });
+    } finally {
+      Object.assign(window, original);
+    }
+    // auth "none": no other secret to offer, so the passphrase is asked straight away.
+    assert.deepEqual(offered, []);
+    assert.equal(await api.services.secrets.get({ connectionId: 'partner-mtls', principalId: 'TLS_PASSPHRASE' }), TLS_PASSPHRASE);
+
+    const view = await send(10);
+    assert.deepEqual(errors, []);
+    assert.equal(view?.status, 200);
+    assert.deepEqual(mtlsSeen, ['behalf-client'], 'the origin got the client certificate');
+
+    // The passphrase is nowhere: not in the panel, the workspace's files or Behalf's log.
+    const places: [string, string][] = [['panel views', JSON.stringify(api.panelViews())]];
+    const readTree = (root: string) => {
+      if (!fs.existsSync(root)) return;
+      for (const entry of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
+        const full = path.join(entry.parentPath, entry.name);
+        if (entry.isFile() && fs.statSync(full).size < 5_000_000) places.push([full, fs.readFileSync(full, 'latin1')]);
+      }
+    };
+    readTree(folder.fsPath);
+    readTree(api.services.context.logUri.fsPath);
+    for (const [where, text] of places)
+      for (const form of [TLS_PASSPHRASE, Buffer.from(TLS_PASSPHRASE).toString('base64')])
+        assert.ok(!text.includes(form), `the passphrase leaked into ${where}`);
   });
 });

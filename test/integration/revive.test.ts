@@ -12,7 +12,7 @@ import { compareView, historyView } from '../webview/auditFixtures';
 import { forbiddenView } from '../webview/fixtures';
 import { EXTENSION_ID, waitFor } from './support';
 
-const VIEW_TYPES = ['behalf.response', 'behalf.history', 'behalf.compare'];
+const VIEW_TYPES = ['behalf.response', 'behalf.history', 'behalf.compare', 'behalf.matrix'];
 
 describe('Behalf panels after a window reload (real VS Code)', function () {
   this.timeout(60_000);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { parseConnections } from '../../src/core/connections';
 import {
   applies,
+  asksTlsPassphrase,
   buildConnection,
   choicesFor,
   defaultAnswer,
@@ -24,7 +25,11 @@ function sample(field: SetupField): string {
   if (field.optional) return '';
   if (field.type === 'url') return 'https://api.example.test';
   if (field.pattern === '^\\d+$') return '6001';
-  return `sample-${field.key.replace(/\W/g, '-')}`;
+  const made = `sample-${field.key.replace(/\W/g, '-')}`;
+  // A field whose pattern a made-up word cannot match (a proxy URL): its placeholder is the example.
+  if (field.pattern && !new RegExp(field.pattern).test(made) && field.placeholder && new RegExp(field.pattern).test(field.placeholder))
+    return field.placeholder;
+  return made;
 }
 
 /** Every way through the wizard's choices for a vendor, with defaults (or samples) for typed answers. */
@@ -190,13 +195,12 @@ describe('Add Connection wizard questions (vendor setups)', () => {
     validate(connection);
     assert.deepEqual(secretOwner(appsOnly), { principalId: 'eve' }, "the secret asked last is the first app's");
     assert.match(secretPrompt(v, appsOnly)!, /Secret Key/);
-    // Steps: vendor, id, label, gateway, token URL, Application ID, 3 first-app questions, production, secret.
-    assert.equal(plannedSteps(v, fields, { ...base }), 11);
     // With an app of its own: no first-app questions, the secret is the connection's.
     const withOwn: SetupAnswers = { ...base, clientId: 'cf-app-ops', 'principal.id': 'stale', production: 'false' };
     assert.deepEqual(buildConnection(v, fields, withOwn), { ...base, vendor: 'creativeforce', clientId: 'cf-app-ops', principals: [] });
     assert.deepEqual(secretOwner(withOwn), {});
-    assert.equal(plannedSteps(v, fields, withOwn), 8);
+    // The first app's three questions are planned only while the connection has no app of its own.
+    assert.equal(plannedSteps(v, fields, { ...base }) - plannedSteps(v, fields, withOwn), 3);
   });
 
   it('Creative Force offers its gateway and token URLs; generic asks the token URL and impersonation settings', () => {
@@ -246,12 +250,14 @@ describe('Add Connection wizard questions (vendor setups)', () => {
   it('plans the step count from the answers so far, counting the secret', () => {
     const g = vendor('generic');
     const fields = wizardFields(g, []);
-    // vendor, id, label, baseUrl, auth, kind(header), tokenUrl, clientId, scopes, header, writesOnly, production, secret
-    assert.equal(plannedSteps(g, fields, {}), 13);
+    // vendor, id, label, baseUrl, auth, kind(header), tokenUrl, clientId, scopes, header, writesOnly, corporate network, production, secret
+    assert.equal(plannedSteps(g, fields, {}), 14);
     // no secret, no token URL, client id or scopes
-    assert.equal(plannedSteps(g, fields, { auth: 'none' }), 9);
-    // vendor, id, label, baseUrl, clientId, scopes, serviceUserId, production, secret
-    assert.equal(plannedSteps(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), {}), 9);
+    assert.equal(plannedSteps(g, fields, { auth: 'none' }), 10);
+    // vendor, id, label, baseUrl, clientId, scopes, serviceUserId, corporate network, production, secret
+    assert.equal(plannedSteps(vendor('dealcloud'), wizardFields(vendor('dealcloud'), []), {}), 10);
+    // A client certificate: its 4 questions (proxy not asked), and the key's passphrase after the secret.
+    assert.equal(plannedSteps(g, fields, { auth: 'none', _network: 'tls', 'tls.keyFile': 'client.key' }), 14);
   });
 
   it('suggests an unused id and a label naming it', () => {
@@ -271,5 +277,47 @@ describe('Add Connection wizard questions (vendor setups)', () => {
       assert.ok(v.setup.secretPrompts.clientCredentials || v.setup.secretPrompts.token, `${v.id} words its secret`);
       for (const f of v.setup.connectionFields) if (f.pattern) new RegExp(f.pattern);
     }
+  });
+});
+
+describe('Add Connection wizard: the corporate network step (every vendor)', () => {
+  const g = vendor('generic');
+  const fields = wizardFields(g, []);
+  const base: SetupAnswers = { id: 'partner', label: 'Partner', baseUrl: 'https://partner.example.test', auth: 'none', 'impersonation.kind': 'header' };
+  base['impersonation.headers'] = 'X-Act-As: {{principal.email}}';
+
+  it('"No" asks nothing more and writes nothing; "Both" writes "proxy" and "tls", never the steering answer', () => {
+    const asked = (answers: SetupAnswers) => fields.filter((f) => f.key.startsWith('tls.') || f.key === 'proxy').filter((f) => applies(f, answers));
+    assert.deepEqual(asked({ ...base, _network: '' }), []);
+    assert.deepEqual(
+      asked({ ...base, _network: 'tls' }).map((f) => f.key),
+      ['tls.caFile', 'tls.certFile', 'tls.keyFile'],
+    );
+    const none = buildConnection(g, fields, { ...base, _network: '' });
+    assert.equal(none['proxy'], undefined);
+    assert.equal(none['tls'], undefined);
+    const both = buildConnection(g, fields, {
+      ...base,
+      _network: 'both',
+      proxy: 'http://proxy.corp.example:3128',
+      'tls.caFile': '',
+      'tls.certFile': 'certs/client.pem',
+      'tls.keyFile': 'certs/client.key',
+    });
+    assert.equal(both['_network'], undefined);
+    assert.equal(both['proxy'], 'http://proxy.corp.example:3128');
+    assert.deepEqual(both['tls'], { certFile: 'certs/client.pem', keyFile: 'certs/client.key' });
+    validate(both);
+    assert.ok(asksTlsPassphrase({ _network: 'both', 'tls.keyFile': 'certs/client.key' }));
+    assert.ok(!asksTlsPassphrase({ _network: 'both', 'tls.keyFile': '' }));
+    assert.ok(!asksTlsPassphrase({ _network: '', 'tls.keyFile': 'stale.key' }), 'an answer of a step not taken');
+  });
+
+  it('the proxy answer: a URL without credentials, or "direct"', () => {
+    const proxy = fields.find((f) => f.key === 'proxy')!;
+    assert.equal(validateAnswer(proxy, 'http://proxy.corp.example:3128'), undefined);
+    assert.equal(validateAnswer(proxy, 'direct'), undefined);
+    assert.match(validateAnswer(proxy, 'http://alice:secret@proxy.corp.example:3128')!, /no user:password@/);
+    assert.match(validateAnswer(proxy, '')!, /needed/);
   });
 });

@@ -25,6 +25,16 @@ interface ExpectedRequest {
   graphql?: boolean;
   /** [startLine, endLine] */
   range?: [number, number];
+  disabled?: boolean;
+  noRedirect?: boolean;
+  /** The `# @note` text ('' for none); absent: not checked. */
+  note?: string | null;
+  /** `# @prompt` lines: [name, description or null, secret]. */
+  prompts?: Array<[string, string | null, boolean]>;
+  /** `?? …` lines: [subject, path or null, operator, expected or null]. */
+  assertions?: Array<[string, string | null, string, string | null]>;
+  /** `# @expect …` lines: [identity, kind, status or count or null, comparison or null]. */
+  expectations?: Array<[string, string, number | null, string | null]>;
 }
 
 interface ExpectedDiagnostic {
@@ -37,6 +47,7 @@ interface ExpectedDiagnostic {
 interface ExpectedResolution {
   index: number;
   method?: string;
+  url?: string;
   headers?: Record<string, string>;
   absentHeaders?: string[];
   bodyJson?: unknown;
@@ -121,6 +132,32 @@ describe('.http compatibility corpus (test/fixtures/http-compat)', () => {
         if (want.hasErrors !== undefined) assert.equal(got.hasErrors, want.hasErrors, what);
         if (want.graphql !== undefined) assert.equal(got.graphql === true, want.graphql, what);
         if (want.range !== undefined) assert.deepEqual([got.range.startLine, got.range.endLine], want.range, what);
+        if (want.disabled !== undefined) assert.equal(got.disabled === true, want.disabled, what);
+        if (want.noRedirect !== undefined) assert.equal(got.noRedirect === true, want.noRedirect, what);
+        if (want.note !== undefined) assert.equal(got.note, want.note ?? undefined, what);
+        if (want.assertions !== undefined)
+          assert.deepEqual(
+            got.assertions.map((x) => [x.subject, x.path ?? null, x.operator, x.expected ?? null]),
+            want.assertions,
+            what,
+          );
+        if (want.expectations !== undefined)
+          assert.deepEqual(
+            got.expectations.map((x) => [
+              x.identity,
+              x.kind,
+              x.kind === 'status' ? x.status : x.kind === 'rows' ? x.count : null,
+              x.kind === 'rows' ? x.comparison : null,
+            ]),
+            want.expectations,
+            what,
+          );
+        if (want.prompts !== undefined)
+          assert.deepEqual(
+            (got.prompts ?? []).map((p) => [p.name, p.description ?? null, p.secret]),
+            want.prompts,
+            what,
+          );
       });
 
       for (const want of expected.resolved ?? []) {
@@ -134,6 +171,7 @@ describe('.http compatibility corpus (test/fixtures/http-compat)', () => {
         });
         const what = `resolved request ${want.index} of ${name}`;
         if (want.method !== undefined) assert.equal(spec.method, want.method, what);
+        if (want.url !== undefined) assert.equal(spec.url, want.url, what);
         for (const [k, v] of Object.entries(want.headers ?? {})) assert.equal(spec.headers[k], v, `${what}: header ${k}`);
         for (const k of want.absentHeaders ?? [])
           assert.ok(!Object.keys(spec.headers).some((h) => h.toLowerCase() === k.toLowerCase()), `${what}: ${k} is not sent`);

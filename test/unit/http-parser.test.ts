@@ -371,16 +371,15 @@ describe('http parser', () => {
     it('collects every other @key annotation, with a warning for those Behalf does not support yet', () => {
       const p = parse('# @no-redirect\n# @sleep 100\n// @note\n# @prompt username Your name\n# plain comment @notanannotation\nGET /a');
       assert.equal(errors(p).length, 0);
+      // @no-redirect, @note and @prompt change what is sent (http-send-annotations.test.ts); @sleep does nothing yet.
       assert.deepEqual(
         warnings(p).map((w) => [w.position.line, w.message.replace(/;.*/, '')]),
-        [
-          [1, '@no-redirect is not supported by Behalf yet'],
-          [2, '@sleep is not supported by Behalf yet'],
-          [3, '@note is not supported by Behalf yet'],
-          [4, '@prompt is not supported by Behalf yet'],
-        ],
+        [[2, '@sleep is not supported by Behalf yet']],
       );
       assert.deepEqual(p.requests[0].annotations, { 'no-redirect': '', sleep: '100', note: '', prompt: 'username Your name' });
+      assert.equal(p.requests[0].noRedirect, true);
+      assert.equal(p.requests[0].note, '');
+      assert.deepEqual(p.requests[0].prompts, [{ name: 'username', description: 'Your name', secret: false, line: 4, column: 11 }]);
     });
 
     it('warns about duplicate request names', () => {
@@ -564,16 +563,20 @@ describe('http parser', () => {
       assert.match(list[0].message, /^unknown annotation @nmae is ignored: did you mean @name\?$/);
       assert.deepEqual(list[0].position, { file: FILE, line: 1, column: 3 });
       assert.match(list[1].message, /did you mean @name\?/);
-      assert.match(list[2].message, /^unknown annotation @todo is ignored \(expected one of @name, @connection, @as, @mode\)$/);
+      assert.match(
+        list[2].message,
+        /^unknown annotation @todo is ignored \(expected one of @name, @connection, @as, @mode, .*@disabled, @no-redirect, @prompt, @note.*\)$/,
+      );
       assert.deepEqual(list[2].position, { file: FILE, line: 3, column: 4 });
       assert.match(list[3].message, /a colon after @name is not annotation syntax/);
-      assert.match(parse('# @no-redirct\nGET /a').diagnostics[0].message, /did you mean @no-redirect \(which Behalf does not support yet\)\?/);
+      assert.match(parse('# @no-redirct\nGET /a').diagnostics[0].message, /^unknown annotation @no-redirct is ignored: did you mean @no-redirect\?$/);
+      assert.match(parse('# @no-cookie-jr\nGET /a').diagnostics[0].message, /did you mean @no-cookie-jar \(which Behalf does not support yet\)\?/);
     });
 
     it('says which httpYac and REST Client annotations Behalf does not support yet', () => {
-      for (const key of ['note', 'prompt', 'no-redirect', 'disabled', 'ref', 'import', 'no-cookie-jar']) {
+      for (const key of ['ref', 'import', 'no-cookie-jar', 'sleep']) {
         const w = only(parse(`# @${key} x\nGET /a`), 'warning');
-        assert.match(w.message, new RegExp(`^@${key} is not supported by Behalf yet; it is ignored`), key);
+        assert.match(w.message, new RegExp(`^@${key} (\\(httpYac\\) )?is not supported by Behalf yet; it is ignored`), key);
       }
     });
 
@@ -815,10 +818,10 @@ describe('http parser', () => {
     it('httpYac examples', () => {
       const p = fixture('httpyac.http');
       assert.equal(errors(p).length, 0);
-      // The response handler script, and @no-redirect and @sleep, which Behalf does not support yet.
+      // The response handler script, and @sleep, which Behalf does not support yet (@no-redirect it does).
       assert.deepEqual(
         warnings(p).map((w) => w.position.line),
-        [10, 11, 22],
+        [11, 22],
       );
       const [get, post, rel] = p.requests;
       assert.equal(get.name, 'Get anything');

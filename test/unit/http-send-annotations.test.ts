@@ -6,8 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
+import { BehalfError } from '../../src/core/errors';
+import { parseHttpFile } from '../../src/core/http/parser';
+import { RequestVariableStore } from '../../src/core/http/requestVariables';
+import { resolveRequest } from '../../src/core/http/variables';
 import type { Io } from '../../src/cli/io';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { runProcess } from './support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
@@ -91,15 +96,13 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
   });
 
   it('@prompt: --var gives the value; without it and without a terminal, an error names --var and nothing is sent', async () => {
-    const file = writeHttp([
-      '# @name search',
-      '# @connection dc-sandbox',
-      '# @prompt dealName Which deal to look for',
-      `GET ${DEALS}?name={{dealName}}`,
-    ]);
+    const file = writeHttp(['# @name search', '# @connection dc-sandbox', '# @prompt dealName Which deal to look for', `GET ${DEALS}?name={{dealName}}`]);
     const refused = await send([file]);
     assert.equal(refused.code, 1);
-    assert.match(refused.err, /requests\.http:3:11: This request asks for dealName \("# @prompt dealName"\), and there is no terminal to ask on — pass --var dealName=…/);
+    assert.match(
+      refused.err,
+      /requests\.http:3:11: This request asks for dealName \("# @prompt dealName"\), and there is no terminal to ask on — pass --var dealName=…/,
+    );
     assert.equal(deals('rows/Deals').length, 0);
 
     const given = await send([file, '--var', 'dealName=Alpha']);
@@ -171,7 +174,10 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
     const questions: string[] = [];
     const declined = await send([file], { interactive: true, ask: async (q) => (questions.push(q), false) });
     assert.equal(declined.code, 1);
-    assert.match(questions[0], /^Note: this reads every deal\. GET http:\/\/127\.0\.0\.1:\d+\/api\/rest\/v4\/data\/entrydata\/rows\/Deals on .*\. Send it\? \[y\/N\] $/);
+    assert.match(
+      questions[0],
+      /^Note: this reads every deal\. GET http:\/\/127\.0\.0\.1:\d+\/dealcloud\/api\/rest\/v4\/data\/entrydata\/rows\/Deals on .*\. Send it\? \[y\/N\] $/,
+    );
     assert.equal(deals('rows/Deals').length, 0);
 
     const confirmed = await send([file, '--yes']);
@@ -179,8 +185,8 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
     assert.equal(deals('rows/Deals').length, 1);
   });
 
-  it('XPath request variables read an XML response (Orange Logic search without format=JSON)', async () => {
-    const file = writeHttp([
+  const xpathFile = () =>
+    writeHttp([
       '# @name search',
       '# @connection ol-sandbox',
       'GET /API/search/v4.0/search?query=&countperpage=2',
@@ -194,12 +200,79 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
       '# @connection ol-sandbox',
       'GET /API/search/v4.0/search?query=&x={{search.response.body.//Nothing}}',
     ]);
-    const r = await send([file]);
-    assert.equal(r.code, 1, 'the third request fails');
+
+  function checkXPathRun(r: { out: string; err: string }): void {
     const searches = sandbox.log.filter((e) => e.path.includes('/API/search/'));
     assert.equal(searches.length, 2, r.err);
     assert.equal(searches[1].query.countperpage, '2');
     assert.equal(searches[1].query.total, '2');
-    assert.match(r.err, /requests\.http:12:\d+: \{\{search\.response\.body\.\/\/Nothing\}\}: \/\/Nothing is not in the response body of "search" \(it selects nothing\)/);
+    assert.match(
+      r.err,
+      /requests\.http:12:\d+: \{\{search\.response\.body\.\/\/Nothing\}\}: \/\/Nothing is not in the response body of "search" \(it selects nothing\)/,
+    );
+  }
+
+  it('XPath request variables read an XML response (Orange Logic search without format=JSON)', async () => {
+    const r = await send([xpathFile()]);
+    assert.equal(r.code, 1, 'the third request fails');
+    checkXPathRun(r);
+  });
+
+  it('XPath in the bundled CLI (dist/cli.js): xpath and @xmldom/xmldom load from dist/xpathQuery.js when first used', async function () {
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    if (!fs.existsSync(cli) || !fs.existsSync(path.join(ROOT, 'dist', 'xpathQuery.js'))) this.skip();
+    assert.ok(!fs.readFileSync(cli, 'utf8').includes('DOMParser'), 'the CLI bundle does not carry the XML parser');
+    const r = await runProcess(process.execPath, [cli, 'send', xpathFile(), '--config', config], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...sandbox.secretsEnv() },
+    });
+    assert.equal(r.code, 1, r.err);
+    checkXPathRun(r);
+  });
+});
+
+describe('XPath request variables and {{%name}} (resolveRequest)', () => {
+  const FILE = '/work/xml.http';
+  const xml = '<?xml version="1.0"?><Login><Session id="s 1"><Token>tok-9f8e7d6c5b4a39281706</Token></Session><Item>a</Item><Item>b</Item></Login>';
+  const resolveWith = (header: string, body: string | Buffer = xml) => {
+    const parsed = parseHttpFile(`# @name login\nPOST /login\n\n<x/>\n\n###\nGET /next\nX: ${header}\n`, FILE);
+    assert.deepEqual(parsed.diagnostics, []);
+    const store = new RequestVariableStore();
+    store.set('login', { request: { headers: {} }, response: { status: 200, headers: { 'content-type': 'text/xml' }, body: Buffer.from(body) } });
+    const secrets: string[] = [];
+    const spec = resolveRequest(parsed, parsed.requests[1], { requestVariables: store, onSecret: (v) => secrets.push(v) });
+    return { value: spec.headers['X'], secrets };
+  };
+  const failure = (header: string, body?: string) => {
+    try {
+      resolveWith(header, body);
+    } catch (e) {
+      assert.ok(e instanceof BehalfError);
+      return e.message;
+    }
+    return assert.fail('expected an error');
+  };
+
+  it("reads an element's content, an attribute, a text node, a number; the first of several; percent-encoded with %", () => {
+    assert.equal(resolveWith('{{login.response.body.//Session/Token}}').value, 'tok-9f8e7d6c5b4a39281706');
+    assert.equal(resolveWith('{{login.response.body.//Session}}').value, '<Token>tok-9f8e7d6c5b4a39281706</Token>');
+    assert.equal(resolveWith('{{login.response.body.//Session/@id}}').value, 's 1');
+    assert.equal(resolveWith('{{%login.response.body.//Session/@id}}').value, 's%201');
+    assert.equal(resolveWith('{{login.response.body.//Item/text()}}').value, 'a');
+    assert.equal(resolveWith('{{login.response.body.count(//Item)}}').value, '2');
+  });
+
+  it('a value read from a token-named node is a secret (given to the redactor); an id is not', () => {
+    assert.deepEqual(resolveWith('{{login.response.body.//Session/Token/text()}}').secrets, ['tok-9f8e7d6c5b4a39281706']);
+    assert.deepEqual(resolveWith('{{login.response.body.//Item}}').secrets, []);
+  });
+
+  it('says what is wrong: nothing selected, not XML, an invalid XPath', () => {
+    assert.match(failure('{{login.response.body.//Missing}}'), /\/\/Missing is not in the response body of "login" \(it selects nothing\)/);
+    assert.match(
+      failure('{{login.response.body.//Token}}', '{"token": 1}'),
+      /the response body of "login" is not XML \(Content-Type: text\/xml\): .*, so the XPath \/\/Token cannot apply \(expected an XML body\)/,
+    );
+    assert.match(failure('{{login.response.body.//Token[}}'), /\/\/Token\[ is not a valid XPath/);
   });
 });

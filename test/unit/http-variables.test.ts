@@ -869,10 +869,7 @@ describe('.http request variables ({{login.response.body.$.token}})', () => {
     assert.equal(resolve(second('X: {{login.response.body.*}}'), { requestVariables: html }, 1).headers['X'], '<html>hi</html>');
 
     // Syntax errors are parse errors, shown in the editor as you type.
-    const parsed = parseHttpFile(
-      second('Y: {{login.response.body.$..a}}\nZ: {{login.response.status}}\nW: {{login.response.body.$.items[*]}}'),
-      FILE,
-    );
+    const parsed = parseHttpFile(second('Y: {{login.response.body.$..a}}\nZ: {{login.response.status}}\nW: {{login.response.body.$.items[*]}}'), FILE);
     const messages = parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
     assert.equal(messages.length, 3, messages.join('\n'));
     assert.match(messages[0], /recursive descent \(\.\.\) is not supported/);

@@ -11,6 +11,8 @@ import { compareAs, compareResponses } from '../../src/core/compare';
 import { parseConnections } from '../../src/core/connections';
 import type { BehalfError } from '../../src/core/errors';
 import type { ActAs, ImpersonationMode, RequestSpec, ResponseRecord } from '../../src/core/model';
+import { responseViewFromRecord } from '../../src/protocol/response';
+import { assetIdOfResponse } from '../../src/vendors/orangelogic';
 import { received, startHarness, type Harness } from './support';
 
 const SEARCH = '/API/search/v4.0/search';
@@ -55,6 +57,10 @@ describe('Orange Logic Search API against the sandbox', () => {
     );
     assert.equal(received(h.sandbox, 'startimpersonation').length, 2);
     assert.ok(!jane.notes.some((n) => /Lite impersonation/.test(n)));
+    // Orange Logic's x-cortex-* headers reach the response panel's Headers tab with the others (Behalf reads none of them).
+    const view = responseViewFromRecord(jane, { curl: '' });
+    assert.match(view.headers['x-cortex-request-id'], /^[0-9a-f]{16}$/);
+    assert.match(view.headers['content-type'], /application\/json/);
     await h.engine.dispose();
     assert.equal(h.sandbox.openSessions(), 0);
   });
@@ -242,6 +248,44 @@ describe('Orange Logic Search API against the sandbox', () => {
       (e: BehalfError) => e.code === 'identity-header' && /sets SearchAsUser by hand/.test(e.message),
     );
     assert.equal(received(h.sandbox, 'search/v4.0/search').length, before);
+  });
+
+  it('sandbox control: olSearchImpersonationParam is set and unset over POST /__sandbox/config, and reset() restores it', async () => {
+    const config = (patch: unknown) =>
+      fetch(`${h.sandbox.url}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const serviceToken = async () =>
+      (
+        (await (
+          await fetch(`${h.sandbox.urls.orangelogic}/webapi/security/clientcredentialsauthentication/authenticate_46H_v1`, {
+            method: 'POST',
+            body: new URLSearchParams({ client_id: 'ol-svc', client_secret: 'ol-sandbox-secret-9c1e' }),
+          })
+        ).json()) as { access_token: string }
+      ).access_token;
+    let token = await serviceToken();
+    const search = async () => {
+      const res = await fetch(`${h.sandbox.urls.orangelogic}${SEARCH}?query=*&format=JSON&SearchAsUser=raj.api`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return ((await res.json()) as SearchBody).APIResponse.Items.map((i) => i.SystemIdentifier);
+    };
+    assert.deepEqual(await search(), ['A-1', 'A-2', 'A-3'], 'unset: the parameter is ignored');
+    assert.equal((await config({ olSearchImpersonationParam: 'SearchAsUser' })).status, 200);
+    assert.deepEqual(await search(), ['A-1', 'A-2'], 'set: the service token searches as Raj');
+    assert.equal((await config({ olSearchImpersonationParam: 'bad name' })).status, 400);
+    assert.equal((await config({ olSearchImpersonationParam: null })).status, 200);
+    assert.deepEqual(await search(), ['A-1', 'A-2', 'A-3']);
+    await config({ olSearchImpersonationParam: 'SearchAsUser' });
+    h.sandbox.reset();
+    token = await serviceToken();
+    assert.deepEqual(await search(), ['A-1', 'A-2', 'A-3'], 'reset: back to the configuration given at start (unset)');
+  });
+
+  it('a search that found exactly one asset names it (the response panel offers its history); more than one does not', async () => {
+    const one = await h.engine.sendAs(get('query=Keyword:team&format=JSON'), as('jane', 'full'));
+    assert.equal(assetIdOfResponse(one.body), 'A-2');
+    const all = await h.engine.sendAs(get('query=*&format=JSON'), as('jane', 'full'));
+    assert.equal(assetIdOfResponse(all.body), undefined);
   });
 
   it('the connections file accepts searchImpersonationParam on Orange Logic only', () => {

@@ -231,3 +231,28 @@ describe('Redactor over a real socket', () => {
     }
   });
 });
+
+describe('Redactor: long texts and many secrets (the anchor screen and the full search agree)', () => {
+  const SECRETS = Array.from({ length: 12 }, (_, i) => `Qm4x9Lr2/abc+def==${i}-tail`);
+  const filler = (n: number) => '{"id":1,"name":"Deal é ünïcode","notes":"lorem ipsum"},'.repeat(n);
+
+  for (const [label, count, size] of [
+    ['one secret in 300 KB (searched directly)', 1, 6000],
+    ['twelve secrets in 300 KB (screened first)', 12, 6000],
+    ['twelve secrets in a short text (screened first)', 12, 2],
+  ] as const) {
+    it(`${label}: every encoded form is redacted, wherever it stands`, () => {
+      const redactor = new Redactor();
+      const secrets = SECRETS.slice(0, count);
+      for (const s of secrets) redactor.add(s);
+      const last = secrets[secrets.length - 1];
+      // After a non-ASCII character, at the very start and at the very end: where the screen's key restarts.
+      const forms = encodings(last);
+      const text = `${forms[0]}${filler(size)}é${forms.join(`,${filler(size / 100)}ü`)}${filler(3)}${forms[1]}`;
+      const out = redactor.text(text);
+      for (const form of forms) assert.ok(!out.includes(form), `leaked ${form}`);
+      assert.equal(out.split(REDACTED).length - 1, forms.length + 2);
+      assert.ok(out.includes(filler(3)), 'the text around is kept');
+    });
+  }
+});

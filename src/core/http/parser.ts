@@ -91,6 +91,13 @@ const IGNORED_IDENTITY: Record<string, string> = {
 
 const ANNOTATION_EXAMPLE: Record<string, string> = { as: '# @as 6045', mode: '# @mode full', connection: '# @connection dc-sandbox', name: '# @name login' };
 
+/** What ignoring httpYac's references to other requests and files means, and what to do instead. */
+const UNSUPPORTED_EFFECT: Record<string, string> = {
+  ref: 'the request it names is not sent first (send the whole file: requests go in file order, so its response variables exist)',
+  forceRef: 'the request it names is not sent first (send the whole file: requests go in file order, so its response variables exist)',
+  import: "the other file's requests and variables are not read (copy them into this file, or use an environment for shared values)",
+};
+
 /** `@name = value` (REST Client's file variable line). */
 const FILE_VARIABLE_LINE = /^\s*@[^\s=]+\s*=/;
 
@@ -781,7 +788,9 @@ class Parser {
   private checkAnnotationKey(key: string, column: number, lineNo: number): void {
     if (KNOWN_SET.has(key) || !ANNOTATION_WORD.test(key)) return;
     if (UNSUPPORTED_SET.has(key)) {
-      this.diag('warning', lineNo, column, `@${key} is not supported by Behalf yet; it is ignored (Behalf reads ${listKnown()})`, listKnown());
+      const effect = UNSUPPORTED_EFFECT[key];
+      if (effect) this.diag('warning', lineNo, column, `@${key} (httpYac) is not supported by Behalf yet; it is ignored: ${effect}`);
+      else this.diag('warning', lineNo, column, `@${key} is not supported by Behalf yet; it is ignored (Behalf reads ${listKnown()})`, listKnown());
       return;
     }
     const near = nearestAnnotation(key);
@@ -941,6 +950,7 @@ class Parser {
     for (const h of request.headers) if (h.name.toLowerCase() === 'content-type') contentType = h.value.toLowerCase();
     const markdown = contentType.includes('markdown');
     const kept: PendingBodyLine[] = [];
+    let unclosedScript = false;
     for (let i = 0; i < pending.length; i++) {
       const { text, line } = pending[i];
       const i0 = firstNonWs(text);
@@ -964,10 +974,12 @@ class Parser {
         this.assertionLine(line, i0, text, request.assertions);
         continue;
       }
-      if (i0 === 0 && scriptOpening(text, i0) === '}}') {
+      if (!unclosedScript && i0 === 0 && scriptOpening(text, i0) === '}}') {
         // httpYac: a script block below the request runs after the response.
         let j = i + 1;
         while (j < pending.length && pending[j].text.trim() !== '}}') j++;
+        // No `}}` line below this one: none below a later `{{` either (the scan is not repeated: linear).
+        if (j >= pending.length) unclosedScript = true;
         if (j < pending.length) {
           this.diag(
             'warning',

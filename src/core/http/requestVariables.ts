@@ -169,7 +169,8 @@ export function readRequestVariable(
         `${ref.raw}: the ${ref.part} body of "${ref.request}" is not XML${type ? ` (Content-Type: ${type})` : ''}: ${result.message}, so the XPath ${ref.xpath} cannot apply (expected an XML body)`,
         `{{${ref.request}.${ref.part}.body.*}} reads the whole body`,
       );
-    if (result.reason === 'xpath') fail(`${ref.raw}: ${ref.xpath} is not a valid XPath (${result.message})`, 'for example //token, //user/@id or //items/item[1]/name');
+    if (result.reason === 'xpath')
+      fail(`${ref.raw}: ${ref.xpath} is not a valid XPath (${result.message})`, 'for example //token, //user/@id or //items/item[1]/name');
     fail(`${ref.raw}: ${ref.xpath} is not in the ${ref.part} body of "${ref.request}" (${result.message})`);
   }
   if (!ref.path) return { value: bodyText(side.body) };

@@ -305,9 +305,10 @@ function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): P
   if (what !== 'body') return invalid(`${raw}: a request variable reads "body" or "headers", not "${what}"`);
   const selector = rest?.trim();
   if (selector === undefined || selector === '' || selector === '*') return { ...base, what: 'body' };
-  // REST Client: a path starting with / is an XPath on an XML body (checked when it is evaluated).
-  if (selector[0] === '/') return { ...base, what: 'body', xpath: selector, pathText: selector };
-  if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path), / (an XPath) or be * (the whole body)`);
+  // REST Client: a path starting with / (or an XPath function, count(//item)) is an XPath on an XML body,
+  // checked when it is evaluated.
+  if (selector[0] === '/' || /^[a-z][a-z-]*\(/.test(selector)) return { ...base, what: 'body', xpath: selector, pathText: selector };
+  if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path), / (an XPath: //token) or be * (the whole body)`);
   const path = parseJsonPath(selector);
   if (typeof path === 'string') return invalid(`${raw}: ${path}`, "a JSON path of $, .key, [n] and ['key'] steps");
   return { ...base, what: 'body', path, pathText: selector };

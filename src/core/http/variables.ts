@@ -741,7 +741,7 @@ class BodyFiles {
 
 /**
  * Resolves one text as a request's header would be (e.g. an annotation value such as `# @as {{user}}`).
- * `request` limits which file variables are visible (those above it); without it, every file variable is.
+ * `request` picks, of a name defined twice, the definition nearest above it; without it, the last one in the file.
  */
 export function resolveString(
   parsed: ParsedHttpFile,

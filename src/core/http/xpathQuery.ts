@@ -2,7 +2,7 @@
 // @xmldom/xmldom libraries. A module of its own, loaded only when a request variable holds an XPath: the bundles
 // carry it as a separate file (scripts/build.mjs), so sending JSON never loads an XML parser.
 
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import * as xpath from 'xpath';
 
 export type XPathResult = { ok: true; value: string } | { ok: false; reason: 'xml' | 'xpath' | 'none'; message: string };
@@ -38,11 +38,15 @@ export function evaluateXPath(xml: string, expression: string): XPathResult {
   const nodes = Array.isArray(result) ? result : result ? [result] : [];
   if (!nodes.length) return { ok: false, reason: 'none', message: 'it selects nothing' };
   const node = nodes[0];
-  if (node.nodeType === DOCUMENT) return { ok: true, value: String((node as Document).documentElement ?? '') };
+  const serialize = (n: Node): string => new XMLSerializer().serializeToString(n as never);
+  if (node.nodeType === DOCUMENT) {
+    const root = (node as Document).documentElement;
+    return { ok: true, value: root ? serialize(root) : '' };
+  }
   if (node.nodeType === ELEMENT) {
     let out = '';
     const children = node.childNodes;
-    for (let i = 0; i < children.length; i++) out += String(children[i]);
+    for (let i = 0; i < children.length; i++) out += serialize(children[i]);
     return { ok: true, value: out };
   }
   return { ok: true, value: node.nodeValue ?? '' };
