@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
@@ -120,6 +121,7 @@ type TlsRequestOptions = {
   key?: string;
   pfx?: Buffer;
   passphrase?: string;
+  checkServerIdentity?: typeof tls.checkServerIdentity;
 };
 
 /**
@@ -302,6 +304,10 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   const unusable = isHttps ? checkClientCertificate(request, options) : undefined;
   if (unusable) return Promise.reject(unusable);
   const { agent, tlsOptions } = agentFor(isHttps, route, options);
+  // Inside a tunnel an IP origin's certificate would be checked against "localhost": https-proxy-agent drops the
+  // host, and SNI takes no IP address. Check it against the URL's address.
+  const ipHost = url.hostname.replace(/^\[|\]$/g, '');
+  if (isHttps && route.kind === 'proxy' && isIP(ipHost)) tlsOptions.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(ipHost, cert);
   options.onRoute?.(url.href, via);
 
   return new Promise<RawResponse>((resolve, reject) => {

@@ -10,6 +10,10 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createProxy } from 'proxy';
+import type { BehalfError } from '../../src/core/errors';
+import { systemClock } from '../../src/core/ports';
+import { proxyConfig } from '../../src/core/proxy';
+import { sendHttp } from '../../src/core/transport';
 import { runProcess } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -126,5 +130,46 @@ describe('"verifyTls": false on a host that is not 127.0.0.1 (CLI, through a pro
       assert.match(message, new RegExp(`The TLS certificate of https://${originHost.replace(/\./g, '\\.')} is signed by a CA this run does not trust`));
       assert.match(JSON.stringify(JSON.parse(r.out).error), /--cacert/);
     }
+  });
+
+  // http.proxyStrictSSL (VS Code): an https:// proxy whose own certificate is self-signed.
+  describe('an https:// proxy with a self-signed certificate (proxyStrictSsl)', () => {
+    let tlsProxy: https.Server;
+    let tlsProxyUrl: string;
+    const seen: string[] = [];
+
+    before(async () => {
+      tlsProxy = createProxy(https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }));
+      (tlsProxy as unknown as { authenticate: (req: http.IncomingMessage) => boolean }).authenticate = (req) => {
+        seen.push(`${req.method} ${req.url}`);
+        return true;
+      };
+      await new Promise<void>((resolve) => tlsProxy.listen(0, '127.0.0.2', resolve));
+      tlsProxyUrl = `https://127.0.0.2:${(tlsProxy.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      tlsProxy?.closeAllConnections();
+      await new Promise((resolve) => tlsProxy?.close(resolve));
+    });
+
+    const send = (proxyStrictSsl: boolean | undefined, ca: string[]) =>
+      sendHttp(
+        { method: 'GET', url: `https://${originHost}/strict-ssl`, headers: {}, identityHeaders: [], trustedOrigin: `https://${originHost}` },
+        { clock: systemClock, network: { proxy: proxyConfig({}, { proxy: tlsProxyUrl }), proxyStrictSsl, ca } },
+      );
+
+    it('verified by default: refused; false: the proxy is not verified, the origin still is', async () => {
+      const originCa = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+      // The proxy's certificate is the origin's here: trusting it as a CA would trust the proxy too, so the
+      // first case trusts nothing and the origin check is left to the last one.
+      await assert.rejects(send(undefined, []), (e: BehalfError) => e.code === 'proxy' || e.code === 'tls');
+      assert.deepEqual(seen, [], 'no CONNECT over an unverified TLS connection to the proxy');
+      const ok = await send(false, [originCa]);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.via, `via proxy 127.0.0.2:${(tlsProxy.address() as AddressInfo).port}`);
+      assert.deepEqual(seen, [`CONNECT ${originHost}`]);
+      // The origin is still verified: without its CA it is refused, through the unverified proxy.
+      await assert.rejects(send(false, []), (e: BehalfError) => e.code === 'tls' && /signed by a CA this run does not trust/.test(e.message));
+    });
   });
 });

@@ -16,7 +16,7 @@ import {
   type MatrixViewCell,
 } from '../../src/protocol/matrix';
 import { XSS } from './fixtures';
-import { Uri, fake } from './fakeVscode';
+import { Uri, fake, window as fakeWindow } from './fakeVscode';
 import { Harness, panelSuite, type PanelPage } from './harness';
 import { loadMatrixPanelModule, loadWebviewShellModule } from './host';
 
@@ -238,6 +238,20 @@ describe('webview: MatrixPanel host', () => {
     panel.dispose();
     assert.equal(MatrixPanel.active, undefined);
     assert.equal(panel.listenerCount, 0);
+  });
+
+  it('revive takes a restored panel over with today’s options and the kept view', async () => {
+    const log: string[] = [];
+    const panel = fakeWindow.createWebviewPanel('behalf.matrix', 'Restored', {}, {});
+    MatrixPanel.revive(panel as unknown as import('vscode').WebviewPanel, extensionUri, smallView('kept'), handlers(log));
+    assert.equal(MatrixPanel.active?.panel, panel);
+    assert.equal(panel.title, 'Access Matrix · deals.http');
+    assert.match(panel.webview.html, /dist\/webviews\/matrix\.js/);
+    panel.webview.receive({ type: 'ready' });
+    panel.webview.receive({ type: 'rerun' });
+    await tick();
+    assert.deepEqual(panel.webview.posted, [{ type: 'show', view: smallView('kept') }]);
+    assert.deepEqual(log, ['rerun']);
   });
 });
 
@@ -472,6 +486,12 @@ describe('webview: matrix panel in Chromium', function () {
     assert.equal(await p.page.locator('[role=gridcell][tabindex="0"]').getAttribute('data-row'), '40');
     assert.equal(await p.page.locator('[role=gridcell][tabindex="0"]').getAttribute('data-col'), '1');
     assert.ok((await p.eval<number>(`document.querySelector('.viewport').scrollTop`)) > 0);
+    // A finished run is kept whole for a window reload (the host revives the panel from it); a running one is not.
+    const kept = await p.eval<{ view?: MatrixView }>(`JSON.parse(sessionStorage.getItem('__behalf_state'))`);
+    assert.ok(kept.view && isMatrixView(kept.view) && kept.view.id === 'big-80x10');
+    await p.show({ ...smallView('still-running'), running: true, cells: [] });
+    await tick(300);
+    assert.equal(await p.eval<boolean>(`'view' in JSON.parse(sessionStorage.getItem('__behalf_state'))`), false);
   });
 
   it('end to end with the host: ready → show; cells posted by the host fill the grid; a click reaches the host', async () => {
