@@ -7,7 +7,8 @@
 //
 //   --quick        tiny counts (20 GETs, 5 POSTs, 20 impersonated GETs, 500 principals, 100 versions), 1 run, no
 //                  warm-up: for the smoke test and for trying the harness
-//   --cases        which cases (default all); 5 (peak RSS) is read from the runs of 1 and 2; 7 is the big download
+//   --cases        which cases (default all); 5 (peak RSS) is read from the runs of 1 and 2; 7 is the big download;
+//                  8 the access matrix (bench/matrix.mjs)
 //   --runs         measured runs of every tool per case (default 5; case 4 uses three times as many, the browser
 //                  and VS Code cases at most 3), after --warmup rounds (default 1) that are not counted
 //   --skip-peers   leave httpyac and newman out (no npm install; for the smoke test and offline machines)
@@ -30,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ensurePeers, peerEntry, PEERS } from './peers.mjs';
+import { matrixCase } from './matrix.mjs';
 import { postBody, writeWorkload } from './workloads.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,9 +76,9 @@ if (opts.help) {
 const QUICK = opts.quick;
 const RUNS = positiveInt(opts.runs, QUICK ? 1 : 5, '--runs');
 const WARMUP = nonNegativeInt(opts.warmup, QUICK ? 0 : 1, '--warmup');
-const ALL_CASES = [1, 2, 3, 4, 5, 6, 7];
+const ALL_CASES = [1, 2, 3, 4, 5, 6, 7, 8];
 const CASES = new Set(opts.cases ? opts.cases.split(',').map((c) => Number(c.trim())) : ALL_CASES);
-for (const c of CASES) if (!ALL_CASES.includes(c)) fail(`--cases: unknown case ${c} (cases are 1-7)`);
+for (const c of CASES) if (!ALL_CASES.includes(c)) fail(`--cases: unknown case ${c} (cases are 1-8)`);
 const SKIP_PEERS = opts['skip-peers'];
 const SKIP_VSCODE = opts['skip-vscode'];
 const OUT = resolve(opts.out ?? BENCH);
@@ -474,6 +476,8 @@ try {
   if (CASES.has(5)) results.cases['5'] = memoryCase();
   if (CASES.has(6)) results.cases['6'] = await extensionCase();
   if (CASES.has(7)) results.cases['7'] = await downloadCase();
+  if (CASES.has(8))
+    results.cases['8'] = await matrixCase({ CLI, SANDBOX, work, QUICK, RUNS, runTools, startHelper, getJson, target, ratio, round, say, helpers, childEnv });
 
   // ----- case 7: a big download saved to a file -----------------------------------------------------------------
   async function downloadCase() {

@@ -85,4 +85,26 @@ describe('bench harness (smoke: tiny counts, no peers)', function () {
     const md = fs.readFileSync(path.join(out, 'RESULTS.md'), 'utf8');
     for (const heading of ['# Behalf benchmarks', '## 1. ', '## 3. ', '## 4. ']) assert.ok(md.includes(heading), heading);
   });
+
+  it('runs case 7 (a download saved to a file): both tools saved every byte, with throughput, RSS and both targets', async () => {
+    const dir = path.join(out, 'case7');
+    const r = await run(['--quick', '--cases', '7', '--runs', '1', '--skip-peers', '--out', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    const tools = results.cases['7'].tools as Array<Record<string, any>>;
+    assert.deepEqual(
+      tools.map((t) => t.id),
+      ['pipeline', 'behalf'],
+    );
+    for (const t of tools) {
+      assert.equal(t.error, undefined, `${t.id}: ${t.error}`);
+      assert.ok(isPositive(t.throughputMBps) && isPositive(t.rssMB.median) && isPositive(t.ratios.vs_pipeline), t.id);
+    }
+    assert.deepEqual(
+      results.targets.map((t: { id: string }) => t.id),
+      ['7.rss', '7.throughput'],
+    );
+    for (const t of results.targets) assert.ok(isPositive(t.value) && typeof t.met === 'boolean', t.id);
+    assert.ok(fs.readFileSync(path.join(dir, 'RESULTS.md'), 'utf8').includes('## 7. '));
+  });
 });
