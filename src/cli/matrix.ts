@@ -21,6 +21,7 @@ import type { ImpersonationMode } from '../core/model';
 import { escapeControls } from '../core/printable';
 import { loadHttpFile, pickConnection, resolveInRun, selectRequests } from './files';
 import { describeError, type Flags, type Io } from './io';
+import { actionCommand } from './output';
 import { logSent, openLog } from './runLog';
 import { junitFailures, unmetLine, writeJunit } from './verdicts';
 
@@ -86,7 +87,7 @@ export async function matrixCommand(engine: BehalfEngine, args: string[], flags:
   });
   const file = parsed.file;
   if (flags.json) io.out(`${JSON.stringify(jsonMatrix(result, engine))}\n`);
-  else io.out(humanMatrix(result, rows, file, Date.now() - started, io, engine));
+  else io.out(humanMatrix(result, rows, file, Date.now() - started, io, engine, flags));
   if (flags.junit) await writeJunit(flags.junit, `behalf matrix ${path.relative(io.cwd, file) || file}`, junitCases(result, file, io), engine, io);
   return matrixPassed(result) && !logFailed ? 0 : 1;
 }
@@ -119,7 +120,7 @@ function cellText(cell: MatrixCell): string {
 }
 
 /** The table (requests × identities), the legend, then denials with their explanations, errors and unmet expectations. */
-export function humanMatrix(result: MatrixResult, rows: MatrixRow[], file: string, elapsedMs: number, io: Io, engine: BehalfEngine): string {
+export function humanMatrix(result: MatrixResult, rows: MatrixRow[], file: string, elapsedMs: number, io: Io, engine: BehalfEngine, flags: Flags = {}): string {
   const clean = (text: string) => escapeControls(engine.redactor.text(text));
   const ids = result.identities.map((i) => clean(i.id));
   const names = result.requests.map((r) => clean(r.name));
@@ -143,17 +144,20 @@ export function humanMatrix(result: MatrixResult, rows: MatrixRow[], file: strin
   const label = new Map(result.identities.map((i) => [i.id, i.label]));
   const notes: string[] = [];
   // Denials of one identity with one explanation (no proxy assignment) are one line, naming the requests.
-  const denials = new Map<string, { identity: string; status?: number; explanation?: string; requests: string[] }>();
+  const denials = new Map<string, { identity: string; status?: number; explanation?: string; fix?: string; requests: string[] }>();
   for (const cell of result.cells.filter((c) => c.outcome === 'denied')) {
     const key = `${cell.identity}\n${cell.status}\n${cell.explanation ?? ''}`;
-    const entry = denials.get(key) ?? { identity: cell.identity, status: cell.status, explanation: cell.explanation, requests: [] };
+    const fix = cell.record?.explanation?.action ? actionCommand(cell.record, flags) : undefined;
+    const entry = denials.get(key) ?? { identity: cell.identity, status: cell.status, explanation: cell.explanation, fix, requests: [] };
     entry.requests.push(cell.request);
     denials.set(key, entry);
   }
-  for (const d of denials.values())
+  for (const d of denials.values()) {
     notes.push(
       `✗ ${d.identity} (${label.get(d.identity) ?? d.identity}) on ${d.requests.join(', ')}: ${d.status}${d.explanation ? ` — ${d.explanation}` : ''}`,
     );
+    if (d.fix) notes.push(`  fix: ${d.fix}`);
+  }
   for (const cell of result.cells) {
     const who = `${cell.request} as ${cell.identity}`;
     if (cell.outcome === 'error') notes.push(`! ${who}: ${cell.error ?? 'no answer'}${cell.explanation ? ` — ${cell.explanation}` : ''}`);

@@ -183,6 +183,14 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
   return { agent, tlsOptions };
 }
 
+/** One function per IP origin: a new one per request would give each request a pool of its own (no keep-alive). */
+const identityChecks = new Map<string, typeof tls.checkServerIdentity>();
+function identityCheckFor(ip: string): typeof tls.checkServerIdentity {
+  let check = identityChecks.get(ip);
+  if (!check) identityChecks.set(ip, (check = (_host, cert) => tls.checkServerIdentity(ip, cert)));
+  return check;
+}
+
 function proxyHeaders(authorization: string | undefined): Record<string, string> {
   return authorization ? { 'Proxy-Authorization': authorization } : {};
 }
@@ -307,7 +315,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   // Inside a tunnel an IP origin's certificate would be checked against "localhost": https-proxy-agent drops the
   // host, and SNI takes no IP address. Check it against the URL's address.
   const ipHost = url.hostname.replace(/^\[|\]$/g, '');
-  if (isHttps && route.kind === 'proxy' && isIP(ipHost)) tlsOptions.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(ipHost, cert);
+  if (isHttps && route.kind === 'proxy' && isIP(ipHost)) tlsOptions.checkServerIdentity = identityCheckFor(ipHost);
   options.onRoute?.(url.href, via);
 
   return new Promise<RawResponse>((resolve, reject) => {
