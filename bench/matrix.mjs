@@ -75,7 +75,10 @@ export async function matrixCase(h) {
     display: `behalf matrix matrix-dealcloud.http --as … (10) --concurrency ${concurrency} --json`,
     parse: cells(dcRequests * 10),
   });
-  const dcMeasured = await runTools('case 8 (DealCloud)', [dcTool('sequential', 'one after another (--concurrency 1)', 1), dcTool('concurrent', '--concurrency 4', 4)]);
+  const dcMeasured = await runTools('case 8 (DealCloud)', [
+    dcTool('sequential', 'one after another (--concurrency 1)', 1),
+    dcTool('concurrent', '--concurrency 4', 4),
+  ]);
   const dcBy = Object.fromEntries(dcMeasured.map((t) => [t.id, t]));
   const speedup = ratio(dcBy.sequential?.wallMs?.median, dcBy.concurrent?.wallMs?.median);
 
@@ -100,7 +103,7 @@ export async function matrixCase(h) {
       before: () => fetch(`${url}/__sandbox/log`, { method: 'DELETE' }),
       after: async () => {
         const log = await getJson(`${url}/__sandbox/log`);
-        const gateway = (Array.isArray(log) ? log : log.entries ?? []).filter((e) => e.vendor === 'creativeforce' && e.path.includes('/extpost/'));
+        const gateway = (Array.isArray(log) ? log : (log.entries ?? [])).filter((e) => e.vendor === 'creativeforce' && e.path.includes('/extpost/'));
         if (gateway.length < 2) return `the sandbox saw ${gateway.length} gateway request(s)`;
         const seconds = (gateway.at(-1).time - gateway[0].time) / 1000;
         rates.push((gateway.length - 1) / seconds);
@@ -136,7 +139,14 @@ export async function matrixCase(h) {
         undefined,
         ratio(dcBy.sequential?.wallMs?.min, dcBy.concurrent?.wallMs?.min),
       ),
-      target('8.creativeforce.rate', `Creative Force matrix ≥ 90 % of ${CF_LIMIT} requests/s`, rate === undefined ? undefined : (rate / CF_LIMIT) * 100, '>=', 90, '%'),
+      target(
+        '8.creativeforce.rate',
+        `Creative Force matrix ≥ 90 % of ${CF_LIMIT} requests/s`,
+        rate === undefined ? undefined : (rate / CF_LIMIT) * 100,
+        '>=',
+        90,
+        '%',
+      ),
       target(
         '8.creativeforce.429',
         'Creative Force matrix: no 429 reaching the user (cells) nor the sandbox',

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP } from 'node:net';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
@@ -121,7 +120,6 @@ type TlsRequestOptions = {
   key?: string;
   pfx?: Buffer;
   passphrase?: string;
-  checkServerIdentity?: typeof tls.checkServerIdentity;
 };
 
 /**
@@ -181,14 +179,6 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
     networkAgents.set(key, agent);
   }
   return { agent, tlsOptions };
-}
-
-/** One function per IP origin: a new one per request would give each request a pool of its own (no keep-alive). */
-const identityChecks = new Map<string, typeof tls.checkServerIdentity>();
-function identityCheckFor(ip: string): typeof tls.checkServerIdentity {
-  let check = identityChecks.get(ip);
-  if (!check) identityChecks.set(ip, (check = (_host, cert) => tls.checkServerIdentity(ip, cert)));
-  return check;
 }
 
 function proxyHeaders(authorization: string | undefined): Record<string, string> {
@@ -312,10 +302,6 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   const unusable = isHttps ? checkClientCertificate(request, options) : undefined;
   if (unusable) return Promise.reject(unusable);
   const { agent, tlsOptions } = agentFor(isHttps, route, options);
-  // Inside a tunnel an IP origin's certificate would be checked against "localhost": https-proxy-agent drops the
-  // host, and SNI takes no IP address. Check it against the URL's address.
-  const ipHost = url.hostname.replace(/^\[|\]$/g, '');
-  if (isHttps && route.kind === 'proxy' && isIP(ipHost)) tlsOptions.checkServerIdentity = identityCheckFor(ipHost);
   options.onRoute?.(url.href, via);
 
   return new Promise<RawResponse>((resolve, reject) => {

@@ -134,11 +134,43 @@ describe('"verifyTls": false on a host that is not 127.0.0.1 (CLI, through a pro
 
   // http.proxyStrictSSL (VS Code): an https:// proxy whose own certificate is self-signed.
   describe('an https:// proxy with a self-signed certificate (proxyStrictSsl)', () => {
-    let tlsProxy: https.Server;
+    let tlsProxy: http.Server;
     let tlsProxyUrl: string;
     const seen: string[] = [];
+    // An origin by name (localhost, its own self-signed certificate): through a tunnel, https-proxy-agent checks the
+    // certificate of an origin addressed by IP against "localhost" (it drops the host), so a name it is.
+    let namedOrigin: https.Server;
+    let namedHost: string;
 
     before(async () => {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          'named.key',
+          '-out',
+          'named.pem',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost',
+        ],
+        { cwd: dir, stdio: 'pipe' },
+      );
+      namedOrigin = https.createServer({ key: fs.readFileSync(path.join(dir, 'named.key')), cert: fs.readFileSync(path.join(dir, 'named.pem')) }, (_req, res) =>
+        res.end('{"named":true}'),
+      );
+      await new Promise<void>((resolve) => namedOrigin.listen(0, '127.0.0.1', resolve));
+      namedHost = `localhost:${(namedOrigin.address() as AddressInfo).port}`;
       tlsProxy = createProxy(https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }));
       (tlsProxy as unknown as { authenticate: (req: http.IncomingMessage) => boolean }).authenticate = (req) => {
         seen.push(`${req.method} ${req.url}`);
@@ -148,26 +180,24 @@ describe('"verifyTls": false on a host that is not 127.0.0.1 (CLI, through a pro
       tlsProxyUrl = `https://127.0.0.2:${(tlsProxy.address() as AddressInfo).port}`;
     });
     after(async () => {
-      tlsProxy?.closeAllConnections();
-      await new Promise((resolve) => tlsProxy?.close(resolve));
+      for (const server of [tlsProxy, namedOrigin]) server?.closeAllConnections();
+      await Promise.all([tlsProxy, namedOrigin].map((server) => server && new Promise((resolve) => server.close(resolve))));
     });
 
     const send = (proxyStrictSsl: boolean | undefined, ca: string[]) =>
       sendHttp(
-        { method: 'GET', url: `https://${originHost}/strict-ssl`, headers: {}, identityHeaders: [], trustedOrigin: `https://${originHost}` },
+        { method: 'GET', url: `https://${namedHost}/strict-ssl`, headers: {}, identityHeaders: [], trustedOrigin: `https://${namedHost}` },
         { clock: systemClock, network: { proxy: proxyConfig({}, { proxy: tlsProxyUrl }), proxyStrictSsl, ca } },
       );
 
     it('verified by default: refused; false: the proxy is not verified, the origin still is', async () => {
-      const originCa = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-      // The proxy's certificate is the origin's here: trusting it as a CA would trust the proxy too, so the
-      // first case trusts nothing and the origin check is left to the last one.
-      await assert.rejects(send(undefined, []), (e: BehalfError) => e.code === 'proxy' || e.code === 'tls');
+      const originCa = fs.readFileSync(path.join(dir, 'named.pem'), 'utf8');
+      await assert.rejects(send(undefined, [originCa]), (e: BehalfError) => e.code === 'proxy' || e.code === 'tls');
       assert.deepEqual(seen, [], 'no CONNECT over an unverified TLS connection to the proxy');
       const ok = await send(false, [originCa]);
       assert.equal(ok.status, 200);
       assert.equal(ok.via, `via proxy 127.0.0.2:${(tlsProxy.address() as AddressInfo).port}`);
-      assert.deepEqual(seen, [`CONNECT ${originHost}`]);
+      assert.deepEqual(seen, [`CONNECT ${namedHost}`]);
       // The origin is still verified: without its CA it is refused, through the unverified proxy.
       await assert.rejects(send(false, []), (e: BehalfError) => e.code === 'tls' && /signed by a CA this run does not trust/.test(e.message));
     });
