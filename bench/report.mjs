@@ -35,6 +35,18 @@ function loopTable(c) {
   return ['| Tool | Median | Min | Max | × raw | × axios | ÷ Behalf | Peak RSS |', '|---|---:|---:|---:|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
+/** Case 2's own figure: its .http file parsed and resolved in-process (bench/src/parse.ts). */
+function parseLine(c) {
+  const p = c.parse;
+  if (!p) return [];
+  if (p.notMeasured) return ['', `Parse + resolve of this file: not measured: ${p.notMeasured}`];
+  const s = (x) => `${ms(x.median)} (${ms(x.min)} – ${ms(x.max)}, n=${x.n})`;
+  return [
+    '',
+    `Parse + resolve of this file (${p.requests} requests, ${p.mb} MB; parseHttpFile + resolveRequest of each, in-process, reading not timed): first pass in a fresh process **${s(p.coldMs)}**; repeated passes in the same process ${s(p.warmMs)}. Command: \`${p.command}\`.`,
+  ];
+}
+
 function coldTable(c) {
   const rows = c.tools.map((t) =>
     t.error
@@ -154,7 +166,7 @@ export function render(results) {
   ];
   for (const c of Object.values(results.cases)) {
     out.push('', `## ${c.id}. ${c.title}`, '', c.description, '');
-    if (c.id === 1 || c.id === 2) out.push(loopTable(c));
+    if (c.id === 1 || c.id === 2) out.push(loopTable(c), ...parseLine(c));
     else if (c.id === 3) out.push(coldTable(c));
     else if (c.id === 4) out.push(impersonationTable(c));
     else if (c.id === 5) out.push(memoryTable(c));

@@ -24,6 +24,7 @@ import { describeError, type Flags, type Io } from './io';
 import { actionCommand } from './output';
 import { logSent, openLog } from './runLog';
 import { junitFailures, unmetLine, writeJunit } from './verdicts';
+import { matrixJsonObject } from '../core/matrixExport';
 
 const USAGE =
   'behalf matrix <file.http> [--name <request>]... [--as <identity>]... [--all] [--connection <id>] [--env <name>] [--json] [--junit <file>] [--concurrency <n>]';
@@ -96,19 +97,11 @@ function unique(requests: HttpFileRequest[]): HttpFileRequest[] {
   return [...new Set(requests)].sort((a, b) => a.index - b.index);
 }
 
-/** The one JSON object of --json: identities, requests and cells (without the responses). */
+/** The one JSON object of --json (core/matrixExport's, the same the editor exports), error messages redacted. */
 export function jsonMatrix(result: MatrixResult, engine: BehalfEngine): unknown {
-  return {
-    identities: result.identities,
-    requests: result.requests,
-    cells: result.cells.map(({ record: _record, verdicts, ...cell }) => ({
-      ...cell,
-      ...(cell.durationMs !== undefined ? { durationMs: Math.round(cell.durationMs * 10) / 10 } : {}),
-      ...(cell.error !== undefined ? { error: engine.redactor.text(cell.error) } : {}),
-      ...(verdicts.length ? { verdicts } : {}),
-    })),
-    passed: matrixPassed(result),
-  };
+  const json = matrixJsonObject(result);
+  for (const cell of json.cells) if (cell.error !== undefined) cell.error = engine.redactor.text(cell.error);
+  return json;
 }
 
 function cellText(cell: MatrixCell): string {

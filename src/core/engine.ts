@@ -232,6 +232,17 @@ export class BehalfEngine {
     return connection.defaultMode && modes.includes(connection.defaultMode) ? connection.defaultMode : modes[modes.length - 1];
   }
 
+  /**
+   * The mode for reading as someone (compare, the access matrix): `wanted` if the vendor has it, else full where the
+   * vendor has it — a lite read goes out with the service user's own permissions, so it would not show what the
+   * principal sees — else the default.
+   */
+  readMode(connection: Connection, wanted?: ImpersonationMode): ImpersonationMode {
+    const modes = this.modes(connection);
+    if (wanted && modes.includes(wanted)) return wanted;
+    return modes.includes('full') ? 'full' : this.defaultMode(connection);
+  }
+
   /** Send a request as a principal (or as the service user when actAs.principal is undefined). */
   async sendAs(spec: RequestSpec, actAs: ActAs, options: SendOptions = {}): Promise<ResponseRecord> {
     const { connection, principal } = actAs;

@@ -150,7 +150,7 @@ export interface IdentityChoice {
   as?: string[];
   /** `--all`: the service user and every principal of each row's connection. */
   all?: boolean;
-  /** The mode to act in (default: each connection's default). */
+  /** The mode to act in (default: engine.readMode — full where the vendor has it, as compare does). */
   mode?: ImpersonationMode;
   signal?: AbortSignal;
 }
@@ -164,7 +164,7 @@ export async function matrixIdentities(engine: BehalfEngine, rows: MatrixRow[], 
   const connections = [...new Map(rows.filter((r) => r.connection).map((r) => [r.connection!.id, r.connection!])).values()];
   const found: MatrixIdentity[] = [];
   const add = (connection: Connection, principal: Principal | undefined) => {
-    const identity = matrixIdentity(connection, principal, choice.mode ?? engine.defaultMode(connection));
+    const identity = matrixIdentity(connection, principal, engine.readMode(connection, choice.mode));
     if (!found.some((f) => f.connection === identity.connection && f.actAs.principal?.id === principal?.id)) found.push(identity);
   };
   const resolve = async (connection: Connection, ref: string) =>

@@ -101,9 +101,7 @@ function compareArgs(args: unknown[]): CompareArgs {
  * own (lite keeps the service user's and only attributes writes): full by default where the vendor has it.
  */
 export function compareMode(s: Services, connection: Connection, wanted: ImpersonationMode | undefined): ImpersonationMode {
-  const modes = s.engine.modes(connection);
-  if (wanted && modes.includes(wanted)) return wanted;
-  return modes.includes('full') ? 'full' : s.engine.defaultMode(connection);
+  return s.engine.readMode(connection, wanted);
 }
 
 async function identityFromArg(s: Services, arg: IdentityArg, requestMode: ImpersonationMode | undefined): Promise<ActAs> {

@@ -75,7 +75,7 @@ describe('bench harness (smoke: tiny counts, no peers)', function () {
 
     // Every target of the cases run, with its verdict (peers skipped: theirs are "not measured").
     const ids = results.targets.map((t: { id: string }) => t.id);
-    assert.deepEqual(ids, ['1.axios', '1.httpyac', '1.newman', '3.node', '3.httpyac', '4.dealcloud', '4.orangelogic']);
+    assert.deepEqual(ids, ['1.raw', '1.httpyac', '1.newman', '3.node', '3.httpyac', '4.dealcloud', '4.orangelogic']);
     for (const t of results.targets) {
       assert.ok(t.met === true || t.met === false || t.met === null, t.id);
       if (t.id.endsWith('httpyac') || t.id.endsWith('newman')) assert.equal(t.met, null, t.id);
@@ -84,6 +84,26 @@ describe('bench harness (smoke: tiny counts, no peers)', function () {
 
     const md = fs.readFileSync(path.join(out, 'RESULTS.md'), 'utf8');
     for (const heading of ['# Behalf benchmarks', '## 1. ', '## 3. ', '## 4. ']) assert.ok(md.includes(heading), heading);
+  });
+
+  it("runs case 2 with its own parse figure (the case-2 file parsed and resolved in-process) and case 5's RSS target on it", async () => {
+    const dir = path.join(out, 'case2');
+    const r = await run(['--quick', '--cases', '2,5', '--runs', '1', '--skip-peers', '--out', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    const parse = results.cases['2'].parse;
+    assert.equal(parse.notMeasured, undefined, parse.notMeasured);
+    assert.equal(parse.requests, results.cases['2'].count);
+    assert.ok(isPositive(parse.mb) && isPositive(parse.coldMs.median) && isPositive(parse.warmMs.median));
+    assert.deepEqual(
+      results.targets.map((t: { id: string }) => t.id),
+      ['1.raw', '1.httpyac', '1.newman', '2.raw', '2.httpyac', '2.newman', '2.parse', '5.rss'],
+    );
+    for (const id of ['2.raw', '2.parse', '5.rss']) {
+      const t = results.targets.find((x: { id: string }) => x.id === id);
+      assert.ok(isPositive(t.value) && typeof t.met === 'boolean', id);
+    }
+    assert.ok(fs.readFileSync(path.join(dir, 'RESULTS.md'), 'utf8').includes('Parse + resolve of this file'));
   });
 
   it('runs case 7 (a download saved to a file): both tools saved every byte, with throughput, RSS and both targets', async () => {
