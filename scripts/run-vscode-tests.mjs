@@ -3,6 +3,7 @@
 //
 //   node scripts/run-vscode-tests.mjs --extension <ext root> --tests <compiled test index .js>
 //     [--workspace <folder>] [--env '{"NAME":"value"}'] [--timeout <seconds, default 600>] [--verbose]
+//     [--paint-log <file>]   (bench: one JSON line per first paint of a Behalf response view, see PAINT_PROBE)
 //
 // Exit code 0 when every test passed, 1 otherwise (failures, load errors, timeout, crash).
 //
@@ -11,7 +12,7 @@
 // The workbench then reports the extension host's console output through window.codeAutomationLog and the
 // test run's result through window.codeAutomationExit, both of which we provide with page.exposeFunction.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, parseArgs } from 'node:util';
@@ -26,9 +27,11 @@ import { ensureTools } from './tools.mjs';
  * @param {Record<string, string>} [options.env] environment of the extension host (extensionEnvironment)
  * @param {number} [options.timeoutMs] overall limit for the run, default 10 minutes
  * @param {boolean} [options.verbose] also print the workbench's log and code-server's output
+ * @param {string} [options.paintLog] bench only: append {"paintedAt": <epoch ms>} to this file whenever a webview
+ *   paints a new response view (PAINT_PROBE), so that a suite in the host can time a send to the panel's paint
  * @returns {Promise<number>} 0 when the suite passed, 1 otherwise
  */
-export async function runVSCodeTests({ extension, tests, workspace, env = {}, timeoutMs = 600_000, verbose = false }) {
+export async function runVSCodeTests({ extension, tests, workspace, env = {}, timeoutMs = 600_000, verbose = false, paintLog }) {
   const started = Date.now();
   const say = (line) => console.log(`run-vscode-tests: ${line}`);
   extension = resolve(extension);
@@ -90,6 +93,11 @@ export async function runVSCodeTests({ extension, tests, workspace, env = {}, ti
     // Registered before page.goto: the workbench looks for them when it starts.
     await page.exposeFunction('codeAutomationExit', (code) => settle({ code: Number(code) }));
     await page.exposeFunction('codeAutomationLog', onLog);
+    if (paintLog) {
+      // In every frame, the webviews' inner frames included (they are where the response panel's page runs).
+      await page.exposeFunction('behalfBenchPaint', (entry) => appendFileSync(paintLog, `${JSON.stringify(entry)}\n`));
+      await page.context().addInitScript(PAINT_PROBE);
+    }
     page.on('crash', () => settle({ error: 'the workbench page crashed' }));
     void server.exited.then(({ code, signal }) => settle({ error: `code-server exited (${code ?? signal})` }));
     timer = setTimeout(
@@ -125,6 +133,32 @@ export async function runVSCodeTests({ extension, tests, workspace, env = {}, ti
   }
 }
 
+/**
+ * Runs in every frame before its own scripts (the webview CSP does not apply to init scripts): whenever the
+ * response panel's page (media/response: its banner is .banner-self / .banner-impersonated) puts a new banner
+ * in the DOM, it waits for the next frame to be painted (requestAnimationFrame, then a task: as the webview suite
+ * times first paint) and reports the wall-clock time (epoch ms, the same clock as Date.now() in the host).
+ */
+const PAINT_PROBE = () => {
+  /* global document, window, requestAnimationFrame, MutationObserver -- runs in the browser */
+  let last = null;
+  const check = () => {
+    const banner = document.querySelector('.banner-self, .banner-impersonated');
+    if (!banner || banner === last) return;
+    last = banner;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        const report = window.behalfBenchPaint;
+        if (typeof report === 'function') void report({ paintedAt: performance.timeOrigin + performance.now() });
+      }, 0),
+    );
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true });
+  // VS Code writes a webview's page into its inner frame (about:blank when this runs) with document.open(),
+  // which drops the observer: in frames, also look every 2 ms (the paint is timed from the frame after).
+  if (window !== window.top) setInterval(check, 2);
+};
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
@@ -134,6 +168,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       env: { type: 'string' },
       timeout: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      'paint-log': { type: 'string' },
     },
   });
   if (!values.extension || !values.tests) {
@@ -150,6 +185,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       env: values.env ? JSON.parse(values.env) : {},
       timeoutMs: values.timeout ? Number(values.timeout) * 1000 : undefined,
       verbose: values.verbose,
+      paintLog: values['paint-log'] ? resolve(values['paint-log']) : undefined,
     });
     process.exit(code);
   } catch (err) {

@@ -11,6 +11,7 @@ import type { ConnectionsNode } from '../../src/extension/trees';
 
 const EXTENSION_ID = 'behalf-dev.behalf';
 const PRINCIPALS = Number(process.env.BEHALF_BENCH_PRINCIPALS) || 10_000;
+const SENDS = Number(process.env.BEHALF_BENCH_SENDS) || 10;
 const results: Record<string, unknown> = {};
 let api: BehalfApi | undefined;
 
@@ -121,9 +122,11 @@ describe('bench: Behalf in the VS Code extension host', function () {
     store.invalidate();
 
     // Roots: finds, reads, parses and validates the 10,000-principal file.
+    const loadProfile = await startProfile();
     let t = performance.now();
     const roots = await expand(tree);
     results['treeLoadMs'] = performance.now() - t;
+    await loadProfile?.('tree-load');
     const connection = roots.find((n) => n.connection.id === 'big');
     if (!connection) throw new Error(`connection "big" not in the tree (roots: ${roots.length})`);
 
@@ -132,6 +135,9 @@ describe('bench: Behalf in the VS Code extension host', function () {
     t = performance.now();
     const children = await expand(tree, connection);
     results['treeExpandMs'] = performance.now() - t;
+    // First render: what the view asks of Behalf before it can draw the expanded tree (roots from the file,
+    // then every row of the connection): load + expand, without the profiler's start in between.
+    results['treeFirstRenderMs'] = (results['treeLoadMs'] as number) + (results['treeExpandMs'] as number);
     await profile?.('tree-expand');
     results['treeChildren'] = children.length;
     // Again, warm (the view re-renders after a refresh).
@@ -168,6 +174,60 @@ describe('bench: Behalf in the VS Code extension host', function () {
     const cleared = await filterAndExpand(undefined);
     results['treeFilterClearMs'] = performance.now() - t;
     if (cleared.length !== children.length || tree.filter !== undefined) throw new Error(`cleared filter: ${cleared.length} rows, expected ${children.length}`);
+    save();
+  });
+
+  // Send Request → the response panel's first paint, over the vendor sandbox. The paint is seen in the webview
+  // itself: scripts/run-vscode-tests.mjs --paint-log installs a probe in every frame that appends the wall-clock
+  // time of each newly painted response view to BEHALF_BENCH_PAINT_LOG (one clock for the host and Chromium).
+  it(`Send Request to the response panel's first paint, ${SENDS} times`, async function () {
+    const paintLog = process.env.BEHALF_BENCH_PAINT_LOG;
+    if (!paintLog) return this.skip();
+    if (!api) throw new Error('not activated');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!folder) throw new Error('no workspace folder');
+    await vscode.commands.executeCommand('behalf.startSandbox');
+    const file = vscode.Uri.file(path.join(folder, 'send.http'));
+    fs.writeFileSync(file.fsPath, '# @connection dc-sandbox\nGET /api/rest/v4/data/entrydata/rows/Deals\n');
+    const paints = (): number[] =>
+      (fs.existsSync(paintLog) ? fs.readFileSync(paintLog, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { paintedAt: number }).paintedAt);
+    const now = () => performance.timeOrigin + performance.now();
+    const sendAndWait = async (): Promise<{ paintMs: number; commandMs: number }> => {
+      const before = paints().length;
+      const t0 = now();
+      const record = await vscode.commands.executeCommand<{ status?: number } | undefined>('behalf.sendRequest', file, 1);
+      if (record?.status !== 200) throw new Error(`the send gave ${record ? `status ${record.status}` : 'no response'}, expected 200`);
+      const commandMs = now() - t0;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const painted = paints()
+          .slice(before)
+          .find((p) => p > t0);
+        if (painted !== undefined) return { paintMs: painted - t0, commandMs };
+        if (Date.now() > deadline) throw new Error('no paint of the response panel within 20 s (is --paint-log on?)');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await sendAndWait(); // warm-up: the token, the sandbox's first request, the webview bundle from disk
+    // A new panel each time (closed before the send): what a user sees on the first send of a session.
+    const fresh: Array<{ paintMs: number; commandMs: number }> = [];
+    for (let i = 0; i < SENDS; i++) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await hostQuiet();
+      fresh.push(await sendAndWait());
+    }
+    // The panel already open (it is reused for every response): the usual case after the first send.
+    const reused: Array<{ paintMs: number; commandMs: number }> = [];
+    for (let i = 0; i < SENDS; i++) {
+      await hostQuiet();
+      reused.push(await sendAndWait());
+    }
+    results['sendPaintMs'] = fresh.map((x) => x.paintMs);
+    results['sendCommandMs'] = fresh.map((x) => x.commandMs);
+    results['sendPaintReusedMs'] = reused.map((x) => x.paintMs);
     save();
   });
 });

@@ -15,10 +15,7 @@ export interface ExpectationSource {
  * as written: a principal id, email or vendor user id of the request's connection, or `self` (the service user).
  */
 export type IdentityExpectation = ExpectationSource & { identity: string } & (
-    | { kind: 'allowed' }
-    | { kind: 'denied' }
-    | { kind: 'status'; status: number }
-    | { kind: 'rows'; comparison: '==' | '>='; count: number }
+    { kind: 'allowed' } | { kind: 'denied' } | { kind: 'status'; status: number } | { kind: 'rows'; comparison: '==' | '>='; count: number }
   );
 
 export const ASSERTION_OPERATORS = ['==', '!=', '<', '<=', '>', '>=', 'includes', 'startsWith', 'endsWith', 'exists', 'isFalse', 'isTrue'] as const;

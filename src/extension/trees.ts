@@ -203,8 +203,8 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     }
     await this.fetchAssignments(connection);
     return [
-      ...checked,
       { kind: 'self', connection },
+      ...checked,
       ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal })),
     ];
   }

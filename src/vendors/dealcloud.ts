@@ -12,6 +12,7 @@ import {
   parseJsonBody,
   pickField,
   setIdentityHeader,
+  type AdapterCall,
   type AdapterContext,
   type CheckProbe,
   type ConnectionAdapter,
@@ -291,11 +292,10 @@ class DealCloudAdapter implements ConnectionAdapter {
     }
     const existing = (await this.readAssignments(signal)).find((a) => a.proxyUser.id === serviceUserId)?.users.map((u) => u.id) ?? [];
     if (!existing.includes(userId)) {
-      const response = await this.ctx.call(
+      const response = await this.managementCall(
         {
           method: 'POST',
           url: `${baseOf(this.ctx.connection)}${PROXY_PATH}`,
-          headers: { Authorization: bearer(await this.requireToken(signal)) },
           json: { proxyUserId: toIdValue(serviceUserId), users: [...existing, userId].map(toIdValue) },
         },
         signal,
@@ -432,15 +432,10 @@ class DealCloudAdapter implements ConnectionAdapter {
   }
 
   private async readAssignments(signal?: AbortSignal): Promise<ProxyAssignment[]> {
-    const token = await this.requireToken(signal);
     const all: ProxyAssignment[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await this.ctx.call(
-        {
-          method: 'GET',
-          url: `${baseOf(this.ctx.connection)}${PROXY_PATH}?pageNumber=${page}&pageSize=${PAGE_SIZE}`,
-          headers: { Authorization: bearer(token) },
-        },
+      const response = await this.managementCall(
+        { method: 'GET', url: `${baseOf(this.ctx.connection)}${PROXY_PATH}?pageNumber=${page}&pageSize=${PAGE_SIZE}` },
         signal,
       );
       if (response.status !== 200) throw this.managementError(response, 'list proxy assignments');
@@ -467,6 +462,18 @@ class DealCloudAdapter implements ConnectionAdapter {
     }
     const hint = response.status === 403 ? 'the connection needs the "user_management" scope and an admin service user' : undefined;
     return new BehalfError('vendor', `Could not ${what}: DealCloud said "${message}" (${response.status}).`, { hint });
+  }
+
+  /**
+   * A proxy-assignment call with the service token. A 401 means the cached token is no longer accepted (revoked, or the
+   * site reset): fetch a fresh one and retry once, as sends do, instead of failing Fetch Principals until it expires.
+   */
+  private async managementCall(request: Omit<AdapterCall, 'headers'>, signal?: AbortSignal): Promise<HttpResponse> {
+    const send = async () => this.ctx.call({ ...request, headers: { Authorization: bearer(await this.requireToken(signal)) } }, signal);
+    const response = await send();
+    if (response.status !== 401 || this.ctx.connection.auth === 'token') return response;
+    this.ctx.tokens.invalidate(this.tokenKey);
+    return send();
   }
 
   private async requireToken(signal?: AbortSignal): Promise<string> {

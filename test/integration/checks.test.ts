@@ -50,6 +50,9 @@ describe('Check Connection in a real VS Code', function () {
     await sandboxControl(sandboxUrl, 'reset', { method: 'POST' });
     const connection = await api.services.store.connection('dc-sandbox');
     if (connection) await vscode.commands.executeCommand('behalf.fetchPrincipals', { kind: 'connection', connection });
+    // The command reports its errors in a message, not to us: check the re-read landed (lee has no assignment again).
+    const lee = connection?.principals.find((p) => p.id === 'lee');
+    assert.ok(lee?.userId && api.services.store.fetchedUserIds('dc-sandbox')?.has(lee.userId) === false, 'Fetch Principals read the reset assignments');
   });
 
   it('DealCloud: the checks appear under the connection, a failed one with its fix, and the AS-USER reads are in the Impersonation Log', async () => {

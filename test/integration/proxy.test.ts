@@ -19,6 +19,7 @@ import type { ResponseView } from '../../src/protocol/response';
 import type { BehalfApi } from '../../src/extension/extension';
 import { unpatchedRequests } from '../../src/extension/network';
 import { EXTENSION_ID } from './support';
+import { makeSelfSigned } from '../support/certificates';
 
 // Loaded from node_modules at run time: bundled, the package no longer finds its own package.json.
 const { createProxy } = createRequire(__filename)('proxy') as { createProxy: typeof CreateProxy };
@@ -60,54 +61,16 @@ describe('Corporate networks in a real VS Code: http.proxy, http.noProxy, verify
     api = await extension.activate();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-it-proxy-'));
     // A self-signed certificate for 127.0.0.2: no CA anyone trusts.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=partner.test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.2,DNS:partner.test',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
+    makeSelfSigned({ dir, keyFile: 'key.pem', certFile: 'cert.pem', commonName: 'partner.test', extensions: ['subjectAltName=IP:127.0.0.2,DNS:partner.test'] });
     // A client certificate whose key is encrypted with TLS_PASSPHRASE; the mTLS origin trusts exactly it.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-passout',
-        `pass:${TLS_PASSPHRASE}`,
-        '-keyout',
-        'client.key',
-        '-out',
-        'client.pem',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=behalf-client',
-        '-addext',
-        'extendedKeyUsage=clientAuth',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
+    makeSelfSigned({
+      dir,
+      keyFile: 'client.key',
+      certFile: 'client.pem',
+      commonName: 'behalf-client',
+      extensions: ['extendedKeyUsage=clientAuth'],
+      passphrase: TLS_PASSPHRASE,
+    });
     mtlsOrigin = https.createServer(
       {
         key: fs.readFileSync(path.join(dir, 'key.pem')),

@@ -262,6 +262,18 @@ describe('DealCloud adapter against the sandbox', () => {
     assert.equal(call.query['pageNumber'], '1');
   });
 
+  it('lists proxy assignments with a fresh token after one 401 when the server no longer accepts the cached one', async () => {
+    await h.engine.listPrincipals(h.connection('dc-sandbox'));
+    h.sandbox.expireTokens();
+    const principals = await h.engine.listPrincipals(h.connection('dc-sandbox'));
+    assert.deepEqual(principals.map((p) => p.userId).sort(), ['6045', '6046', '6047']);
+    assert.deepEqual(
+      received(h.sandbox, '/management/user/proxy').map((e) => e.status),
+      [200, 401, 200],
+    );
+    assert.equal(received(h.sandbox, '/oauth/token').length, 2);
+  });
+
   it('creates a proxy assignment by read-merge-write, keeping existing users', async () => {
     await h.engine.createProxyAssignment(h.connection('dc-sandbox'), '6047');
     const post = received(h.sandbox, '/management/user/proxy').find((e) => e.method === 'POST')!;

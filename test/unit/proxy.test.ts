@@ -20,6 +20,7 @@ import { proxyConfig, routeFor, type ProxyEnv } from '../../src/core/proxy';
 import type { NetworkOptions } from '../../src/core/transport';
 import { allVendors } from '../../src/vendors';
 import { runProcess } from './support';
+import { makeSelfSigned } from '../support/certificates';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const TOKEN = 'svc-token-7f3a9c1e5b2d';
@@ -559,27 +560,7 @@ describe('proxy and TLS over real sockets', function () {
       assert.equal(extra.code, 0, extra.err);
       // --cacert for another CA, NODE_EXTRA_CA_CERTS still trusted beside it.
       const other = path.join(dir, 'other-ca.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          path.join(dir, 'other.key'),
-          '-out',
-          other,
-          '-days',
-          '2',
-          '-subj',
-          '/CN=Other CA',
-        ],
-        { stdio: 'pipe' },
-      );
+      makeSelfSigned({ dir, keyFile: 'other.key', certFile: 'other-ca.pem', commonName: 'Other CA' });
       const both = await cli(['send', httpFile, '--cacert', other], { NODE_EXTRA_CA_CERTS: certs.ca });
       assert.equal(both.code, 0, both.err);
       const missing = await cli(['send', httpFile, '--cacert', path.join(dir, 'nope.pem')]);

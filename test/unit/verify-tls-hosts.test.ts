@@ -15,6 +15,7 @@ import { systemClock } from '../../src/core/ports';
 import { proxyConfig } from '../../src/core/proxy';
 import { sendHttp } from '../../src/core/transport';
 import { runProcess } from './support';
+import { makeSelfSigned } from '../support/certificates';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -36,29 +37,7 @@ describe('"verifyTls": false on a host that is not 127.0.0.1 (CLI, through a pro
       assert.fail('openssl is needed to make the test certificate (node scripts/tools.mjs ensure installs it)');
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-verifytls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=partner.test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.2,DNS:partner.test',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
+    makeSelfSigned({ dir, keyFile: 'key.pem', certFile: 'cert.pem', commonName: 'partner.test', extensions: ['subjectAltName=IP:127.0.0.2,DNS:partner.test'] });
     origin = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (req, res) => {
       originSeen.push(`${req.method} ${req.url}`);
       res.setHeader('content-type', 'application/json');
@@ -143,29 +122,7 @@ describe('"verifyTls": false on a host that is not 127.0.0.1 (CLI, through a pro
     let namedHost: string;
 
     before(async () => {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          'named.key',
-          '-out',
-          'named.pem',
-          '-days',
-          '2',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost',
-        ],
-        { cwd: dir, stdio: 'pipe' },
-      );
+      makeSelfSigned({ dir, keyFile: 'named.key', certFile: 'named.pem', commonName: 'localhost', extensions: ['subjectAltName=DNS:localhost'] });
       namedOrigin = https.createServer({ key: fs.readFileSync(path.join(dir, 'named.key')), cert: fs.readFileSync(path.join(dir, 'named.pem')) }, (_req, res) =>
         res.end('{"named":true}'),
       );
