@@ -1,15 +1,13 @@
 import { jsonBodyNote } from './bodyCheck';
-import { BehalfError, isBehalfError } from './errors';
+import { BehalfError } from './errors';
 import type { ActAs, AssetVersion, Connection, ImpersonationMode, PreparedRequest, Principal, RequestSpec, ResponseRecord, SentAs } from './model';
-import { isMutating, urlOnConnection } from './model';
 import { silentLog, systemClock, type Clock, type Log, type Prompt, type SecretStore } from './ports';
 import { RateLimiter } from './rateLimiter';
-import { urlForDisplay } from './printable';
 import { Redactor } from './redact';
 import { TokenCache } from './tokenCache';
 import { connectionNetwork } from './connectionNetwork';
 import { proxySecrets } from './proxy';
-import { DEFAULT_MAX_BODY_BYTES, findHeader, formatBytes, originOf, sendHttp, type BodyFile, type NetworkOptions } from './transport';
+import { DEFAULT_MAX_BODY_BYTES, formatBytes, originOf, sendHttp, type BodyFile, type NetworkOptions } from './transport';
 import {
   describePrincipal,
   ownEndpointAt,
@@ -20,6 +18,11 @@ import {
   type UnendedSession,
   type VendorDefinition,
 } from './vendor';
+import { absoluteUrl, confirmChange, confirmSend, refuseAuthenticatedOtherHost, refuseUnknownMode, refuseUnseenIdentity } from './engineGuards';
+import { asBehalfError, redactRequest, shownUrl } from './engineRedaction';
+import { BoundAdapters, endingDeadline, type BoundedEnding } from './engineSessions';
+
+export { DEFAULT_DISPOSE_MS } from './engineSessions';
 
 export interface EngineOptions {
   vendors: readonly VendorDefinition[];
@@ -58,15 +61,7 @@ export interface SendOptions {
   sideEffectFree?: string;
 }
 
-interface Bound {
-  key: string;
-  adapter: ConnectionAdapter;
-  limiter?: RateLimiter;
-}
-
 const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
-/** How long dispose() may spend ending sessions by default: short enough for a process that is going away. */
-export const DEFAULT_DISPOSE_MS = 5_000;
 
 /**
  * The body bytes as received, per record (the record's body is decoded as UTF-8 and redacted): the response
@@ -79,60 +74,6 @@ export function rawBodyOf(record: ResponseRecord): Buffer | undefined {
   return rawBodies.get(record);
 }
 
-/** A Buffer request body as the record shows it: its text, or a placeholder when it is not UTF-8 (an uploaded image). */
-function bufferText(body: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return `«binary body: ${body.length} bytes, not shown»`;
-  }
-}
-
-/** A URL for messages: origin and path, without the query (it may carry an id or a token). */
-function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
-/**
- * The Host header a request sets by hand when it names another host than its URL (as Node would send it: the
- * header wins over the URL, and over https it becomes the TLS server name). Undefined when there is none or it
- * names the URL's own host (the default port may be left out). The value comes back quoted, control characters
- * escaped, for messages.
- */
-function differingHost(headers: Record<string, string>, url: string): { written: string; urlHost: string } | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  for (const key of Object.keys(headers)) {
-    if (key.toLowerCase() !== 'host') continue;
-    const value = headers[key].trim();
-    let host: string | undefined;
-    try {
-      host = /^[^\s/?#@\\]+$/.test(value) ? new URL(`${parsed.protocol}//${value}`).host : undefined;
-    } catch {
-      host = undefined;
-    }
-    if (host !== parsed.host) return { written: JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value), urlHost: parsed.host };
-  }
-  return undefined;
-}
-
-function hostRefusal(spec: RequestSpec, host: { written: string; urlHost: string }, how: string): BehalfError {
-  return new BehalfError(
-    'host-header',
-    `Not sent: the Host header says ${host.written} but the URL's host is ${host.urlHost}. Sent ${how}, the identity and token would go to another virtual host (and over https, TLS SNI would name it).`,
-    { position: spec.position, hint: "remove the Host header: Behalf sets it from the URL's host" },
-  );
-}
-
 /**
  * The send pipeline: guard → authenticate → act as → transport → explain → record. One engine per
  * host (the CLI run, the extension); adapters are created per connection and hold its tokens and
@@ -143,21 +84,18 @@ export class BehalfEngine {
   readonly tokens: TokenCache;
   private readonly clock: Clock;
   private readonly log: Log;
-  private readonly bound = new Map<string, Bound>();
+  private readonly bound: BoundAdapters;
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly settingsKeys = new WeakMap<Connection, string>();
   private readonly networks = new WeakMap<Connection, Promise<NetworkOptions | undefined>>();
   private readonly vendors: Map<string, VendorDefinition>;
-  /** Adapters replaced or released while the engine runs, still ending their sessions: dispose() waits for them. */
-  private readonly retiring = new Set<Promise<UnendedSession[]>>();
-  /** Adapters (retired or disposed) that could not confirm every session ended: dispose() tries them again. */
-  private readonly unsettled = new Map<ConnectionAdapter, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLog;
     this.tokens = new TokenCache(this.clock);
     this.vendors = new Map(options.vendors.map((v) => [v.id, v]));
+    this.bound = new BoundAdapters(this.clock, this.log, this.redactor);
     // A proxy password is a secret like any other: redacted wherever it could show.
     for (const secret of options.network?.proxy ? proxySecrets(options.network.proxy) : []) this.redactor.add(secret);
   }
@@ -178,7 +116,7 @@ export class BehalfEngine {
     const key = this.settingsKey(connection);
     const existing = this.bound.get(connection.id);
     if (existing && existing.key === key) return existing.adapter;
-    if (existing) void this.retire(existing.adapter, connection.id);
+    if (existing) void this.bound.retire(existing.adapter, connection.id);
     const adapter = this.vendor(connection).create({
       connection,
       secrets: this.options.secrets,
@@ -245,18 +183,13 @@ export class BehalfEngine {
 
   /** Send a request as a principal (or as the service user when actAs.principal is undefined). */
   async sendAs(spec: RequestSpec, actAs: ActAs, options: SendOptions = {}): Promise<ResponseRecord> {
-    const { connection, principal } = actAs;
+    const { connection } = actAs;
     const adapter = this.adapter(connection);
-    if (principal && !adapter.modes.includes(actAs.mode)) {
-      throw new BehalfError('mode', `${this.vendor(connection).displayName} has no ${actAs.mode} mode; it supports ${adapter.modes.join(' and ')}.`, {
-        hint: adapter.modes.length === 1 ? `use "# @mode ${adapter.modes[0]}" or leave @mode out` : undefined,
-        position: spec.position,
-      });
-    }
-    const url = this.absoluteUrl(spec, connection);
+    refuseUnknownMode(spec, actAs, adapter, this.vendor(connection).displayName);
+    const url = absoluteUrl(spec, connection);
     const method = spec.method.toUpperCase();
-    const hostNote = this.refuseUnseenIdentity(spec, url, actAs, adapter);
-    await this.guard(method, url, actAs, options.sideEffectFree !== undefined, spec.note);
+    const hostNote = refuseUnseenIdentity(spec, url, actAs, adapter, this.redactor);
+    await confirmSend({ prompt: this.options.prompt, redactor: this.redactor }, adapter, method, url, actAs, options.sideEffectFree !== undefined, spec.note);
 
     const trustedOrigin = originOf(connection.baseUrl);
     const ownOrigin = originOf(url) === trustedOrigin;
@@ -287,16 +220,7 @@ export class BehalfEngine {
       };
       if (ownOrigin) await adapter.authorize(prepared, actAs, options.signal);
       // A plain request with another Host (checked before anything was sent): still refused if the adapter authenticated it.
-      const host = hostNote ? differingHost(spec.headers, url) : undefined;
-      if (
-        host &&
-        prepared.identityHeaders.some((h) => {
-          const added = findHeader(prepared.headers, h);
-          return added !== undefined && added !== findHeader(spec.headers, h);
-        })
-      ) {
-        throw hostRefusal(spec, host, `with ${connection.label}'s authentication`);
-      }
+      if (hostNote) refuseAuthenticatedOtherHost(spec, url, prepared, connection);
       return prepared;
     };
 
@@ -345,7 +269,7 @@ export class BehalfEngine {
       const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {
         name: spec.name,
-        request: this.redactRequest(prepared),
+        request: redactRequest(this.redactor, prepared),
         status: response.status,
         statusText: response.statusText,
         headers: this.redactor.headers(response.headers),
@@ -362,12 +286,12 @@ export class BehalfEngine {
       if (!shownOnly) rawBodies.set(record, response.body);
       this.log.log(
         'info',
-        `${method} ${this.shownUrl(response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
+        `${method} ${shownUrl(this.redactor, response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
       );
       return record;
     } catch (e) {
-      const error = this.asBehalfError(e);
-      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${this.shownUrl(url)} as ${sentAs.who}: ${error.message}`);
+      const error = asBehalfError(this.redactor, e);
+      this.log.log(error.code === 'cancelled' ? 'info' : 'error', `${method} ${shownUrl(this.redactor, url)} as ${sentAs.who}: ${error.message}`);
       throw error;
     }
   }
@@ -413,11 +337,6 @@ export class BehalfEngine {
     return adapter.listPrincipals ? this.wrap(adapter.listPrincipals(signal)) : undefined;
   }
 
-  /** A URL as Behalf shows it (records, prompts, the log): secrets redacted, control characters escaped. */
-  private shownUrl(url: string): string {
-    return urlForDisplay(this.redactor.url(url));
-  }
-
   /** Whether the vendor's list of principals can be read on this connection now (a host may read it unasked). */
   canListPrincipals(connection: Connection): boolean {
     const adapter = this.adapter(connection);
@@ -439,7 +358,7 @@ export class BehalfEngine {
     if (!adapter.createProxyAssignment) {
       throw new BehalfError('unsupported', `${this.vendor(connection).displayName} has no proxy assignments.`);
     }
-    await this.confirmChange(connection, `Create a proxy assignment letting the service user act as ${userId}`);
+    await confirmChange(this.options.prompt, connection, `Create a proxy assignment letting the service user act as ${userId}`);
     return this.wrap(adapter.createProxyAssignment(userId, signal));
   }
 
@@ -457,12 +376,12 @@ export class BehalfEngine {
   }
 
   sessions(): ImpersonationSession[] {
-    return [...this.bound.values()].flatMap((b) => b.adapter.sessions?.() ?? []);
+    return this.bound.sessions();
   }
 
   /** End a principal's open session (within `timeoutMs`, default 5 s); returns it when the vendor did not confirm the stop. */
-  async endSession(connection: Connection, principalId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
-    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
+  async endSession(connection: Connection, principalId: string, options: BoundedEnding = {}): Promise<UnendedSession[]> {
+    const deadline = endingDeadline(this.clock, options.timeoutMs);
     const unended = await this.adapter(connection).endSession?.(principalId, { deadline, signal: options.signal });
     return unended ? [unended] : [];
   }
@@ -472,25 +391,17 @@ export class BehalfEngine {
    * change, when a connection changed, or at dispose). They stay listed until retryEnd (or dispose) confirms them.
    */
   unendedSessions(): UnendedSession[] {
-    const adapters = new Set([...[...this.bound.values()].map((b) => b.adapter), ...this.unsettled.keys()]);
-    return [...adapters].flatMap((adapter) => adapter.unendedSessions?.() ?? []);
+    return this.bound.unendedSessions();
   }
 
   /** Send the stop again for a principal's sessions on a connection that were not confirmed ended (also after dispose). */
-  async retryEnd(connectionId: string, principalId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
-    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
-    const bound = this.bound.get(connectionId)?.adapter;
-    const adapters = new Set([...(bound ? [bound] : []), ...[...this.unsettled].filter(([, id]) => id === connectionId).map(([a]) => a)]);
-    const results = await Promise.all([...adapters].map((a) => a.retryEnd?.(principalId, { deadline, signal: options.signal }) ?? Promise.resolve([])));
-    for (const adapter of adapters) if (this.unsettled.has(adapter) && (adapter.unendedSessions?.().length ?? 0) === 0) this.unsettled.delete(adapter);
-    return results.flat();
+  async retryEnd(connectionId: string, principalId: string, options: BoundedEnding = {}): Promise<UnendedSession[]> {
+    return this.bound.retryEnd(connectionId, principalId, options);
   }
 
   /** Forget a connection: end its sessions and drop its adapter (a removed or replaced connection). */
   async release(connectionId: string): Promise<void> {
-    const bound = this.bound.get(connectionId);
-    this.bound.delete(connectionId);
-    if (bound) await this.retire(bound.adapter, connectionId);
+    return this.bound.release(connectionId);
   }
 
   /**
@@ -498,140 +409,8 @@ export class BehalfEngine {
    * return the sessions the vendor did not confirm ended: they may still be open, and the host must say so.
    * Safe to call more than once.
    */
-  async dispose(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<UnendedSession[]> {
-    const adapters: Array<[ConnectionAdapter, string]> = [
-      ...[...this.bound.entries()].map(([id, b]): [ConnectionAdapter, string] => [b.adapter, id]),
-      ...this.unsettled,
-    ];
-    this.bound.clear();
-    this.unsettled.clear();
-    const deadline = this.clock.now() + (options.timeoutMs ?? DEFAULT_DISPOSE_MS);
-    const ending = adapters.map(([adapter, id]) => this.endAdapter(adapter, id, { deadline, signal: options.signal }));
-    const results = await Promise.all([...ending, ...this.retiring]);
-    return results.flat();
-  }
-
-  /** Dispose an adapter that is no longer bound; what it could not end, dispose() tries again and reports. */
-  private retire(adapter: ConnectionAdapter, connectionId: string): Promise<UnendedSession[]> {
-    const ending = this.endAdapter(adapter, connectionId, {}).finally(() => this.retiring.delete(ending));
-    this.retiring.add(ending);
-    return ending;
-  }
-
-  private async endAdapter(adapter: ConnectionAdapter, connectionId: string, options: { deadline?: number; signal?: AbortSignal }): Promise<UnendedSession[]> {
-    try {
-      const unended = (await adapter.dispose(options)) ?? [];
-      // Kept, so that the next dispose() tries these sessions again (and reports them while they stay unconfirmed).
-      if (unended.length > 0) this.unsettled.set(adapter, connectionId);
-      return unended;
-    } catch (e) {
-      this.log.log('warn', `Ending the sessions of ${connectionId} failed: ${this.message(e)}`);
-      return [];
-    }
-  }
-
-  /**
-   * Refuse what would act as someone without Behalf knowing it: an impersonation header written by hand (the vendor
-   * would act as that user while the record says "the service user"), or a principal on a request to an origin the
-   * connection does not own (it would go there without the principal's identity). Also refused: a call to the vendor's
-   * own token or session endpoints (a session Behalf would not track, a token shown in clear), and a Host header naming
-   * another host on a request that carries identity (it would go to that virtual host). Plain requests to another
-   * origin are sent, like curl; for a plain request with another Host the note to put on its record is returned.
-   */
-  private refuseUnseenIdentity(spec: RequestSpec, url: string, actAs: ActAs, adapter: ConnectionAdapter): string | undefined {
-    const { connection, principal } = actAs;
-    const trustedOrigin = originOf(connection.baseUrl);
-    // The vendor's own token and session endpoints are Behalf's to call, whatever the origin and the identity.
-    const own = ownEndpointAt(url, adapter.ownEndpoints);
-    if (own) {
-      const why =
-        own.kind === 'session'
-          ? 'a session opened or ended by hand is one Behalf does not track (it would stay open, or end one Behalf still uses), and its token would be shown in clear'
-          : 'the token it returns would be shown in clear';
-      throw new BehalfError('own-endpoint', `Not sent: ${displayUrl(url)} is ${own.name} of ${connection.label}, which Behalf calls itself: ${why}.`, {
-        position: spec.position,
-        hint: own.hint ?? `Behalf fetches, caches and adds the token itself: send the request you need the token for`,
-      });
-    }
-    // A Host header naming another host sends whatever identity the request carries to that virtual host (and sets TLS SNI to it).
-    const host = differingHost(spec.headers, url);
-    if (host && originOf(url) === trustedOrigin && (principal !== undefined || connection.auth !== 'none')) {
-      throw hostRefusal(spec, host, principal ? `as ${describePrincipal(principal)}` : `with ${connection.label}'s authentication`);
-    }
-    const hostNote = host
-      ? `The Host header says ${host.written} but the URL's host is ${host.urlHost}: the server sees ${host.written} (over https, TLS SNI names it too). Sent without authentication or identity.`
-      : undefined;
-    if (originOf(url) !== trustedOrigin) {
-      if (!principal) return hostNote;
-      throw new BehalfError(
-        'foreign-origin',
-        `Not sent: ${originOf(url)} is not ${connection.label}'s origin (${trustedOrigin}), so it cannot be sent as ${describePrincipal(principal)}: Behalf sends no authentication or identity to another origin.`,
-        { position: spec.position, hint: `use a path on ${trustedOrigin}, or drop "# @as" (and --as) to send it as a plain request` },
-      );
-    }
-    for (const name of adapter.impersonationHeaders) {
-      const written = Object.keys(spec.headers).find((k) => k.toLowerCase() === name.toLowerCase());
-      if (written === undefined) continue;
-      const value = spec.headers[written].trim();
-      // The value is a user id or email, not a secret; anything else (or a value the redactor knows) is not echoed.
-      const ref = /^[\w.@+-]{1,64}$/.test(value) && this.redactor.text(value) === value ? value : '<principal>';
-      throw new BehalfError(
-        'identity-header',
-        `This request sets ${name} by hand: Behalf would not know who it acts as. Remove the header and use "# @as ${ref}" (or --as) instead.`,
-        {
-          position: spec.position,
-          hint: principal ? `it already acts as ${describePrincipal(principal)} ("# @as" or --as), which sets ${name} itself` : undefined,
-        },
-      );
-    }
-    return hostNote;
-  }
-
-  private async guard(method: string, url: string, actAs: ActAs, sideEffectFree = false, note?: string): Promise<void> {
-    const { connection, principal } = actAs;
-    const asSomeoneElse = principal !== undefined;
-    // A write method the vendor knows only reads (a search by POST: adapter.isRead) is not confirmed as a write.
-    const writes = isMutating(method) && !sideEffectFree && this.adapter(connection).isRead?.(method.toUpperCase(), url) !== true;
-    const needsConfirm = (asSomeoneElse && writes) || (connection.production === true && (asSomeoneElse || writes));
-    // `# @note` (REST Client): the file asks for a confirmation of its own, whatever the request does.
-    if (!needsConfirm && note === undefined) return;
-    const who = describePrincipal(principal);
-    const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
-    const question = asSomeoneElse
-      ? `${method} ${this.shownUrl(url)} as ${who} on ${where}: this acts under ${principal.name ?? principal.email ?? principal.id}'s identity. Send it?`
-      : `${method} ${this.shownUrl(url)} on ${where}. Send it?`;
-    const noted = note === undefined ? '' : note ? `Note: ${this.redactor.text(note)}. ` : 'This request is marked "# @note" (confirm before sending). ';
-    if (!(await this.options.prompt.confirm(`${noted}${question}`))) {
-      const why = needsConfirm
-        ? `${method} ${asSomeoneElse ? `as ${who} ` : ''}on ${where} needs confirmation`
-        : 'the request is marked "# @note" and needs confirmation';
-      throw new BehalfError('not-confirmed', `Not sent: ${why}.`, {
-        hint: 'confirm it when asked (in the CLI: pass --yes)',
-      });
-    }
-  }
-
-  /**
-   * The consent guard for changes Behalf makes itself rather than a request (a proxy assignment): as for a write
-   * sent as the service user, a production connection needs confirmation (in the CLI, --yes when not interactive).
-   */
-  private async confirmChange(connection: Connection, what: string): Promise<void> {
-    if (connection.production !== true) return;
-    const where = `${connection.label} (PRODUCTION)`;
-    if (!(await this.options.prompt.confirm(`${what} on ${where}: this changes vendor data. Do it?`))) {
-      throw new BehalfError('not-confirmed', `Not done: changing data on ${where} needs confirmation (${what.charAt(0).toLowerCase()}${what.slice(1)}).`, {
-        hint: 'confirm it when asked (in the CLI: pass --yes)',
-      });
-    }
-  }
-
-  private absoluteUrl(spec: RequestSpec, connection: Connection): string {
-    const raw = spec.url.trim();
-    if (/^https?:\/\//i.test(raw)) return raw;
-    if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
-      throw new BehalfError('url', `Only http and https URLs can be sent (got "${raw.split(':')[0]}:").`, { position: spec.position });
-    }
-    return urlOnConnection(raw, connection);
+  async dispose(options: BoundedEnding = {}): Promise<UnendedSession[]> {
+    return this.bound.dispose(options);
   }
 
   private async adapterCall(connection: Connection, call: AdapterCall, signal?: AbortSignal) {
@@ -663,7 +442,7 @@ export class BehalfEngine {
     const adapter = this.bound.get(connection.id)?.adapter;
     if (adapter && ownEndpointAt(call.url, adapter.ownEndpoints))
       for (const value of tokenShapedValues(response.body.toString('utf8'))) this.redactor.add(value);
-    this.log.log('debug', `${connection.id}: ${call.method} ${this.shownUrl(call.url)} → ${response.status}`);
+    this.log.log('debug', `${connection.id}: ${call.method} ${shownUrl(this.redactor, call.url)} → ${response.status}`);
     return response;
   }
 
@@ -680,37 +459,14 @@ export class BehalfEngine {
 
   /** --verbose (and the log) say how each exchange went out: direct, or through which proxy (host:port only). */
   private logRoute(method: string): (url: string, via: string) => void {
-    return (url, via) => this.log.log('debug', `${method} ${this.shownUrl(url)}: ${via}`);
-  }
-
-  private redactRequest(prepared: PreparedRequest): ResponseRecord['request'] {
-    const body = prepared.body === undefined ? undefined : typeof prepared.body === 'string' ? prepared.body : bufferText(prepared.body);
-    return {
-      method: prepared.method,
-      url: this.shownUrl(prepared.url),
-      headers: this.redactor.headers(prepared.headers),
-      body: body === undefined ? undefined : this.redactor.body(body, findHeader(prepared.headers, 'content-type')),
-    };
+    return (url, via) => this.log.log('debug', `${method} ${shownUrl(this.redactor, url)}: ${via}`);
   }
 
   private async wrap<T>(promise: Promise<T>): Promise<T> {
     try {
       return await promise;
     } catch (e) {
-      throw this.asBehalfError(e);
+      throw asBehalfError(this.redactor, e);
     }
-  }
-
-  /** Anything unexpected still reaches the user as one redacted sentence. */
-  private asBehalfError(e: unknown): BehalfError {
-    if (isBehalfError(e)) {
-      const message = this.redactor.text(e.message);
-      return message === e.message ? e : new BehalfError(e.code, message, { position: e.position, hint: e.hint });
-    }
-    return new BehalfError('internal', `Unexpected error: ${this.message(e)}`);
-  }
-
-  private message(e: unknown): string {
-    return this.redactor.text(e instanceof Error ? e.message : String(e));
   }
 }
