@@ -83,9 +83,27 @@ export function vscodeNetwork(
   requests: RequestFns | undefined = unpatchedRequests(),
   cas: () => string[] = systemCas,
 ): NetworkOptions {
-  const ca = settings.systemCertificates ? cas() : [];
+  const network = routing(settings, env, requests);
+  if (settings.systemCertificates) lazyCa(network, cas);
+  return network;
+}
+
+/**
+ * `ca` read on first use: reading the system's store blocks the extension host for ~150 ms, and only an https
+ * request needs it (the Connections tree's first render and plain-http sends never do).
+ */
+function lazyCa(network: NetworkOptions, read: () => string[]): void {
+  let ca: string[] | undefined;
+  Object.defineProperty(network, 'ca', {
+    enumerable: true,
+    configurable: true,
+    get: () => (ca ??= read()),
+    set: (value: string[]) => (ca = value),
+  });
+}
+
+function routing(settings: VsCodeHttpSettings, env: ProxyEnv, requests: RequestFns | undefined): NetworkOptions {
   const base: NetworkOptions = {
-    ca,
     untrustedCaHint:
       'trust its CA in the operating system (with "http.systemCertificates" on) or with NODE_EXTRA_CA_CERTS=<ca.pem> in the environment VS Code starts with; only for a test server: "verifyTls": false on the connection',
     request: requests,

@@ -76,7 +76,14 @@ describe('VS Code http.* settings → Behalf network', () => {
 
   it('http.systemCertificates adds the OS CAs Node does not bundle; off, none', () => {
     assert.deepEqual(network({ systemCertificates: true }).ca, ['CA']);
-    assert.deepEqual(network({ systemCertificates: false }).ca, []);
+    assert.equal(network({ systemCertificates: false }).ca, undefined);
+    // Read on first use only (the store blocks the host ~150 ms), once, and through a proxy's network too.
+    let reads = 0;
+    const lazy = vscodeNetwork({ ...DEFAULTS, systemCertificates: true, proxy: 'http://proxy.corp:3128' }, {}, ORIGINALS, () => (reads++, ['CA']));
+    assert.equal(reads, 0);
+    assert.deepEqual(lazy.ca, ['CA']);
+    assert.deepEqual({ ...lazy }.ca, ['CA']);
+    assert.equal(reads, 1);
     const cas = systemCas();
     const bundled = new Set(tls.rootCertificates.map((p) => p.replace(/\s+/g, '')));
     assert.ok(
