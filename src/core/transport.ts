@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tls from 'node:tls';
@@ -9,7 +10,7 @@ import { BehalfError, isBehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
 import type { HttpProxyAgent as HttpProxyAgentClass } from 'http-proxy-agent';
-import type { HttpsProxyAgent as HttpsProxyAgentClass } from 'https-proxy-agent';
+import type { HttpsProxyAgent as HttpsProxyAgentClass, HttpsProxyAgentOptions } from 'https-proxy-agent';
 import { describeRoute, routeFor, type ProxyConfig, type ProxyRoute } from './proxy';
 
 /**
@@ -164,9 +165,7 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
     else if (isHttps) {
       // https through a proxy: a CONNECT tunnel, TLS to the origin inside it. The proxy sees the host and port only.
       // Loaded on first use: a run without a proxy never loads it.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { HttpsProxyAgent } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgentClass };
-      const proxyAgent = new HttpsProxyAgent(route.url, { ...KEEP_ALIVE, ...tlsOptions, headers: proxyHeaders(proxyAuthorization) });
+      const proxyAgent = new (tunnelAgentClass())(route.url, { ...KEEP_ALIVE, ...tlsOptions, headers: proxyHeaders(proxyAuthorization) });
       // The proxy's own TLS connection only: the origin's handshake takes the request's options.
       if (laxProxy) Object.assign(proxyAgent.connectOpts, { rejectUnauthorized: false });
       agent = proxyAgent;
@@ -179,6 +178,29 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
     networkAgents.set(key, agent);
   }
   return { agent, tlsOptions };
+}
+
+type TunnelAgentClass = new (proxy: URL, options: HttpsProxyAgentOptions<string>) => HttpsProxyAgentClass<string>;
+let tunnelAgent: TunnelAgentClass | undefined;
+/**
+ * HttpsProxyAgent, checking the certificate of an origin addressed by IP against that address. It starts the TLS
+ * session inside the tunnel without `host`, and an IP address is no servername (SNI takes names only), so Node
+ * checks an IP origin's certificate against "localhost": a right certificate is refused, and one for localhost
+ * would pass. The check is set per tunnel, where the origin is known, not on the request: Node 24 gives each
+ * request with a checkServerIdentity of its own a socket pool of its own, which would end keep-alive.
+ */
+function tunnelAgentClass(): TunnelAgentClass {
+  if (tunnelAgent) return tunnelAgent;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HttpsProxyAgent } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgentClass };
+  return (tunnelAgent = class extends HttpsProxyAgent<string> {
+    override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgentClass<string>['connect']>[1]) {
+      if (!opts.secureEndpoint || !opts.host || !isIP(opts.host)) return super.connect(req, opts);
+      const address = opts.host;
+      const check = opts.checkServerIdentity ?? tls.checkServerIdentity;
+      return super.connect(req, { ...opts, checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => check(address, cert) });
+    }
+  });
 }
 
 function proxyHeaders(authorization: string | undefined): Record<string, string> {
