@@ -129,10 +129,18 @@ type TlsRequestOptions = {
  */
 const caContexts = new Map<string, tls.SecureContext>();
 function caContext(extraCa: readonly string[]): tls.SecureContext {
-  const key = createHash('sha256').update(extraCa.join('\0')).digest('hex');
+  const key = caDigest(extraCa);
   let context = caContexts.get(key);
   if (!context) caContexts.set(key, (context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] })));
   return context;
+}
+
+/** A set of CAs as a key, computed once per set (a system store is ~200 KB of PEM: not hashed per request). */
+const caDigests = new WeakMap<readonly string[], string>();
+function caDigest(extraCa: readonly string[]): string {
+  let digest = caDigests.get(extraCa);
+  if (digest === undefined) caDigests.set(extraCa, (digest = createHash('sha256').update(extraCa.join('\0')).digest('hex')));
+  return digest;
 }
 
 /**
@@ -141,7 +149,8 @@ function caContext(extraCa: readonly string[]): tls.SecureContext {
  */
 function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions): { agent: http.Agent; tlsOptions: TlsRequestOptions } {
   const insecure = options.verifyTls === false;
-  const extraCa = options.network?.ca?.length ? options.network.ca : undefined;
+  // Only a TLS connection to the origin uses them (reading `ca` may read the system's store: only then).
+  const extraCa = isHttps && options.network?.ca?.length ? options.network.ca : undefined;
   const client = isHttps ? options.network?.clientCertificate : undefined;
   const tlsOptions: TlsRequestOptions = {};
   if (isHttps) {
@@ -152,8 +161,8 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
     if (client) for (const k of ['cert', 'key', 'pfx', 'passphrase'] as const) if (client[k] !== undefined) Object.assign(tlsOptions, { [k]: client[k] });
   }
   if (route.kind === 'direct' && !extraCa && !client) return { agent: isHttps ? (insecure ? agents.httpsInsecure : agents.https) : agents.http, tlsOptions };
-  const material = createHash('sha256');
-  for (const part of [...(extraCa ?? []), client?.cert, client?.key, client?.pfx, client?.passphrase]) material.update(part ?? '').update('\0');
+  const material = createHash('sha256').update(extraCa ? caDigest(extraCa) : '');
+  for (const part of [client?.cert, client?.key, client?.pfx, client?.passphrase]) material.update(part ?? '').update('\0');
   const caKey = extraCa || client ? material.digest('hex') : '';
   const proxyAuthorization = route.kind === 'proxy' && !route.hasCredentials ? options.network?.proxyAuthorization : undefined;
   const laxProxy = route.kind === 'proxy' && route.url.protocol === 'https:' && options.network?.proxyStrictSsl === false;
