@@ -229,6 +229,65 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
     assert.equal(r.code, 1, r.err);
     checkXPathRun(r);
   });
+
+  // `?? body <xpath>` reads the search's XML answer the way the request variables above do; the second request asks
+  // for JSON, so its XPath assertion fails saying the body is not XML (a verdict, not a crash).
+  const xpathAssertionFile = () =>
+    writeHttp([
+      '# @name search',
+      '# @connection ol-sandbox',
+      'GET /API/search/v4.0/search?query=&countperpage=2',
+      '',
+      '?? header content-type includes xml',
+      '?? body count(//Items/Item) == 2',
+      '?? body /APIResponse/GlobalInfo/CountPerPage == 2',
+      '?? body //Item[1]/* exists',
+      '?? body //Nothing exists',
+      '',
+      '###',
+      '# @name json',
+      '# @connection ol-sandbox',
+      'GET /API/search/v4.0/search?query=&countperpage=2&format=JSON',
+      '',
+      '?? body //Item exists',
+    ]);
+
+  function checkXPathAssertionRun(r: { code: number | null; out: string; err: string }): void {
+    assert.equal(r.code, 1, r.err);
+    assert.equal(sandbox.log.filter((e) => e.path.includes('/API/search/')).length, 2, r.err);
+    const records = r.out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { verdicts: Array<{ met: boolean; expected: string; actual: string }> });
+    assert.deepEqual(
+      records[0].verdicts.map((v) => [v.met, v.expected]),
+      [
+        [true, 'header content-type includes xml'],
+        [true, 'body count(//Items/Item) == 2'],
+        [true, 'body /APIResponse/GlobalInfo/CountPerPage == 2'],
+        [true, 'body //Item[1]/* exists'],
+        [false, 'body //Nothing exists'],
+      ],
+    );
+    assert.match(r.err, /requests\.http:9:1: assertion failed \(search[^)]*\): expected body \/\/Nothing exists, got body \/\/Nothing absent/);
+    assert.equal(records[1].verdicts[0].met, false);
+    assert.match(records[1].verdicts[0].actual, /^body \/\/Item: the body is not XML \(Content-Type: application\/json[^)]*\): .+ \(expected an XML body\)$/);
+    assert.match(r.err, /requests\.http:16:1: assertion failed \(json[^)]*\): expected body \/\/Item exists, got body \/\/Item: the body is not XML/);
+  }
+
+  it('?? body XPath assertions judge an XML response (Orange Logic search without format=JSON); a JSON body fails saying it is not XML', async () => {
+    checkXPathAssertionRun(await send([xpathAssertionFile(), '--json']));
+  });
+
+  it('?? body XPath assertions in the bundled CLI (dist/cli.js) load the evaluator from dist/xpathQuery.js', async function () {
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    if (!fs.existsSync(cli) || !fs.existsSync(path.join(ROOT, 'dist', 'xpathQuery.js'))) this.skip();
+    const r = await runProcess(process.execPath, [cli, 'send', xpathAssertionFile(), '--json', '--config', config], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...sandbox.secretsEnv() },
+    });
+    checkXPathAssertionRun(r);
+  });
 });
 
 describe('XPath request variables and {{%name}} (resolveRequest)', () => {

@@ -108,6 +108,29 @@ describe('# @expect and ?? lines (parser)', () => {
     assert.equal(r.assertions[0].text, '?? status == 200');
   });
 
+  it('reads ?? body XPaths (as in request variables), spaces kept inside [], () and quotes', () => {
+    const p = parse(
+      [
+        'GET http://x/',
+        '',
+        '?? body //Token exists',
+        '?? body count(//Item) == 3',
+        "?? body //Item[@Type = 'a b']/@id != 7",
+        '?? body string(//Item[1] ) startsWith "x y"',
+        '?? body /APIResponse/GlobalInfo/CountPerPage >= 2',
+      ].join('\n'),
+    );
+    assert.deepEqual(p.diagnostics, []);
+    const brief = p.requests[0].assertions.map(({ subject, path, operator, expected, column }) => [subject, path, operator, expected, column]);
+    assert.deepEqual(brief, [
+      ['body', '//Token', 'exists', undefined, 1],
+      ['body', 'count(//Item)', '==', '3', 1],
+      ['body', "//Item[@Type = 'a b']/@id", '!=', '7', 1],
+      ['body', 'string(//Item[1] )', 'startsWith', '"x y"', 1],
+      ['body', '/APIResponse/GlobalInfo/CountPerPage', '>=', '2', 1],
+    ]);
+  });
+
   it('?? right below the headers (no body) is an assertion, not a body', () => {
     const p = parse('GET http://x/\nAccept: application/json\n?? status == 200\n');
     assert.deepEqual(p.diagnostics, []);
@@ -124,7 +147,12 @@ describe('# @expect and ?? lines (parser)', () => {
       ['?? header', 10, /needs a header name/],
       ['?? status ==', 13, /needs a value to compare with/],
       ['?? status == abc', 14, /status is a number/],
-      ['?? body //token == x', 9, /must be a JSON path starting with \$/],
+      ['?? body token == x', 9, /must be a JSON path starting with \$ or an XPath starting with \//],
+      ['?? body //Item[ exists', 9, /\?\? body \/\/Item\[ exists: not a valid XPath \(XPath parse error\).*expected an XPath such as \/\/token/],
+      ['?? body count(//Item == 3', 9, /not a valid XPath/],
+      ["?? body //Item[@Type='a] exists", 9, /not a valid XPath \(Unterminated string literal/],
+      ['?? body //Token exists now', 24, /takes no value/],
+      ['?? body //Token', 16, /\?\? body \/\/Token needs an operator/],
       ['??', 3, /needs an assertion/],
     ];
     for (const [line, column, message] of cases) {
@@ -229,6 +257,41 @@ describe('judge', () => {
     assert.deepEqual([notNumber.met, notNumber.actual], [false, 'body $.title was "Deal list", not a number']);
     const notJson = judgeAssertion(assertion('body $.rows exists'), record({ body: '<html>' }));
     assert.deepEqual([notJson.met, notJson.actual], [false, 'body $.rows: the body is not JSON']);
+  });
+
+  it('judges ?? body XPaths on an XML body as request variables read them; not XML or a bad function is a failed verdict', () => {
+    const xml = record({
+      headers: { 'Content-Type': 'application/xml; charset=utf-8' },
+      body: '<?xml version="1.0"?><Login><Token>tok-1</Token><Item id="7" Type="a b">first</Item><Item id="8"/><Item id="9"/><Done>true</Done></Login>',
+    });
+    const held: string[] = [
+      'body //Token exists',
+      'body //Token == tok-1',
+      'body count(//Item) == 3',
+      'body count(//Item) > 2',
+      'body //Item/@id == 7',
+      "body //Item[@Type = 'a b'] == first",
+      'body //Item[last()]/@id == 9',
+      'body //Done isTrue',
+      'body boolean(//Nothing) isFalse',
+      'body /Login/Token startsWith tok',
+    ];
+    for (const text of held) assert.equal(judgeAssertion(assertion(text), xml).met, true, text);
+    const count = judgeAssertion(assertion('body count(//Item) == 4'), xml);
+    assert.deepEqual([count.met, count.expected, count.actual], [false, 'body count(//Item) == 4', 'body count(//Item) was 3']);
+    const nothing = judgeAssertion(assertion('body //Nothing exists'), xml);
+    assert.deepEqual([nothing.met, nothing.actual], [false, 'body //Nothing absent']);
+    const json = judgeAssertion(assertion('body //Token exists'), record({ body: '{"Token": "x"}' }));
+    assert.equal(json.met, false);
+    assert.match(
+      json.actual,
+      /^body \/\/Token: the body is not XML \(Content-Type: application\/json\): .+, so the XPath cannot apply \(expected an XML body\)$/,
+    );
+    const empty = judgeAssertion(assertion('body //Token exists'), record({ body: '' }));
+    assert.deepEqual([empty.met, empty.actual], [false, 'body //Token: the body is empty, so the XPath cannot apply (expected an XML body)']);
+    const unknownFunction = judgeAssertion(assertion('body nosuch(//Item) == 3'), xml);
+    assert.equal(unknownFunction.met, false);
+    assert.match(unknownFunction.actual, /^body nosuch\(\/\/Item\): not a valid XPath \(.*nosuch.*\)$/);
   });
 
   it('resolves {{variables}} in the expected value the way the caller resolves the request', () => {

@@ -2,6 +2,8 @@
 // IdentityExpectation / Assertion out, or what is wrong with it and where. Pure; the parser places them.
 
 import { ASSERTION_OPERATORS, UNARY_OPERATORS, type Assertion, type AssertionOperator, type IdentityExpectation } from '../expectations';
+import { xpathSyntaxProblem } from './requestVariables';
+import { isXPath } from './template';
 
 /** What is wrong with a line: a sentence naming what was expected, and the 1-based column it starts at. */
 export interface LineProblem {
@@ -24,6 +26,25 @@ interface Token {
 /** Whitespace-separated tokens of `text`, which starts at 1-based column `column`. */
 function tokens(text: string, column: number): Token[] {
   return [...text.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: column + (m.index ?? 0) }));
+}
+
+/**
+ * Where an XPath that starts at 0-based `start` of `text` ends: at the first whitespace outside [], () and quotes,
+ * so `//Item[@Type = 'a b'] exists` keeps its predicate. An unclosed bracket or quote runs to the end of the line.
+ */
+function xpathEnd(text: string, start: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '(') depth++;
+    else if ((c === ']' || c === ')') && depth > 0) depth--;
+    else if (depth === 0 && /\s/.test(c)) return i;
+  }
+  return text.length;
 }
 
 /** `value` is what follows `@expect` (starting at column `valueColumn`), `lineText` the whole line. */
@@ -80,17 +101,17 @@ export function parseExpectation(value: string, valueColumn: number, line: numbe
 /** A `?? …` line; `i0` is the 0-based index of the `??` in `lineText`. */
 export function parseAssertion(lineText: string, i0: number, line: number): Assertion | LineProblem {
   const body = lineText.slice(i0 + 2);
-  const words = tokens(body, i0 + 3);
+  let words = tokens(body, i0 + 3);
   const source = { line, column: i0 + 1, text: lineText.trim() };
   const end = i0 + 3 + body.trimEnd().length;
-  const subjects = 'status, header <name>, body [<$.json.path>] or duration';
+  const subjects = 'status, header <name>, body [<$.json.path> | <//xpath>] or duration';
   const [subjectToken] = words;
   if (!subjectToken) return { column: end, message: `?? needs an assertion (expected ?? ${subjects} followed by an operator and a value)`, expected: subjects };
   const subject = subjectToken.text as Assertion['subject'];
   if (!(ASSERTION_SUBJECTS as readonly string[]).includes(subject)) {
     return {
       column: subjectToken.column,
-      message: `?? ${subjectToken.text}: unknown assertion subject, so the check would not run and the request is not sent (expected ${subjects}; httpYac's js, xpath and hash subjects are not supported)`,
+      message: `?? ${subjectToken.text}: unknown assertion subject, so the check would not run and the request is not sent (expected ${subjects}; httpYac's js, xpath and hash subjects are not supported: an XPath goes after body, ?? body //token exists)`,
       expected: subjects,
     };
   }
@@ -107,11 +128,24 @@ export function parseAssertion(lineText: string, i0: number, line: number): Asse
     path = name.text;
     next = 2;
   } else if (subject === 'body' && words[1] && !OPERATOR_SET.has(words[1].text)) {
-    if (!words[1].text.startsWith('$'))
+    const pathToken = words[1];
+    if (isXPath(pathToken.text)) {
+      // An XPath may hold spaces (`//Item[@Type = 'a']`): it runs past this token, and the words after it are re-read.
+      const end0 = xpathEnd(lineText, pathToken.column - 1);
+      const xpath = lineText.slice(pathToken.column - 1, end0);
+      const problem = xpathSyntaxProblem(xpath);
+      if (problem !== undefined)
+        return {
+          column: pathToken.column,
+          message: `?? body ${xpath}: not a valid XPath (${problem}), so the check would not run and the request is not sent (expected an XPath such as //token, //item/@id or count(//item))`,
+          expected: 'an XPath',
+        };
+      words = [subjectToken, { text: xpath, column: pathToken.column }, ...tokens(lineText.slice(end0), end0 + 1)];
+    } else if (!pathToken.text.startsWith('$'))
       return {
-        column: words[1].column,
-        message: `?? body ${words[1].text}: a body path must be a JSON path starting with $ (expected ?? body $.path <operator> [value], or ?? body <operator> for the whole body)`,
-        expected: 'a JSON path starting with $',
+        column: pathToken.column,
+        message: `?? body ${pathToken.text}: a body path must be a JSON path starting with $ or an XPath starting with / (expected ?? body $.path <operator> [value], ?? body //xpath <operator> [value], or ?? body <operator> for the whole body)`,
+        expected: 'a JSON path starting with $ or an XPath starting with /',
       };
     path = words[1].text;
     next = 2;

@@ -19,6 +19,16 @@ function xpathQuery(): typeof XPathQuery {
   return (xpathModule ??= require('./xpathQuery') as typeof XPathQuery);
 }
 
+/** `expression` on an XML body (request variables and `?? body //path` assertions both read XPath this way). */
+export function evaluateBodyXPath(body: Buffer | string | undefined, expression: string): XPathQuery.XPathResult {
+  return xpathQuery().evaluateXPath(bodyText(body), expression);
+}
+
+/** Why `expression` is not an XPath, or undefined when it parses (to report it where it is written). */
+export function xpathSyntaxProblem(expression: string): string | undefined {
+  return xpathQuery().xpathSyntaxProblem(expression);
+}
+
 /** One request as sent (its variables resolved, before Behalf adds authentication) and the response it got. */
 export interface RequestExchange {
   request: { headers: Record<string, string>; body?: string | Buffer };
@@ -161,7 +171,7 @@ export function readRequestVariable(
     return { value, from: header };
   }
   if (ref.xpath !== undefined) {
-    const result = xpathQuery().evaluateXPath(bodyText(side.body), ref.xpath);
+    const result = evaluateBodyXPath(side.body, ref.xpath);
     if (result.ok) return { value: result.value, from: xpathName(ref.xpath) };
     const type = findHeader(side.headers, 'content-type');
     if (result.reason === 'xml')

@@ -292,6 +292,11 @@ const REQUEST_REF = /^([^.\s{}$][^.\s{}]*)\.(request|response)\.([^.\s]*)(?:\.([
 const EXPECTED_REQUEST = (name: string, part: string) =>
   `{{${name}.${part}.body.$.path}} (a JSON path), {{${name}.${part}.body.*}} (the whole body) or {{${name}.${part}.headers.Name}}`;
 
+/** REST Client: a body path starting with / (or an XPath function, count(//item)) is an XPath on an XML body. */
+export function isXPath(selector: string): boolean {
+  return selector[0] === '/' || /^[a-z][a-z-]*\(/.test(selector);
+}
+
 function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): ParsedRef {
   const [, request, part, what, rest] = m as unknown as [string, string, 'request' | 'response', string, string | undefined];
   const invalid = (message: string, expected = EXPECTED_REQUEST(request, part)): ParsedRef => ({ type: 'invalid', message, expected, raw });
@@ -305,9 +310,8 @@ function classifyRequestRef(trimmed: string, m: RegExpExecArray, raw: string): P
   if (what !== 'body') return invalid(`${raw}: a request variable reads "body" or "headers", not "${what}"`);
   const selector = rest?.trim();
   if (selector === undefined || selector === '' || selector === '*') return { ...base, what: 'body' };
-  // REST Client: a path starting with / (or an XPath function, count(//item)) is an XPath on an XML body,
-  // checked when it is evaluated.
-  if (selector[0] === '/' || /^[a-z][a-z-]*\(/.test(selector)) return { ...base, what: 'body', xpath: selector, pathText: selector };
+  // Checked when it is evaluated.
+  if (isXPath(selector)) return { ...base, what: 'body', xpath: selector, pathText: selector };
   if (selector[0] !== '$') return invalid(`${raw}: the body path must start with $ (a JSON path), / (an XPath: //token) or be * (the whole body)`);
   const path = parseJsonPath(selector);
   if (typeof path === 'string') return invalid(`${raw}: ${path}`, "a JSON path of $, .key, [n] and ['key'] steps");

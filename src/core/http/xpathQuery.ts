@@ -1,5 +1,5 @@
-// REST Client's XPath request variables (`{{login.response.body.//token}}`) on an XML body, with the xpath and
-// @xmldom/xmldom libraries. A module of its own, loaded only when a request variable holds an XPath: the bundles
+// REST Client's XPath request variables (`{{login.response.body.//token}}`) and `?? body //token exists` assertions
+// on an XML body, with the xpath and @xmldom/xmldom libraries. A module of its own, loaded only when a request variable holds an XPath: the bundles
 // carry it as a separate file (scripts/build.mjs), so sending JSON never loads an XML parser.
 
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
@@ -50,6 +50,18 @@ export function evaluateXPath(xml: string, expression: string): XPathResult {
     return { ok: true, value: out };
   }
   return { ok: true, value: node.nodeValue ?? '' };
+}
+
+/** Why `expression` is not an XPath (`XPath parse error`, `Unterminated string literal: 'x`), or undefined when it parses. */
+export function xpathSyntaxProblem(expression: string): string | undefined {
+  try {
+    // parse() compiles without a document; xpath exports it, its typings do not declare it.
+    (xpath as unknown as { parse(expression: string): unknown }).parse(expression);
+    return undefined;
+  } catch (e) {
+    // The parser ends an unterminated string literal's text with the NUL it reads past the end.
+    return firstLine((e instanceof Error ? e.message : String(e)).replace(/\0/g, ''));
+  }
 }
 
 function firstLine(text: string): string {
