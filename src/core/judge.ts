@@ -2,8 +2,8 @@
 // httpYac's `?? …` assertions against a response. Pure; the words it returns are what the CLI, JUnit and the editor show.
 
 import type { Assertion, ExpectationSource, IdentityExpectation, Verdict } from './expectations';
-import { readRequestVariable } from './http/requestVariables';
-import { parseJsonPath } from './http/template';
+import { evaluateBodyXPath, readRequestVariable } from './http/requestVariables';
+import { isXPath, parseJsonPath } from './http/template';
 import type { Principal, ResponseRecord } from './model';
 
 /** What a matrix cell came to, as far as an expectation cares (MatrixCell has these fields). */
@@ -137,6 +137,7 @@ function actualOf(assertion: Assertion, record: ResponseRecord): { value: string
  */
 function bodyValue(path: string | undefined, record: ResponseRecord): { value: string | undefined } | { problem: string } {
   if (path === undefined) return { value: record.body };
+  if (isXPath(path)) return xpathValue(path, record);
   const steps = parseJsonPath(path);
   if (typeof steps === 'string') return { problem: `${path} is not a JSON path (${steps})` };
   const last = steps[steps.length - 1];
@@ -177,6 +178,22 @@ function bodyValue(path: string | undefined, record: ResponseRecord): { value: s
     }
   }
   return { value: undefined };
+}
+
+/**
+ * An XPath into an XML body, evaluated as XPath request variables are (`//Token`, `count(//Item)`, `//Item/@id`).
+ * One that selects nothing is absent (for `exists`); a body that is not XML, or an XPath the evaluator rejects
+ * (an unknown function), is a problem the verdict names.
+ */
+function xpathValue(path: string, record: ResponseRecord): { value: string | undefined } | { problem: string } {
+  if (record.body.trim() === '') return { problem: 'the body is empty, so the XPath cannot apply (expected an XML body)' };
+  const result = evaluateBodyXPath(record.body, path);
+  if (result.ok) return { value: result.value };
+  if (result.reason === 'none') return { value: undefined };
+  if (result.reason === 'xpath') return { problem: `not a valid XPath (${result.message})` };
+  const typeKey = Object.keys(record.headers).find((k) => k.toLowerCase() === 'content-type');
+  const type = typeKey === undefined ? '' : ` (Content-Type: ${record.headers[typeKey]})`;
+  return { problem: `the body is not XML${type}: ${result.message}, so the XPath cannot apply (expected an XML body)` };
 }
 
 /** Whether `actual <operator> expected` holds; numbers compare as numbers when both sides are numbers. */
