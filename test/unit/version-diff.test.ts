@@ -346,6 +346,11 @@ describe('version diff: what diffVersions remembers between versions changes not
     assert.equal(field(diffs, 4, 'J').kind, 'text');
     assert.deepEqual(field(diffs, 6, 'J').changes, [{ path: '$.a', kind: 'changed', oldValue: '9', newValue: '4' }]);
     assert.deepEqual(field(diffs, 8, 'U').parts, [{ value: 'alpha ' }, { value: 'beta', removed: true }, { value: 'delta', added: true }, { value: ' gamma' }]);
+    // An unchanged head and tail that stay the same from one version to the next are one object each (less to allocate and trace).
+    const [v2, v3] = [field(diffs, 2, 'T').parts!, field(diffs, 3, 'T').parts!];
+    assert.deepEqual(v3, [{ value: 'revision ' }, { value: '2', removed: true }, { value: '12', added: true }, { value: ' of the caption' }]);
+    assert.equal(v3[0], v2[0]);
+    assert.equal(v3[3], v2[3]);
     assert.deepEqual(diffs[8].fields[2].parts, [
       { value: 'alpha ' },
       { value: 'delta', removed: true },
