@@ -3,12 +3,11 @@
 // process, that the Orange Logic impersonation check always stops its session (refused, cancelled).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkConnection, type ConnectionCheck } from '../../src/core/checks';
 import { isBehalfError } from '../../src/core/errors';
-import { startSandbox, type ConnectionJson, type Sandbox } from '../../src/sandbox';
-import { received, runProcess, startHarness, type Harness } from './support';
+import type { ConnectionJson, Sandbox } from '../../src/sandbox';
+import { received, runProcess, startHarness, type Harness, freshCliWorld } from './support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
@@ -25,16 +24,10 @@ describe('behalf check (the CLI as a process, over real sockets)', function () {
   let config: string;
   let extraEnv: Record<string, string>;
 
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-check-'));
-    config = path.join(dir, 'behalf.connections.json');
+  freshCliWorld('behalf-check-', (world) => ({ sandbox, dir, config } = world));
+  beforeEach(() => {
     extraEnv = {};
     writeConfig([]);
-  });
-  afterEach(async () => {
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /** The sandbox's connections file plus `extra` connections (variants built from its own). */

@@ -3,10 +3,9 @@
 // nothing is sent when the file has an error.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { runProcess } from './support';
+import type { Sandbox } from '../../src/sandbox';
+import { runProcess, freshCliWorld } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -18,16 +17,7 @@ describe('behalf CLI (dist/cli.js) and .http file problems', function () {
   before(function () {
     if (!fs.existsSync(CLI)) this.skip();
   });
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-cli-http-'));
-    config = path.join(dir, 'behalf.connections.json');
-    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
-  });
-  afterEach(async () => {
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  freshCliWorld('behalf-cli-http-', (world) => ({ sandbox, dir, config } = world));
 
   function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
     return runProcess(process.execPath, [CLI, ...args, '--config', config], {

@@ -3,11 +3,10 @@
 // with an XML parser, and no secret in any output.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { runProcess } from './support';
+import type { Sandbox } from '../../src/sandbox';
+import { runProcess, freshCliWorld } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -51,16 +50,10 @@ describe('behalf matrix and assertions (dist/cli.js as a process)', function () 
   before(function () {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   });
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-cli-matrix-'));
-    fs.writeFileSync(path.join(dir, 'behalf.connections.json'), JSON.stringify(sandbox.connectionsFile(), null, 2));
+  freshCliWorld('behalf-cli-matrix-', (world) => ({ sandbox, dir } = world));
+  beforeEach(() => {
     fs.writeFileSync(path.join(dir, 'deals.http'), DEALS);
     secrets = Object.values(sandbox.secretsEnv());
-  });
-  afterEach(async () => {
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const cli = (...args: string[]) => runProcess(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, ...sandbox.secretsEnv() } });

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox';
+import { freshCliWorld } from './support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -25,16 +25,7 @@ describe('behalf principals and assignment refusals (dist/cli.js as a process)',
   before(function () {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   });
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-cli-principals-'));
-    config = path.join(dir, 'behalf.connections.json');
-    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
-  });
-  afterEach(async () => {
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  freshCliWorld('behalf-cli-principals-', (world) => ({ sandbox, dir, config } = world));
 
   const cli = (args: string[]): Promise<Run> =>
     new Promise((resolve) => {

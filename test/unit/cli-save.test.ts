@@ -14,9 +14,9 @@ import { runCli } from '../../src/cli/main';
 import type { Io } from '../../src/cli/io';
 import { systemClock } from '../../src/core/ports';
 import { sendHttp } from '../../src/core/transport';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import type { Sandbox } from '../../src/sandbox';
 import { generatedBytes } from '../../src/sandbox/generatedBytes';
-import { runProcess } from './support';
+import { runProcess, freshCliWorld } from './support';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const MB = 1024 * 1024;
@@ -35,16 +35,7 @@ describe('behalf send --save (dist/cli.js, streamed to a file)', function () {
   before(function () {
     if (!fs.existsSync(CLI)) this.skip();
   });
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-cli-save-'));
-    config = path.join(dir, 'behalf.connections.json');
-    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
-  });
-  afterEach(async () => {
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  freshCliWorld('behalf-cli-save-', (world) => ({ sandbox, dir, config } = world));
 
   const env = () => ({ PATH: process.env.PATH ?? '', ...sandbox.secretsEnv() });
   const run = (args: string[]) => runProcess(process.execPath, [CLI, ...args, '--config', config], { cwd: dir, env: env() });

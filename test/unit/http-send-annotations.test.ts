@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/cli/main';
 import { BehalfError } from '../../src/core/errors';
@@ -11,8 +10,8 @@ import { parseHttpFile } from '../../src/core/http/parser';
 import { RequestVariableStore } from '../../src/core/http/requestVariables';
 import { resolveRequest } from '../../src/core/http/variables';
 import type { Io } from '../../src/cli/io';
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { runProcess } from './support';
+import type { Sandbox } from '../../src/sandbox';
+import { runProcess, freshCliWorld } from './support';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
@@ -25,16 +24,9 @@ describe('.http annotations that change what is sent (@disabled, @no-redirect, @
   let config: string;
   const children: ChildProcess[] = [];
 
-  beforeEach(async () => {
-    sandbox = await startSandbox();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-send-annotations-'));
-    config = path.join(dir, 'behalf.connections.json');
-    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
-  });
-  afterEach(async () => {
+  freshCliWorld('behalf-send-annotations-', (world) => ({ sandbox, dir, config } = world));
+  afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    await sandbox.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   function writeHttp(lines: string[]): string {

@@ -1,6 +1,9 @@
 // Shared set-up for tests that run the engine against the vendor sandbox over real sockets.
 
 import { spawn, type SpawnOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { BehalfEngine, type EngineOptions } from '../../src/core/engine';
 import { CORE_CONNECTION_KEYS, type Connection, type Principal } from '../../src/core/model';
 import type { Log, Prompt, SecretStore } from '../../src/core/ports';
@@ -94,5 +97,32 @@ export function runProcess(command: string, args: readonly string[], options: Om
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** What a CLI suite's test works in: a sandbox of its own, a temporary folder and the sandbox's connections file in it. */
+export interface CliWorld {
+  sandbox: Sandbox;
+  dir: string;
+  /** `<dir>/behalf.connections.json`, written for the sandbox. */
+  config: string;
+}
+
+/** mocha hooks giving each test of the suite a fresh CliWorld (handed to `use`), closed and removed after it. */
+export function freshCliWorld(prefix: string, use: (world: CliWorld) => void): void {
+  let world: CliWorld | undefined;
+  beforeEach(async () => {
+    const sandbox = await startSandbox();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const config = path.join(dir, 'behalf.connections.json');
+    fs.writeFileSync(config, JSON.stringify(sandbox.connectionsFile(), null, 2));
+    use((world = { sandbox, dir, config }));
+  });
+  afterEach(async () => {
+    if (!world) return;
+    const { sandbox, dir } = world;
+    world = undefined;
+    await sandbox.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 }
