@@ -12,6 +12,7 @@ import {
   matrixIdentities,
   matrixPassed,
   matrixRow,
+  uniqueRowNames,
   runMatrix,
   type MatrixCell,
   type MatrixResult,
@@ -47,16 +48,18 @@ export async function matrixCommand(engine: BehalfEngine, args: string[], flags:
   if (selected.some((r) => errorLines.some((line) => line >= r.range.startLine && line <= r.range.endLine))) return 1;
 
   const context = { ...variableContext, onSecret: (value: string) => engine.redactor.add(value) };
-  const rows: MatrixRow[] = selected.map((request) => {
-    let resolved: Parameters<typeof matrixRow>[3];
-    try {
-      resolved = { spec: resolveInRun(parsed, request, context, flags.name) };
-    } catch (e) {
-      resolved = { error: describeError(engine, e) };
-    }
-    const url = 'spec' in resolved ? resolved.spec.url : request.url;
-    return matrixRow(engine, request, pickConnection(config, flags.connection ?? request.connection, url, request), resolved);
-  });
+  const rows: MatrixRow[] = uniqueRowNames(
+    selected.map((request) => {
+      let resolved: Parameters<typeof matrixRow>[3];
+      try {
+        resolved = { spec: resolveInRun(parsed, request, context, flags.name) };
+      } catch (e) {
+        resolved = { error: describeError(engine, e) };
+      }
+      const url = 'spec' in resolved ? resolved.spec.url : request.url;
+      return matrixRow(engine, request, pickConnection(config, flags.connection ?? request.connection, url, request), resolved);
+    }),
+  );
   let identities: Awaited<ReturnType<typeof matrixIdentities>>;
   try {
     identities = await matrixIdentities(engine, rows, { as: flags.as, all: flags.all, mode: flags.mode as ImpersonationMode | undefined, signal });

@@ -110,7 +110,7 @@ export function outcomeOf(status: number, hidden: boolean): MatrixOutcome {
   return 'error';
 }
 
-/** The row's display name: `# @name`, else `METHOD path` (`#n` disambiguates repeats). */
+/** The row's display name: `# @name`, else `METHOD path` (uniqueRowNames disambiguates repeats). */
 export function matrixRowName(request: HttpFileRequest): string {
   return request.name ?? request.title ?? `${request.method} ${request.url.replace(/^https?:\/\/[^/]+/i, '')}`.slice(0, 120);
 }
@@ -129,10 +129,22 @@ export function matrixRow(
   const method = (spec?.method ?? request.method).toUpperCase();
   const url = spec?.url ?? request.url;
   const row: MatrixRow = { name: matrixRowName(request), method, url, request, connection };
-  if (!isMatrixRead(engine, method, url, connection)) row.skipped = writeSkipReason(method);
+  if (request.disabled) row.skipped = 'disabled by # @disabled';
+  else if (!isMatrixRead(engine, method, url, connection)) row.skipped = writeSkipReason(method);
   else if (spec) row.spec = spec;
   else row.error = 'error' in resolved ? resolved.error : 'not resolved';
   return row;
+}
+
+/** Names are how cells are found: two requests without `# @name` and the same line become `… #2`, `… #3`. */
+export function uniqueRowNames(rows: MatrixRow[]): MatrixRow[] {
+  const seen = new Map<string, number>();
+  for (const row of rows) {
+    const n = (seen.get(row.name) ?? 0) + 1;
+    seen.set(row.name, n);
+    if (n > 1) row.name = `${row.name} #${n}`;
+  }
+  return rows;
 }
 
 /** An identity for a principal of a connection (undefined = the service user, `self`). */

@@ -96,19 +96,11 @@ function compareArgs(args: unknown[]): CompareArgs {
   return {};
 }
 
-/**
- * The mode for a side. Comparing reads is about privileges, and only full impersonation applies the principal's
- * own (lite keeps the service user's and only attributes writes): full by default where the vendor has it.
- */
-export function compareMode(s: Services, connection: Connection, wanted: ImpersonationMode | undefined): ImpersonationMode {
-  return s.engine.readMode(connection, wanted);
-}
-
 async function identityFromArg(s: Services, arg: IdentityArg, requestMode: ImpersonationMode | undefined): Promise<ActAs> {
   const connection = await s.store.connection(arg.connectionId);
   if (!connection) throw new BehalfError('connection', `No connection "${arg.connectionId}".`);
   const principal = arg.principalId ? await resolvePrincipal(s, connection, arg.principalId) : undefined;
-  return { connection, principal, mode: compareMode(s, connection, arg.mode ?? requestMode) };
+  return { connection, principal, mode: s.engine.readMode(connection, arg.mode ?? requestMode) };
 }
 
 let compareSequence = 0;
@@ -123,7 +115,7 @@ async function compareAsUsers(s: Services, args: CompareArgs): Promise<{ result:
     right = await identityFromArg(s, args.right, target.request.mode);
   } else {
     const connection = await connectionFor(s, target.request, spec);
-    const mode = compareMode(s, connection, target.request.mode);
+    const mode = s.engine.readMode(connection, target.request.mode);
     const note = `compared in ${mode} mode${mode === 'full' ? " (the principal's own privileges)" : ''}`;
     const first = await pickPrincipal(s, connection, `Compare ${spec.method} ${shortUrl(spec.url)}: first identity`, { modeNote: note });
     if (!first) return undefined;

@@ -11,6 +11,7 @@ import {
   matrixIdentities,
   matrixIdentity,
   matrixRow,
+  uniqueRowNames,
   runMatrix,
   type MatrixCell,
   type MatrixIdentity,
@@ -23,7 +24,6 @@ import { describePrincipal } from '../core/vendor';
 import type { MatrixExportFormat, MatrixView, MatrixViewCell } from '../protocol/matrix';
 import { cellKey } from '../protocol/matrix';
 import { assetOfRecord } from './attributionCommands';
-import { compareMode } from './auditCommands';
 import { logSent } from './loggedSend';
 import { MatrixPanel, type MatrixPanelHandlers } from './matrixPanel';
 import type { Services } from './services';
@@ -126,21 +126,9 @@ async function matrixRows(s: Services, doc: vscode.TextDocument, parsed: ParsedH
       resolved = { error: s.engine.redactor.text(e instanceof Error ? e.message : String(e)) };
     }
     const connection = await connectionFor(s, request, 'spec' in resolved ? resolved.spec : { method: request.method, url: request.url, headers: {} });
-    const row = matrixRow(s.engine, request, connection, resolved);
-    if (request.disabled && !row.skipped) {
-      row.skipped = 'disabled by # @disabled';
-      delete row.spec;
-    }
-    rows.push(row);
+    rows.push(matrixRow(s.engine, request, connection, resolved));
   }
-  // Names are how cells are found: two requests without # @name and the same line get "#2", "#3".
-  const seen = new Map<string, number>();
-  for (const row of rows) {
-    const n = (seen.get(row.name) ?? 0) + 1;
-    seen.set(row.name, n);
-    if (n > 1) row.name = `${row.name} #${n}`;
-  }
-  return rows;
+  return uniqueRowNames(rows);
 }
 
 /**
@@ -158,7 +146,7 @@ async function pickIdentities(s: Services, doc: vscode.TextDocument, rows: Matri
   type Item = vscode.QuickPickItem & { key?: string };
   const items: Item[] = [];
   for (const connection of connections) {
-    const mode = compareMode(s, connection, undefined);
+    const mode = s.engine.readMode(connection);
     items.push({ label: connection.label, kind: vscode.QuickPickItemKind.Separator });
     const self = identityKey(connection.id, undefined);
     items.push({
@@ -200,7 +188,7 @@ async function identitiesFromKeys(s: Services, keys: string[], connections: Conn
     const ref = key.slice(slash + 1);
     const principal = ref === 'self' ? undefined : s.store.principals(connection).find((p) => p.id === ref);
     if (ref !== 'self' && !principal) continue; // a principal since removed
-    identities.push(matrixIdentity(connection, principal, compareMode(s, connection, undefined)));
+    identities.push(matrixIdentity(connection, principal, s.engine.readMode(connection)));
   }
   // Unique ids, as the core makes them: a principal id shared by two connections is qualified by its connection.
   const counts = new Map<string, number>();

@@ -7,7 +7,7 @@ import type { Assertion, IdentityExpectation } from '../../src/core/expectations
 import { parseHttpFile } from '../../src/core/http/parser';
 import { resolveRequest } from '../../src/core/http/variables';
 import { judgeAssertion, judgeExpectation, namesIdentity } from '../../src/core/judge';
-import { matrixIdentities, matrixPassed, matrixRow, outcomeOf, runMatrix, type MatrixRow } from '../../src/core/matrix';
+import { matrixIdentities, matrixPassed, matrixRow, outcomeOf, runMatrix, uniqueRowNames, type MatrixRow } from '../../src/core/matrix';
 import type { Connection, ResponseRecord } from '../../src/core/model';
 import { received, startHarness, type Harness } from './support';
 
@@ -326,6 +326,44 @@ describe('runMatrix against the sandbox', function () {
     );
     return parsed.requests.map((request) => matrixRow(h.engine, request, connection, { spec: resolveRequest(parsed, request) }));
   };
+
+  it('rows: a # @disabled request is skipped and never sent; repeated unnamed requests get "#2" (CLI and editor alike)', async () => {
+    const connection = h.connection('dc-sandbox');
+    const rows = uniqueRowNames(
+      rowsOf(
+        [
+          'GET /api/rest/v4/data/entrydata/rows/Deals',
+          '',
+          '###',
+          'GET /api/rest/v4/data/entrydata/rows/Deals',
+          '',
+          '###',
+          '# @disabled',
+          '# @name off',
+          'GET /api/rest/v4/data/entrydata/rows/Companies',
+        ].join('\n'),
+        connection,
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.skipped]),
+      [
+        ['GET /api/rest/v4/data/entrydata/rows/Deals', undefined],
+        ['GET /api/rest/v4/data/entrydata/rows/Deals #2', undefined],
+        ['off', 'disabled by # @disabled'],
+      ],
+    );
+    const result = await runMatrix(h.engine, rows, await matrixIdentities(h.engine, rows, { as: ['jane'] }));
+    assert.deepEqual(
+      result.cells.map((c) => [c.request, c.outcome]),
+      [
+        ['GET /api/rest/v4/data/entrydata/rows/Deals', 'allowed'],
+        ['GET /api/rest/v4/data/entrydata/rows/Deals #2', 'allowed'],
+        ['off', 'skipped'],
+      ],
+    );
+    assert.equal(received(h.sandbox, '/rows/Companies').length, 0, 'the disabled request was not sent');
+  });
 
   const DEALS = [
     '# @expect jane rows 3',
