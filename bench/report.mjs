@@ -106,7 +106,7 @@ function extensionTables(c) {
     `| Tree: expand the connection | ${v.notMeasured ? '—' : range(v.treeExpandMs)} | getChildren + getTreeItem for ${v.runs?.[0]?.treeChildren ?? '—'} nodes; warm: ${v.notMeasured ? '—' : range(v.treeExpandWarmMs)} |`,
     `| Tree: filter | ${v.treeFilterMs ? range(v.treeFilterMs) : `not measured: ${v.notMeasured ?? 'no figures'}`} | "Filter Principals…" with "${v.runs?.[0]?.treeFilterQuery ?? '—'}" (${v.runs?.[0]?.treeFilterResults ?? '—'} matches), then getChildren + getTreeItem of the roots and the matches; another query: ${range(v.treeFilterWarmMs)}; clearing it: ${range(v.treeFilterClearMs)} |`,
     `| Response panel: first paint, ${fp.bodyMB ?? 5} MB JSON | ${fp.notMeasured ? `not measured: ${fp.notMeasured}` : range(fp.firstPaintMs)} | raw toggle ${fp.rawToggleMs ? range(fp.rawToggleMs) : '—'}; longest task ${fp.longestTaskMs ? range(fp.longestTaskMs) : '—'} |`,
-    `| Version-history diff | ${d.notMeasured ? `not measured: ${d.notMeasured}` : range(d.ms)} | ${d.function ? `${d.function}()` : ''} |`,
+    `| Version-history diff | ${d.notMeasured ? `not measured: ${d.notMeasured}` : range(d.ms)} | ${d.function ? `${d.function}()` : ''}${d.function === 'summariseVersions' ? ': what the history panel needs before its first paint' : ''}${d.perVersionUs ? `; opening one version (diffVersion): ${d.perVersionUs.median} µs median, ${d.perVersionUs.max} µs max of ${d.perVersionUs.n}` : ''}${d.fullMs ? `; every version's diffs at once (diffVersions): ${range(d.fullMs)}` : ''} |`,
   ];
   parts.push(lines.join('\n'));
   return parts.join('\n\n');

@@ -4,6 +4,7 @@ import { chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ajvStandalone } from './esbuild-ajv-standalone.mjs';
+import { buildWithLazyChunk } from './esbuild-lazy-chunk.mjs';
 
 // --outdir: bundle somewhere else than dist/ (scripts/package.mjs builds the .vsix contents in a staging folder,
 // so that packaging never rewrites the development build other runs are using).
@@ -63,7 +64,6 @@ const entries = [
   // 'vscode' is provided by the editor at run time. The extension is two files: a shell that activates at
   // once (extension.js) and the rest, which the shell requires on first need (extension-main.js).
   { entryPoints: ['src/extension/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode'] },
-  { entryPoints: ['src/extension/main.ts'], outfile: join(outdir, 'extension-main.js'), external: ['vscode'] },
   { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/core/http/xpathQuery.ts'], outfile: join(outdir, 'xpathQuery.js') },
@@ -71,7 +71,13 @@ const entries = [
 
 // The connections schema first: the bundles' validator is compiled from it (esbuild-ajv-standalone).
 await (await import('./build-schema.mjs')).buildSchema();
-await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
+// extension-main.js requires the commands few sessions use (src/extension/extras.ts) as a chunk of its own,
+// extension-extras.js, on first need; no module is in both (scripts/esbuild-lazy-chunk.mjs).
+const extensionMain = {
+  main: { entryPoints: ['src/extension/main.ts'], outfile: join(outdir, 'extension-main.js'), external: ['vscode'] },
+  chunk: { entry: 'src/extension/extras.ts', importer: 'src/extension/main.ts', request: './extras', outfile: join(outdir, 'extension-extras.js') },
+};
+await Promise.all([...entries.map((e) => esbuild.build({ ...common, ...e })), buildWithLazyChunk(esbuild, common, extensionMain)]);
 await chmod(join(outdir, 'cli.js'), 0o755);
 await chmod(join(outdir, 'sandbox.js'), 0o755);
 await (await import('./build-webviews.mjs')).buildWebviews({ production, outdir: join(outdir, 'webviews') });

@@ -12,7 +12,7 @@
 // The workbench then reports the extension host's console output through window.codeAutomationLog and the
 // test run's result through window.codeAutomationExit, both of which we provide with page.exposeFunction.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, parseArgs } from 'node:util';
@@ -96,7 +96,18 @@ export async function runVSCodeTests({ extension, tests, workspace, env = {}, ti
     if (paintLog) {
       // In every frame, the webviews' inner frames included (they are where the response panel's page runs).
       await page.exposeFunction('behalfBenchPaint', (entry) => appendFileSync(paintLog, `${JSON.stringify(entry)}\n`));
-      await page.context().addInitScript(PAINT_PROBE);
+      // Armed by the suite (it writes <paintLog>.arm) for the send-to-paint test only: a probe in every frame costs
+      // the shared CPU, and would slow the other figures of the run (the Connections tree) with it. Frames made
+      // after arming carry it: each send opens its panel anew. Acknowledged by <paintLog>.armed.
+      const arming = setInterval(() => {
+        if (!existsSync(`${paintLog}.arm`)) return;
+        clearInterval(arming);
+        void page
+          .context()
+          .addInitScript(PAINT_PROBE)
+          .then(() => writeFileSync(`${paintLog}.armed`, ''));
+      }, 50);
+      void outcome.finally(() => clearInterval(arming));
     }
     page.on('crash', () => settle({ error: 'the workbench page crashed' }));
     void server.exited.then(({ code, signal }) => settle({ error: `code-server exited (${code ?? signal})` }));
@@ -135,7 +146,8 @@ export async function runVSCodeTests({ extension, tests, workspace, env = {}, ti
 
 /**
  * Runs in every frame before its own scripts (the webview CSP does not apply to init scripts): whenever the
- * response panel's page (media/response: its banner is .banner-self / .banner-impersonated) puts a new banner
+ * response panel's page (media/response: a response's banner is .banner-self / .banner-impersonated; the
+ * "Sending as …" state shown before the response arrives has neither, so it is never counted) puts a new banner
  * in the DOM, it waits for the next frame to be painted (requestAnimationFrame, then a task: as the webview suite
  * times first paint) and reports the wall-clock time (epoch ms, the same clock as Date.now() in the host).
  */

@@ -189,6 +189,10 @@ describe('bench: Behalf in the VS Code extension host', function () {
     await vscode.commands.executeCommand('behalf.startSandbox');
     const file = vscode.Uri.file(path.join(folder, 'send.http'));
     fs.writeFileSync(file.fsPath, '# @connection dc-sandbox\nGET /api/rest/v4/data/entrydata/rows/Deals\n');
+    // The paint probe is armed for this test only (scripts/run-vscode-tests.mjs): the figures above ran without it.
+    fs.writeFileSync(`${paintLog}.arm`, '');
+    for (const deadline = Date.now() + 10_000; !fs.existsSync(`${paintLog}.armed`); await new Promise((r) => setTimeout(r, 50)))
+      if (Date.now() > deadline) throw new Error('the paint probe was not armed within 10 s (is --paint-log on?)');
     const paints = (): number[] =>
       (fs.existsSync(paintLog) ? fs.readFileSync(paintLog, 'utf8') : '')
         .split('\n')

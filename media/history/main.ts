@@ -6,7 +6,8 @@
 // - No inline styles (the CSP has no 'unsafe-inline'): classes and the `hidden` attribute only.
 // - Long histories never block the page: versions are rendered a page at a time (more as the list scrolls
 //   into view, or by keyboard), and a version's field diffs are created only when it is first expanded.
-// - The diffs arrive computed (src/core/versionDiff.ts on the host): the page needs no diff library.
+// - The view has each version's summary only; a version's diffs are asked of the host when it is first
+//   expanded and arrive computed (src/core/versionDiff.ts on the host): the page needs no diff library.
 
 import {
   isHistoryView,
@@ -14,9 +15,11 @@ import {
   type FieldDiff,
   type HistoryToHost,
   type HistoryView,
+  type HostToHistory,
   type JsonChange,
   type TextPart,
   type VersionDiff,
+  type VersionSummary,
 } from '../../src/protocol/history';
 import { button, h, srOnly } from '../shared/dom';
 import { formatCount, formatDate } from '../shared/format';
@@ -81,7 +84,7 @@ const sameUser = (a: string, b: string): boolean => a.trim().toLowerCase() === b
 // --- the page -------------------------------------------------------------------------------------------------
 
 interface Row {
-  version: VersionDiff;
+  version: VersionSummary;
   li: HTMLLIElement;
   toggle: HTMLButtonElement;
   changes?: HTMLElement;
@@ -89,8 +92,12 @@ interface Row {
 
 class HistoryPage {
   /** Newest first, the order the list shows. */
-  private readonly all: VersionDiff[];
-  private filtered: VersionDiff[] = [];
+  private readonly all: VersionSummary[];
+  private filtered: VersionSummary[] = [];
+  /** The diffs the host sent, by version number (asked for when a version is first expanded). */
+  private readonly diffs = new Map<number, VersionDiff>();
+  /** Versions whose diffs were asked for and not answered yet (asked once). */
+  private readonly asked = new Set<number>();
   private readonly rows = new Map<number, Row>();
   private readonly byToggle = new WeakMap<HTMLButtonElement, Row>();
   private readonly expanded: Set<number>;
@@ -246,7 +253,7 @@ class HistoryPage {
     this.moreButton.textContent = `Show ${Math.min(PAGE, remaining).toLocaleString('en-US')} more (${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} shown)`;
   }
 
-  private row(v: VersionDiff): Row {
+  private row(v: VersionSummary): Row {
     const id = `version-${v.version}`;
     const li = h('li', { class: `version${v.byPrincipal ? ' by-principal' : ''}`, 'data-version': String(v.version) });
     const toggle = h('button', {
@@ -280,7 +287,7 @@ class HistoryPage {
     return row;
   }
 
-  private summary(v: VersionDiff): string {
+  private summary(v: VersionSummary): string {
     if (v.fields.length === 0) return 'no field changed';
     const names = v.fields.slice(0, 4).map((f) => f.field || '(unnamed)');
     const more = v.fields.length > 4 ? `, +${v.fields.length - 4} more` : '';
@@ -294,8 +301,11 @@ class HistoryPage {
     row.toggle.setAttribute('aria-expanded', String(expanded));
     row.li.classList.toggle('expanded', expanded);
     if (expanded && !row.changes) {
-      row.changes = this.changes(row.version);
+      row.changes = h('div', { class: 'changes', id: `version-${n}-changes`, role: 'region', 'aria-labelledby': `version-${n}-toggle` });
       row.li.append(row.changes);
+      const diff = this.diffs.get(n);
+      if (diff) this.fillChanges(row.changes, diff);
+      else this.askDiff(row.changes, n);
     }
     if (row.changes) row.changes.hidden = !expanded;
     if (byUser) {
@@ -361,18 +371,48 @@ class HistoryPage {
     ev.preventDefault();
   }
 
-  // --- field diffs (created when a version is first expanded) -------------------------------------------
+  // --- field diffs (asked of the host and created when a version is first expanded) -----------------------
 
-  private changes(v: VersionDiff): HTMLElement {
-    const box = h('div', { class: 'changes', id: `version-${v.version}-changes`, role: 'region', 'aria-labelledby': `version-${v.version}-toggle` });
+  /** Shows "reading" in the version's box and asks the host for its diffs (once until it answers). */
+  private askDiff(box: HTMLElement, version: number): void {
+    box.setAttribute('aria-busy', 'true');
+    box.replaceChildren(h('p', { class: 'loading' }, `Reading the changes of v${version}…`));
+    if (this.asked.has(version)) return;
+    this.asked.add(version);
+    this.post({ type: 'diff', version });
+  }
+
+  /** Asks again for the diffs not answered yet (an answer to a question asked before the host listened is lost). */
+  askAgain(): void {
+    for (const version of this.asked) this.post({ type: 'diff', version });
+  }
+
+  /** The host's answer about one version of this view: its diffs, or why there are none (with a way to try again). */
+  receive(message: Exclude<HostToHistory, { type: 'show' }>): void {
+    if (message.viewId !== this.view.id) return; // an answer for a view no longer shown
+    const version = message.type === 'diff' ? message.diff.version : message.version;
+    this.asked.delete(version);
+    const box = this.rows.get(version)?.changes;
+    if (message.type === 'diff') {
+      this.diffs.set(version, message.diff);
+      if (box) this.fillChanges(box, message.diff);
+      return;
+    }
+    if (!box) return;
+    box.removeAttribute('aria-busy');
+    const retry = button('Try again', { class: 'secondary retry' }, () => this.askDiff(box, version));
+    box.replaceChildren(h('p', { class: 'error', role: 'alert' }, message.message), retry);
+  }
+
+  private fillChanges(box: HTMLElement, v: VersionDiff): void {
+    box.removeAttribute('aria-busy');
     if (v.fields.length === 0) {
-      box.append(h('p', { class: 'empty' }, 'No field changed in this version.'));
-      return box;
+      box.replaceChildren(h('p', { class: 'empty' }, 'No field changed in this version.'));
+      return;
     }
     const list = h('ul', { class: 'fields' });
     for (const f of v.fields) list.append(this.field(f));
-    box.append(list);
-    return box;
+    box.replaceChildren(list);
   }
 
   private field(f: FieldDiff): HTMLElement {
@@ -465,8 +505,16 @@ const saver = stateSaver(() => {
   vscode.setState(state);
 });
 
+function isShowMessage(x: unknown): x is Extract<HostToHistory, { type: 'show' }> {
+  return isHostToHistory(x) && x.type === 'show';
+}
+
 function show(view: HistoryView): void {
-  if (current?.view.id === view.id) return; // the same reading again (the host re-sends after every `ready`)
+  if (current?.view.id === view.id) {
+    // The same reading again (the host re-sends after every `ready`): what was asked before the host listened is asked again.
+    current.askAgain();
+    return;
+  }
   const key = assetKey(view);
   // The same asset (a refresh, or a reload): keep filter, folding and scroll.
   const previous = current && assetKey(current.view) === key ? currentUi : restored && restored.ui.asset === key ? restored.ui : undefined;
@@ -486,7 +534,12 @@ function show(view: HistoryView): void {
   saver.now();
 }
 
-onHostViews(isHostToHistory, show, (scrollY) => {
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = event.data;
+  if (isHostToHistory(message) && message.type !== 'show') current?.receive(message);
+});
+
+onHostViews(isShowMessage, show, (scrollY) => {
   if (!currentUi) return;
   currentUi.scrollY = scrollY;
   saver.soon();

@@ -15,6 +15,7 @@ import {
   type PanelToHost,
   type ResponseView,
   type ResponseViewAttribution,
+  type SendStatus,
 } from '../../src/protocol/response';
 import { AttributionBox } from './attributionBox';
 import { bannerParts, formatBytes, formatDuration, isBinaryContentType, looksLikeJson, statusClass, viewKey } from './format';
@@ -367,6 +368,55 @@ class ResponsePage {
   }
 }
 
+// --- a send without its response yet ---------------------------------------------------------------------------
+
+const STATUS_HEADLINE: Record<SendStatus['state'], string> = { sending: 'Sending as ', failed: 'Failed as ', cancelled: 'Not sent as ' };
+
+/**
+ * "Sending as Jane Doe · full · DealCloud (sandbox)", the request line and Cancel; once it failed or was cancelled,
+ * what happened and "Send again". Not the response banner (.banner-self / -impersonated): no response is shown.
+ */
+function renderStatus(root: HTMLElement, status: SendStatus, post: (m: PanelToHost) => void): void {
+  const { who, mode, connection } = bannerParts(status.sentAs);
+  const sending = status.state === 'sending';
+  const line = h('div', { class: `banner banner-status banner-${status.state}`, role: sending ? 'status' : 'alert' });
+  if (sending) line.append(h('span', { class: 'spinner', 'aria-hidden': 'true' }));
+  line.append(STATUS_HEADLINE[status.state], h('strong', { class: 'who' }, who));
+  if (mode) line.append(' · ', h('span', { class: 'badge mode' }, mode));
+  line.append(' · ', h('span', { class: 'connection' }, connection));
+  const request = h(
+    'div',
+    { class: 'summary' },
+    h(
+      'span',
+      { class: 'request-line', title: `${status.request.method} ${status.request.url}` },
+      h('span', { class: 'method' }, status.request.method),
+      ' ',
+      status.request.url,
+    ),
+  );
+  const content = h('div', { class: 'content' }, request);
+  if (status.message) content.append(h('p', { class: sending ? 'send-note hint' : 'send-error explanation' }, status.message));
+  const actions = h('div', { class: 'actions send-actions' });
+  if (sending) {
+    const cancel = button('Cancel', { class: 'cancel-send', title: 'Cancel this request' }, () => {
+      post({ type: 'cancel', sendId: status.id });
+      cancel.disabled = true;
+    });
+    actions.append(cancel);
+  } else if (status.canResend) {
+    const again = button('Send again', { class: 'resend primary', 'aria-label': `Send the request again as ${who}` }, () => {
+      post({ type: 'resend', viewId: status.id });
+      again.disabled = true;
+    });
+    actions.append(again);
+  }
+  if (actions.childElementCount > 0) content.append(actions);
+  root.replaceChildren(line, content);
+  if (sending) root.setAttribute('aria-busy', 'true');
+  else root.removeAttribute('aria-busy');
+}
+
 // --- wiring -----------------------------------------------------------------------------------------------------
 
 const vscode = acquire<PanelToHost>();
@@ -374,6 +424,8 @@ const appRoot = document.getElementById('app') ?? document.body.appendChild(h('m
 let current: ResponsePage | undefined;
 let currentView: ResponseView | undefined;
 let currentUi: UiState | undefined;
+/** The send status shown instead of a response (its key: the same status again is not drawn again). */
+let currentStatus: string | undefined;
 const restored = readState(vscode);
 
 const saver = stateSaver(() => {
@@ -387,6 +439,7 @@ function show(view: ResponseView): void {
   const key = viewKey(view);
   if (current?.key === key) return; // the same response again (the host re-sends after every `ready`)
   current?.dispose();
+  currentStatus = undefined;
   const ui = restored && restored.ui.viewId === key ? restored.ui : freshUi(key);
   currentView = view;
   currentUi = ui;
@@ -396,6 +449,22 @@ function show(view: ResponseView): void {
   if (ui.scrollY > 0) window.requestAnimationFrame(() => window.scrollTo(0, ui.scrollY));
   else window.scrollTo(0, 0);
   saveNow();
+}
+
+/** A send under way, failed or cancelled: replaces whatever the panel showed; nothing of it is kept in the state. */
+function showStatus(status: SendStatus): void {
+  const key = JSON.stringify(status);
+  if (currentStatus === key) return; // the same status again (eager post, then `ready`)
+  current?.dispose();
+  current = undefined;
+  currentView = undefined;
+  currentUi = undefined;
+  currentStatus = key;
+  renderStatus(appRoot, status, (m) => vscode.postMessage(m));
+  document.title = status.state === 'sending' ? 'Sending…' : 'Response';
+  window.scrollTo(0, 0);
+  // A send does not survive a reload: a page restored later must not show the previous response as current, nor "Sending…".
+  vscode.setState(null);
 }
 
 /** A "Check again" moved on: the box changes in place, and the kept view (state) takes a new result. */
@@ -410,7 +479,9 @@ function attributionCheck(viewId: string, check: AttributionCheck): void {
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
-  if (isHostToPanel(message) && message.type === 'attribution') attributionCheck(message.viewId, message.check);
+  if (!isHostToPanel(message)) return;
+  if (message.type === 'attribution') attributionCheck(message.viewId, message.check);
+  else if (message.type === 'status') showStatus(message.status);
 });
 
 onHostViews(isShowResponse, show, (scrollY) => {

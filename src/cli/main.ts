@@ -2,8 +2,7 @@
 // (BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>]); nothing secret is ever printed.
 
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
-import { Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { BehalfEngine, DEFAULT_DISPOSE_MS } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
@@ -316,7 +315,9 @@ export function main(): void {
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
 
-  const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
+  // isatty(0), not process.stdin.isTTY: reading process.stdin makes the stream (for a file, an fs.ReadStream and
+  // the modules behind it), a start-up cost for a run that never reads it.
+  const interactive = isatty(0) && !!process.stderr.isTTY;
   const io: Io = {
     out: (t) => {
       if (!stdoutGone) process.stdout.write(t);
@@ -357,6 +358,9 @@ async function askOnTerminal(question: string, signal: AbortSignal | undefined, 
 async function readOnTerminal(question: string, signal: AbortSignal | undefined, onInterrupt: () => void, secret = false): Promise<string> {
   const interrupted = () => new BehalfError('cancelled', 'Interrupted at the prompt: not sent, and nothing more is.');
   if (signal?.aborted) throw interrupted();
+  // Loaded when a question is asked: readline costs every run's start-up, and most runs ask nothing.
+  const readline = await import('node:readline/promises');
+  const { Writable } = await import('node:stream');
   // A secret's keystrokes are echoed into a stream that drops them (the question goes to stderr directly).
   let muted = false;
   const stderr = process.stderr;

@@ -2,7 +2,8 @@
 // someone else.
 
 import { constants as fsConstants } from 'node:fs';
-import * as fs from 'node:fs/promises';
+// fs.promises, not node:fs/promises: its getter loads the module when a file is written, not at start-up.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BehalfEngine } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';

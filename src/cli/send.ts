@@ -41,14 +41,20 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
   const classname = path.relative(io.cwd, parsed.file) || parsed.file;
   const caseName = (request: HttpFileRequest, actAs?: ActAs) =>
     `${request.name ?? `request #${request.index + 1}`} as ${actAs ? (actAs.principal?.id ?? 'self') : (flags.as?.[0] ?? request.as ?? 'self')}`;
-  for (const [index, request] of selected.entries()) {
-    // A closed stdout (EPIPE) is reported after the write that found it: let it arrive before sending more.
-    if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+  // A closed stdout (EPIPE) is reported after the write that found it: after a write, let it arrive before sending more.
+  let wrote = false;
+  const out = (text: string) => {
+    wrote = true;
+    io.out(text);
+  };
+  for (const request of selected) {
+    if (wrote) await new Promise((resolve) => setImmediate(resolve));
+    wrote = false;
     if (signal?.aborted) break;
     if (request.disabled) {
       // `# @disabled`: not sent, and said so where the response would be.
-      if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, skipped: '@disabled' })}\n`);
-      else if (output !== 'none') io.out(`### ${requestTitle(request)}\nskipped: @disabled\n\n`);
+      if (flags.json) out(`${JSON.stringify({ name: request.name ?? null, skipped: '@disabled' })}\n`);
+      else if (output !== 'none') out(`### ${requestTitle(request)}\nskipped: @disabled\n\n`);
       junit.push({ name: caseName(request), classname, failures: [], skipped: '@disabled' });
       continue;
     }
@@ -69,6 +75,8 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
           signal,
           onRawResponse: request.name === undefined ? undefined : (r) => (raw = r),
           saveBody: saving?.body,
+          // -o none: no body and no notes on stdout, and info notes reach stderr only with --verbose.
+          bodyUnread: output === 'none' && !flags.verbose,
         })
         .finally(() => saving?.clear());
       if (request.name !== undefined && raw) exchanges.set(request.name, { request: { headers: spec.headers, body: spec.body }, response: raw });
@@ -79,10 +87,10 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
         // nothing on stdout
       } else if (flags.json) {
         const json = jsonRecord(record, output === 'full' && !saving, flags) as Record<string, unknown>;
-        io.out(`${JSON.stringify(verdicts.length ? { ...json, verdicts } : json)}\n`);
+        out(`${JSON.stringify(verdicts.length ? { ...json, verdicts } : json)}\n`);
       }
       // Saved: the body is in the file (as with curl -o), the summary says where.
-      else io.out(humanRecord(record, request, output === 'full' && !saving, flags));
+      else out(humanRecord(record, request, output === 'full' && !saving, flags));
       for (const verdict of verdicts.filter((v) => !v.met)) {
         failed = true;
         io.err(`${unmetLine(parsed.file, `assertion failed (${caseName(request, actAs)})`, verdict, io, engine)}\n`);
@@ -101,7 +109,7 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
       if (attempt) await logSent(log, engine, attempt, { error: e }, io);
       const message = describeError(engine, e);
       junit.push({ name: caseName(request, attempt?.actAs), classname, failures: [], error: { message } });
-      if (flags.json) io.out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
+      if (flags.json) out(`${JSON.stringify({ name: request.name ?? null, error: { code: isBehalfError(e) ? e.code : 'internal', message } })}\n`);
       else io.err(`${requestTitle(request)}: ${message}\n`);
       if (isBehalfError(e) && e.code === 'cancelled') break;
     }

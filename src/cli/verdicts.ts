@@ -1,7 +1,8 @@
 // What send and matrix share about verdicts: judging a response's `??` assertions, wording an unmet one with its
 // file:line:column, and writing the --junit report (redacted).
 
-import * as fs from 'node:fs/promises';
+// fs.promises, not node:fs/promises: its getter loads the module when a file is written, not at start-up.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BehalfEngine } from '../core/engine';
 import { BehalfError } from '../core/errors';

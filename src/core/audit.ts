@@ -43,6 +43,22 @@ export interface VersionDiff {
   fields: FieldDiff[];
 }
 
+/** How one field changed, as a version's collapsed row says it (no values: the diff comes when the version is opened). */
+export interface FieldSummary {
+  field: string;
+  /** set / unset: one side empty (as FieldDiff); changed: both sides have a value (FieldDiff's text or json). */
+  kind: 'set' | 'unset' | 'changed';
+}
+
+/** One version as a long history's first paint needs it: who, when and which fields; VersionDiff without the diffs. */
+export interface VersionSummary {
+  version: number;
+  date: string;
+  user: string;
+  byPrincipal: boolean;
+  fields: FieldSummary[];
+}
+
 /** The answer to "did the vendor record my write under the principal?" */
 export interface AttributionResult {
   assetId: string;

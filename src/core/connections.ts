@@ -5,7 +5,9 @@
 // vendor's declared settings by connectionsSchema.ts; if/then); nothing here names a
 // vendor. This is the only module that uses ajv.
 
-import { promises as fs } from 'node:fs';
+// Callbacks, not fs.promises: its first use loads a module every CLI start-up would pay for.
+import { readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import * as path from 'node:path';
 import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
@@ -14,7 +16,7 @@ import connectionsSchema from '../../schemas/connections.schema.json';
 import { BehalfError } from './errors';
 import { CORE_CONNECTION_KEYS, type Connection, type ConnectionsFile, type SourcePosition } from './model';
 import { describeSchemaError, forbiddenSecretNames, urlHasPassword, urlPasswordMessage } from './connectionsMessages';
-import { secretEnvName } from './ports';
+import { principalSecretEnvName, secretEnvName } from './ports';
 import {
   childNode,
   dedupe,
@@ -213,14 +215,14 @@ function isJsonWhitespace(ch: number): boolean {
 }
 
 function countKeys(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
   if (Array.isArray(value)) {
-    let n = 0;
     for (const item of value) n += countKeys(item);
     return n;
   }
-  if (value === null || typeof value !== 'object') return 0;
-  let n = 0;
-  for (const key of Object.keys(value)) n += 1 + countKeys((value as JsonObject)[key]);
+  // for...in, not Object.keys: no array per object. JSON.parse's objects have no enumerable inherited keys.
+  for (const key in value) n += 1 + countKeys((value as JsonObject)[key]);
   return n;
 }
 
@@ -257,10 +259,12 @@ function toConnection(raw: JsonObject, position: SourcePosition, copy = true): C
   const shared: JsonObject = {};
   const settings: JsonObject = {};
   for (const [key, value] of Object.entries(plain)) (CORE_KEYS.has(key) ? shared : settings)[key] = value;
+  // The principals are this parse's own objects (JSON.parse's, or toPlain's copies): marked in place, not copied.
+  for (const principal of principals) principal.source = 'file';
   return {
     ...(shared as unknown as Connection),
     ...(Object.keys(settings).length > 0 ? { settings } : {}),
-    principals: principals.map((p) => ({ ...(p as unknown as Connection['principals'][number]), source: 'file' as const })),
+    principals: principals as unknown as Connection['principals'],
     position,
   };
 }
@@ -399,26 +403,22 @@ function anyUrlWithPassword(value: unknown, depth = 0): boolean {
 
 /**
  * crossFieldRules() for a value that passed the schema, without positions: true when it would report nothing
- * (unique connection ids, unique principal ids within a connection, no two ids sharing a secret variable).
+ * (unique connection ids, unique principal ids within a connection, no two ids sharing a secret variable, no URL
+ * with a password). Equal ids have equal secret variables, so one set of variable names finds both kinds of clash.
  */
 function crossFieldRulesHold(connections: readonly JsonObject[]): boolean {
-  const connectionIds = new Set<string>();
   const secrets = new Set<string>();
   const claim = (env: string) => !secrets.has(env) && !!secrets.add(env);
   for (const connection of connections) {
     const connectionId = connection.id;
     if (typeof connectionId !== 'string' || connectionId === '') continue;
-    if (connectionIds.has(connectionId)) return false;
-    connectionIds.add(connectionId);
     if (anyUrlWithPassword(connection)) return false;
-    if (!claim(secretEnvName({ connectionId }))) return false;
+    const connectionSecret = secretEnvName({ connectionId });
+    if (!claim(connectionSecret)) return false;
     if (!Array.isArray(connection.principals)) continue;
-    const principalIds = new Set<string>();
     for (const principal of connection.principals) {
       if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '') continue;
-      if (principalIds.has(principal.id)) return false;
-      principalIds.add(principal.id);
-      if (!claim(secretEnvName({ connectionId, principalId: principal.id }))) return false;
+      if (!claim(principalSecretEnvName(connectionSecret, principal.id))) return false;
     }
   }
   return true;
@@ -469,7 +469,7 @@ function duplicateKeys(root: Node, lines: LineIndex): ConnectionDiagnostic[] {
 export async function loadConnections(file: string): Promise<ConnectionsFile> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await promisify(readFileCallback)(file, 'utf8');
   } catch (e) {
     throw readError(file, e);
   }
@@ -521,7 +521,7 @@ export async function findConnectionsFile(startDir: string, stopDir?: string): P
 
 async function isFile(file: string): Promise<boolean> {
   try {
-    return (await fs.stat(file)).isFile();
+    return (await promisify(statCallback)(file)).isFile();
   } catch {
     return false;
   }

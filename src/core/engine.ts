@@ -59,6 +59,11 @@ export interface SendOptions {
    * confirms every request sent as someone else.
    */
   sideEffectFree?: string;
+  /**
+   * Nobody will read the body or the notes about it (behalf send -o none without --verbose): the check that a body
+   * labelled JSON parses is skipped — on a 100 KB body it is most of the client's own work per request.
+   */
+  bodyUnread?: boolean;
 }
 
 const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
@@ -264,7 +269,7 @@ export class BehalfEngine {
         );
       // A body cut at the display limit is not judged as JSON: the cut makes any JSON look broken.
       const bodyText = response.body.toString('utf8');
-      const bodyNote = shownOnly ? undefined : jsonBodyNote(response.headers, bodyText);
+      const bodyNote = shownOnly || options.bodyUnread ? undefined : jsonBodyNote(response.headers, bodyText);
       if (bodyNote) onNote(bodyNote);
       const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {

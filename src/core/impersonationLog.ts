@@ -3,7 +3,8 @@
 // Entries are built only from redacted data (the ResponseRecord, redacted URLs and error sentences), so
 // the log never holds a secret.
 
-import * as fs from 'node:fs/promises';
+// fs.promises, not node:fs/promises: its getter loads the module when a file is written, not at start-up.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AttributionResult, ImpersonationLogEntry } from './audit';
 import type { ResponseRecord, SentAs } from './model';

@@ -59,8 +59,19 @@ export const silentLog: Log = { log: () => undefined };
 
 /** Environment variable name for a secret: BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>], ids upper-cased, non-alphanumerics → _. */
 export function secretEnvName(key: SecretKey): string {
-  const part = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return `BEHALF_SECRET_${part(key.connectionId)}${key.principalId ? `_${part(key.principalId)}` : ''}`;
+  const connection = `BEHALF_SECRET_${secretEnvPart(key.connectionId)}`;
+  return key.principalId ? principalSecretEnvName(connection, key.principalId) : connection;
+}
+
+/** secretEnvName of a principal, from its connection's own variable name (for many principals, made once). */
+export function principalSecretEnvName(connectionEnvName: string, principalId: string): string {
+  return `${connectionEnvName}_${secretEnvPart(principalId)}`;
+}
+
+const NOT_ENV_CHAR = /[^A-Z0-9]/g;
+
+function secretEnvPart(id: string): string {
+  return id.toUpperCase().replace(NOT_ENV_CHAR, '_');
 }
 
 /** SecretStore over environment variables (the CLI's). */

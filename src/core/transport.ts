@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as Https from 'node:https';
 import { isIP } from 'node:net';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tls from 'node:tls';
+import type * as Tls from 'node:tls';
 import { BehalfError, isBehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
@@ -39,7 +39,7 @@ export interface NetworkOptions {
    * its proxy support, which replaces the agent of a request: the extension passes the unpatched ones when Behalf
    * routes requests itself (an explicit proxy), so its agents, keep-alive and TLS options stay.
    */
-  request?: { http: typeof http.request; https: typeof https.request };
+  request?: { http: typeof http.request; https: typeof Https.request };
   /**
    * The host routes direct requests (VS Code resolving the OS / PAC proxy): they are made without Behalf's agent, so
    * the host's proxy support picks the proxy; how it went is read from the request's 'proxy' event.
@@ -96,15 +96,30 @@ export interface TransportOptions {
   onRoute?: (url: string, via: string) => void;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see below */
+// node:https, node:tls and node:crypto are loaded when first needed: a plain-http run (the CLI against a local
+// server, the sandbox) never uses them, and loading them is a good part of a CLI run's start-up.
+let httpsModule: typeof Https | undefined;
+let tlsModule: typeof Tls | undefined;
+let cryptoModule: typeof Crypto | undefined;
+const https = (): typeof Https => (httpsModule ??= require('node:https') as typeof Https);
+const tls = (): typeof Tls => (tlsModule ??= require('node:tls') as typeof Tls);
+const crypto = (): typeof Crypto => (cryptoModule ??= require('node:crypto') as typeof Crypto);
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 // Keep-alive agents shared by every request: the cost of a request is then one round trip, not a
 // TCP handshake (this is most of the difference to curl-per-request tools).
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 32 }),
-  httpsInsecure: new https.Agent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false }),
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+let httpsAgents: { verified: Https.Agent; insecure: Https.Agent } | undefined;
+const sharedHttpsAgent = (insecure: boolean): Https.Agent => {
+  httpsAgents ??= {
+    verified: new (https().Agent)({ keepAlive: true, maxSockets: 32 }),
+    insecure: new (https().Agent)({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false }),
+  };
+  return insecure ? httpsAgents.insecure : httpsAgents.verified;
 };
 
 /**
@@ -116,7 +131,7 @@ const KEEP_ALIVE = { keepAlive: true, maxSockets: 32 } as const;
 type TlsRequestOptions = {
   rejectUnauthorized?: boolean;
   ca?: string[];
-  secureContext?: tls.SecureContext;
+  secureContext?: Tls.SecureContext;
   cert?: string;
   key?: string;
   pfx?: Buffer;
@@ -127,11 +142,11 @@ type TlsRequestOptions = {
  * One TLS context per set of extra CAs: a context with Node's roots and a system store (~170 CAs) costs ~16 ms to
  * build, which `ca` on a request would pay on every new connection.
  */
-const caContexts = new Map<string, tls.SecureContext>();
-function caContext(extraCa: readonly string[]): tls.SecureContext {
+const caContexts = new Map<string, Tls.SecureContext>();
+function caContext(extraCa: readonly string[]): Tls.SecureContext {
   const key = caDigest(extraCa);
   let context = caContexts.get(key);
-  if (!context) caContexts.set(key, (context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extraCa] })));
+  if (!context) caContexts.set(key, (context = tls().createSecureContext({ ca: [...tls().rootCertificates, ...extraCa] })));
   return context;
 }
 
@@ -139,7 +154,7 @@ function caContext(extraCa: readonly string[]): tls.SecureContext {
 const caDigests = new WeakMap<readonly string[], string>();
 function caDigest(extraCa: readonly string[]): string {
   let digest = caDigests.get(extraCa);
-  if (digest === undefined) caDigests.set(extraCa, (digest = createHash('sha256').update(extraCa.join('\0')).digest('hex')));
+  if (digest === undefined) caDigests.set(extraCa, (digest = crypto().createHash('sha256').update(extraCa.join('\0')).digest('hex')));
   return digest;
 }
 
@@ -156,21 +171,23 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
   if (isHttps) {
     if (insecure) tlsOptions.rejectUnauthorized = false;
     // With a client certificate the context is made per connection: a wrong passphrase then fails the request, explained.
-    if (extraCa && client) tlsOptions.ca = [...tls.rootCertificates, ...extraCa];
+    if (extraCa && client) tlsOptions.ca = [...tls().rootCertificates, ...extraCa];
     else if (extraCa) tlsOptions.secureContext = caContext(extraCa);
     if (client) for (const k of ['cert', 'key', 'pfx', 'passphrase'] as const) if (client[k] !== undefined) Object.assign(tlsOptions, { [k]: client[k] });
   }
-  if (route.kind === 'direct' && !extraCa && !client) return { agent: isHttps ? (insecure ? agents.httpsInsecure : agents.https) : agents.http, tlsOptions };
-  const material = createHash('sha256').update(extraCa ? caDigest(extraCa) : '');
+  if (route.kind === 'direct' && !extraCa && !client) return { agent: isHttps ? sharedHttpsAgent(insecure) : httpAgent, tlsOptions };
+  const material = crypto()
+    .createHash('sha256')
+    .update(extraCa ? caDigest(extraCa) : '');
   for (const part of [client?.cert, client?.key, client?.pfx, client?.passphrase]) material.update(part ?? '').update('\0');
   const caKey = extraCa || client ? material.digest('hex') : '';
   const proxyAuthorization = route.kind === 'proxy' && !route.hasCredentials ? options.network?.proxyAuthorization : undefined;
   const laxProxy = route.kind === 'proxy' && route.url.protocol === 'https:' && options.network?.proxyStrictSsl === false;
-  const proxyKey = proxyAuthorization ? createHash('sha256').update(proxyAuthorization).digest('hex') : '';
+  const proxyKey = proxyAuthorization ? crypto().createHash('sha256').update(proxyAuthorization).digest('hex') : '';
   const key = JSON.stringify([isHttps, route.kind === 'proxy' ? route.url.href : '', insecure, caKey, proxyKey, laxProxy]);
   let agent = networkAgents.get(key);
   if (!agent) {
-    if (route.kind === 'direct') agent = isHttps ? new https.Agent({ ...KEEP_ALIVE, ...tlsOptions }) : new http.Agent(KEEP_ALIVE);
+    if (route.kind === 'direct') agent = isHttps ? new (https().Agent)({ ...KEEP_ALIVE, ...tlsOptions }) : new http.Agent(KEEP_ALIVE);
     else if (isHttps) {
       // https through a proxy: a CONNECT tunnel, TLS to the origin inside it. The proxy sees the host and port only.
       // Loaded on first use: a run without a proxy never loads it.
@@ -206,8 +223,8 @@ function tunnelAgentClass(): TunnelAgentClass {
     override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgentClass<string>['connect']>[1]) {
       if (!opts.secureEndpoint || !opts.host || !isIP(opts.host)) return super.connect(req, opts);
       const address = opts.host;
-      const check = opts.checkServerIdentity ?? tls.checkServerIdentity;
-      return super.connect(req, { ...opts, checkServerIdentity: (_name: string, cert: tls.PeerCertificate) => check(address, cert) });
+      const check = opts.checkServerIdentity ?? tls().checkServerIdentity;
+      return super.connect(req, { ...opts, checkServerIdentity: (_name: string, cert: Tls.PeerCertificate) => check(address, cert) });
     }
   });
 }
@@ -232,7 +249,8 @@ export function originOf(url: string): string {
  * number of times, and turns every failure into a BehalfError with a sentence a user can act on.
  */
 export async function sendHttp(request: PreparedRequest, options: TransportOptions): Promise<HttpResponse> {
-  const started = performance.now();
+  // process.hrtime, not performance.now(): the `performance` global loads perf_hooks, a start-up cost of each CLI run.
+  const started = process.hrtime.bigint();
   const notes: string[] = [];
   const note = (text: string) => {
     notes.push(text);
@@ -294,7 +312,7 @@ export async function sendHttp(request: PreparedRequest, options: TransportOptio
         continue;
       }
     }
-    return { ...res, url: current.url, durationMs: performance.now() - started, notes };
+    return { ...res, url: current.url, durationMs: Number(process.hrtime.bigint() - started) / 1e6, notes };
   }
 }
 
@@ -363,7 +381,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
     const onAbort = () => fail(cancelled());
 
     try {
-      const requestFn = options.network?.request?.[isHttps ? 'https' : 'http'] ?? (isHttps ? https : http).request;
+      const requestFn = options.network?.request?.[isHttps ? 'https' : 'http'] ?? (isHttps ? https().request : http.request);
       // Host routing: no agent of Behalf's, so the host's proxy support picks the route (and its agent).
       const hostAgent = options.network?.hostRouting && route.kind === 'direct';
       req = requestFn(url, { method: request.method, headers, agent: hostAgent ? undefined : agent, ...tlsOptions });
@@ -520,7 +538,7 @@ async function saveResponse(
       done(null, chunk);
     },
   });
-  const part = `${target.path}.${randomBytes(4).toString('hex')}.part`;
+  const part = `${target.path}.${crypto().randomBytes(4).toString('hex')}.part`;
   const file: Writable = createWriteStream(part, { flags: 'wx' });
   try {
     await pipeline(decoder ? [res, decoder, tap, file] : [res, tap, file]);
@@ -672,7 +690,7 @@ function checkClientCertificate(request: PreparedRequest, options: TransportOpti
   const client = options.network?.clientCertificate;
   if (!client || usableCertificates.has(client)) return undefined;
   try {
-    tls.createSecureContext({ cert: client.cert, key: client.key, pfx: client.pfx, passphrase: client.passphrase });
+    tls().createSecureContext({ cert: client.cert, key: client.key, pfx: client.pfx, passphrase: client.passphrase });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return (

@@ -8,14 +8,14 @@ import type { CompareResult } from '../core/audit';
 import { compareAs, sideNames } from '../core/compare';
 import { BehalfError } from '../core/errors';
 import { toCsv, toJson } from '../core/impersonationLog';
-import type { ActAs, Connection, ImpersonationMode, Principal } from '../core/model';
+import type { ActAs, AssetVersion, Connection, ImpersonationMode, Principal } from '../core/model';
 import { describePrincipal } from '../core/vendor';
-import { diffVersions, usersOf } from '../core/versionDiff';
+import { diffVersion, summariseVersions, usersOf } from '../core/versionDiff';
 import { compareViewFrom } from '../protocol/compare';
 import type { HistoryView } from '../protocol/history';
 import { ComparePanel } from './comparePanel';
 import type { Services } from './services';
-import { HistoryPanel } from './historyPanel';
+import { HistoryPanel, type HistoryReading } from './historyPanel';
 import type { LogNode } from './impersonationLog';
 import { assetArgs, assetConnection, assetOfRecord, askAssetId, principalOn, verifyAttributionCommand, type AssetArgs } from './attributionCommands';
 import { loggingEngine } from './loggedSend';
@@ -26,25 +26,45 @@ import { connectionFor, reportError, showResponse } from './sendCommands';
 
 let historySequence = 0;
 
-async function readHistoryView(s: Services, connection: Connection, assetId: string, principal: Principal | undefined): Promise<HistoryView> {
+/** The history read: each version's summary to show, and one version's diffs when the page opens it (see HistoryPanel). */
+async function readHistory(s: Services, connection: Connection, assetId: string, principal: Principal | undefined): Promise<HistoryReading> {
   const versions = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Behalf: reading the version history of ${assetId}` },
     () => s.engine.assetHistory(connection, assetId),
   );
   const email = principal?.email;
-  const diffs = diffVersions(versions, { principalEmail: email });
+  const summaries = summariseVersions(versions, { principalEmail: email });
   const view: HistoryView = {
     id: `${Date.now().toString(36)}-${++historySequence}`,
     assetId,
     connectionId: connection.id,
     connectionLabel: connection.label,
     vendor: connection.vendor,
-    versions: diffs,
-    users: usersOf(diffs),
+    versions: summaries,
+    users: usersOf(summaries),
     readAt: new Date().toISOString(),
   };
   if (principal && email) view.principal = { who: describePrincipal(principal), email };
-  return view;
+  return { view, diffs: (version) => diffVersion(versions, version, { principalEmail: email }) };
+}
+
+/**
+ * A version's diffs for a panel restored after a window reload: its page kept only the summaries, so the
+ * history is read again (once, when the first version is opened) with the connection the view names.
+ */
+export function revivedHistoryDiffs(s: Services, view: HistoryView): HistoryReading['diffs'] {
+  let reading: Promise<AssetVersion[]> | undefined;
+  return async (version) => {
+    const connection = await s.store.connection(view.connectionId);
+    if (!connection)
+      throw new BehalfError('connection', `the connection "${view.connectionId}" is no longer configured. Add it again, then open the history anew.`);
+    reading ??= s.engine.assetHistory(connection, view.assetId);
+    const versions = await reading.catch((e: unknown) => {
+      reading = undefined; // the next open tries again
+      throw e;
+    });
+    return diffVersion(versions, version, { principalEmail: view.principal?.email });
+  };
 }
 
 async function openAssetHistory(s: Services, args: AssetArgs): Promise<HistoryView | undefined> {
@@ -53,8 +73,8 @@ async function openAssetHistory(s: Services, args: AssetArgs): Promise<HistoryVi
   const assetId = args.assetId ?? (await askAssetId(connection, `Version history of which asset? (${connection.label})`));
   if (!assetId) return undefined;
   const principal = await principalOn(s, connection, args.principalId);
-  const view = await readHistoryView(s, connection, assetId, principal);
-  HistoryPanel.show(s.context.extensionUri, view, () => readHistoryView(s, connection, assetId, principal));
+  const { view, diffs } = await readHistory(s, connection, assetId, principal);
+  HistoryPanel.show(s.context.extensionUri, view, () => readHistory(s, connection, assetId, principal), diffs);
   return view;
 }
 

@@ -1,6 +1,6 @@
 import * as jsonc from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { CONNECTIONS_FILE_NAME, parseConnections } from '../core/connections';
+import { CONNECTIONS_FILE_NAME, parseConnections, type ParsedConnections } from '../core/connections';
 import type { Connection, Principal } from '../core/model';
 
 const EMPTY_FILE = `{
@@ -20,7 +20,11 @@ export class ConnectionsStore implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('behalf-connections');
   private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
   private cache: { uri: vscode.Uri | undefined; connections: Connection[] } | undefined;
-  private loading: Promise<Connection[]> | undefined;
+  private loading: { generation: number; promise: Promise<Connection[]> } | undefined;
+  /** Bumped by invalidate(): a load that started before it must not fill the cache with what it read. */
+  private generation = 0;
+  /** The last text parsed and what it gave: the watcher and the save event both invalidate for one save. */
+  private lastParse: { uri: string; text: string; parsed: ParsedConnections } | undefined;
   private readonly fetched = new Map<string, Principal[]>();
   private readonly fetchedIds = new Map<string, Set<string>>();
   /** Reads started by fetchOnce, per connection (done or not): one per connection until the file changes. */
@@ -47,6 +51,7 @@ export class ConnectionsStore implements vscode.Disposable {
 
   invalidate(): void {
     this.cache = undefined;
+    this.generation++;
     // Scopes or settings may have changed: a connection whose read failed may read again.
     for (const id of this.failedFetches) this.autoFetches.delete(id);
     this.failedFetches.clear();
@@ -55,20 +60,37 @@ export class ConnectionsStore implements vscode.Disposable {
 
   /** Where the file is, or would be created. */
   async fileUri(): Promise<vscode.Uri | undefined> {
+    return (await this.locate())?.uri;
+  }
+
+  /** Where the file is, and whether it exists (the usual place is only looked at once). */
+  private async locate(): Promise<{ uri: vscode.Uri; exists?: boolean } | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
-    if (configured && folder) return vscode.Uri.joinPath(folder.uri, configured);
+    if (configured && folder) return { uri: vscode.Uri.joinPath(folder.uri, configured) };
     if (!folder) return undefined;
     const atRoot = vscode.Uri.joinPath(folder.uri, CONNECTIONS_FILE_NAME);
-    if (await exists(atRoot)) return atRoot;
+    if (await exists(atRoot)) return { uri: atRoot, exists: true };
+    // Found by the search: it existed a moment ago, but may be gone by the time it is read.
     const found = await vscode.workspace.findFiles(`**/${CONNECTIONS_FILE_NAME}`, '**/node_modules/**', 1);
-    return found[0] ?? atRoot;
+    return found[0] ? { uri: found[0] } : { uri: atRoot, exists: false };
   }
 
   async connections(): Promise<Connection[]> {
-    if (this.cache) return this.cache.connections;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    return this.loading;
+    for (;;) {
+      if (this.cache) return this.cache.connections;
+      const generation = this.generation;
+      // Callers at the same time share one read; one from before an invalidate() is not this read.
+      if (this.loading?.generation !== generation) {
+        const promise: Promise<Connection[]> = this.load(generation).finally(() => {
+          if (this.loading?.promise === promise) this.loading = undefined;
+        });
+        this.loading = { generation, promise };
+      }
+      const connections = await this.loading.promise;
+      // Invalidated while loading (the file changed under the read): read it again rather than return the old text.
+      if (generation === this.generation) return connections;
+    }
   }
 
   async connection(id: string): Promise<Connection | undefined> {
@@ -77,7 +99,9 @@ export class ConnectionsStore implements vscode.Disposable {
 
   /** Principals in the file plus those fetched from the vendor (without duplicates). */
   principals(connection: Connection): Principal[] {
-    const fetched = this.fetched.get(connection.id) ?? [];
+    const fetched = this.fetched.get(connection.id);
+    // Nothing fetched (the usual case, and every first render): the file's own list, not a copy of 10,000.
+    if (!fetched?.length) return connection.principals;
     const known = new Set(connection.principals.map((p) => p.userId ?? p.id));
     return [...connection.principals, ...fetched.filter((p) => !known.has(p.userId ?? p.id))];
   }
@@ -175,15 +199,22 @@ export class ConnectionsStore implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private async load(): Promise<Connection[]> {
-    const uri = await this.fileUri();
-    if (!uri || !(await exists(uri))) {
+  private async load(generation: number): Promise<Connection[]> {
+    const located = await this.locate();
+    const uri = located?.uri;
+    const text = located && located.exists !== false ? await readText(located.uri) : undefined;
+    if (generation !== this.generation) return [];
+    if (!uri || text === undefined) {
       this.cache = { uri, connections: [] };
+      this.lastParse = undefined;
       this.diagnostics.clear();
       return [];
     }
-    const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-    const parsed = parseConnections(text, uri.fsPath);
+    // The same text as last time (a save fires both the watcher and onDidSaveTextDocument): the same result, the
+    // same Connection objects (what is keyed by them, such as the engine's adapters, stays), no second parse.
+    const key = uri.toString();
+    const parsed = this.lastParse?.uri === key && this.lastParse.text === text ? this.lastParse.parsed : parseConnections(text, uri.fsPath);
+    this.lastParse = { uri: key, text, parsed };
     this.diagnostics.set(
       uri,
       parsed.diagnostics.map((d) => {
@@ -196,6 +227,19 @@ export class ConnectionsStore implements vscode.Disposable {
     this.cache = { uri, connections: parsed.connections };
     return parsed.connections;
   }
+}
+
+/** The file's text, or undefined when there is no such file (any other failure to read it is thrown). */
+async function readText(uri: vscode.Uri): Promise<string | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await vscode.workspace.fs.readFile(uri);
+  } catch (e) {
+    if (e instanceof vscode.FileSystemError && e.code === 'FileNotFound') return undefined;
+    throw e;
+  }
+  // A view of the bytes, not a copy (the file can be megabytes).
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 export async function exists(uri: vscode.Uri): Promise<boolean> {

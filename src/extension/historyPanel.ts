@@ -1,9 +1,10 @@
 // Host side of the asset version history panel: one panel per asset (per connection), revealed again when the
-// same asset's history is asked for. The page gets the diffs computed (src/core/versionDiff.ts); it may only
-// ask for a refresh, which the host answers by reading the history again with its own arguments.
+// same asset's history is asked for. The page gets the versions' summaries, and a version's diffs computed
+// (src/core/versionDiff.ts) when it opens one; it may ask for a refresh, which the host answers by reading the
+// history again with its own arguments.
 
 import * as vscode from 'vscode';
-import { isHistoryToHost, type HistoryToHost, type HistoryView, type HostToHistory } from '../protocol/history';
+import { isHistoryToHost, type HistoryToHost, type HistoryView, type HostToHistory, type VersionDiff } from '../protocol/history';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
 export const HISTORY_PAGE: WebviewPageAssets = {
@@ -14,10 +15,22 @@ export const HISTORY_PAGE: WebviewPageAssets = {
 };
 
 /**
- * Reads the history again (Refresh): a new view of the same asset. Undefined when there is none to show, or
+ * The diffs of one version of the view shown, by number: undefined when the history has no such version.
+ * Throws (or rejects) with a message saying what to do when it cannot give them (the page shows the message).
+ */
+export type HistoryDiffs = (version: number) => VersionDiff | undefined | Promise<VersionDiff | undefined>;
+
+/** One reading of a history: the view to show and where its versions' diffs come from. */
+export interface HistoryReading {
+  view: HistoryView;
+  diffs: HistoryDiffs;
+}
+
+/**
+ * Reads the history again (Refresh): a new reading of the same asset. Undefined when there is none to show, or
  * when the reload showed it itself (through HistoryPanel.show, as a revived panel's reload does).
  */
-export type HistoryReload = () => Promise<HistoryView | undefined>;
+export type HistoryReload = () => Promise<HistoryReading | undefined>;
 
 /** "History · A-1" */
 export function historyTitle(view: HistoryView): string {
@@ -30,15 +43,16 @@ export class HistoryPanel {
 
   private view: HistoryView;
   private reload: HistoryReload;
+  private diffs: HistoryDiffs;
   private readonly channel: PageChannel<HostToHistory, HistoryToHost>;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Shows the history of `view.assetId`, in that asset's panel if it is open. */
-  static show(extensionUri: vscode.Uri, view: HistoryView, reload: HistoryReload): HistoryPanel {
+  static show(extensionUri: vscode.Uri, view: HistoryView, reload: HistoryReload, diffs: HistoryDiffs): HistoryPanel {
     const key = HistoryPanel.key(view);
     const existing = HistoryPanel.panels.get(key);
     if (existing) {
-      existing.update(view, reload);
+      existing.update(view, reload, diffs);
       existing.panel.reveal(undefined, false);
       return existing;
     }
@@ -48,7 +62,7 @@ export class HistoryPanel {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       webviewPanelOptions(extensionUri),
     );
-    const created = new HistoryPanel(panel, extensionUri, view, reload);
+    const created = new HistoryPanel(panel, extensionUri, view, reload, diffs);
     HistoryPanel.panels.set(key, created);
     return created;
   }
@@ -57,12 +71,12 @@ export class HistoryPanel {
    * Takes over a panel VS Code restored after a reload (WebviewPanelSerializer), showing the view its page
    * kept in its state. An open panel of the same asset gives way to it.
    */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: HistoryView, reload: HistoryReload): HistoryPanel {
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, view: HistoryView, reload: HistoryReload, diffs: HistoryDiffs): HistoryPanel {
     const key = HistoryPanel.key(view);
     HistoryPanel.panels.get(key)?.dispose();
     // Restored panels keep the options they were created with; set today's (resource roots move with the install).
     panel.webview.options = webviewPanelOptions(extensionUri);
-    const revived = new HistoryPanel(panel, extensionUri, view, reload);
+    const revived = new HistoryPanel(panel, extensionUri, view, reload, diffs);
     panel.title = historyTitle(view);
     HistoryPanel.panels.set(key, revived);
     return revived;
@@ -82,9 +96,11 @@ export class HistoryPanel {
     extensionUri: vscode.Uri,
     view: HistoryView,
     reload: HistoryReload,
+    diffs: HistoryDiffs,
   ) {
     this.view = view;
     this.reload = reload;
+    this.diffs = diffs;
     loadPage(panel.webview, extensionUri, HISTORY_PAGE);
     this.channel = new PageChannel<HostToHistory, HistoryToHost>(panel, {
       accepts: isHistoryToHost,
@@ -101,9 +117,10 @@ export class HistoryPanel {
     return this.view;
   }
 
-  private update(view: HistoryView, reload: HistoryReload): void {
+  private update(view: HistoryView, reload: HistoryReload, diffs: HistoryDiffs): void {
     this.view = view;
     this.reload = reload;
+    this.diffs = diffs;
     this.panel.title = historyTitle(view);
     this.channel.send();
   }
@@ -112,12 +129,31 @@ export class HistoryPanel {
     switch (message.type) {
       case 'refresh': {
         const reload = this.reload;
-        const view = await reload();
+        const reading = await reload();
         // A reload that showed the history itself (HistoryPanel.show) has already updated this panel.
-        if (view && this.reload === reload) this.update(view, reload);
+        if (reading && this.reload === reload) this.update(reading.view, reload, reading.diffs);
         return;
       }
+      case 'diff':
+        return this.sendDiff(message.version);
     }
+  }
+
+  /** Answers the page's request for one version's diffs, always (a diff or an error saying why): the page never waits in vain. */
+  private async sendDiff(version: number): Promise<void> {
+    const view = this.view;
+    let diff: VersionDiff | undefined;
+    try {
+      diff = await this.diffs(version);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return this.channel.post({ type: 'diffError', viewId: view.id, version, message: `The changes of version ${version} could not be read: ${message}` });
+    }
+    if (diff === undefined) {
+      const message = `Version ${version} is not in this reading of the history of ${view.assetId}. Refresh to read the history again.`;
+      return this.channel.post({ type: 'diffError', viewId: view.id, version, message });
+    }
+    this.channel.post({ type: 'diff', viewId: view.id, diff });
   }
 
   dispose(): void {

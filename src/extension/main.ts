@@ -6,19 +6,19 @@ import { isHistoryView } from '../protocol/history';
 import { isResponseView } from '../protocol/response';
 import { assetIdOf } from '../vendors';
 import { hasAssetHistory } from './attributionCommands';
-import { registerAuditCommands } from './auditCommands';
-import { registerCheckCommands } from './checkCommands';
+import { registerAuditCommands, revivedHistoryDiffs } from './auditCommands';
 import { registerConnectionCommands } from './connectionCommands';
 import { registerHttpCompletion } from './httpCompletion';
 import { ComparePanel } from './comparePanel';
 import { HistoryPanel } from './historyPanel';
-import { registerMatrixCommands } from './matrixCommands';
 import { MatrixPanel } from './matrixPanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { Services, type BehalfApi, type ShellViews } from './services';
 import { DEACTIVATE_MS, DEACTIVATE_SESSIONS_MS } from './sessionEnding';
 import type { ConnectionsNode } from './trees';
+// In the bundle, a stand-in that requires dist/extension-extras.js on the first call (scripts/esbuild-lazy-chunk.mjs).
+import { registerExtraCommands } from './extras';
 
 export type { BehalfApi, ShellViews } from './services';
 
@@ -53,9 +53,9 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   s.registerCommand('behalf.refresh', () => s.store.invalidate());
   registerSendCommands(s);
   registerConnectionCommands(s);
-  registerCheckCommands(s);
   registerAuditCommands(s);
-  registerMatrixCommands(s);
+  // The access matrix and Check Connection: a bundle of their own, loaded when one of their commands first runs.
+  s.registerLazyCommands(() => registerExtraCommands(s));
   // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open.
   context.subscriptions.push(registerHttpCompletion(s));
   // "History of <asset>" on requests about an asset of a connection whose history can be read.
@@ -76,7 +76,10 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   }
   return {
     services: s,
-    panelViews: () => [ResponsePanel.active?.currentView, ComparePanel.active?.currentView, MatrixPanel.active?.currentView].filter((v) => v !== undefined),
+    panelViews: () =>
+      [ResponsePanel.active?.currentView, ResponsePanel.active?.currentStatus, ComparePanel.active?.currentView, MatrixPanel.active?.currentView].filter(
+        (v) => v !== undefined,
+      ),
     runCommand: (id, args) => s.runCommand(id, args),
     revivePanel: (viewType, panel, state) => revivePanel(s, viewType, panel, state),
     stop: async () => {
@@ -107,10 +110,16 @@ export function revivePanel(s: Services, viewType: string, panel: vscode.Webview
     // Refresh reads the history as "Open Asset Version History" does (highlighting the principal acted as now),
     // and that shows it in this panel: the same asset's.
     const args = { connectionId: view.connectionId, assetId: view.assetId };
-    HistoryPanel.revive(panel, extensionUri, view, async () => {
-      await vscode.commands.executeCommand('behalf.openAssetHistory', args);
-      return undefined;
-    });
+    HistoryPanel.revive(
+      panel,
+      extensionUri,
+      view,
+      async () => {
+        await vscode.commands.executeCommand('behalf.openAssetHistory', args);
+        return undefined;
+      },
+      revivedHistoryDiffs(s, view),
+    );
   } else if (viewType === MatrixPanel.viewType && isMatrixView(view) && !view.running) {
     // The run's responses were not kept: Re-run sends the file again as the same identities (the view says which).
     const notKept = (what: string) =>

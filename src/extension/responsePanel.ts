@@ -23,6 +23,7 @@ import {
   type HostToPanel,
   type PanelToHost,
   type ResponseView,
+  type SendStatus,
 } from '../protocol/response';
 import {
   PageChannel,
@@ -31,6 +32,7 @@ import {
   renderWebviewHtml,
   webviewCsp,
   webviewPanelOptions,
+  type InlineWebviewHtmlParts,
   type WebviewHtmlParts,
   type WebviewPageAssets,
 } from './webviewShell';
@@ -62,22 +64,44 @@ export interface ResponseExtras {
   rawBody?: Uint8Array;
   /** The file the whole body was streamed to (a response too large to show): "Save body…" copies it. */
   savedFile?: string;
+  /** The send (ResponsePanel.sending) this is the response of: shown only while the panel still follows it. */
+  send?: PanelSend;
+}
+
+/** A send the panel was opened for (ResponsePanel.sending): its progress, and its end when no response came. */
+export interface PanelSend {
+  readonly id: string;
+  /** Nothing newer (another send, another response) has been put in the panel since this send began. */
+  readonly current: boolean;
+  /** A progress note ("Starting an impersonation session…"): the panel shows the latest while it is sending. */
+  note(message: string): void;
+  /** No response: the panel, if it still shows this send, says what happened (`cancelled`: cancelled or declined). */
+  fail(state: 'failed' | 'cancelled', message: string): void;
+}
+
+/** What the panel's buttons do while it shows a send rather than a response. */
+export interface SendHandlers {
+  onCancel(): void;
+  /** "Send again" once it failed or was cancelled (absent: not offered). */
+  onResend?: () => PromiseLike<unknown> | void;
 }
 
 /** Shown in the attribution box when the check ended without a result. */
 export const ATTRIBUTION_NOT_CHECKED = 'Not checked again: the check was cancelled. The result shown is the previous one.';
 
-export type ResponseHtmlParts = WebviewHtmlParts;
+export type ResponseHtmlParts = InlineWebviewHtmlParts | WebviewHtmlParts;
 
+// Inline: a new panel is painted without a single webview resource load (see webviewShell.ts).
 export const RESPONSE_PAGE: WebviewPageAssets = {
   script: 'response.js',
-  style: 'response/response.css',
+  style: 'response.css',
   title: 'Response',
   placeholder: 'Waiting for the response…',
+  inline: true,
 };
 
 export function responseCsp(cspSource: string, nonce: string): string {
-  return webviewCsp(cspSource, nonce);
+  return webviewCsp(cspSource, nonce, RESPONSE_PAGE.inline);
 }
 
 /** The page's HTML. Pure, and free of response data by construction: it takes none. */
@@ -88,6 +112,13 @@ export function renderResponseHtml(parts: ResponseHtmlParts): string {
 /** "Response · 403 · Jane Doe <jane@acme.test> (6045)" */
 export function responseTitle(view: ResponseView): string {
   return `Response · ${view.status} · ${view.sentAs.who}`;
+}
+
+const STATUS_TITLE: Record<SendStatus['state'], string> = { sending: 'Sending', failed: 'Failed', cancelled: 'Not sent' };
+
+/** "Sending · Jane Doe <jane@acme.test> (6045)" */
+export function sendStatusTitle(status: SendStatus): string {
+  return `${STATUS_TITLE[status.state]} · ${status.sentAs.who}`;
 }
 
 let sequence = 0;
@@ -118,8 +149,15 @@ export function prettyJson(text: string): string {
 export class ResponsePanel {
   static readonly viewType = 'behalf.response';
   private static current: ResponsePanel | undefined;
+  /** Bumped by every send begun and every response shown: the newest one has the panel. */
+  private static generation = 0;
+  /** How long an open panel keeps showing the previous response before it says "Sending…" (a new one says it at once). */
+  static sendingDelayMs = 200;
 
-  private view: ResponseView;
+  /** The response shown, or the last one before the send shown now (undefined: a panel opened for a send). */
+  private view: ResponseView | undefined;
+  /** The send shown instead of a response, and what its buttons do. */
+  private status: { status: SendStatus; handlers: SendHandlers } | undefined;
   private handlers: ResponsePanelHandlers;
   /** The current response's bytes as received (memory only; replaced with the response, dropped on dispose). */
   private rawBody: Uint8Array | undefined;
@@ -133,26 +171,81 @@ export class ResponsePanel {
   /** The view whose attribution is being checked (one check at a time per response). */
   private checking: string | undefined;
 
-  /** Shows `view`, in the existing panel if there is one. */
-  static show(extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers, extras: ResponseExtras = {}): ResponsePanel {
+  /**
+   * Shows `view`, in the existing panel if there is one. The response of a send (`extras.send`) that something
+   * newer has replaced in the panel is not shown (undefined is returned): the panel follows what was asked for last.
+   */
+  static show(extensionUri: vscode.Uri, view: ResponseView, handlers: ResponsePanelHandlers, extras: ResponseExtras = {}): ResponsePanel | undefined {
+    if (extras.send && !extras.send.current) return undefined;
+    ResponsePanel.generation++; // the send (if any) is over: its late notes, failure or "Sending…" change nothing
     const identified = hostView(view, handlers, extras);
     const existing = ResponsePanel.current;
-    if (existing) {
-      existing.rawBody = extras.rawBody;
-      existing.savedFile = extras.savedFile;
-      existing.update(identified, handlers);
-      existing.panel.reveal(undefined, true);
-      return existing;
-    }
+    const target = existing ?? ResponsePanel.open(extensionUri, responseTitle(identified), handlers);
+    target.rawBody = extras.rawBody;
+    target.savedFile = extras.savedFile;
+    target.update(identified, handlers);
+    if (existing) existing.panel.reveal(undefined, true);
+    return target;
+  }
+
+  /**
+   * Opens the panel (or takes over the open one) for a send that is starting: it says "Sending as …" with the
+   * request and Cancel until the response replaces it (show() with `send`), or until fail() says what happened
+   * instead. A new panel's page loads while the request is in flight.
+   */
+  static sending(extensionUri: vscode.Uri, request: Omit<SendStatus, 'id' | 'state' | 'message' | 'canResend'>, handlers: SendHandlers): PanelSend {
+    const generation = ++ResponsePanel.generation;
+    const id = `send-${Date.now().toString(36)}-${++sequence}`;
+    let status: SendStatus = { ...request, id, state: 'sending' };
+    const existing = ResponsePanel.current;
+    const target = existing ?? ResponsePanel.open(extensionUri, sendStatusTitle(status));
+    // Only the panel this send began in, and only while nothing newer took it (a closed panel is not reopened for an error).
+    const mine = (): ResponsePanel | undefined => (ResponsePanel.generation === generation && ResponsePanel.current === target ? target : undefined);
+    let shown = false;
+    const showNow = () => {
+      clearTimeout(timer);
+      const panel = mine();
+      if (!panel) return;
+      panel.showStatus(status, handlers);
+      if (!shown && existing) panel.panel.reveal(undefined, true);
+      shown = true;
+    };
+    // A new panel says "Sending…" at once (its page loads meanwhile); an open one keeps the previous response for a
+    // moment, so a quick answer replaces it without a "Sending…" flash.
+    const delay = existing ? ResponsePanel.sendingDelayMs : 0;
+    const timer = delay > 0 ? setTimeout(showNow, delay) : undefined;
+    if (delay === 0) showNow();
+    return {
+      id,
+      get current() {
+        return ResponsePanel.generation === generation;
+      },
+      note: (message) => {
+        if (!mine()) return;
+        status = { ...status, message };
+        if (shown) showNow();
+      },
+      fail: (state, message) => {
+        if (!mine()) return clearTimeout(timer);
+        status = { ...status, state, message, ...(handlers.onResend ? { canResend: true } : {}) };
+        showNow();
+      },
+    };
+  }
+
+  /** A new panel beside the editor, without stealing focus; its page starts loading at once. */
+  private static open(
+    extensionUri: vscode.Uri,
+    title: string,
+    handlers: ResponsePanelHandlers = { onAction: () => undefined, onOpenHistory: () => undefined },
+  ): ResponsePanel {
     const panel = vscode.window.createWebviewPanel(
       ResponsePanel.viewType,
-      responseTitle(identified),
+      title,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewPanelOptions(extensionUri),
     );
-    ResponsePanel.current = new ResponsePanel(panel, extensionUri, identified, handlers);
-    ResponsePanel.current.rawBody = extras.rawBody;
-    ResponsePanel.current.savedFile = extras.savedFile;
+    ResponsePanel.current = new ResponsePanel(panel, extensionUri, undefined, handlers);
     return ResponsePanel.current;
   }
 
@@ -178,41 +271,72 @@ export class ResponsePanel {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    view: ResponseView,
+    view: ResponseView | undefined,
     handlers: ResponsePanelHandlers,
   ) {
     this.view = view;
     this.handlers = handlers;
     loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
     this.channel = new PageChannel<HostToPanel, PanelToHost>(panel, {
+      eager: RESPONSE_PAGE.inline,
       accepts: isPanelToHost,
       current: () => {
+        if (this.status) return [{ type: 'status', status: this.status.status }];
+        if (!this.view) return [];
         const messages: HostToPanel[] = [{ type: 'show', view: this.view }];
         if (this.check && this.check.viewId === this.view.id) messages.push({ type: 'attribution', viewId: this.check.viewId, check: this.check.check });
         return messages;
       },
       handle: (message) => this.handle(message),
     });
+    this.channel.send();
     this.disposables.push(
       this.channel,
       panel.onDidDispose(() => this.dispose()),
     );
   }
 
-  get currentView(): ResponseView {
-    return this.view;
+  /** The response shown (undefined while the panel shows a send, or a send it was opened for). */
+  get currentView(): ResponseView | undefined {
+    return this.status ? undefined : this.view;
   }
 
-  /** Replace the view shown (same response, more to say: e.g. the attribution result arrived). */
+  /** The send shown instead of a response, if any. */
+  get currentStatus(): SendStatus | undefined {
+    return this.status?.status;
+  }
+
+  /** Replace the view shown (a new response, or the same one with more to say: e.g. the attribution result arrived). */
   private update(view: ResponseView, handlers: ResponsePanelHandlers): void {
     this.view = view;
+    this.status = undefined;
     this.handlers = handlers;
     this.panel.title = responseTitle(view);
     this.channel.send();
   }
 
+  private showStatus(status: SendStatus, handlers: SendHandlers): void {
+    this.status = { status, handlers };
+    this.panel.title = sendStatusTitle(status);
+    this.channel.send();
+  }
+
+  /** Cancel and "Send again" of the send shown: only for that send (the page may be behind the host). */
+  private async handleStatus(message: Exclude<PanelToHost, { type: 'ready' }>): Promise<boolean> {
+    const shown = this.status;
+    if (message.type === 'cancel') {
+      if (shown && shown.status.id === message.sendId && shown.status.state === 'sending') shown.handlers.onCancel();
+      return true;
+    }
+    if (message.type !== 'resend' || !shown || shown.status.id !== message.viewId) return false;
+    if (shown.status.state !== 'sending') await this.resend(shown.handlers.onResend);
+    return true;
+  }
+
   private async handle(message: Exclude<PanelToHost, { type: 'ready' }>): Promise<void> {
-    const view = this.view;
+    if (await this.handleStatus(message)) return;
+    const view = this.currentView;
+    if (!view) return; // about a response the panel no longer shows
     switch (message.type) {
       case 'copy': {
         const text = message.what === 'body' ? view.body : view.curl;
@@ -248,6 +372,8 @@ export class ResponsePanel {
         if (message.viewId !== view.id) return;
         await this.resend();
         return;
+      case 'cancel':
+        return; // handled above
     }
   }
 
@@ -316,8 +442,7 @@ export class ResponsePanel {
     await vscode.window.showTextDocument(doc, { preview: false });
   }
 
-  private async resend(): Promise<void> {
-    const run = this.handlers.onResend;
+  private async resend(run = this.handlers.onResend): Promise<void> {
     if (!run || this.resending) return;
     this.resending = true;
     try {
@@ -342,7 +467,7 @@ export class ResponsePanel {
     } finally {
       if (this.checking === viewId) this.checking = undefined;
     }
-    if (this.view.id !== viewId) return; // another response took the panel meanwhile
+    if (this.view?.id !== viewId) return; // another response took the panel meanwhile
     // The host's copy follows, so a page that reloads (or a copy of the view) has the new result.
     if (check.state === 'checked') this.view = { ...this.view, attribution: check.attribution };
     this.report(viewId, check);

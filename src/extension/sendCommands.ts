@@ -6,11 +6,11 @@ import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest } from '../core/http/parser';
 import { UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
 import type { AttributionResult } from '../core/audit';
-import type { ActAs, Connection, ImpersonationMode, RequestSpec, ResponseRecord } from '../core/model';
+import { urlOnConnection, type ActAs, type Connection, type ImpersonationMode, type RequestSpec, type ResponseRecord } from '../core/model';
 import { formatBytes, originOf, type BodyFile } from '../core/transport';
 import { rawBodyOf } from '../core/engine';
 import { describePrincipal } from '../core/vendor';
-import { responseViewFromRecord } from '../protocol/response';
+import { responseViewFromRecord, type SendStatus } from '../protocol/response';
 import {
   announceAttribution,
   assetOfRecord,
@@ -23,7 +23,7 @@ import { sendLogged } from './loggedSend';
 import { pickConnection, pickPrincipal, resolvePrincipal, shortUrl } from './picks';
 import type { Services } from './services';
 import { END_SESSIONS_MS } from './sessionEnding';
-import { ResponsePanel, type ResponsePanelHandlers } from './responsePanel';
+import { ResponsePanel, type PanelSend, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
 export function registerSendCommands(s: Services): void {
@@ -190,9 +190,14 @@ interface SendTarget {
  */
 async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?: SendTarget, saveTo?: vscode.Uri): Promise<ResponseRecord | undefined> {
   const who = describePrincipal(actAs.principal);
-  const controller = new AbortController();
-  s.inFlight.add(controller);
   const writeAsset = writeTargetAsset(s, spec, actAs);
+  const controller = new AbortController();
+  // The panel opens now ("Sending as …", Cancel), so a new panel's page loads while the request is in flight.
+  const send = ResponsePanel.sending(s.context.extensionUri, sendingStatus(s, spec, actAs), {
+    onCancel: () => controller.abort(),
+    onResend: () => resendRequest(s, { spec, actAs, target }),
+  });
+  s.inFlight.add(controller);
   let record: ResponseRecord;
   let attribution: AttributionResult | undefined;
   try {
@@ -200,7 +205,10 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
       { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
       async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
-        const onNote = (message: string) => progress.report({ message });
+        const onNote = (message: string) => {
+          progress.report({ message });
+          send.note(message);
+        };
         const before = writeAsset ? await historyBeforeWrite(s, actAs.connection, writeAsset, controller.signal, onNote) : undefined;
         const name = target?.request.name;
         let raw: RequestExchange['response'] | undefined;
@@ -221,7 +229,9 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
     ));
   } catch (e) {
     // Too large to show: offered to be streamed to a file instead (sent again: the first answer was not kept).
-    if (!saveTo && isBehalfError(e) && e.code === 'too-large') {
+    const tooLarge = !saveTo && isBehalfError(e) && e.code === 'too-large';
+    failSend(s, send, e, tooLarge ? ' Choose "Save Body to File…" in the notification to stream it to a file instead.' : '');
+    if (tooLarge) {
       offerSaveBody(s, e, spec, actAs, target);
       return undefined;
     }
@@ -229,7 +239,12 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
   } finally {
     s.inFlight.delete(controller);
   }
-  showResponse(s, record, { actAs, assetId: writeAsset ?? assetOfRecord(s, actAs.connection, record), attribution, resend: { spec, target } });
+  try {
+    showResponse(s, record, { actAs, assetId: writeAsset ?? assetOfRecord(s, actAs.connection, record), attribution, resend: { spec, target }, send });
+  } catch (e) {
+    failSend(s, send, e);
+    throw e;
+  }
   if (attribution) announceAttribution(attribution, actAs);
   if (record.explanation) {
     const action = record.explanation.action;
@@ -239,6 +254,29 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
   }
   s.sessionsTree.refresh();
   return record;
+}
+
+/** Who and what the panel says is being sent (the URL redacted, as in the response). */
+function sendingStatus(s: Services, spec: RequestSpec, actAs: ActAs): Pick<SendStatus, 'sentAs' | 'request'> {
+  const { who, mode, connectionLabel, vendor } = s.engine.sentAs(actAs);
+  return {
+    sentAs: { who, mode, connectionLabel, vendor },
+    request: { method: spec.method.toUpperCase(), url: s.engine.redactor.url(urlOnConnection(spec.url, actAs.connection)) },
+  };
+}
+
+/** A send that got no response: the panel (if it still shows it) says why; nothing is left saying "Sending…". */
+function failSend(s: Services, send: PanelSend, e: unknown, more = ''): void {
+  if (isBehalfError(e) && e.code === 'cancelled') send.fail('cancelled', 'Cancelled before a response arrived.');
+  else if (isBehalfError(e) && e.code === 'not-confirmed') send.fail('cancelled', errorText(s, e));
+  else send.fail('failed', errorText(s, e) + more);
+}
+
+/** What went wrong, redacted, with the hint: for the error message and the panel. */
+function errorText(s: Services, e: unknown): string {
+  return isBehalfError(e)
+    ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message)
+    : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 /** What the panel keeps of a body streamed to a file: enough to show its start. */
@@ -301,6 +339,8 @@ export interface ShowResponseExtra {
   attribution?: AttributionResult;
   /** The request as it was sent (unredacted, memory only): the panel's "Resend" sends it again as `actAs`. */
   resend?: { spec: RequestSpec; target?: SendTarget };
+  /** The send the panel was opened for: the response goes there only while the panel still follows it. */
+  send?: PanelSend;
 }
 
 export function showResponse(s: Services, record: ResponseRecord, extra: ShowResponseExtra = {}): void {
@@ -312,6 +352,7 @@ export function showResponse(s: Services, record: ResponseRecord, extra: ShowRes
   ResponsePanel.show(s.context.extensionUri, view, responseHandlers(s, { connectionId, principalId, mode: extra.actAs?.mode, resend }), {
     rawBody: rawBodyOf(record),
     savedFile: record.saved?.path,
+    send: extra.send,
   });
 }
 
@@ -412,9 +453,7 @@ export function reportError(s: Services, e: unknown, retry?: () => Promise<unkno
     void vscode.window.setStatusBarMessage('Behalf: cancelled', 3000);
     return;
   }
-  const message = isBehalfError(e)
-    ? s.engine.redactor.text(e.hint ? `${e.message} — ${e.hint}` : e.message)
-    : s.engine.redactor.text(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+  const message = errorText(s, e);
   s.log.error(message);
   const position = isBehalfError(e) ? e.position : undefined;
   const unsent = e instanceof UnsentRequestError && retry && position?.file ? e : undefined;

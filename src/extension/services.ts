@@ -44,6 +44,8 @@ export class Services implements vscode.Disposable {
   private stopping = false;
   /** Command handlers by id: the shell registered every contributed command and calls runCommand. */
   private readonly commands = new Map<string, (...args: never[]) => unknown>();
+  /** Parts that register their commands when first needed (src/extension/extras.ts): loaded on a command without a handler. */
+  private readonly lazyCommands: Array<() => void> = [];
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -140,14 +142,25 @@ export class Services implements vscode.Disposable {
     this.commands.set(id, handler);
   }
 
+  /** `register` registers more commands; it runs once, when a command without a handler is first run. */
+  registerLazyCommands(register: () => void): void {
+    this.lazyCommands.push(register);
+  }
+
   runCommand(id: string, args: unknown[]): unknown {
+    if (!this.commands.has(id)) this.loadLazyCommands();
     const handler = this.commands.get(id);
     if (!handler) throw new Error(`Behalf has no handler for ${id}`);
     return handler(...(args as never[]));
   }
 
-  /** Ids with a handler: a test checks them against package.json's commands. */
+  private loadLazyCommands(): void {
+    for (const register of this.lazyCommands.splice(0)) register();
+  }
+
+  /** Ids with a handler (the lazily registered ones too): a test checks them against package.json's commands. */
   commandIds(): string[] {
+    this.loadLazyCommands();
     return [...this.commands.keys()];
   }
 

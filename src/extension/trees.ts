@@ -39,6 +39,9 @@ export const PRINCIPALS_FILTERED_CONTEXT = 'behalf.principalsFiltered';
 /** How long expanding a connection waits for its vendor list of principals before showing the rows without it. */
 const FETCH_WAIT_MS = 3000;
 
+/** A principal row's icons, made once (ThemeIcons are values): not 10,000 copies of the same one. */
+const ICONS = { principal: new vscode.ThemeIcon('account'), active: new vscode.ThemeIcon('pass-filled'), unassigned: new vscode.ThemeIcon('warning') };
+
 /** Theme icons, so they follow the user's theme and contrast settings. */
 const VENDOR_ICONS: Record<string, string> = {
   dealcloud: 'briefcase',
@@ -181,8 +184,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     this.refresh();
   }
 
-  /** The active identity, resolved once per refresh rather than once per item (10,000 principals stay fast). */
-  private active: Promise<ActAs | undefined> | undefined;
+  /**
+   * The active identity, resolved once per refresh rather than once per item (10,000 principals stay fast); once it
+   * is in, getTreeItem answers without a promise per row.
+   */
+  private active: { promise: Promise<ActAs | undefined>; settled?: { value: ActAs | undefined } } | undefined;
 
   refresh(): void {
     this.active = undefined;
@@ -236,9 +242,21 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
   /** Told when reading a connection's principals on expand failed (the extension logs it). */
   onFetchError: ((connection: Connection, error: unknown) => void) | undefined;
 
-  async getTreeItem(node: ConnectionsNode): Promise<vscode.TreeItem> {
-    this.active ??= this.identity.current();
-    const active = await this.active;
+  getTreeItem(node: ConnectionsNode): vscode.TreeItem | Promise<vscode.TreeItem> {
+    let active = this.active;
+    if (!active) {
+      const entry: NonNullable<typeof this.active> = { promise: this.identity.current() };
+      entry.promise.then(
+        (value) => (entry.settled = { value }),
+        () => undefined, // the rows waiting for it get the error
+      );
+      this.active = active = entry;
+    }
+    if (active.settled) return this.treeItem(node, active.settled.value);
+    return active.promise.then((value) => this.treeItem(node, value));
+  }
+
+  private treeItem(node: ConnectionsNode, active: ActAs | undefined): vscode.TreeItem {
     const isActiveConnection = active?.connection.id === node.connection.id;
     if (node.kind === 'connection') {
       const { connection } = node;
@@ -288,15 +306,12 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
     const item = new vscode.TreeItem(principal.name ?? principal.email ?? principal.id);
     item.id = `principal/${connection.id}/${principal.id}`;
     const vendorId = principal.userId ?? principal.clientId;
-    item.description = [
-      principal.email,
-      vendorId,
-      isActive ? `active · ${active?.mode}` : undefined,
-      state === 'unassigned' ? 'no proxy assignment' : undefined,
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(isActive ? 'pass-filled' : state === 'unassigned' ? 'warning' : 'account');
+    let description = principal.email ?? '';
+    if (vendorId) description = description ? `${description} · ${vendorId}` : vendorId;
+    if (isActive) description = description ? `${description} · active · ${active?.mode}` : `active · ${active?.mode}`;
+    if (state === 'unassigned') description = description ? `${description} · no proxy assignment` : 'no proxy assignment';
+    item.description = description;
+    item.iconPath = isActive ? ICONS.active : state === 'unassigned' ? ICONS.unassigned : ICONS.principal;
     item.contextValue = `principal:${connection.vendor}:${state}${isActive ? ':active' : ''}`;
     item.command = { command: 'behalf.setActivePrincipal', title: 'Act as this user', arguments: [node] };
     item.accessibilityInformation = {

@@ -1,14 +1,17 @@
 // Messages between the asset history panel's host (src/extension/historyPanel.ts) and its page
 // (media/history/main.ts). Both sides import this file; it must stay free of 'vscode' and of Node APIs.
 //
-// Flow: the page loads and posts `ready`; the host answers with `show` (again after every `ready`). The diffs
-// are computed by the host (src/core/versionDiff.ts): the page only lays them out, so it needs no diff library.
-// The page only asks (refresh); the host decides, from its own state, never from the message's content.
+// Flow: the page loads and posts `ready`; the host answers with `show` (again after every `ready`): each version's
+// summary (who, when, which fields), no values, so a long history's first paint is cheap to compute and to send.
+// When the user opens a version the page asks for its diffs (`diff`), computed by the host (src/core/versionDiff.ts
+// diffVersion) and answered with `diff` or, when the host has none to give, `diffError`: the page only lays them
+// out, so it needs no diff library. The page only asks (refresh, diff of a version number); the host decides,
+// from its own state, never from the message's content.
 
-import type { FieldDiff, JsonChange, TextPart, VersionDiff } from '../core/audit';
+import type { FieldDiff, FieldSummary, JsonChange, TextPart, VersionDiff, VersionSummary } from '../core/audit';
 
 // The page (media/history) takes the diff types from here: it sees the protocol, never the core.
-export type { FieldDiff, JsonChange, TextPart, VersionDiff };
+export type { FieldDiff, FieldSummary, JsonChange, TextPart, VersionDiff, VersionSummary };
 import { isArrayOf, isFiniteNumber, isNonEmptyString, isOptionalBoolean, isOptionalString, isRecord } from './guards';
 
 export interface HistoryPrincipal {
@@ -28,17 +31,22 @@ export interface HistoryView {
   vendor: string;
   /** The principal the user acts as on this connection: versions recorded under them are highlighted. */
   principal?: HistoryPrincipal;
-  /** Oldest first (as the vendor numbers them); the page lists them newest first. */
-  versions: VersionDiff[];
+  /** Oldest first (as the vendor numbers them); the page lists them newest first. A version's diffs come on request. */
+  versions: VersionSummary[];
   /** The distinct users of the history, for the filter (src/core/versionDiff.ts usersOf). */
   users: string[];
   /** When the host read the history (ISO). */
   readAt: string;
 }
 
-export type HostToHistory = { type: 'show'; view: HistoryView };
+export type HostToHistory =
+  | { type: 'show'; view: HistoryView }
+  /** The diffs of one version of the view `viewId` (the page drops answers for a view it no longer shows). */
+  | { type: 'diff'; viewId: string; diff: VersionDiff }
+  /** The host has no diffs of that version to give: why, and what to do. */
+  | { type: 'diffError'; viewId: string; version: number; message: string };
 
-export type HistoryToHost = { type: 'ready' } | { type: 'refresh' };
+export type HistoryToHost = { type: 'ready' } | { type: 'refresh' } | { type: 'diff'; version: number };
 
 // --- guards ---------------------------------------------------------------------------------------------
 
@@ -46,7 +54,9 @@ const FIELD_KINDS: ReadonlySet<unknown> = new Set<FieldDiff['kind']>(['text', 'j
 const CHANGE_KINDS: ReadonlySet<unknown> = new Set<JsonChange['kind']>(['added', 'removed', 'changed']);
 
 export function isHistoryToHost(x: unknown): x is HistoryToHost {
-  return isRecord(x) && (x.type === 'ready' || x.type === 'refresh') && Object.keys(x).length === 1;
+  if (!isRecord(x)) return false;
+  if (x.type === 'diff') return Number.isSafeInteger(x.version) && Object.keys(x).length === 2;
+  return (x.type === 'ready' || x.type === 'refresh') && Object.keys(x).length === 1;
 }
 
 function isTextPart(x: unknown): x is TextPart {
@@ -76,15 +86,36 @@ export function isVersionDiff(x: unknown): x is VersionDiff {
   );
 }
 
+const SUMMARY_KINDS: ReadonlySet<unknown> = new Set<FieldSummary['kind']>(['set', 'unset', 'changed']);
+
+function isFieldSummary(x: unknown): x is FieldSummary {
+  return isRecord(x) && typeof x.field === 'string' && SUMMARY_KINDS.has(x.kind);
+}
+
+export function isVersionSummary(x: unknown): x is VersionSummary {
+  return (
+    isRecord(x) &&
+    isFiniteNumber(x.version) &&
+    typeof x.date === 'string' &&
+    typeof x.user === 'string' &&
+    typeof x.byPrincipal === 'boolean' &&
+    isArrayOf(x.fields, isFieldSummary)
+  );
+}
+
 export function isHistoryView(x: unknown): x is HistoryView {
   if (!isRecord(x)) return false;
   if (!isNonEmptyString(x.id, 200) || typeof x.assetId !== 'string' || typeof x.connectionId !== 'string') return false;
   if (typeof x.connectionLabel !== 'string' || typeof x.vendor !== 'string' || typeof x.readAt !== 'string') return false;
   const p = x.principal;
   if (p !== undefined && !(isRecord(p) && typeof p.who === 'string' && typeof p.email === 'string')) return false;
-  return isArrayOf(x.users, (u): u is string => typeof u === 'string') && isArrayOf(x.versions, isVersionDiff);
+  return isArrayOf(x.users, (u): u is string => typeof u === 'string') && isArrayOf(x.versions, isVersionSummary);
 }
 
 export function isHostToHistory(x: unknown): x is HostToHistory {
-  return isRecord(x) && x.type === 'show' && isHistoryView(x.view);
+  if (!isRecord(x)) return false;
+  if (x.type === 'show') return isHistoryView(x.view);
+  if (x.type === 'diff') return typeof x.viewId === 'string' && isVersionDiff(x.diff);
+  if (x.type === 'diffError') return typeof x.viewId === 'string' && isFiniteNumber(x.version) && typeof x.message === 'string';
+  return false;
 }

@@ -93,8 +93,28 @@ export interface ResponseView {
  */
 export type AttributionCheck = { state: 'checking' } | { state: 'checked'; attribution: ResponseViewAttribution } | { state: 'failed'; message: string };
 
+/**
+ * A send the panel was opened for before its response arrived: `sending` from the start (the panel loads while
+ * the request is in flight), then, when no response came, `failed` or `cancelled` (the message says what happened
+ * and what to do). A response replaces it with a `show`. Never kept in the page's state: a send does not survive
+ * a reload, so a restored panel must not say "Sending…".
+ */
+export interface SendStatus {
+  /** Identifies this send: the page's Cancel and "Send again" name it (the host ignores them for another one). */
+  id: string;
+  state: 'sending' | 'failed' | 'cancelled';
+  sentAs: ResponseViewSentAs;
+  /** Redacted, as in the response view. */
+  request: { method: string; url: string };
+  /** While sending: the latest progress note (a session starting, a rate-limit wait). Failed: the error, redacted. */
+  message?: string;
+  /** The host can send the request again ("Send again"). */
+  canResend?: boolean;
+}
+
 export type HostToPanel =
   | { type: 'show'; view: ResponseView }
+  | { type: 'status'; status: SendStatus }
   /** About the view with this id only (a page showing another response ignores it). */
   | { type: 'attribution'; viewId: string; check: AttributionCheck };
 
@@ -114,7 +134,9 @@ export type PanelToHost =
   | { type: 'action'; kind: string; args: Record<string, string> }
   | { type: 'openHistory'; assetId: string }
   | { type: 'verifyAttribution'; assetId: string }
-  | { type: BodyCommand; viewId: string };
+  | { type: BodyCommand; viewId: string }
+  /** Cancel the send the panel says is under way (`sendId`: its SendStatus id). */
+  | { type: 'cancel'; sendId: string };
 
 // --- building a view ------------------------------------------------------------------------------------
 
@@ -317,6 +339,8 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'openInEditor':
     case 'resend':
       return isNonEmptyString(x.viewId, MAX_VIEW_ID);
+    case 'cancel':
+      return isNonEmptyString(x.sendId, MAX_VIEW_ID);
     default:
       return false;
   }
@@ -347,8 +371,7 @@ export function isResponseView(x: unknown): x is ResponseView {
     return false;
   }
   if (!Array.isArray(notes) || !notes.every((n) => typeof n === 'string')) return false;
-  if (!isRecord(sentAs) || typeof sentAs.who !== 'string' || !MODES.has(sentAs.mode)) return false;
-  if (typeof sentAs.connectionLabel !== 'string' || typeof sentAs.vendor !== 'string') return false;
+  if (!isSentAs(sentAs)) return false;
   if (!isRecord(request) || typeof request.method !== 'string' || typeof request.url !== 'string') return false;
   if (!isStringRecord(request.headers) || !isOptionalString(request.body)) return false;
   if (x.attribution !== undefined && !isAttribution(x.attribution)) return false;
@@ -381,9 +404,23 @@ export function isAttributionCheck(x: unknown): x is AttributionCheck {
   }
 }
 
+const SEND_STATES: ReadonlySet<unknown> = new Set<SendStatus['state']>(['sending', 'failed', 'cancelled']);
+
+function isSentAs(x: unknown): x is ResponseViewSentAs {
+  return isRecord(x) && typeof x.who === 'string' && MODES.has(x.mode) && typeof x.connectionLabel === 'string' && typeof x.vendor === 'string';
+}
+
+export function isSendStatus(x: unknown): x is SendStatus {
+  if (!isRecord(x) || !isNonEmptyString(x.id, MAX_VIEW_ID) || !SEND_STATES.has(x.state) || !isSentAs(x.sentAs)) return false;
+  const request = x.request;
+  if (!isRecord(request) || typeof request.method !== 'string' || typeof request.url !== 'string') return false;
+  return isOptionalString(x.message) && isOptionalBoolean(x.canResend);
+}
+
 export function isHostToPanel(x: unknown): x is HostToPanel {
   if (!isRecord(x)) return false;
   if (x.type === 'show') return isResponseView(x.view);
+  if (x.type === 'status') return isSendStatus(x.status);
   return x.type === 'attribution' && typeof x.viewId === 'string' && isAttributionCheck(x.check);
 }
 

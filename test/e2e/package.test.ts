@@ -42,6 +42,8 @@ describe('the packaged extension (.vsix)', function () {
       'package.json',
       'dist/extension.js',
       'dist/extension-main.js',
+      'dist/extension-extras.js',
+      'dist/xpathQuery.js',
       'dist/sandbox.js',
       'dist/webviews/response.js',
       'media/behalf.svg',
@@ -86,6 +88,13 @@ describe('the packaged extension (.vsix)', function () {
       // The extension answered: there is no connection to toggle yet.
       await ui.waitForNotification(page, 'Behalf: add a connection first', { timeout: UI_TIMEOUT });
       await screenshot(page, 'package-activated');
+    });
+
+    it('runs a command of the part loaded on first use (dist/extension-extras.js) from the package', async () => {
+      const ui = await import('../../scripts/ui.mjs');
+      await ui.runCommand(page, 'Behalf: Check Connection');
+      // Check Connection lives in the lazily loaded bundle: its own answer means that bundle loaded and linked.
+      await ui.waitForNotification(page, 'No connections yet: add one with', { timeout: UI_TIMEOUT });
     });
 
     it('contributes the "Get Started with Behalf" walkthrough', async () => {

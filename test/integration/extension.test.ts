@@ -171,6 +171,47 @@ describe('Behalf in a real VS Code', function () {
     }
   });
 
+  it('the response panel opens as the request starts ("Sending as …"), then shows the response, or why there is none', async () => {
+    type Shown = { state?: string; message?: string; status?: number; sentAs?: { who: string } };
+    const shown = () => api.panelViews() as Shown[];
+    const fault = (spec: object) => sandbox('faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    try {
+      // A slow answer: the panel is open and says whom it is sending as before the response arrives.
+      await fault({ kind: 'delay', delayMs: 1500, match: { pathIncludes: '/rows/Companies' } });
+      await openRequest('companies');
+      const sending = vscode.commands.executeCommand<{ status?: number }>('behalf.sendRequest');
+      await waitFor('the panel to say "Sending"', async () => shown().some((v) => v.state === 'sending'));
+      assert.equal(shown().find((v) => v.state === 'sending')?.sentAs?.who, 'the service user');
+      assert.equal((await sending)?.status, 200);
+      assert.deepEqual(
+        shown().map((v) => v.status ?? v.state),
+        [200],
+        'the response replaced "Sending"',
+      );
+
+      // Cancelled in flight: the panel says so (nothing left "Sending…").
+      await fault({ kind: 'timeout', match: { pathIncludes: '/rows/Companies' } });
+      const cancelled = vscode.commands.executeCommand('behalf.sendRequest');
+      await waitFor('the panel to say "Sending"', async () => shown().some((v) => v.state === 'sending'));
+      await vscode.commands.executeCommand('behalf.cancelRequests');
+      await cancelled;
+      assert.deepEqual(
+        shown().map((v) => [v.state, v.message]),
+        [['cancelled', 'Cancelled before a response arrived.']],
+      );
+
+      // Failed (the server reset the connection): the panel says what happened.
+      await fault({ kind: 'reset', match: { pathIncludes: '/rows/Companies' } });
+      await vscode.commands.executeCommand('behalf.sendRequest');
+      const [failed] = shown();
+      assert.equal(failed?.state, 'failed');
+      assert.ok(failed?.message && failed.message.length > 10, `a message that says what went wrong (${failed?.message})`);
+    } finally {
+      await sandbox('faults', { method: 'DELETE' });
+    }
+  });
+
   it('Cancel aborts a request in flight', async () => {
     await sandbox('faults', {
       method: 'POST',

@@ -5,7 +5,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FieldDiff, TextPart, VersionDiff } from '../../src/core/audit';
 import type { AssetVersion } from '../../src/core/model';
-import { diffField, diffText, diffVersions, filterByUser, jsonChanges, MAX_WORD_DIFF_CHARS, usersOf } from '../../src/core/versionDiff';
+import {
+  diffField,
+  diffText,
+  diffVersion,
+  diffVersions,
+  filterByUser,
+  jsonChanges,
+  MAX_WORD_DIFF_CHARS,
+  summariseVersions,
+  usersOf,
+} from '../../src/core/versionDiff';
 import { normaliseVersionHistory } from '../../src/vendors/orangelogic';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'history');
@@ -382,6 +392,59 @@ describe('version diff: what diffVersions remembers between versions changes not
   });
 });
 
+/** What summariseVersions must say of a history, read off diffVersions's answer (text and json are both "changed"). */
+function summaryOf(diffs: VersionDiff[]) {
+  return diffs.map(({ fields, ...version }) => ({
+    ...version,
+    fields: fields.map((f) => ({ field: f.field, kind: f.kind === 'set' || f.kind === 'unset' ? f.kind : 'changed' })),
+  }));
+}
+
+describe('version diff: summaries for the first paint, one version’s diffs on request', () => {
+  const names = ['canonical.json', 'history.xml', 'json-values.json', 'script-html.json'];
+
+  for (const name of names) {
+    it(`${name}: summariseVersions says per version who, when and which fields changed how, as diffVersions does`, () => {
+      const versions = load(name);
+      const diffs = diffVersions(versions, { principalEmail: 'jane@acme.test' });
+      const summaries = summariseVersions(versions, { principalEmail: 'jane@acme.test' });
+      assert.deepEqual(summaries, summaryOf(diffs));
+      // No value travels in a summary: the first paint sends only names and kinds.
+      for (const v of summaries) for (const f of v.fields) assert.deepEqual(Object.keys(f), ['field', 'kind']);
+    });
+
+    it(`${name}: diffVersion gives a version's diffs, the same as diffVersions gives for it`, () => {
+      const versions = load(name);
+      const diffs = diffVersions(versions, { principalEmail: 'jane@acme.test' });
+      assert.ok(diffs.length > 0);
+      for (const d of diffs) assert.deepEqual(diffVersion(versions, d.version, { principalEmail: 'jane@acme.test' }), d, `v${d.version}`);
+    });
+  }
+
+  it('an unknown version is undefined (the panel says so), never a diff of another', () => {
+    const versions = load('canonical.json');
+    const known = new Set(versions.map((v) => v.version));
+    for (const n of [0, -1, Math.max(...known) + 1, 2.5, Number.NaN]) assert.equal(diffVersion(versions, n), undefined, String(n));
+    assert.equal(diffVersion([], 1), undefined);
+    assert.deepEqual(summariseVersions([]), []);
+  });
+
+  it('the principal: byPrincipal as diffVersions marks it (case and spaces ignored), none without one', () => {
+    const versions = load('canonical.json');
+    const marked = summariseVersions(versions, { principalEmail: '  JANE@acme.test ' }).map((v) => v.byPrincipal);
+    assert.deepEqual(
+      marked,
+      diffVersions(versions, { principalEmail: 'jane@acme.test' }).map((v) => v.byPrincipal),
+    );
+    assert.ok(marked.includes(true));
+    assert.equal(
+      summariseVersions(versions).some((v) => v.byPrincipal),
+      false,
+    );
+    assert.equal(diffVersion(versions, versions[1].version, { principalEmail: 'jane@acme.test' })?.byPrincipal, true);
+  });
+});
+
 describe('version diff: a generated 1,000-version × 50-field history', function () {
   this.timeout(120_000);
   let versions: AssetVersion[];
@@ -417,6 +480,9 @@ describe('version diff: a generated 1,000-version × 50-field history', function
         `v${d.version}`,
       ),
     );
+    // What the history panel gets instead: each version's summary (first paint), one version's diffs when opened.
+    assert.deepEqual(summariseVersions(versions, { principalEmail: 'JANE@acme.test' }), summaryOf(diffs));
+    for (const i of [0, 1, 2, 499, 998, 999]) assert.deepEqual(diffVersion(versions, versions[i].version, { principalEmail: 'JANE@acme.test' }), diffs[i]);
     // Users rotate through five spellings of four people; Jane's two spellings both count.
     assert.equal(diffs.filter((d) => d.byPrincipal).length, 400);
     assert.deepEqual(usersOf(versions), ['ana@acme.test', 'jane@acme.test', 'raj@acme.test', 'svc@acme.test']);

@@ -1,11 +1,11 @@
-// History and compare views for the webview tests, built the way the extension builds them: diffs by
-// src/core/versionDiff.ts, comparisons by src/core/compare.ts, views by the protocol modules.
+// History and compare views for the webview tests, built the way the extension builds them: summaries and
+// diffs by src/core/versionDiff.ts, comparisons by src/core/compare.ts, views by the protocol modules.
 
 import { compareResponses, shortName } from '../../src/core/compare';
 import type { AssetVersion, ResponseRecord } from '../../src/core/model';
-import { diffVersions, usersOf } from '../../src/core/versionDiff';
+import { diffVersion, summariseVersions, usersOf } from '../../src/core/versionDiff';
 import { compareViewFrom, type CompareView } from '../../src/protocol/compare';
-import type { HistoryView } from '../../src/protocol/history';
+import type { HistoryView, VersionDiff } from '../../src/protocol/history';
 import { XSS, record } from './fixtures';
 
 export { XSS };
@@ -55,8 +55,18 @@ export function assetVersions(): AssetVersion[] {
   ];
 }
 
+/** A reading of a history as the extension's readHistory makes it: the view, and each version's diffs on request. */
+export interface HistoryFixture {
+  view: HistoryView;
+  diffs: (version: number) => VersionDiff | undefined;
+}
+
+export function readingFrom(versions: AssetVersion[], extra: Partial<HistoryView> = {}): HistoryFixture {
+  return { view: historyFrom(versions, extra), diffs: (version) => diffVersion(versions, version, { principalEmail: JANE_EMAIL }) };
+}
+
 export function historyFrom(versions: AssetVersion[], extra: Partial<HistoryView> = {}): HistoryView {
-  const diffs = diffVersions(versions, { principalEmail: JANE_EMAIL });
+  const diffs = summariseVersions(versions, { principalEmail: JANE_EMAIL });
   return {
     id: 'h1',
     assetId: 'A-1',
@@ -75,8 +85,16 @@ export function historyView(extra: Partial<HistoryView> = {}): HistoryView {
   return historyFrom(assetVersions(), extra);
 }
 
+export function historyReading(extra: Partial<HistoryView> = {}): HistoryFixture {
+  return readingFrom(assetVersions(), extra);
+}
+
 /** `count` versions by four users (every fourth by the principal), each changing a caption. */
 export function longHistory(count: number, extra: Partial<HistoryView> = {}): HistoryView {
+  return historyFrom(longVersions(count), { id: `long-${count}`, ...extra });
+}
+
+export function longVersions(count: number): AssetVersion[] {
   const users = ['jane@acme.test', 'svc@acme.test', 'raj@acme.test', 'lee@acme.test'];
   const versions: AssetVersion[] = [];
   for (let i = 1; i <= count; i++) {
@@ -91,11 +109,15 @@ export function longHistory(count: number, extra: Partial<HistoryView> = {}): Hi
       ],
     });
   }
-  return historyFrom(versions, { id: `long-${count}`, ...extra });
+  return versions;
 }
 
 /** Markup and script in every place the history page shows text. */
 export function hostileHistory(): HistoryView {
+  return hostileReading().view;
+}
+
+export function hostileReading(): HistoryFixture {
   const versions: AssetVersion[] = [
     { version: 1, date: XSS, user: `mallory${XSS}@acme.test`, changes: [{ field: `Title${XSS}`, oldValue: '', newValue: XSS }] },
     {
@@ -113,7 +135,7 @@ export function hostileHistory(): HistoryView {
       ],
     },
   ];
-  return historyFrom(versions, { id: 'hostile', assetId: `A-${XSS}`, connectionLabel: `OL ${XSS}`, principal: { who: `Jane ${XSS}`, email: JANE_EMAIL } });
+  return readingFrom(versions, { id: 'hostile', assetId: `A-${XSS}`, connectionLabel: `OL ${XSS}`, principal: { who: `Jane ${XSS}`, email: JANE_EMAIL } });
 }
 
 // --- compare ------------------------------------------------------------------------------------------------

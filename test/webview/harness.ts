@@ -18,7 +18,9 @@ export const ORIGIN = 'http://webview.test';
 const ROOT = resolve(__dirname, '..', '..');
 
 /** The pure HTML builder lives in the host module, which imports 'vscode': load it with a stand-in. */
-export type HtmlRenderer = (parts: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }) => string;
+export type HtmlRenderer = (
+  parts: { cspSource: string; nonce: string; scriptUri: string; styleUri: string } | { cspSource: string; nonce: string; script: string; style: string },
+) => string;
 
 const STUB = (themes: typeof THEMES): string => `(() => {
   const STATE_KEY = '__behalf_state';
@@ -63,15 +65,19 @@ const STUB = (themes: typeof THEMES): string => `(() => {
   window.__applyTheme(sessionStorage.getItem('__behalf_theme') || 'dark');
 })();`;
 
-/** Which page to serve: its bundle (dist/webviews/<script>), stylesheet (media/<style>) and what marks it drawn. */
+/**
+ * Which page to serve: its bundle (dist/webviews/<script>), stylesheet (media/<style>, or with `inline` the CSS
+ * bundle dist/webviews/<style>: both then go into the HTML, as the host does) and what marks it drawn.
+ */
 export interface PageSpec {
   script: string;
   style: string;
+  inline?: boolean;
   /** A selector present once the page has drawn a view. */
   shown: string;
 }
 
-export const RESPONSE_SPEC: PageSpec = { script: 'response.js', style: 'response/response.css', shown: '.banner' };
+export const RESPONSE_SPEC: PageSpec = { script: 'response.js', style: 'response.css', inline: true, shown: '.banner' };
 
 export interface PanelPage<View = ResponseView, ToHost = PanelToHost> {
   page: PwPage;
@@ -89,25 +95,27 @@ export interface PanelPage<View = ResponseView, ToHost = PanelToHost> {
 export class Harness<View = ResponseView, ToHost = PanelToHost> {
   private constructor(
     readonly browser: PwBrowser,
-    private readonly bundleDir: string,
+    /** A stand-in extension root: the bundles are built into its dist/webviews (a host under test inlines them from there). */
+    readonly extensionRoot: string,
     private readonly html: string,
     private readonly spec: PageSpec,
   ) {}
 
   static async start<View = ResponseView, ToHost = PanelToHost>(renderHtml: HtmlRenderer, spec: PageSpec = RESPONSE_SPEC): Promise<Harness<View, ToHost>> {
-    const bundleDir = mkdtempSync(join(tmpdir(), 'behalf-webview-'));
+    const extensionRoot = mkdtempSync(join(tmpdir(), 'behalf-webview-'));
+    const bundleDir = join(extensionRoot, 'dist', 'webviews');
     const { buildWebviews } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build-webviews.mjs')).href)) as {
       buildWebviews(o: { production: boolean; outdir: string }): Promise<void>;
     };
     await buildWebviews({ production: false, outdir: bundleDir });
-    const html = renderHtml({
-      cspSource: ORIGIN,
-      nonce: randomBytes(16).toString('base64'),
-      scriptUri: `${ORIGIN}/dist/webviews/${spec.script}`,
-      styleUri: `${ORIGIN}/media/${spec.style}`,
-    });
+    const common = { cspSource: ORIGIN, nonce: randomBytes(16).toString('base64') };
+    const html = renderHtml(
+      spec.inline
+        ? { ...common, script: readFileSync(join(bundleDir, spec.script), 'utf8'), style: readFileSync(join(bundleDir, spec.style), 'utf8') }
+        : { ...common, scriptUri: `${ORIGIN}/dist/webviews/${spec.script}`, styleUri: `${ORIGIN}/media/${spec.style}` },
+    );
     const browser = await launchChromium();
-    return new Harness<View, ToHost>(browser, bundleDir, html, spec);
+    return new Harness<View, ToHost>(browser, extensionRoot, html, spec);
   }
 
   /**
@@ -156,14 +164,14 @@ export class Harness<View = ResponseView, ToHost = PanelToHost> {
 
   private fileFor(pathname: string): string | 'index' | undefined {
     if (pathname === '/index.html') return 'index';
-    if (pathname.startsWith('/dist/webviews/')) return safeJoin(this.bundleDir, pathname.slice('/dist/webviews/'.length));
+    if (pathname.startsWith('/dist/webviews/')) return safeJoin(join(this.extensionRoot, 'dist', 'webviews'), pathname.slice('/dist/webviews/'.length));
     if (pathname.startsWith('/media/')) return safeJoin(join(ROOT, 'media'), pathname.slice('/media/'.length));
     return undefined;
   }
 
   async close(): Promise<void> {
     await this.browser.close();
-    rmSync(this.bundleDir, { recursive: true, force: true });
+    rmSync(this.extensionRoot, { recursive: true, force: true });
   }
 }
 
@@ -190,7 +198,12 @@ export interface PanelSuite<View, ToHost> {
    * page, what the page posts reaches the host. Reloaded once wired, so its `ready` reaches the host. `rebind`
    * wires the same page to another panel (a host revived after a window reload).
    */
-  openOnHost(panel: FakeWebviewPanel): Promise<PanelPage<View, ToHost> & { rebind(panel: FakeWebviewPanel): void }>;
+  openOnHost(
+    panel: FakeWebviewPanel,
+    options?: Omit<OpenOptions, 'html' | 'origin'>,
+  ): Promise<PanelPage<View, ToHost> & { rebind(panel: FakeWebviewPanel): void }>;
+  /** The stand-in extension root with the built bundles, for a host under test (its `extensionUri`). */
+  extensionRoot(): string;
 }
 
 /**
@@ -227,9 +240,13 @@ export function panelSuite<View, ToHost>(start: () => Promise<Harness<View, ToHo
   };
   return {
     openRaw,
-    async openOnHost(panel) {
+    extensionRoot() {
+      if (!harness) throw new Error("the suite's browser did not start");
+      return harness.extensionRoot;
+    },
+    async openOnHost(panel, options = {}) {
       let host = panel;
-      const page = await openRaw({ html: panel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
+      const page = await openRaw({ ...options, html: panel.webview.html, origin: FAKE_WEBVIEW_ORIGIN });
       const rebind = (next: FakeWebviewPanel) => {
         host = next;
         next.webview.onPost = (message) => void page.page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);

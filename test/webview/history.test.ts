@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isHistoryToHost, isHistoryView, isHostToHistory, type HistoryToHost, type HistoryView } from '../../src/protocol/history';
-import { JANE_EMAIL, XSS, historyView, hostileHistory, longHistory } from './auditFixtures';
+import { diffVersions } from '../../src/core/versionDiff';
+import { JANE_EMAIL, XSS, assetVersions, historyReading, historyView, hostileReading, longHistory, type HistoryFixture } from './auditFixtures';
 import { Uri, fake, window as fakeWindow, type FakeWebviewPanel } from './fakeVscode';
-import { Harness, panelSuite, type PanelPage } from './harness';
+import { Harness, panelSuite, type OpenOptions, type PanelPage } from './harness';
 import { loadHistoryPanelModule, loadWebviewShellModule } from './host';
 
 const RESULTS = resolve(__dirname, '..', '..', 'test-results');
@@ -15,12 +16,26 @@ const { HistoryPanel, HISTORY_PAGE, historyTitle } = loadHistoryPanelModule();
 const { renderWebviewHtml } = loadWebviewShellModule();
 const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** The diffs of the fixture history A-1 (as the extension's readHistory gives them). */
+const a1Diffs = historyReading().diffs;
 
 describe('webview: history protocol', () => {
-  it('the page may say ready or ask for a refresh, nothing else', () => {
+  it('the page may say ready, ask for a refresh or for one version’s diffs, nothing else', () => {
     assert.ok(isHistoryToHost({ type: 'ready' }));
     assert.ok(isHistoryToHost({ type: 'refresh' }));
-    for (const bad of [null, 'ready', {}, { type: 'show' }, { type: 'refresh', assetId: 'A-2' }, { type: 'openHistory', assetId: 'A-1' }]) {
+    assert.ok(isHistoryToHost({ type: 'diff', version: 3 }));
+    for (const bad of [
+      null,
+      'ready',
+      {},
+      { type: 'show' },
+      { type: 'refresh', assetId: 'A-2' },
+      { type: 'openHistory', assetId: 'A-1' },
+      { type: 'diff' },
+      { type: 'diff', version: '3' },
+      { type: 'diff', version: 1.5 },
+      { type: 'diff', version: 3, assetId: 'A-2' },
+    ]) {
       assert.equal(isHistoryToHost(bad), false, JSON.stringify(bad));
     }
   });
@@ -47,15 +62,11 @@ describe('webview: history protocol', () => {
       false,
     );
     assert.equal(
-      broken((c) => void (c.versions[0].fields[0].kind = 'html' as 'text')),
+      broken((c) => void (c.versions[0].fields[0].kind = 'html' as 'set')),
       false,
     );
     assert.equal(
-      broken((c) => void (c.versions[3].fields[0].changes![0].kind = 'moved' as 'added')),
-      false,
-    );
-    assert.equal(
-      broken((c) => void (c.versions[2].fields[0].parts![0].value = 1 as unknown as string)),
+      broken((c) => void (c.versions[2].fields[0].field = 1 as unknown as string)),
       false,
     );
     assert.equal(
@@ -68,6 +79,31 @@ describe('webview: history protocol', () => {
     );
     assert.equal(isHostToHistory({ type: 'exec', view: v }), false);
   });
+
+  it('the host answers with one version’s diffs or why there are none; malformed answers are rejected', () => {
+    const diff = a1Diffs(4)!;
+    assert.ok(isHostToHistory({ type: 'diff', viewId: 'h1', diff }));
+    assert.ok(isHostToHistory({ type: 'diffError', viewId: 'h1', version: 9, message: 'Version 9 is not in this reading.' }));
+    const bad = (patch: (d: typeof diff) => void) => {
+      const copy = structuredClone(diff);
+      patch(copy);
+      return isHostToHistory({ type: 'diff', viewId: 'h1', diff: copy });
+    };
+    assert.equal(
+      bad((d) => void (d.fields[0].changes![0].kind = 'moved' as 'added')),
+      false,
+    );
+    assert.equal(
+      bad((d) => void (d.fields[1].parts![0].value = 1 as unknown as string)),
+      false,
+    );
+    assert.equal(
+      bad((d) => void (d.fields[0].kind = 'changed' as 'text')),
+      false,
+    );
+    assert.equal(isHostToHistory({ type: 'diff', diff }), false);
+    assert.equal(isHostToHistory({ type: 'diffError', viewId: 'h1', version: 9 }), false);
+  });
 });
 
 describe('webview: HistoryPanel host', () => {
@@ -78,7 +114,7 @@ describe('webview: HistoryPanel host', () => {
 
   it('one panel per asset, titled "History · <asset>", with the shared CSP and no data in its HTML', () => {
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, async () => v);
+    HistoryPanel.show(extensionUri, v, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     const panel = fake.panels[0];
     assert.equal(panel.viewType, 'behalf.history');
     assert.equal(panel.title, 'History · A-1');
@@ -97,10 +133,10 @@ describe('webview: HistoryPanel host', () => {
     assert.match(html, /href="https:\/\/fake\.vscode-cdn\.test\/ext\/media\/history\/history\.css"/);
     for (const data of ['jane@acme.test', 'Harbour', 'A-1', 'svc@']) assert.equal(html.includes(data), false, data);
 
-    HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => v);
+    HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     assert.equal(fake.panels.length, 1, 'the same asset reuses its panel');
     assert.equal(panel.reveals, 1);
-    HistoryPanel.show(extensionUri, { ...v, id: 'h3', assetId: 'A-2' }, async () => v);
+    HistoryPanel.show(extensionUri, { ...v, id: 'h3', assetId: 'A-2' }, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     assert.equal(fake.panels.length, 2, 'another asset gets its own');
     assert.equal(fake.panels[1].title, 'History · A-2');
   });
@@ -108,7 +144,7 @@ describe('webview: HistoryPanel host', () => {
   it('posts after ready; refresh reads again with the host’s own reload; bad messages are ignored', async () => {
     let reads = 0;
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, async () => ({ ...v, id: `reload-${++reads}` }));
+    HistoryPanel.show(extensionUri, v, async () => ({ view: { ...v, id: `reload-${++reads}` }, diffs: a1Diffs }), a1Diffs);
     const panel = fake.panels[0];
     assert.equal(panel.webview.posted.length, 0);
     panel.webview.receive({ type: 'ready' });
@@ -140,7 +176,7 @@ describe('webview: HistoryPanel host', () => {
 
   it('a failing refresh is one error message; a closed panel is forgotten', async () => {
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, () => Promise.reject(new Error('Orange Logic said "busy" (503).')));
+    HistoryPanel.show(extensionUri, v, () => Promise.reject(new Error('Orange Logic said "busy" (503).')), a1Diffs);
     const panel = fake.panels[0];
     panel.webview.receive({ type: 'refresh' });
     await tick();
@@ -149,6 +185,65 @@ describe('webview: HistoryPanel host', () => {
     panel.dispose();
     assert.equal(HistoryPanel.all.length, 0);
     assert.equal(panel.listenerCount, 0);
+  });
+});
+
+describe('webview: HistoryPanel host, a version’s diffs', () => {
+  beforeEach(() => fake.reset());
+  afterEach(() => fake.reset());
+
+  it('answers each version’s diffs as diffVersions computes them; an unknown version and a failed read are answered with why', async () => {
+    const v = historyView();
+    let failure: Error | undefined = undefined;
+    const diffs = (version: number) => {
+      if (failure) throw failure;
+      return a1Diffs(version);
+    };
+    HistoryPanel.show(extensionUri, v, async () => ({ view: { ...v, id: 'h2' }, diffs: () => undefined }), diffs);
+    const panel = fake.panels[0];
+    panel.webview.receive({ type: 'ready' });
+    await tick();
+    const all = diffVersions(assetVersions(), { principalEmail: JANE_EMAIL });
+    for (const d of all) panel.webview.receive({ type: 'diff', version: d.version });
+    await tick();
+    await tick();
+    assert.deepEqual(
+      panel.webview.posted.slice(1),
+      all.map((diff) => ({ type: 'diff', viewId: 'h1', diff })),
+    );
+    panel.webview.receive({ type: 'diff', version: 99 });
+    await tick();
+    await tick();
+    assert.deepEqual(panel.webview.posted.at(-1), {
+      type: 'diffError',
+      viewId: 'h1',
+      version: 99,
+      message: 'Version 99 is not in this reading of the history of A-1. Refresh to read the history again.',
+    });
+    failure = new Error('Orange Logic said "busy" (503).');
+    panel.webview.receive({ type: 'diff', version: 3 });
+    await tick();
+    await tick();
+    assert.deepEqual(panel.webview.posted.at(-1), {
+      type: 'diffError',
+      viewId: 'h1',
+      version: 3,
+      message: 'The changes of version 3 could not be read: Orange Logic said "busy" (503).',
+    });
+    assert.deepEqual(fake.errors, [], 'answered in the panel, not as a notification');
+    // After a refresh, the new reading's diffs answer, for the new view.
+    panel.webview.receive({ type: 'refresh' });
+    await tick();
+    await tick();
+    panel.webview.receive({ type: 'diff', version: 3 });
+    await tick();
+    await tick();
+    assert.deepEqual(panel.webview.posted.at(-1), {
+      type: 'diffError',
+      viewId: 'h2',
+      version: 3,
+      message: 'Version 3 is not in this reading of the history of A-1. Refresh to read the history again.',
+    });
   });
 });
 
@@ -163,7 +258,7 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
   it('takes the panel over with today’s options and the kept view; it is that asset’s panel from then on', async () => {
     const panel = restored();
     const v = historyView();
-    const revived = HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
+    const revived = HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined, a1Diffs);
     assert.equal(panel.title, 'History · A-1');
     const options = (
       panel.webview as unknown as { options: { enableScripts: boolean; retainContextWhenHidden: boolean; localResourceRoots: Array<{ path: string }> } }
@@ -183,7 +278,7 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
     );
     assert.deepEqual(HistoryPanel.all, [revived]);
     // Opening the same asset's history again reuses the revived panel.
-    HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => v);
+    HistoryPanel.show(extensionUri, { ...v, id: 'h2' }, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     assert.equal(fake.panels.length, 1);
     assert.deepEqual(
       shown(panel).map((x) => x.id),
@@ -197,10 +292,10 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
     let reads = 0;
     // As main.ts does: the command reads the history and shows it through HistoryPanel.show, answering nothing.
     const reopen = async () => {
-      HistoryPanel.show(extensionUri, { ...v, id: `read-${++reads}` }, async () => ({ ...v, id: `again-${++reads}` }));
+      HistoryPanel.show(extensionUri, { ...v, id: `read-${++reads}` }, async () => ({ view: { ...v, id: `again-${++reads}` }, diffs: a1Diffs }), a1Diffs);
       return undefined;
     };
-    HistoryPanel.revive(asPanel(panel), extensionUri, v, reopen);
+    HistoryPanel.revive(asPanel(panel), extensionUri, v, reopen, a1Diffs);
     panel.webview.receive({ type: 'ready' });
     await tick();
     panel.webview.receive({ type: 'refresh' });
@@ -223,10 +318,10 @@ describe('webview: HistoryPanel revive (a panel VS Code restored after a window 
 
   it('an open panel of the same asset gives way; closing the revived one forgets it', () => {
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, async () => v);
+    HistoryPanel.show(extensionUri, v, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     const open = fake.panels[0];
     const panel = restored();
-    HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined);
+    HistoryPanel.revive(asPanel(panel), extensionUri, v, async () => undefined, a1Diffs);
     assert.equal(open.disposed, true);
     assert.equal(HistoryPanel.all.length, 1);
     panel.dispose();
@@ -251,6 +346,16 @@ describe('webview: history panel in Chromium', function () {
     (await p.page.locator(selector).first().textContent()) ?? '';
   const focused = (p: PanelPage<HistoryView, HistoryToHost>): Promise<string | null> =>
     p.eval<string | null>(`document.activeElement && document.activeElement.closest('.version') && document.activeElement.closest('.version').dataset.version`);
+  /** The page of a HistoryPanel host (fake 'vscode') showing `reading`: a version's diffs come from the host, as in VS Code. */
+  const openWithHost = async (reading: HistoryFixture, options: OpenOptions = {}) => {
+    fake.reset();
+    HistoryPanel.show(extensionUri, reading.view, async () => reading, reading.diffs);
+    const p = await openOnHost(fake.panels[0], options);
+    await p.until(`document.querySelector('.banner') !== null`);
+    return p;
+  };
+  const fieldsShown = (p: PanelPage<HistoryView, HistoryToHost>, version: number, count: number) =>
+    p.until(`document.querySelectorAll('.version[data-version="${version}"] .field').length === ${count}`);
 
   it('posts ready, waits for the host, then shows the timeline newest first: version, date, user', async () => {
     const p = await open();
@@ -295,15 +400,17 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(await p.page.locator('.principal-badge').count(), 0);
   });
 
-  it('field diffs are created on expand: word diff with del/ins, set and cleared, JSON as a path list', async () => {
-    const p = await open();
-    await p.show(historyView());
+  it('field diffs are asked of the host and created on expand: word diff with del/ins, set and cleared, JSON as a path list', async () => {
+    const p = await openWithHost(historyReading());
     assert.equal(await p.page.locator('.changes').count(), 0, 'nothing built before a version is opened');
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }], 'nothing asked before a version is opened');
     const v3 = p.page.locator('.version[data-version="3"] .version-toggle');
     assert.equal(await v3.getAttribute('aria-expanded'), 'false');
     await v3.click();
     assert.equal(await v3.getAttribute('aria-expanded'), 'true');
     assert.equal(await p.page.locator('.changes').count(), 1);
+    await fieldsShown(p, 3, 2);
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }, { type: 'diff', version: 3 }]);
     const caption = '.version[data-version="3"] .field:nth-child(2)';
     assert.equal(await text(p, `${caption} .field-name`), 'Caption');
     assert.deepEqual(await texts(p, `${caption} del.diff-del`), ['first light']);
@@ -317,6 +424,7 @@ describe('webview: history panel in Chromium', function () {
     assert.deepEqual(await texts(p, '.version[data-version="3"] .field:nth-child(1) ins'), [', dawn, boats']);
 
     await p.page.locator('.version[data-version="4"] .version-toggle').click();
+    await fieldsShown(p, 4, 2);
     const rows = await p.eval<string[][]>(
       `[...document.querySelectorAll('.version[data-version="4"] .json-changes tbody tr')].map((r) => [...r.children].map((c) => c.querySelector('del, ins') ? c.querySelector('del, ins').textContent : c.textContent))`,
     );
@@ -329,11 +437,52 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(await text(p, '.version[data-version="4"] .field-unset .field-kind'), 'cleared');
     assert.equal(await text(p, '.version[data-version="4"] .field-unset del'), 'Studio A');
     await p.page.locator('.version[data-version="1"] .version-toggle').click();
+    await fieldsShown(p, 1, 2);
     assert.deepEqual(await texts(p, '.version[data-version="1"] .field-set ins'), ['Harbour at dawn', 'harbour']);
-    // Collapsing hides, and keeps what was built.
+    // Collapsing hides, and keeps what was built: opened again, nothing is asked again.
     await v3.click();
     assert.equal(await p.page.locator('#version-3-changes').isVisible(), false);
     assert.equal(await p.page.locator('.changes').count(), 3);
+    await v3.click();
+    assert.equal(await p.page.locator('#version-3-changes').isVisible(), true);
+    assert.deepEqual(
+      (await p.posted()).filter((m) => m.type === 'diff').map((m) => (m as { version: number }).version),
+      [3, 4, 1],
+    );
+    fake.reset();
+  });
+
+  it('a version opened says it is reading until the host answers; an answer for another view is dropped; an error says why, with Try again', async () => {
+    const p = await open();
+    await p.show(historyView());
+    const v3 = p.page.locator('.version[data-version="3"] .version-toggle');
+    await v3.click();
+    assert.deepEqual((await p.posted()).at(-1), { type: 'diff', version: 3 });
+    assert.equal(await text(p, '#version-3-changes'), 'Reading the changes of v3…');
+    assert.equal(await p.page.locator('#version-3-changes').getAttribute('aria-busy'), 'true');
+    // Closed and opened again while the host works: asked once.
+    await v3.click();
+    await v3.click();
+    const asked = async () => (await p.posted()).filter((m) => m.type === 'diff').length;
+    assert.equal(await asked(), 1);
+    const post = (message: unknown) =>
+      p.eval(`(() => { window.postMessage(${JSON.stringify(message)}, '*'); return new Promise((r) => setTimeout(r, 50)); })()`);
+    await post({ type: 'diff', viewId: 'another-reading', diff: a1Diffs(3) });
+    assert.equal(await text(p, '#version-3-changes'), 'Reading the changes of v3…');
+    // The host re-sends the same view (after the page said ready again): what is not answered is asked again.
+    await post({ type: 'show', view: historyView() });
+    assert.equal(await asked(), 2);
+    const message = 'Version 3 is not in this reading of the history of A-1. Refresh to read the history again.';
+    await post({ type: 'diffError', viewId: 'h1', version: 3, message });
+    assert.equal(await text(p, '#version-3-changes .error'), message);
+    assert.equal(await p.page.locator('#version-3-changes .error').getAttribute('role'), 'alert');
+    assert.equal(await p.page.locator('#version-3-changes').getAttribute('aria-busy'), null);
+    await p.page.locator('#version-3-changes button.retry').click();
+    assert.equal(await asked(), 3);
+    assert.equal(await text(p, '#version-3-changes'), 'Reading the changes of v3…');
+    await post({ type: 'diff', viewId: 'h1', diff: a1Diffs(3) });
+    await fieldsShown(p, 3, 2);
+    assert.deepEqual(await texts(p, '#version-3-changes .field-name'), ['Keywords', 'Caption']);
   });
 
   it('filters by user; the principal’s option says so; the count is announced', async () => {
@@ -440,9 +589,7 @@ describe('webview: history panel in Chromium', function () {
   });
 
   it('HTML and script in values, users, field names, JSON paths and dates stay literal text', async () => {
-    const p = await open();
-    const v = hostileHistory();
-    await p.show(v);
+    const p = await openWithHost(hostileReading());
     await p.eval(`(async () => {
       for (const b of document.querySelectorAll('.version-toggle')) b.click();
       for (const o of document.querySelectorAll('#user-filter option')) {
@@ -452,6 +599,8 @@ describe('webview: history panel in Chromium', function () {
       for (const b of document.querySelectorAll('.version-toggle[aria-expanded="false"]')) b.click();
       await new Promise((r) => setTimeout(r, 100));
     })()`);
+    await fieldsShown(p, 2, 3);
+    await fieldsShown(p, 1, 1);
     assert.equal(await p.eval<string>('typeof window.__pwned'), 'undefined');
     assert.equal(await p.eval<number>(`document.querySelectorAll('img, iframe, object, embed, b').length`), 0);
     assert.equal(await p.eval<number>(`document.querySelectorAll('script').length`), 1);
@@ -469,6 +618,7 @@ describe('webview: history panel in Chromium', function () {
     assert.ok((await texts(p, '.version[data-version="2"] .json-path')).includes(`$[${JSON.stringify(XSS)}]`));
     assert.ok((await texts(p, '#user-filter option')).some((t) => t.includes(`mallory${XSS}`)));
     assert.equal(await text(p, '.legend .principal-who'), `Jane ${XSS}`);
+    fake.reset();
   });
 
   it('ignores messages that are not a well-formed show', async () => {
@@ -477,6 +627,8 @@ describe('webview: history panel in Chromium', function () {
       window.postMessage({ type: 'show', view: { id: 'x', versions: '<img src=x onerror=window.__pwned=1>' } }, '*');
       window.postMessage({ type: 'show', view: Object.assign(${JSON.stringify(historyView())}, { versions: [{ version: 1, date: 'd', user: 'u', byPrincipal: false, fields: [{ field: 'f', kind: 'html', oldValue: '', newValue: '<img src=x onerror=window.__pwned=1>' }] }] }) }, '*');
       window.postMessage('show', '*');
+      window.postMessage({ type: 'diff', viewId: 'x', diff: '<img src=x onerror=window.__pwned=1>' }, '*');
+      window.postMessage({ type: 'diffError', viewId: 'x', version: 1, message: { html: '<img src=x onerror=window.__pwned=1>' } }, '*');
       return new Promise((r) => setTimeout(r, 50));
     })()`);
     assert.equal(await text(p, '#app'), 'Reading the version history…');
@@ -503,7 +655,8 @@ describe('webview: history panel in Chromium', function () {
     // Hidden and shown again: the page reloads and restores from its state before the host answers.
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.banner') !== null`);
-    assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
+    // The page keeps no values: the open version's diffs are asked of the host again.
+    assert.deepEqual(await p.posted(), [{ type: 'diff', version: 58 }, { type: 'ready' }]);
     assert.equal(await p.eval<string>(`document.querySelector('#user-filter').value`), 'raj@acme.test');
     assert.equal(await p.page.locator('.version[data-version="58"] .version-toggle').getAttribute('aria-expanded'), 'true');
     await p.until(`window.scrollY === ${scrolled}`);
@@ -513,11 +666,17 @@ describe('webview: history panel in Chromium', function () {
     fake.reset();
     let reads = 0;
     const v = historyView();
-    HistoryPanel.show(extensionUri, v, async () =>
-      historyView({
-        id: `again-${++reads}`,
-        versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }],
+    HistoryPanel.show(
+      extensionUri,
+      v,
+      async () => ({
+        view: historyView({
+          id: `again-${++reads}`,
+          versions: [...v.versions, { version: 5, date: '2026-02-05T10:00:00Z', user: JANE_EMAIL, byPrincipal: true, fields: [] }],
+        }),
+        diffs: a1Diffs,
       }),
+      a1Diffs,
     );
     const fakePanel = fake.panels[0];
     const p = await openOnHost(fakePanel);
@@ -534,7 +693,7 @@ describe('webview: history panel in Chromium', function () {
     fake.reset();
     const v = historyView();
     let reads = 0;
-    HistoryPanel.show(extensionUri, v, async () => v);
+    HistoryPanel.show(extensionUri, v, async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
     let hostPanel = fake.panels[0];
     const p = await openOnHost(hostPanel);
     await p.until(`document.querySelector('.banner') !== null`);
@@ -550,15 +709,30 @@ describe('webview: history panel in Chromium', function () {
     // serializer revives it from the kept view (as main.ts revivePanel does).
     fake.reset();
     hostPanel = fakeWindow.createWebviewPanel('behalf.history', 'History', {}, {});
-    HistoryPanel.revive(hostPanel as unknown as import('vscode').WebviewPanel, extensionUri, state.view, async () => {
-      HistoryPanel.show(extensionUri, historyView({ id: `read-${++reads}` }), async () => v);
-      return undefined;
-    });
+    // Its page kept no values: the revived host gives a version's diffs from a reading of its own (main.ts reads the history again).
+    const revivedAsked: number[] = [];
+    HistoryPanel.revive(
+      hostPanel as unknown as import('vscode').WebviewPanel,
+      extensionUri,
+      state.view,
+      async () => {
+        HistoryPanel.show(extensionUri, historyView({ id: `read-${++reads}` }), async () => ({ view: v, diffs: a1Diffs }), a1Diffs);
+        return undefined;
+      },
+      (version) => {
+        revivedAsked.push(version);
+        return a1Diffs(version);
+      },
+    );
     p.rebind(hostPanel);
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.banner') !== null`);
     assert.equal(await p.page.locator('.version[data-version="3"] .version-toggle').getAttribute('aria-expanded'), 'true');
     await p.until(`window.__posted.some((m) => m.type === 'ready')`);
+    // Asked before the host listened, asked again when it re-sent the view: answered.
+    await fieldsShown(p, 3, 2);
+    assert.deepEqual(await texts(p, '.version[data-version="3"] .field:nth-child(1) ins'), [', dawn, boats']);
+    assert.ok(revivedAsked.length >= 1 && revivedAsked.every((n) => n === 3), String(revivedAsked));
     await p.page.locator('button.refresh').click();
     await p.until(`window.__posted.filter((m) => m.type === 'refresh').length === 1`);
     await new Promise((r) => setTimeout(r, 100));
@@ -566,7 +740,7 @@ describe('webview: history panel in Chromium', function () {
     assert.equal(fake.panels.length, 1, 'Refresh shows the history in the revived panel');
 
     // A large history is not kept: there is nothing to revive from (the host closes such a panel).
-    const big = longHistory(1000, { id: 'big' });
+    const big = longHistory(2000, { id: 'big' });
     assert.ok(JSON.stringify(big).length > 256 * 1024);
     await p.page.evaluate(`window.postMessage(${JSON.stringify({ type: 'show', view: big })}, '*')`);
     await p.until(`document.querySelectorAll('.version').length >= 100`);
@@ -582,13 +756,15 @@ describe('webview: history panel in Chromium', function () {
       ['history-panel-light.png', 'light'],
       ['history-panel-hc.png', 'hc'],
     ] as const) {
-      const p = await open({ theme, width: 860, height: 680 });
-      await p.show(historyView());
+      const p = await openWithHost(historyReading(), { theme, width: 860, height: 680 });
       await p.page.locator('.version[data-version="3"] .version-toggle').click();
       await p.page.locator('.version[data-version="4"] .version-toggle').click();
+      await fieldsShown(p, 3, 2);
+      await fieldsShown(p, 4, 2);
       await p.page.locator('.version[data-version="4"] .version-toggle').focus();
       await p.page.keyboard.press('ArrowDown');
       await p.page.screenshot({ path: join(RESULTS, file) });
     }
+    fake.reset();
   });
 });

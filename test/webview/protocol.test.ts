@@ -118,29 +118,32 @@ describe('webview: response protocol', () => {
 
 describe('webview: response panel HTML', () => {
   const { renderResponseHtml, createNonce, responseCsp } = loadResponsePanelModule();
+  // Inline, as the host builds it: the bundles' text under the nonce (no webview resource to load).
   const parts = {
     cspSource: 'https://fake.vscode-cdn.test',
     nonce: 'bm9uY2Vub25jZW5vbmNlMQ==',
-    scriptUri: 'https://fake.vscode-cdn.test/dist/webviews/response.js',
-    styleUri: 'https://fake.vscode-cdn.test/media/response/response.css',
+    script: 'window.page = "response";',
+    style: '.banner{position:sticky}',
   };
 
-  it('declares the exact CSP: nothing by default, scripts by nonce only, styles and fonts from the webview', () => {
+  it('declares the exact CSP: nothing by default, scripts and styles by nonce only, images and fonts from the webview', () => {
     const html = renderResponseHtml(parts);
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.equal(
       csp,
-      `default-src 'none'; img-src https://fake.vscode-cdn.test data:; style-src https://fake.vscode-cdn.test; script-src 'nonce-bm9uY2Vub25jZW5vbmNlMQ=='; font-src https://fake.vscode-cdn.test`,
+      `default-src 'none'; img-src https://fake.vscode-cdn.test data:; style-src 'nonce-bm9uY2Vub25jZW5vbmNlMQ=='; script-src 'nonce-bm9uY2Vub25jZW5vbmNlMQ=='; font-src https://fake.vscode-cdn.test`,
     );
     assert.equal(csp, responseCsp(parts.cspSource, parts.nonce));
     assert.doesNotMatch(csp ?? '', /unsafe-inline|unsafe-eval|\*/);
   });
 
-  it('loads one script, by nonce, and one stylesheet; no inline script or style', () => {
+  it('one script and one stylesheet, inline under the nonce; nothing loaded, no style or handler attribute', () => {
     const html = renderResponseHtml(parts);
-    assert.deepEqual(html.match(/<script[^>]*>/g), [`<script nonce="${parts.nonce}" src="${parts.scriptUri}">`]);
-    assert.equal((html.match(/<link rel="stylesheet" href="([^"]+)">/) ?? [])[1], parts.styleUri);
-    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
+    assert.deepEqual(html.match(/<script[^>]*>/g), [`<script nonce="${parts.nonce}">`]);
+    assert.deepEqual(html.match(/<style[^>]*>/g), [`<style nonce="${parts.nonce}">`]);
+    assert.ok(html.includes(`<script nonce="${parts.nonce}">${parts.script}</script>`));
+    assert.ok(html.includes(`<style nonce="${parts.nonce}">${parts.style}</style>`));
+    assert.doesNotMatch(html, /<link|\ssrc=|\shref=|\sstyle=|\son[a-z]+=/i);
   });
 
   it('nonces are 16 random bytes, base64', () => {
@@ -151,10 +154,23 @@ describe('webview: response panel HTML', () => {
     assert.match(a, /^[A-Za-z0-9+/]{22}==$/);
   });
 
-  it('escapes what it interpolates', () => {
-    const html = renderResponseHtml({ ...parts, scriptUri: `x"><script>${XSS}` });
+  it('escapes what it interpolates, and refuses a bundle that would close its element', () => {
+    const html = renderResponseHtml({ ...parts, nonce: `x"><script>${XSS}` });
     assert.equal(html.includes(XSS), false);
     assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.throws(() => renderResponseHtml({ ...parts, script: `a = "</script><script>${XSS}"` }), /cannot be inlined/);
+    assert.throws(() => renderResponseHtml({ ...parts, style: `a{} </STYLE><script>${XSS}</script>` }), /cannot be inlined/);
+  });
+
+  it('the URI form (the other pages) keeps its resources from the webview origin', () => {
+    const html = renderResponseHtml({
+      cspSource: parts.cspSource,
+      nonce: parts.nonce,
+      scriptUri: 'https://fake.vscode-cdn.test/a.js',
+      styleUri: 'https://fake.vscode-cdn.test/a.css',
+    });
+    assert.match(html, /style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-/);
+    assert.deepEqual(html.match(/<script[^>]*>/g), [`<script nonce="${parts.nonce}" src="https://fake.vscode-cdn.test/a.js">`]);
   });
 });
 

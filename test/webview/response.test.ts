@@ -21,7 +21,7 @@ function jsonView(body: unknown, extra: { id?: string; assetId?: string } = {}):
 
 describe('webview: response panel in Chromium', function () {
   this.timeout(60_000);
-  const { open, openOnHost } = panelSuite(() => Harness.start(renderResponseHtml));
+  const { open, openOnHost, extensionRoot } = panelSuite(() => Harness.start(renderResponseHtml));
 
   const text = async (p: PanelPage, selector: string): Promise<string> => (await p.page.locator(selector).first().textContent()) ?? '';
   const activeLabel = (p: PanelPage): Promise<string | null> =>
@@ -248,7 +248,7 @@ describe('webview: response panel in Chromium', function () {
 
   it('"Check again" end to end with the host: checking, then the result in the box', async () => {
     fake.reset();
-    const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
+    const extensionUri = Uri.file(extensionRoot()) as unknown as import('vscode').Uri;
     let finish!: (r: AttributionResult | undefined) => void;
     const v: ResponseView = {
       ...view({}, { assetId: 'A-1' }),
@@ -590,11 +590,65 @@ describe('webview: response panel in Chromium', function () {
     console.log(`      5 MB JSON: ${JSON.stringify(figures)}`);
   });
 
+  it('a send with the host: "Sending as …" with Cancel, then "Not sent" with Send again, then the response; never kept as state', async () => {
+    fake.reset();
+    const extensionUri = Uri.file(extensionRoot()) as unknown as import('vscode').Uri;
+    const log: string[] = [];
+    const request = {
+      sentAs: { who: JANE, mode: 'full' as const, connectionLabel: 'DealCloud (sandbox)', vendor: 'DealCloud' },
+      request: { method: 'GET', url: 'https://dc.example/api/rest/v4/data/entrydata/rows/Deals' },
+    };
+    let send = ResponsePanel.sending(extensionUri, request, { onCancel: () => void log.push('cancel'), onResend: () => void log.push('resend') });
+    const fakePanel = fake.panels[0];
+    assert.ok(fakePanel);
+    const p = await openOnHost(fakePanel);
+    await p.until(`document.querySelector('.banner-sending') !== null`);
+    assert.equal(await text(p, '.banner'), `Sending as ${JANE} · full · DealCloud (sandbox)`);
+    assert.equal(await text(p, '.request-line'), 'GET https://dc.example/api/rest/v4/data/entrydata/rows/Deals');
+    assert.equal(await p.page.locator('.banner').getAttribute('role'), 'status');
+    assert.equal(await p.page.locator('#app').getAttribute('aria-busy'), 'true');
+    // Not the response banner: the bench's probe (and a reader) must not take it for a painted response.
+    assert.equal(await p.page.locator('.banner-self, .banner-impersonated').count(), 0);
+    send.note('Starting an impersonation session…');
+    await p.until(`document.querySelector('.send-note')?.textContent === 'Starting an impersonation session…'`);
+    await p.page.locator('button.cancel-send').click();
+    await p.until(`window.__posted.some((m) => m.type === 'cancel')`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(log, ['cancel']);
+    send.fail('cancelled', 'Cancelled before a response arrived.');
+    await p.until(`document.querySelector('.banner-cancelled') !== null`);
+    assert.equal(await text(p, '.banner'), `Not sent as ${JANE} · full · DealCloud (sandbox)`);
+    assert.equal(await p.page.locator('.banner').getAttribute('role'), 'alert');
+    assert.equal(await text(p, '.send-error'), 'Cancelled before a response arrived.');
+    assert.equal(await p.page.locator('#app').getAttribute('aria-busy'), null);
+    await p.page.locator('button.resend').click();
+    await p.until(`window.__posted.some((m) => m.type === 'resend')`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(log, ['cancel', 'resend']);
+    // Never kept as state: a panel restored after a reload must not say "Sending…" (nor show the previous response).
+    assert.equal(await p.eval(`JSON.parse(sessionStorage.getItem('__behalf_state'))`), null);
+
+    send = ResponsePanel.sending(extensionUri, request, { onCancel: () => undefined });
+    await p.until(`document.querySelector('.banner-sending') !== null`);
+    send.fail('failed', 'connect ECONNREFUSED 127.0.0.1:9 — is the server running?');
+    await p.until(`document.querySelector('.banner-failed') !== null`);
+    assert.equal(await text(p, '.send-error'), 'connect ECONNREFUSED 127.0.0.1:9 — is the server running?');
+    assert.equal(await p.page.locator('button.resend').count(), 0, 'no Send again without a way to send it');
+
+    send = ResponsePanel.sending(extensionUri, request, { onCancel: () => undefined });
+    await p.until(`document.querySelector('.banner-sending') !== null`);
+    ResponsePanel.show(extensionUri, forbiddenView(), { onAction: () => undefined, onOpenHistory: () => undefined }, { send });
+    await p.until(`document.querySelector('.banner-impersonated') !== null`);
+    assert.equal(await text(p, '.status'), '403 Forbidden');
+    assert.equal(await p.page.locator('.banner-sending, .cancel-send').count(), 0);
+    fake.reset();
+  });
+
   it('end to end with the host: ready → show, copy and action answered from the host’s view', async () => {
     fake.reset();
     const calls: string[] = [];
     const v = forbiddenView();
-    const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
+    const extensionUri = Uri.file(extensionRoot()) as unknown as import('vscode').Uri;
     ResponsePanel.show(extensionUri, v, { onAction: (kind, args) => void calls.push(`${kind} ${JSON.stringify(args)}`), onOpenHistory: () => undefined });
     const fakePanel = fake.panels[0];
     assert.ok(fakePanel);

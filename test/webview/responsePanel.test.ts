@@ -1,17 +1,26 @@
 // The response panel's host, against a fake 'vscode': handshake, reuse, and distrust of the page.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttributionResult } from '../../src/core/audit';
-import type { HostToPanel, ResponseView } from '../../src/protocol/response';
+import type { HostToPanel, ResponseView, SendStatus } from '../../src/protocol/response';
 import { FakeWebviewPanel, Uri, fake, window as fakeWindow } from './fakeVscode';
 import { JANE, forbiddenView, selfView, view } from './fixtures';
 import { loadResponsePanelModule } from './host';
 
 const { ResponsePanel, ATTRIBUTION_NOT_CHECKED } = loadResponsePanelModule();
-const extensionUri = Uri.file('/ext') as unknown as import('vscode').Uri;
+// An extension root whose dist/webviews holds stand-ins for the page's bundles: the host inlines them.
+const EXT = mkdtempSync(join(tmpdir(), 'behalf-ext-'));
+const PAGE_SCRIPT = '/* the response page */ window.page = 1;\n//# sourceMappingURL=response.js.map\n';
+const PAGE_STYLE = '.banner{position:sticky}';
+mkdirSync(join(EXT, 'dist', 'webviews'), { recursive: true });
+writeFileSync(join(EXT, 'dist', 'webviews', 'response.js'), PAGE_SCRIPT);
+writeFileSync(join(EXT, 'dist', 'webviews', 'response.css'), PAGE_STYLE);
+after(() => rmSync(EXT, { recursive: true, force: true }));
+const extensionUri = Uri.file(EXT) as unknown as import('vscode').Uri;
+const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 interface Calls {
   actions: Array<[string, Record<string, string>]>;
@@ -48,7 +57,7 @@ describe('webview: ResponsePanel host', () => {
   });
   afterEach(() => fake.reset());
 
-  it('creates a panel with the CSP, local roots and options; HTML holds no response data', () => {
+  it('creates a panel with the CSP, local roots and options; script and style inline by nonce; HTML holds no response data', () => {
     const v = forbiddenView();
     ResponsePanel.show(extensionUri, v, handlers(calls));
     const panel = only();
@@ -58,37 +67,48 @@ describe('webview: ResponsePanel host', () => {
     assert.equal(panel.options.retainContextWhenHidden, false);
     assert.deepEqual(
       panel.options.localResourceRoots?.map((u) => u.path),
-      ['/ext/dist/webviews', '/ext/media'],
+      [`${EXT}/dist/webviews`, `${EXT}/media`],
     );
     const html = panel.webview.html;
+    const nonce = /script-src 'nonce-([A-Za-z0-9+/]{22}==)'/.exec(html)?.[1];
+    assert.ok(nonce);
     assert.match(
       html,
-      /default-src 'none'; img-src https:\/\/fake\.vscode-cdn\.test data:; style-src https:\/\/fake\.vscode-cdn\.test; script-src 'nonce-[A-Za-z0-9+/]{22}=='; font-src https:\/\/fake\.vscode-cdn\.test/,
+      new RegExp(
+        `default-src 'none'; img-src https://fake\\.vscode-cdn\\.test data:; style-src 'nonce-${escaped(nonce)}'; script-src 'nonce-${escaped(nonce)}'; font-src https://fake\\.vscode-cdn\\.test`,
+      ),
     );
-    assert.match(html, /src="https:\/\/fake\.vscode-cdn\.test\/ext\/dist\/webviews\/response\.js"/);
-    assert.match(html, /href="https:\/\/fake\.vscode-cdn\.test\/ext\/media\/response\/response\.css"/);
+    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+    // No resource to load: the bundles are in the page, under the nonce (a development build's map URL made absolute).
+    assert.ok(html.includes(`<style nonce="${nonce}">${PAGE_STYLE}</style>`));
+    const mapUri = `https://fake.vscode-cdn.test/${EXT.replace(/^\//, '')}/dist/webviews/response.js.map`;
+    assert.ok(html.includes(`<script nonce="${nonce}">${PAGE_SCRIPT.replace('response.js.map', mapUri)}</script>`));
+    assert.doesNotMatch(html, /<script[^>]*\ssrc=|<link/);
     for (const data of ['Jane Doe', '6045', 'proxy assignment', 'Forbidden', 'acme', '«redacted»']) assert.equal(html.includes(data), false, data);
   });
 
-  it('posts the view only after ready, and again after every ready (hidden panels reload)', async () => {
+  it('posts the view at once (VS Code holds it until the page has loaded), again after every ready; not to a hidden panel', async () => {
     ResponsePanel.show(extensionUri, view(), handlers(calls));
     const panel = only();
-    assert.equal(panel.webview.posted.length, 0);
-    panel.webview.receive({ type: 'ready' });
-    await tick();
-    assert.equal(shown(panel).length, 1);
+    assert.equal(shown(panel).length, 1, 'no wait for the ready round trip');
     const id = shown(panel)[0]?.id;
     assert.ok(id, 'the host gives each view an id');
+    panel.webview.receive({ type: 'ready' });
+    await tick();
+    assert.deepEqual(
+      shown(panel).map((x) => x.id),
+      [id, id],
+    );
 
     panel.setVisible(false);
     ResponsePanel.show(extensionUri, forbiddenView(), handlers(calls)); // while hidden: reveal, wait for ready
     assert.equal(panel.reveals, 1);
-    assert.equal(shown(panel).length, 1);
+    assert.equal(shown(panel).length, 2);
     panel.webview.receive({ type: 'ready' });
     await tick();
-    assert.equal(shown(panel).length, 2);
-    assert.equal(shown(panel)[1]?.status, 403);
-    assert.notEqual(shown(panel)[1]?.id, id);
+    assert.equal(shown(panel).length, 3);
+    assert.equal(shown(panel)[2]?.status, 403);
+    assert.notEqual(shown(panel)[2]?.id, id);
     assert.equal(panel.title, `Response · 403 · ${JANE}`);
   });
 
@@ -99,7 +119,7 @@ describe('webview: ResponsePanel host', () => {
     const second = ResponsePanel.show(extensionUri, selfView(), handlers(calls));
     assert.equal(first, second);
     const panel = only();
-    assert.equal(shown(panel).length, 2);
+    assert.equal(shown(panel).length, 3, 'at once, again on ready, then the new one');
     assert.equal(panel.title, 'Response · 200 · the service user');
   });
 
@@ -186,7 +206,7 @@ describe('webview: ResponsePanel host', () => {
       const panel = only();
       panel.webview.receive({ type: 'ready' });
       await tick();
-      const viewId = ResponsePanel.active!.currentView.id!;
+      const viewId = ResponsePanel.active!.currentView!.id!;
       panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
       await tick();
       assert.deepEqual(checks(panel), [{ type: 'attribution', viewId, check: { state: 'checking' } }]);
@@ -198,7 +218,7 @@ describe('webview: ResponsePanel host', () => {
       await tick();
       const attribution = { assetId: 'A-1', outcome: 'recorded-as-principal', message: 'Recorded as jane@acme.test in version 5.' };
       assert.deepEqual(checks(panel).at(-1), { type: 'attribution', viewId, check: { state: 'checked', attribution } });
-      assert.deepEqual(ResponsePanel.active!.currentView.attribution, attribution, 'the host’s copy has the new result');
+      assert.deepEqual(ResponsePanel.active!.currentView!.attribution, attribution, 'the host’s copy has the new result');
       // A page that reloads (hidden and shown) gets the view with the new result, and where the check stands.
       panel.setVisible(false);
       panel.webview.receive({ type: 'ready' });
@@ -214,7 +234,7 @@ describe('webview: ResponsePanel host', () => {
       const panel = only();
       panel.webview.receive({ type: 'ready' });
       await tick();
-      const before = ResponsePanel.active!.currentView.attribution;
+      const before = ResponsePanel.active!.currentView!.attribution;
       panel.webview.receive({ type: 'verifyAttribution', assetId: 'A-1' });
       await tick();
       await tick();
@@ -228,10 +248,10 @@ describe('webview: ResponsePanel host', () => {
       await tick();
       assert.deepEqual(checks(panel).at(-1), {
         type: 'attribution',
-        viewId: ResponsePanel.active!.currentView.id,
+        viewId: ResponsePanel.active!.currentView!.id,
         check: { state: 'failed', message: 'Could not check again: Orange Logic said "busy" (503).' },
       });
-      assert.deepEqual(ResponsePanel.active!.currentView.attribution, before);
+      assert.deepEqual(ResponsePanel.active!.currentView!.attribution, before);
       assert.deepEqual(fake.errors, [], 'shown in the box, not as a notification');
     });
 
@@ -251,10 +271,130 @@ describe('webview: ResponsePanel host', () => {
         checks(panel).map((m) => m.type === 'attribution' && m.check.state),
         ['checking'],
       );
-      assert.equal(ResponsePanel.active!.currentView.attribution, undefined);
+      assert.equal(ResponsePanel.active!.currentView!.attribution, undefined);
       panel.webview.receive({ type: 'ready' });
       await tick();
       assert.equal((panel.webview.posted.at(-1) as HostToPanel).type, 'show', 'nothing about the old response after ready');
+    });
+  });
+
+  describe('a send: the panel opens when it starts, then shows its response or what happened', () => {
+    const request = {
+      sentAs: { who: JANE, mode: 'full' as const, connectionLabel: 'DealCloud (sandbox)', vendor: 'DealCloud' },
+      request: { method: 'GET', url: 'https://dc.example/api/rows/Deals' },
+    };
+    const statuses = (panel: FakeWebviewPanel) =>
+      (panel.webview.posted as HostToPanel[]).flatMap((m): Array<SendStatus | 'show'> =>
+        m.type === 'status' ? [m.status] : m.type === 'show' ? ['show'] : [],
+      );
+    const sendHandlers = (log: string[]) => ({ onCancel: () => void log.push('cancel'), onResend: () => void log.push('resend') });
+    // An open panel says "Sending…" only after a moment: at once here, except where the wait itself is tested.
+    const delay = ResponsePanel.sendingDelayMs;
+    beforeEach(() => (ResponsePanel.sendingDelayMs = 0));
+    afterEach(() => (ResponsePanel.sendingDelayMs = delay));
+
+    it('an open panel keeps the previous response for a moment: a quick answer replaces it with no "Sending…" flash', async () => {
+      ResponsePanel.sendingDelayMs = 40;
+      ResponsePanel.show(extensionUri, view(), handlers(calls));
+      const panel = only();
+      const quick = ResponsePanel.sending(extensionUri, request, sendHandlers([]));
+      ResponsePanel.show(extensionUri, selfView(), handlers(calls), { send: quick });
+      await new Promise((r) => setTimeout(r, 60));
+      assert.deepEqual(statuses(panel), ['show', 'show']);
+      const slow = ResponsePanel.sending(extensionUri, request, sendHandlers([]));
+      slow.note('Waiting 2 s: the vendor asked to slow down (429).');
+      assert.deepEqual(statuses(panel), ['show', 'show'], 'not yet');
+      await new Promise((r) => setTimeout(r, 60));
+      const last = statuses(panel).at(-1) as SendStatus;
+      assert.deepEqual([last.state, last.message], ['sending', 'Waiting 2 s: the vendor asked to slow down (429).']);
+      assert.equal(panel.title, `Sending · ${JANE}`);
+    });
+
+    it('says "Sending as …" at once (no ready needed), shows progress notes, then the response replaces it', async () => {
+      const log: string[] = [];
+      const send = ResponsePanel.sending(extensionUri, request, sendHandlers(log));
+      const panel = only();
+      assert.equal(panel.title, `Sending · ${JANE}`);
+      const [first] = statuses(panel);
+      assert.ok(typeof first === 'object');
+      assert.deepEqual({ ...first, id: 'x' }, { ...request, id: 'x', state: 'sending' });
+      assert.equal(ResponsePanel.active?.currentView, undefined, 'no response yet');
+      send.note('Starting an impersonation session…');
+      assert.equal((statuses(panel).at(-1) as { message?: string }).message, 'Starting an impersonation session…');
+      ResponsePanel.show(extensionUri, view(), handlers(calls), { send });
+      assert.equal(statuses(panel).at(-1), 'show');
+      assert.equal(panel.title, `Response · 200 · ${JANE}`);
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      assert.equal(statuses(panel).at(-1), 'show', 'a page that loads now gets the response, not "Sending…"');
+      // A late note or failure of that send changes nothing: the response is shown.
+      const posts = panel.webview.posted.length;
+      send.note('late');
+      send.fail('failed', 'late');
+      assert.equal(panel.webview.posted.length, posts);
+    });
+
+    it('a failed or cancelled send says so in the panel, with "Send again"; Cancel and Send again only for that send', async () => {
+      const log: string[] = [];
+      const send = ResponsePanel.sending(extensionUri, request, sendHandlers(log));
+      const panel = only();
+      const id = send.id;
+      panel.webview.receive({ type: 'cancel', sendId: 'another' });
+      panel.webview.receive({ type: 'resend', viewId: id }); // still sending: nothing to send again yet
+      panel.webview.receive({ type: 'cancel', sendId: id });
+      await tick();
+      assert.deepEqual(log, ['cancel']);
+      send.fail('cancelled', 'Cancelled before a response arrived.');
+      const last = statuses(panel).at(-1) as { state: string; message: string; canResend?: boolean };
+      assert.deepEqual([last.state, last.message, last.canResend], ['cancelled', 'Cancelled before a response arrived.', true]);
+      assert.equal(panel.title, `Not sent · ${JANE}`);
+      panel.webview.receive({ type: 'cancel', sendId: id }); // no longer sending
+      panel.webview.receive({ type: 'resend', viewId: id });
+      await tick();
+      assert.deepEqual(log, ['cancel', 'resend']);
+      // After a reload the page gets the outcome, never "Sending…".
+      panel.webview.receive({ type: 'ready' });
+      await tick();
+      assert.equal((statuses(panel).at(-1) as { state: string }).state, 'cancelled');
+
+      const failed = ResponsePanel.sending(extensionUri, request, sendHandlers(log));
+      assert.equal(fake.panels.length, 1, 'the same panel');
+      assert.equal(panel.reveals, 1);
+      failed.fail('failed', 'connect ECONNREFUSED 127.0.0.1:9 — is the server running?');
+      assert.deepEqual([(statuses(panel).at(-1) as { state: string }).state, panel.title], ['failed', `Failed · ${JANE}`]);
+    });
+
+    it('the newest send or response has the panel: an older send neither replaces it nor fails it', () => {
+      const log: string[] = [];
+      const older = ResponsePanel.sending(extensionUri, request, sendHandlers(log));
+      const newer = ResponsePanel.sending(
+        extensionUri,
+        { ...request, request: { method: 'POST', url: 'https://dc.example/api/rows/Deals' } },
+        sendHandlers(log),
+      );
+      const panel = only();
+      assert.equal(older.current, false);
+      assert.equal(ResponsePanel.show(extensionUri, view(), handlers(calls), { send: older }), undefined);
+      older.fail('failed', 'too late');
+      assert.equal((statuses(panel).at(-1) as { request: { method: string } }).request.method, 'POST');
+      assert.equal(ResponsePanel.active?.currentStatus?.state, 'sending');
+      // A response shown outside a send (the access matrix opens a cell) is newer still.
+      ResponsePanel.show(extensionUri, selfView(), handlers(calls));
+      assert.equal(newer.current, false);
+      newer.fail('failed', 'too late');
+      assert.equal(statuses(panel).at(-1), 'show');
+    });
+
+    it('a panel closed while sending: the response opens a new one, a failure does not', () => {
+      const send = ResponsePanel.sending(extensionUri, request, sendHandlers([]));
+      only().dispose();
+      send.fail('failed', 'nobody is looking');
+      assert.equal(fake.panels.length, 1);
+      const again = ResponsePanel.sending(extensionUri, request, sendHandlers([]));
+      fake.panels[1]?.dispose();
+      ResponsePanel.show(extensionUri, view(), handlers(calls), { send: again });
+      assert.equal(fake.panels.length, 3);
+      assert.equal(fake.panels[2]?.title, `Response · 200 · ${JANE}`);
     });
   });
 
@@ -271,15 +411,16 @@ describe('webview: ResponsePanel host', () => {
       assert.equal(options.enableScripts, true);
       assert.deepEqual(
         options.localResourceRoots.map((u) => u.path),
-        ['/ext/dist/webviews', '/ext/media'],
+        [`${EXT}/dist/webviews`, `${EXT}/media`],
       );
-      assert.match(panel.webview.html, /dist\/webviews\/response\.js/);
+      assert.ok(panel.webview.html.includes('/* the response page */'));
       panel.webview.receive({ type: 'ready' });
       panel.webview.receive({ type: 'action', kind: 'createProxyAssignment', args: {} });
       await tick();
       assert.deepEqual(
         shown(panel).map((x) => x.id),
-        ['kept-1'],
+        ['kept-1', 'kept-1'],
+        'at once, and again on ready',
       );
       assert.deepEqual(calls.actions, [['createProxyAssignment', { connectionId: 'dc-sandbox', userId: '6045' }]]);
       // The next response goes to the revived panel.
@@ -292,7 +433,7 @@ describe('webview: ResponsePanel host', () => {
       const first = restored();
       const { id: _dropped, ...v } = view();
       ResponsePanel.revive(first as unknown as import('vscode').WebviewPanel, extensionUri, v, handlers(calls));
-      assert.ok(ResponsePanel.active?.currentView.id);
+      assert.ok(ResponsePanel.active?.currentView?.id);
       const second = restored();
       ResponsePanel.revive(second as unknown as import('vscode').WebviewPanel, extensionUri, view(), handlers(calls));
       assert.equal(first.disposed, true);
@@ -310,7 +451,7 @@ describe('webview: ResponsePanel host', () => {
     panel.webview.receive({ type: 'action', kind: 'createProxyAssignment', args: {} });
     await tick();
     await tick();
-    assert.equal(panel.webview.posted.length, 0);
+    assert.equal(panel.webview.posted.length, 1, 'only the view, posted at once: nothing answers the malformed messages');
     assert.deepEqual(fake.errors, ['Behalf: proxy assignment failed']);
   });
 

@@ -4,6 +4,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import { BehalfError } from '../errors';
 import type { SourcePosition } from '../model';
 import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
@@ -134,10 +135,14 @@ export function environmentsFromObject(settings: unknown, source = 'settings'): 
   return combine(list.map((s, i) => ({ source: list.length > 1 ? `${source}[${i}]` : source, table: tableFromObject(s, source) })));
 }
 
+// fs.readFile, not fs.promises: the first use of fs.promises loads a module (and readline's internals) that
+// every CLI run would pay for at start-up, for files that are mostly not there.
+const readText = promisify(fs.readFile);
+
 async function readLayer(file: string): Promise<Layer | undefined> {
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    text = await readText(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

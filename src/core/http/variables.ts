@@ -2,7 +2,7 @@
 // $shared (in that order), and the {{$system}} variables REST Client and httpYac share. Runs per request, so it
 // allocates only when a text actually holds a reference.
 
-import { randomUUID } from 'crypto';
+import type * as Crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BehalfError } from '../errors';
@@ -382,7 +382,9 @@ class Resolution {
   }
 
   private guid(): string {
-    if (!this.ctx.random) return randomUUID();
+    // node:crypto is loaded only when a {{$guid}} needs it (a cost of every CLI start-up otherwise).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (!this.ctx.random) return (require('node:crypto') as typeof Crypto).randomUUID();
     const hex: string[] = [];
     for (let i = 0; i < 16; i++) {
       let byte = Math.floor(this.random() * 256);
