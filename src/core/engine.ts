@@ -92,7 +92,9 @@ export class BehalfEngine {
   private readonly bound: BoundAdapters;
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly settingsKeys = new WeakMap<Connection, string>();
-  private readonly networks = new WeakMap<Connection, Promise<NetworkOptions | undefined>>();
+  private readonly networks = new WeakMap<Connection, { generation: number; network: Promise<NetworkOptions | undefined> }>();
+  /** Per connection id, how often its secrets changed: a network read with an older secret (a TLS key passphrase) is read again. */
+  private readonly secretGenerations = new Map<string, number>();
   private readonly vendors: Map<string, VendorDefinition>;
 
   constructor(private readonly options: EngineOptions) {
@@ -453,13 +455,22 @@ export class BehalfEngine {
 
   /** The network a connection's requests go out on: the host's, with the connection's "proxy" and "tls" (read once per connection). */
   private networkFor(connection: Connection): Promise<NetworkOptions | undefined> {
-    let network = this.networks.get(connection);
-    if (!network) {
-      network = connectionNetwork(connection, this.options.network, this.options.secrets, (value) => this.redactor.add(value));
-      this.networks.set(connection, network);
-      network.catch(() => this.networks.delete(connection));
-    }
-    return network;
+    const generation = this.secretGenerations.get(connection.id) ?? 0;
+    const cached = this.networks.get(connection);
+    if (cached && cached.generation === generation) return cached.network;
+    const entry = { generation, network: connectionNetwork(connection, this.options.network, this.options.secrets, (value) => this.redactor.add(value)) };
+    this.networks.set(connection, entry);
+    entry.network.catch(() => this.networks.get(connection) === entry && this.networks.delete(connection));
+    return entry.network;
+  }
+
+  /**
+   * A secret of this connection was stored or deleted (Set Secret…): what was read with the old one (the TLS key
+   * passphrase of its network) is read again on next use. Connections are values and may be the same object after
+   * the change (the store keeps them while the file is unchanged), so this cannot hang on a new object.
+   */
+  secretsChanged(connectionId: string): void {
+    this.secretGenerations.set(connectionId, (this.secretGenerations.get(connectionId) ?? 0) + 1);
   }
 
   /** --verbose (and the log) say how each exchange went out: direct, or through which proxy (host:port only). */

@@ -12,6 +12,8 @@ export class SecretStorageStore implements SecretStore {
   constructor(
     private readonly storage: vscode.SecretStorage,
     private readonly onSecret: (value: string) => void = () => undefined,
+    /** After a secret is stored or deleted here (the engine reads again what it read with the old value). */
+    private readonly onChanged: (key: SecretKey) => void = () => undefined,
   ) {}
 
   static keyOf(key: SecretKey): string {
@@ -28,10 +30,12 @@ export class SecretStorageStore implements SecretStore {
     // Known before it is stored: a failing keyring must not leave it unredacted in what comes next.
     if (value) this.onSecret(value);
     await this.guard('store', () => this.storage.store(SecretStorageStore.keyOf(key), value));
+    this.onChanged(key);
   }
 
   async delete(key: SecretKey): Promise<void> {
     await this.guard('delete', () => this.storage.delete(SecretStorageStore.keyOf(key)));
+    this.onChanged(key);
   }
 
   whereToSet(key: SecretKey): string {

@@ -52,7 +52,11 @@ export class Services implements vscode.Disposable {
     readonly views: ShellViews,
   ) {
     this.log = vscode.window.createOutputChannel('Behalf', { log: true });
-    this.secrets = new SecretStorageStore(context.secrets, (value) => this.registerSecret(value));
+    this.secrets = new SecretStorageStore(
+      context.secrets,
+      (value) => this.registerSecret(value),
+      (key) => this.engineInstance?.secretsChanged(key.connectionId),
+    );
     this.sessionEnding = new SessionEnding(
       () => this.engineInstance,
       (unended, engine) => this.reportUnended(unended, engine),
