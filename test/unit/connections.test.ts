@@ -17,6 +17,7 @@ import { CORE_CONNECTION_KEYS } from '../../src/core/model';
 import { allVendors } from '../../src/vendors';
 import { impersonationOf } from '../../src/vendors/generic';
 import { BehalfError } from '../../src/core/errors';
+import { prng } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMA_FILE = path.join(ROOT, 'schemas/connections.schema.json');
@@ -97,18 +98,6 @@ const generic = (impersonation: unknown) => ({
   impersonation,
   principals: [{ id: 'jane', email: 'jane@acme.test' }],
 });
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ----- tests ---------------------------------------------------------------------------------------------
 

@@ -126,3 +126,15 @@ export function freshCliWorld(prefix: string, use: (world: CliWorld) => void): v
     fs.rmSync(dir, { recursive: true, force: true });
   });
 }
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
