@@ -75,15 +75,20 @@ function isFieldDiff(x: unknown): x is FieldDiff {
   return true;
 }
 
-export function isVersionDiff(x: unknown): x is VersionDiff {
+/** What a version's diff and its summary share: which version, when, by whom, and its fields (each checked by `isField`). */
+function isVersionOf<F>(x: unknown, isField: (field: unknown) => field is F): x is Record<string, unknown> {
   return (
     isRecord(x) &&
     isFiniteNumber(x.version) &&
     typeof x.date === 'string' &&
     typeof x.user === 'string' &&
     typeof x.byPrincipal === 'boolean' &&
-    isArrayOf(x.fields, isFieldDiff)
+    isArrayOf(x.fields, isField)
   );
+}
+
+export function isVersionDiff(x: unknown): x is VersionDiff {
+  return isVersionOf(x, isFieldDiff);
 }
 
 const SUMMARY_KINDS: ReadonlySet<unknown> = new Set<FieldSummary['kind']>(['set', 'unset', 'changed']);
@@ -93,14 +98,7 @@ function isFieldSummary(x: unknown): x is FieldSummary {
 }
 
 export function isVersionSummary(x: unknown): x is VersionSummary {
-  return (
-    isRecord(x) &&
-    isFiniteNumber(x.version) &&
-    typeof x.date === 'string' &&
-    typeof x.user === 'string' &&
-    typeof x.byPrincipal === 'boolean' &&
-    isArrayOf(x.fields, isFieldSummary)
-  );
+  return isVersionOf(x, isFieldSummary);
 }
 
 export function isHistoryView(x: unknown): x is HistoryView {

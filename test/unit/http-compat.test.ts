@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { BehalfError } from '../../src/core/errors';
 import { parseHttpFile } from '../../src/core/http/parser';
 import { resolveRequest } from '../../src/core/http/variables';
+import { prng } from './support';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'http-compat');
 
@@ -65,16 +66,7 @@ interface Fixture {
 
 // 2025-03-04T05:06:07Z, and a fixed sequence of random numbers: the resolved values are reproducible.
 const NOW = Date.UTC(2025, 2, 4, 5, 6, 7);
-function seeded(): () => number {
-  let a = 0x2f6b1d3;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = (): (() => number) => prng(0x2f6b1d3);
 
 const names = fs
   .readdirSync(DIR)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HTTP_METHODS, parseHttpFile, requestAtLine, type HttpDiagnostic, type ParsedHttpFile } from '../../src/core/http/parser';
+import { prng } from './support';
 
 const FILE = '/work/api.http';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'http');
@@ -854,16 +855,7 @@ describe('http parser', () => {
 
   describe('robustness (randomized)', () => {
     // Deterministic PRNG so a failure is reproducible.
-    function mulberry32(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
+    const mulberry32 = prng;
 
     const FRAGMENTS = [
       'GET /a',
