@@ -141,10 +141,16 @@ function detectGnuTime() {
   return undefined;
 }
 
-/** The environment every tool gets: the user's, minus what `npm run` and Node options would add. */
+/**
+ * The environment every tool gets: the user's, minus what `npm run` and Node options would add. Behalf's CLI keeps
+ * its V8 code cache (src/cli/launcher.ts) in this run's own folder: the warm-up run makes it, as a user's first
+ * run does, and no cache of another build or run is used.
+ */
 function childEnv(extra = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE_OPTIONS' && !/^BEHALF_/.test(k)));
-  return { ...env, NO_COLOR: '1', ...extra };
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && !['NODE_OPTIONS', 'NODE_DISABLE_COMPILE_CACHE'].includes(k) && !/^BEHALF_/.test(k)),
+  );
+  return { ...env, NO_COLOR: '1', NODE_COMPILE_CACHE: join(BUILD, 'compile-cache'), ...extra };
 }
 
 /**
@@ -450,7 +456,9 @@ function buildInfo() {
   copyFileSync(join(ROOT, 'package.json'), join(SNAPSHOT, 'package.json'));
   for (const dir of ['media', 'schemas']) if (existsSync(join(ROOT, dir))) cpSync(join(ROOT, dir), join(SNAPSHOT, dir), { recursive: true });
   // scripts/build.mjs: development bundles carry a source map comment, production (minified) ones do not.
-  const bundles = ['cli.js', 'extension.js', 'extension-main.js', 'sandbox.js'].map((f) => join(SNAPSHOT, 'dist', f)).filter((f) => existsSync(f));
+  const bundles = ['cli.js', 'cli-main.js', 'extension.js', 'extension-main.js', 'sandbox.js']
+    .map((f) => join(SNAPSHOT, 'dist', f))
+    .filter((f) => existsSync(f));
   const minified = bundles.map((f) => !readFileSync(f, 'utf8').includes('//# sourceMappingURL='));
   const production = minified.every(Boolean);
   if (!production)
@@ -980,7 +988,7 @@ try {
           .sort()
           .map((f) => `dist/webviews/${f}`)
       : [];
-    const sizes = ['dist/extension.js', 'dist/extension-main.js', 'dist/cli.js', 'dist/sandbox.js', ...webviews].map((f) => {
+    const sizes = ['dist/extension.js', 'dist/extension-main.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/sandbox.js', ...webviews].map((f) => {
       const file = join(SNAPSHOT, f);
       if (!existsSync(file)) return { file: f, missing: true };
       const buf = readFileSync(file);

@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI, the sandbox and the webviews with esbuild.
 import * as esbuild from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ajvStandalone } from './esbuild-ajv-standalone.mjs';
@@ -64,7 +65,9 @@ const entries = [
   // 'vscode' is provided by the editor at run time. The extension is two files: a shell that activates at
   // once (extension.js) and the rest, which the shell requires on first need (extension-main.js).
   { entryPoints: ['src/extension/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode'] },
-  { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  // The CLI is two files: dist/cli.js (src/cli/launcher.ts, built below) compiles dist/cli-main.js with a V8 code
+  // cache. The code-cached script has no dynamic-import loader, so import() becomes require here.
+  { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli-main.js'), supported: { 'dynamic-import': false } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/core/http/xpathQuery.ts'], outfile: join(outdir, 'xpathQuery.js') },
 ];
@@ -78,6 +81,17 @@ const extensionMain = {
   chunk: { entry: 'src/extension/extras.ts', importer: 'src/extension/main.ts', request: './extras', outfile: join(outdir, 'extension-extras.js') },
 };
 await Promise.all([...entries.map((e) => esbuild.build({ ...common, ...e })), buildWithLazyChunk(esbuild, common, extensionMain)]);
+// The launcher carries the digest of the bundle it starts, so that a new build never uses an old build's cache.
+const cliDigest = createHash('sha256')
+  .update(await readFile(join(outdir, 'cli-main.js')))
+  .digest('hex');
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/cli/launcher.ts'],
+  outfile: join(outdir, 'cli.js'),
+  banner: { js: '#!/usr/bin/env node' },
+  define: { BEHALF_CLI_MAIN_DIGEST: JSON.stringify(cliDigest) },
+});
 await chmod(join(outdir, 'cli.js'), 0o755);
 await chmod(join(outdir, 'sandbox.js'), 0o755);
 await (await import('./build-webviews.mjs')).buildWebviews({ production, outdir: join(outdir, 'webviews') });
