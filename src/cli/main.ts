@@ -139,10 +139,12 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
   }
 
   // Errors reach the user once, as the error itself; the log adds them only with --verbose.
+  const logged = (level: LogLevel) => flags.verbose || level === 'warn';
   const log: Log = {
     log: (level: LogLevel, message: string) => {
-      if (flags.verbose || level === 'warn') io.err(`[${level}] ${capUrls(message)}\n`);
+      if (logged(level)) io.err(`[${level}] ${capUrls(message)}\n`);
     },
+    enabled: logged,
   };
   const prompt: Prompt = {
     confirm: async (question) => {

@@ -1,7 +1,7 @@
 import { jsonBodyNote } from './bodyCheck';
 import { BehalfError } from './errors';
 import type { ActAs, AssetVersion, Connection, ImpersonationMode, PreparedRequest, Principal, RequestSpec, ResponseRecord, SentAs } from './model';
-import { silentLog, systemClock, type Clock, type Log, type Prompt, type SecretStore } from './ports';
+import { silentLog, systemClock, type Clock, type Log, type LogLevel, type Prompt, type SecretStore } from './ports';
 import { RateLimiter } from './rateLimiter';
 import { Redactor } from './redact';
 import { TokenCache } from './tokenCache';
@@ -291,10 +291,11 @@ export class BehalfEngine {
       };
       // A cut body is not the body: "Save body…" would save the cut; the whole body is in the saved file.
       if (!shownOnly) rawBodies.set(record, response.body);
-      this.log.log(
-        'info',
-        `${method} ${shownUrl(this.redactor, response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
-      );
+      if (this.logs('info'))
+        this.log.log(
+          'info',
+          `${method} ${shownUrl(this.redactor, response.url)} as ${sentAs.who} [${sentAs.mode}] → ${response.status} in ${response.durationMs.toFixed(0)} ms${explanation ? ` — ${explanation.message}` : ''}`,
+        );
       return record;
     } catch (e) {
       const error = asBehalfError(this.redactor, e);
@@ -449,7 +450,7 @@ export class BehalfEngine {
     const adapter = this.bound.get(connection.id)?.adapter;
     if (adapter && ownEndpointAt(call.url, adapter.ownEndpoints))
       for (const value of tokenShapedValues(response.body.toString('utf8'))) this.redactor.add(value);
-    this.log.log('debug', `${connection.id}: ${call.method} ${shownUrl(this.redactor, call.url)} → ${response.status}`);
+    if (this.logs('debug')) this.log.log('debug', `${connection.id}: ${call.method} ${shownUrl(this.redactor, call.url)} → ${response.status}`);
     return response;
   }
 
@@ -474,8 +475,12 @@ export class BehalfEngine {
   }
 
   /** --verbose (and the log) say how each exchange went out: direct, or through which proxy (host:port only). */
-  private logRoute(method: string): (url: string, via: string) => void {
-    return (url, via) => this.log.log('debug', `${method} ${shownUrl(this.redactor, url)}: ${via}`);
+  private logRoute(method: string): ((url: string, via: string) => void) | undefined {
+    return this.logs('debug') ? (url, via) => this.log.log('debug', `${method} ${shownUrl(this.redactor, url)}: ${via}`) : undefined;
+  }
+
+  private logs(level: LogLevel): boolean {
+    return this.log.enabled?.(level) ?? true;
   }
 
   private async wrap<T>(promise: Promise<T>): Promise<T> {

@@ -30,6 +30,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Log {
   log(level: LogLevel, message: string): void;
+  /**
+   * Whether a message at this level would be kept. Some messages cost something to build (a URL redacted per
+   * request), so the engine asks first; without this, every level is kept.
+   */
+  enabled?(level: LogLevel): boolean;
 }
 
 /** Why a signal was aborted, as an Error (AbortController.abort() gives a DOMException, which is one). */
