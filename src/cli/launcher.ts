@@ -34,7 +34,7 @@ function cacheFolder(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Plat
 }
 
 /** How much bytecode a function runs before V8 considers optimising it: V8's default is 66 KB (67,584). */
-const SHORT_RUN_INTERRUPT_BUDGET = Number(process.env.BEHALF_X_BUDGET || 400_000);
+const SHORT_RUN_INTERRUPT_BUDGET = 400_000;
 
 /**
  * V8's defaults suit a long-running process; a CLI run is short, and on it two of them cost more than they win.
