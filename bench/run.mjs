@@ -996,6 +996,12 @@ try {
     });
     // The extension is its shell plus the main bundle the shell loads on first use: both count.
     const ext = { kb: round((sizes[0].bytes ?? 0) / KB + (sizes[1].bytes ?? 0) / KB) };
+    // Files loaded only when what they hold is first used (scripts/build.mjs): reported, not counted in the target.
+    const lazyChunks = ['dist/extension-extras.js', 'dist/proxyAgents.js', 'dist/xpathQuery.js'].map((f) => {
+      const file = join(SNAPSHOT, f);
+      return existsSync(file) ? { file: f, bytes: statSync(file).size, kb: round(statSync(file).size / KB) } : { file: f, missing: true };
+    });
+    say(`  lazily loaded, not counted in the 350 KB target: ${lazyChunks.map((c) => (c.missing ? `${c.file} missing` : `${c.file} ${c.kb} KB`)).join(', ')}`);
     const targets = [
       target(
         '6.bundle',
@@ -1116,6 +1122,7 @@ try {
       description:
         "Bundle sizes of the production build (minified, KB = 1024 bytes); activation, the Connections tree and Send Request → response panel first paint (over the vendor sandbox) in a real VS Code extension host (code-server); the 5 MB response panel in Chromium; the version-history diff in Node: the figure is what the history panel computes before its first paint (summariseVersions: every version's summary, no values diffed), beside it the cost of opening one version (diffVersion, each version on its own: perVersionUs, in µs) and of diffing every version at once (diffVersions: fullMs, what the figure measured before the panel asked for a version's diffs only when it is opened).",
       sizes,
+      lazyChunks,
       ...extra,
       targets,
     };

@@ -19,7 +19,7 @@ const require_ = createRequire(join(ROOT, 'package.json'));
 export async function composedSchemaText() {
   const out = await esbuild.build({
     stdin: {
-      contents: `export { composeConnectionsSchema } from './src/core/connectionsSchema'; export { allVendors } from './src/vendors';`,
+      contents: `export { composeConnectionsSchema } from './src/core/connectionsSchema'; export { allVendorsWithSetup as allVendors } from './src/vendors/setup';`,
       resolveDir: ROOT,
       loader: 'ts',
     },

@@ -23,20 +23,23 @@ const common = {
   legalComments: 'none',
   // jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
   mainFields: ['module', 'main'],
-  plugins: [ajvStandalone(), silentDebug(), lazyXPath()],
+  plugins: [ajvStandalone(), silentDebug(), lazyModules()],
 };
 
 /**
- * XPath request variables need xpath and @xmldom/xmldom (~170 KB minified): src/core/http/requestVariables.ts
- * requires './xpathQuery' only when an XPath is read, and that require stays a require of dist/xpathQuery.js, a
- * bundle of its own, so the CLI and the extension load none of it until then.
+ * Modules that bundles carry as files of their own, required on first use: src/core/http/requestVariables.ts
+ * requires './xpathQuery' only when an XPath is read (xpath and @xmldom/xmldom, ~170 KB minified), and
+ * src/core/transport.ts requires './proxyAgents' only for a request through a proxy (the proxy agents, ~12 KB).
+ * Those requires stay requires of dist/xpathQuery.js and dist/proxyAgents.js (entries below), so the CLI and the
+ * extension load none of it until then.
  */
-function lazyXPath() {
+const LAZY_MODULES = { './xpathQuery': 'requestVariables.ts', './proxyAgents': 'transport.ts' };
+function lazyModules() {
   return {
-    name: 'lazy-xpath',
+    name: 'lazy-modules',
     setup(build) {
-      build.onResolve({ filter: /^\.\/xpathQuery$/ }, (args) =>
-        args.importer.endsWith('requestVariables.ts') ? { path: './xpathQuery.js', external: true } : undefined,
+      build.onResolve({ filter: /^\.\/(xpathQuery|proxyAgents)$/ }, (args) =>
+        args.importer.endsWith(LAZY_MODULES[args.path]) ? { path: `${args.path}.js`, external: true } : undefined,
       );
     },
   };
@@ -70,6 +73,7 @@ const entries = [
   { entryPoints: ['src/cli/bin.ts'], outfile: join(outdir, 'cli-main.js'), supported: { 'dynamic-import': false } },
   { entryPoints: ['src/sandbox/main.ts'], outfile: join(outdir, 'sandbox.js'), banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/core/http/xpathQuery.ts'], outfile: join(outdir, 'xpathQuery.js') },
+  { entryPoints: ['src/core/proxyAgents.ts'], outfile: join(outdir, 'proxyAgents.js') },
 ];
 
 // The connections schema first: the bundles' validator is compiled from it (esbuild-ajv-standalone).

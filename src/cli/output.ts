@@ -1,7 +1,7 @@
 // How a response, a comparison and a fix read on a terminal (and in --json).
 
 import type { CompareResult } from '../core/audit';
-import { shortName } from '../core/compare';
+import { shortName } from '../core/vendor';
 import type { HttpFileRequest } from '../core/http/parser';
 import type { ResponseRecord } from '../core/model';
 import { formatBytes } from '../core/transport';

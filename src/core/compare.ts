@@ -6,7 +6,7 @@ import type { BehalfEngine, SendOptions } from './engine';
 import { BehalfError } from './errors';
 import type { ActAs, Connection, RequestSpec, ResponseRecord } from './model';
 import { isMutating, urlOnConnection } from './model';
-import { describePrincipal } from './vendor';
+import { describePrincipal, shortName } from './vendor';
 import { canonicalJson, childPath, walkJson } from './versionDiff';
 
 /** At most this many differences are listed (all are counted). */
@@ -220,15 +220,6 @@ export function refuseWrites(spec: RequestSpec, left?: ActAs, right?: ActAs, rea
       hint: 'compare a GET that reads what the write changed',
     },
   );
-}
-
-/** A short name for sentences: "Jane Doe <jane@acme.test> (6045)" → "Jane Doe". */
-export function shortName(who: string): string {
-  const short = who
-    .replace(/\s*<[^>]*>/g, '')
-    .replace(/\s*\([^)]*\)\s*$/, '')
-    .trim();
-  return short || who;
 }
 
 /** Distinct short names for the two sides, as the summary sentence words them (the compare panel uses them too). */

@@ -1,9 +1,9 @@
 // The Add Connection wizard's logic, without any UI: which questions apply given the answers so far, how an
 // answer is checked, and how the answers become a connection for the connections file. The questions
-// themselves are data in each vendor's `setup` (src/vendors/*); the extension walks them with InputBoxes and
+// themselves are data in each vendor's `setup` (src/vendors/*Setup.ts); the extension walks them with InputBoxes and
 // QuickPicks, and tests walk them directly.
 
-import type { SetupChoice, SetupCondition, SetupField, VendorDefinition } from './vendor';
+import type { SetupChoice, SetupCondition, SetupField, VendorWithSetup } from './vendor';
 
 export type SetupAnswers = Record<string, string>;
 
@@ -16,7 +16,7 @@ export const FIRST_PRINCIPAL = 'principal.';
 export const URL_PATTERN = '^https?://[^\\s/?#]+[^\\s]*$';
 
 /** The questions every vendor shares, before the vendor's own: the connection's id and label. */
-export function commonFields(vendor: VendorDefinition, existingIds: readonly string[]): SetupField[] {
+export function commonFields(vendor: VendorWithSetup, existingIds: readonly string[]): SetupField[] {
   let n = existingIds.length + 1;
   while (existingIds.includes(`${vendor.id}-${n}`)) n++;
   return [
@@ -109,7 +109,7 @@ export const NETWORK_FIELDS: readonly SetupField[] = [
 ];
 
 /** Every question of the wizard for a vendor, in order (the vendor itself is picked first; the secret comes last). */
-export function wizardFields(vendor: VendorDefinition, existingIds: readonly string[]): SetupField[] {
+export function wizardFields(vendor: VendorWithSetup, existingIds: readonly string[]): SetupField[] {
   return [...commonFields(vendor, existingIds), ...vendor.setup.connectionFields, ...NETWORK_FIELDS, PRODUCTION_FIELD];
 }
 
@@ -139,7 +139,7 @@ export function defaultAnswer(field: SetupField, answers: SetupAnswers): string 
  * default answers (so "3/8" may become "4/9" when an answer opens more questions). Plus one for the vendor pick,
  * and one for the secret when the connection will need one.
  */
-export function plannedSteps(vendor: VendorDefinition, fields: readonly SetupField[], answers: SetupAnswers): number {
+export function plannedSteps(vendor: VendorWithSetup, fields: readonly SetupField[], answers: SetupAnswers): number {
   const supposed: SetupAnswers = { ...answers };
   let count = 1;
   for (const field of fields) {
@@ -164,8 +164,8 @@ export function validateAnswer(field: SetupField, value: string): string | undef
 }
 
 /** The question asked for the connection's secret at the end, or undefined when it needs none ("auth": "none"). */
-export function secretPrompt(vendor: VendorDefinition, answers: SetupAnswers): string | undefined {
-  const auth = (answers['auth'] ?? 'clientCredentials') as keyof VendorDefinition['setup']['secretPrompts'];
+export function secretPrompt(vendor: VendorWithSetup, answers: SetupAnswers): string | undefined {
+  const auth = (answers['auth'] ?? 'clientCredentials') as keyof VendorWithSetup['setup']['secretPrompts'];
   if (auth === 'none') return undefined;
   return vendor.setup.secretPrompts[auth] ?? (auth === 'token' ? 'The API token' : 'The client secret');
 }
@@ -181,7 +181,7 @@ export function secretOwner(answers: SetupAnswers): { principalId?: string } {
 }
 
 /** The connection the answers describe, as written to the connections file (no secret: it never goes there). */
-export function buildConnection(vendor: VendorDefinition, fields: readonly SetupField[], answers: SetupAnswers): Record<string, unknown> & { id: string } {
+export function buildConnection(vendor: VendorWithSetup, fields: readonly SetupField[], answers: SetupAnswers): Record<string, unknown> & { id: string } {
   const connection: Record<string, unknown> = { id: '', vendor: vendor.id };
   const first: Record<string, unknown> = {};
   for (const field of fields) {

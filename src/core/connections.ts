@@ -16,7 +16,7 @@ import connectionsSchema from '../../schemas/connections.schema.json';
 import { BehalfError } from './errors';
 import { CORE_CONNECTION_KEYS, type Connection, type ConnectionsFile, type SourcePosition } from './model';
 import { describeSchemaError, forbiddenSecretNames, urlHasPassword, urlPasswordMessage } from './connectionsMessages';
-import { principalSecretEnvName, secretEnvName } from './ports';
+import { principalSecretEnvName, secretEnvName, secretEnvPart } from './ports';
 import {
   childNode,
   dedupe,
@@ -409,16 +409,21 @@ function anyUrlWithPassword(value: unknown, depth = 0): boolean {
 function crossFieldRulesHold(connections: readonly JsonObject[]): boolean {
   const secrets = new Set<string>();
   const claim = (env: string) => !secrets.has(env) && !!secrets.add(env);
-  for (const connection of connections) {
-    const connectionId = connection.id;
-    if (typeof connectionId !== 'string' || connectionId === '') continue;
+  const ownSecrets = connections.map((c) => (typeof c.id === 'string' && c.id !== '' ? secretEnvName({ connectionId: c.id }) : undefined));
+  // A principal's variable is <connection's>_<principal id's part>: two connections' principal variables (or one's
+  // and another connection's own) can only meet when one connection's variable begins with the other's and "_"
+  // (ids "x" and "x_y"). Otherwise the principals are told apart by their parts, without making every name.
+  const nested = ownSecrets.some((a, i) => a !== undefined && ownSecrets.some((b, j) => i !== j && b?.startsWith(`${a}_`)));
+  for (const [c, connection] of connections.entries()) {
+    const connectionSecret = ownSecrets[c];
+    if (connectionSecret === undefined) continue;
     if (anyUrlWithPassword(connection)) return false;
-    const connectionSecret = secretEnvName({ connectionId });
     if (!claim(connectionSecret)) return false;
     if (!Array.isArray(connection.principals)) continue;
+    const parts = new Set<string>();
     for (const principal of connection.principals) {
       if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '') continue;
-      if (!claim(principalSecretEnvName(connectionSecret, principal.id))) return false;
+      if (nested ? !claim(principalSecretEnvName(connectionSecret, principal.id)) : parts.size === parts.add(secretEnvPart(principal.id)).size) return false;
     }
   }
   return true;

@@ -21,6 +21,7 @@ import {
 import { absoluteUrl, confirmChange, confirmSend, refuseAuthenticatedOtherHost, refuseUnknownMode, refuseUnseenIdentity } from './engineGuards';
 import { asBehalfError, redactRequest, shownUrl } from './engineRedaction';
 import { BoundAdapters, endingDeadline, type BoundedEnding } from './engineSessions';
+import { sameSettings } from './engineSettings';
 
 export { DEFAULT_DISPOSE_MS } from './engineSessions';
 
@@ -91,7 +92,6 @@ export class BehalfEngine {
   private readonly log: Log;
   private readonly bound: BoundAdapters;
   private readonly limiters = new Map<string, RateLimiter>();
-  private readonly settingsKeys = new WeakMap<Connection, string>();
   private readonly networks = new WeakMap<Connection, { generation: number; network: Promise<NetworkOptions | undefined> }>();
   /** Per connection id, how often its secrets changed: a network read with an older secret (a TLS key passphrase) is read again. */
   private readonly secretGenerations = new Map<string, number>();
@@ -120,9 +120,12 @@ export class BehalfEngine {
 
   /** The adapter for a connection, created on first use and replaced when the connection's settings change. */
   adapter(connection: Connection): ConnectionAdapter {
-    const key = this.settingsKey(connection);
     const existing = this.bound.get(connection.id);
-    if (existing && existing.key === key) return existing.adapter;
+    if (existing && sameSettings(existing.connection, connection)) {
+      // The same settings read again: later calls with this object are the identity check above.
+      existing.connection = connection;
+      return existing.adapter;
+    }
     if (existing) void this.bound.retire(existing.adapter, connection.id);
     const adapter = this.vendor(connection).create({
       connection,
@@ -136,7 +139,7 @@ export class BehalfEngine {
       sessionsChanged: () => this.options.onSessionsChanged?.(),
     });
     const limiter = adapter.requestsPerSecond ? this.limiterFor(connection, adapter.requestsPerSecond) : undefined;
-    this.bound.set(connection.id, { key, adapter, limiter });
+    this.bound.set(connection.id, { connection, adapter, limiter });
     return adapter;
   }
 
@@ -151,20 +154,6 @@ export class BehalfEngine {
     let limiter = this.limiters.get(key);
     if (!limiter) this.limiters.set(key, (limiter = new RateLimiter(perSecond, this.clock)));
     return limiter;
-  }
-
-  /**
-   * What identifies a connection's settings. Connections are values (the CLI and the extension's store load new
-   * objects when the file changes, nothing edits one in place), so the key is computed once per object: with
-   * 10,000 principals it is a megabyte of JSON, and the Connections tree asks for it for every node it draws.
-   */
-  private settingsKey(connection: Connection): string {
-    let key = this.settingsKeys.get(connection);
-    if (key === undefined) {
-      key = JSON.stringify({ ...connection, position: undefined });
-      this.settingsKeys.set(connection, key);
-    }
-    return key;
   }
 
   modes(connection: Connection): readonly ImpersonationMode[] {

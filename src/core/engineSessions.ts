@@ -1,6 +1,7 @@
 // The adapters an engine has bound to connections, and the impersonation sessions they hold until the vendor
 // confirms each ended: replaced and released adapters end theirs in the background, and dispose() waits for them,
 // within a deadline, and reports what stayed unconfirmed.
+import type { Connection } from './model';
 import type { Clock, Log } from './ports';
 import type { RateLimiter } from './rateLimiter';
 import type { Redactor } from './redact';
@@ -21,9 +22,9 @@ export function endingDeadline(clock: Clock, timeoutMs: number | undefined): num
   return clock.now() + (timeoutMs ?? DEFAULT_DISPOSE_MS);
 }
 
-/** A connection's adapter, the settings it was made for, and the rate limiter its requests wait on. */
+/** A connection's adapter, the connection (settings) it was made for, and the rate limiter its requests wait on. */
 export interface BoundAdapter {
-  key: string;
+  connection: Connection;
   adapter: ConnectionAdapter;
   limiter?: RateLimiter;
 }

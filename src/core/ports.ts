@@ -75,7 +75,8 @@ export function principalSecretEnvName(connectionEnvName: string, principalId: s
 
 const NOT_ENV_CHAR = /[^A-Z0-9]/g;
 
-function secretEnvPart(id: string): string {
+/** An id as it appears in a secret variable's name (upper case, anything but A-Z and 0-9 as "_"). */
+export function secretEnvPart(id: string): string {
   return id.toUpperCase().replace(NOT_ENV_CHAR, '_');
 }
 

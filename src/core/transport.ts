@@ -9,9 +9,9 @@ import type * as Tls from 'node:tls';
 import { BehalfError, isBehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
-import type { HttpProxyAgent as HttpProxyAgentClass } from 'http-proxy-agent';
 import type { HttpsProxyAgent as HttpsProxyAgentClass, HttpsProxyAgentOptions } from 'https-proxy-agent';
 import { describeRoute, routeFor, type ProxyConfig, type ProxyRoute } from './proxy';
+import type * as ProxyAgents from './proxyAgents';
 
 /**
  * The network a request goes out on: the proxy rules and the extra CAs of the run (the environment, the host's
@@ -197,13 +197,21 @@ function agentFor(isHttps: boolean, route: ProxyRoute, options: TransportOptions
       agent = proxyAgent;
     } else {
       // Plain http through a proxy: the proxy receives the whole request (absolute-form), headers and body.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { HttpProxyAgent } = require('http-proxy-agent') as { HttpProxyAgent: typeof HttpProxyAgentClass };
+      const { HttpProxyAgent } = proxyAgents();
       agent = new HttpProxyAgent(route.url, { ...KEEP_ALIVE, headers: proxyHeaders(proxyAuthorization) });
     }
     networkAgents.set(key, agent);
   }
   return { agent, tlsOptions };
+}
+
+/**
+ * The proxy agents, loaded on the first request through a proxy: a require that the bundles leave to a file of its
+ * own (dist/proxyAgents.js, see scripts/build.mjs), so a run without a proxy never reads them.
+ */
+function proxyAgents(): typeof ProxyAgents {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./proxyAgents') as typeof ProxyAgents;
 }
 
 type TunnelAgentClass = new (proxy: URL, options: HttpsProxyAgentOptions<string>) => HttpsProxyAgentClass<string>;
@@ -217,8 +225,7 @@ let tunnelAgent: TunnelAgentClass | undefined;
  */
 function tunnelAgentClass(): TunnelAgentClass {
   if (tunnelAgent) return tunnelAgent;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { HttpsProxyAgent } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgentClass };
+  const { HttpsProxyAgent } = proxyAgents();
   return (tunnelAgent = class extends HttpsProxyAgent<string> {
     override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgentClass<string>['connect']>[1]) {
       if (!opts.secureEndpoint || !opts.host || !isIP(opts.host)) return super.connect(req, opts);

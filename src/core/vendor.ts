@@ -275,13 +275,20 @@ export interface VendorDefinition {
   displayName: string;
   /** One sentence on how this vendor acts as a user, for the UI (e.g. why there is no lite mode). */
   modesNote: string;
+  create(context: AdapterContext): ConnectionAdapter;
+}
+
+/**
+ * A vendor with what only the wizards and the schema build read about it (src/vendors/<vendor>Setup.ts, apart from
+ * the adapter's file so that sending never loads it).
+ */
+export interface VendorWithSetup extends VendorDefinition {
   /** One line for the `vendor` value in the connections schema (editors show it): how it acts as a user, what principals need. */
   summary: string;
   /** The connection settings only this vendor has (schema fragment, rules); the build composes the schema from them. */
   settings?: VendorSettings;
   /** What the "Add connection / Add principal" wizards ask and suggest for this vendor. */
   setup: VendorSetup;
-  create(context: AdapterContext): ConnectionAdapter;
 }
 
 export type PrincipalField = 'userId' | 'email' | 'clientId';
@@ -399,6 +406,15 @@ export function describePrincipal(principal: Principal | undefined): string {
   const email = principal.email && principal.email !== name ? ` <${principal.email}>` : '';
   const id = principal.userId ?? principal.clientId;
   return `${name}${email}${id ? ` (${id})` : ''}`;
+}
+
+/** A short name for sentences (the compare summary, the impersonation log): "Jane Doe <jane@acme.test> (6045)" → "Jane Doe". */
+export function shortName(who: string): string {
+  const short = who
+    .replace(/\s*<[^>]*>/g, '')
+    .replace(/\s*\([^)]*\)\s*$/, '')
+    .trim();
+  return short || who;
 }
 
 /** Set a header that carries identity, so the transport drops it if the request leaves the origin. */

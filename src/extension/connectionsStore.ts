@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as jsonc from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { CONNECTIONS_FILE_NAME, parseConnections, type ParsedConnections } from '../core/connections';
@@ -74,6 +75,13 @@ export class ConnectionsStore implements vscode.Disposable {
     // Found by the search: it existed a moment ago, but may be gone by the time it is read.
     const found = await vscode.workspace.findFiles(`**/${CONNECTIONS_FILE_NAME}`, '**/node_modules/**', 1);
     return found[0] ? { uri: found[0] } : { uri: atRoot, exists: false };
+  }
+
+  /** The file (found by locate()) and its text; undefined text when there is no such file. */
+  private async locateAndRead(): Promise<{ uri: vscode.Uri; text: string | undefined } | undefined> {
+    const located = await this.locate();
+    if (!located) return undefined;
+    return { uri: located.uri, text: located.exists !== false ? await readText(located.uri) : undefined };
   }
 
   async connections(): Promise<Connection[]> {
@@ -200,9 +208,13 @@ export class ConnectionsStore implements vscode.Disposable {
   }
 
   private async load(generation: number): Promise<Connection[]> {
-    const located = await this.locate();
-    const uri = located?.uri;
-    const text = located && located.exists !== false ? await readText(located.uri) : undefined;
+    // Start from the event loop, not inside the invalidate() that asked for it: listeners of onDidChange ask for
+    // the connections while the watcher, a save or a command is still firing, and the read and parse below are
+    // synchronous. An invalidate() meanwhile (a save fires the watcher too) is seen before anything is read.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (generation !== this.generation) return [];
+    const located = readLocalFile() ?? (await this.locateAndRead());
+    const { uri, text } = located ?? {};
     if (generation !== this.generation) return [];
     if (!uri || text === undefined) {
       this.cache = { uri, connections: [] };
@@ -229,6 +241,30 @@ export class ConnectionsStore implements vscode.Disposable {
   }
 }
 
+/**
+ * The file at the configured path or the workspace folder's root, read from the local disk at once (readFileSync);
+ * undefined when that cannot answer: another file system, no folder, no file at the root (the search in locate()
+ * looks for it elsewhere), or a failure to read (readText reports it). Synchronous because that is what makes a
+ * load one step: each awaited file-system call waits in libuv's thread pool behind the host's other work (its
+ * compressed messages to the workbench, other extensions), measured at 0.1 to 1 s per call while VS Code starts,
+ * and the watcher's events for the write arriving during those waits made the load start over, up to four times.
+ * The file is a configuration file read whole anyway; reading it takes about a millisecond per megabyte.
+ */
+function readLocalFile(): { uri: vscode.Uri; text: string | undefined } | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder?.uri.scheme !== 'file') return undefined;
+  const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
+  const uri = vscode.Uri.joinPath(folder.uri, configured || CONNECTIONS_FILE_NAME);
+  try {
+    return { uri, text: decodeText(readFileSync(uri.fsPath)) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A configured file that is missing is missing; the usual one may be further down (locate() searches).
+    if (configured && (code === 'ENOENT' || code === 'ENOTDIR')) return { uri, text: undefined };
+    return undefined;
+  }
+}
+
 /** The file's text, or undefined when there is no such file (any other failure to read it is thrown). */
 async function readText(uri: vscode.Uri): Promise<string | undefined> {
   let bytes: Uint8Array;
@@ -238,6 +274,10 @@ async function readText(uri: vscode.Uri): Promise<string | undefined> {
     if (e instanceof vscode.FileSystemError && e.code === 'FileNotFound') return undefined;
     throw e;
   }
+  return decodeText(bytes);
+}
+
+function decodeText(bytes: Uint8Array): string {
   // A view of the bytes, not a copy (the file can be megabytes).
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }

@@ -1,6 +1,7 @@
 // Completion in .http files: principals after `# @as `, connection ids after `# @connection `, modes after
 // `# @mode ` (also with `//`), and variable names inside `{{`. Reads the parse HttpDocuments caches, the
-// connections store and the environment files (cached briefly per folder): no request is sent.
+// connections store and the environment files (cached briefly per folder): no request is sent. Part of the extras
+// chunk (src/extension/extras.ts): main.ts registers the provider and calls it through there.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,7 +12,6 @@ import type { Connection, ImpersonationMode } from '../core/model';
 import { originOf } from '../core/transport';
 import type { Services } from './services';
 
-export const HTTP_SELECTOR: vscode.DocumentSelector = [{ language: 'http' }, { pattern: '**/*.{http,rest}' }];
 const ALL_MODES: readonly ImpersonationMode[] = ['lite', 'full'];
 /** How long the environment files and .env of a folder are reused before they are read again. */
 const FILES_TTL_MS = 3000;
@@ -178,9 +178,4 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
     this.files.set(key, entry);
     return entry;
   }
-}
-
-/** Completion in .http files, for as long as the returned disposable lives. */
-export function registerHttpCompletion(s: Services): vscode.Disposable {
-  return vscode.languages.registerCompletionItemProvider(HTTP_SELECTOR, new HttpCompletion(s), ' ', '{');
 }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { AttributionResult, ImpersonationLogEntry } from '../core/audit';
 import { ImpersonationLog, fileLogStorage, type LogEntryKey } from '../core/impersonationLog';
-import { shortName } from '../core/compare';
+import { shortName } from '../core/vendor';
 
 export const LOG_FILE_NAME = 'impersonation-log.jsonl';
 const RETENTION_SETTING = 'impersonationLog.retentionDays';

@@ -1,24 +1,17 @@
 import * as vscode from 'vscode';
-import { isCompareView } from '../protocol/compare';
-import { isMatrixView } from '../protocol/matrix';
+import { httpCompletionContext } from '../core/http/completion';
 import { isRecord } from '../protocol/guards';
-import { isHistoryView } from '../protocol/history';
 import { isResponseView } from '../protocol/response';
 import { assetIdOf } from '../vendors';
 import { hasAssetHistory } from './attributionCommands';
-import { registerAuditCommands, revivedHistoryDiffs } from './auditCommands';
 import { registerConnectionCommands } from './connectionCommands';
-import { registerHttpCompletion } from './httpCompletion';
-import { ComparePanel } from './comparePanel';
-import { HistoryPanel } from './historyPanel';
-import { MatrixPanel } from './matrixPanel';
 import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { Services, type BehalfApi, type ShellViews } from './services';
 import { DEACTIVATE_MS, DEACTIVATE_SESSIONS_MS } from './sessionEnding';
 import type { ConnectionsNode } from './trees';
-// In the bundle, a stand-in that requires dist/extension-extras.js on the first call (scripts/esbuild-lazy-chunk.mjs).
-import { registerExtraCommands } from './extras';
+// In the bundle, stand-ins that require dist/extension-extras.js on the first call (scripts/esbuild-lazy-chunk.mjs).
+import { extraPanelViews, newSandboxProcess, provideHttpCompletion, registerExtraCommands, reviveExtraPanel } from './extras';
 
 export type { BehalfApi, ShellViews } from './services';
 
@@ -35,7 +28,12 @@ export interface Started extends BehalfApi {
  * registered the contributions and forwards to what this returns.
  */
 export function start(context: vscode.ExtensionContext, views: ShellViews): Started {
-  const s = new Services(context, views);
+  const s = new Services(context, views, {
+    sandbox: (...args) => {
+      extrasLoaded = true;
+      return newSandboxProcess(...args);
+    },
+  });
   s.connectionsTree.attach(views.connections as vscode.TreeView<ConnectionsNode>);
   s.sessionsTree.attach(views.sessions);
   context.subscriptions.push(
@@ -53,11 +51,28 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   s.registerCommand('behalf.refresh', () => s.store.invalidate());
   registerSendCommands(s);
   registerConnectionCommands(s);
-  registerAuditCommands(s);
-  // The access matrix and Check Connection: a bundle of their own, loaded when one of their commands first runs.
-  s.registerLazyCommands(() => registerExtraCommands(s));
-  // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open.
-  context.subscriptions.push(registerHttpCompletion(s));
+  // The commands few sessions use (src/extension/extras.ts lists them): a bundle of their own, loaded when one of
+  // them first runs (or one of their panels is restored, or the sandbox or a completion is first needed).
+  s.registerLazyCommands(() => {
+    extrasLoaded = true;
+    registerExtraCommands(s);
+  });
+  // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open. The
+  // provider is the extras chunk's, loaded on the first completion with something to offer, not on every space typed.
+  context.subscriptions.push(
+    vscode.languages.registerCompletionItemProvider(
+      [{ language: 'http' }, { pattern: '**/*.{http,rest}' }],
+      {
+        provideCompletionItems: (doc, position) => {
+          if (!httpCompletionContext(doc.lineAt(position.line).text.slice(0, position.character))) return undefined;
+          extrasLoaded = true;
+          return provideHttpCompletion(s, doc, position);
+        },
+      },
+      ' ',
+      '{',
+    ),
+  );
   // "History of <asset>" on requests about an asset of a connection whose history can be read.
   s.documents.assetLookup = async (request) => {
     const connections = await s.store.connections();
@@ -76,10 +91,9 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   }
   return {
     services: s,
+    // The chunk's panels exist only once it is loaded: asking before would load it for nothing.
     panelViews: () =>
-      [ResponsePanel.active?.currentView, ResponsePanel.active?.currentStatus, ComparePanel.active?.currentView, MatrixPanel.active?.currentView].filter(
-        (v) => v !== undefined,
-      ),
+      [ResponsePanel.active?.currentView, ResponsePanel.active?.currentStatus, ...(extrasLoaded ? extraPanelViews() : [])].filter((v) => v !== undefined),
     runCommand: (id, args) => s.runCommand(id, args),
     revivePanel: (viewType, panel, state) => revivePanel(s, viewType, panel, state),
     stop: async () => {
@@ -88,63 +102,32 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
       const started = Date.now();
       await s.shutdown(DEACTIVATE_SESSIONS_MS).catch((e: unknown) => s.log.error(`Behalf: ending the impersonation sessions failed: ${String(e)}`));
       const left = Math.max(0, DEACTIVATE_MS - (Date.now() - started));
-      await Promise.race([s.sandbox.stop().catch(() => undefined), new Promise((r) => setTimeout(r, left))]);
+      await Promise.race([s.sandboxIfMade?.stop().catch(() => undefined), new Promise((r) => setTimeout(r, left))]);
     },
   };
 }
 
+/** Whether dist/extension-extras.js was loaded (its commands registered, or one of its panels restored). */
+let extrasLoaded = false;
+
 /** The view types whose panels survive a window reload (the shell registers a serializer for each). */
-export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, HistoryPanel.viewType, ComparePanel.viewType, MatrixPanel.viewType];
+export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, 'behalf.history', 'behalf.compare', 'behalf.matrix'];
 
 /**
  * Takes over a panel VS Code restored after a reload. It shows the view its page kept in its webview state
  * (the same, already redacted view the host sent it: no secret is read or kept for this); a page keeps its view
  * only while it is small, so without one (or with one that is not a well-formed view) the panel is closed.
+ * The response panel is revived here; the others are the extras chunk's (src/extension/extras.ts).
  */
 export function revivePanel(s: Services, viewType: string, panel: vscode.WebviewPanel, state: unknown): void {
   const view = isRecord(state) ? state.view : undefined;
-  const extensionUri = s.context.extensionUri;
-  if (viewType === ResponsePanel.viewType && isResponseView(view)) {
-    ResponsePanel.revive(panel, extensionUri, view, responseHandlers(s, {}));
-  } else if (viewType === HistoryPanel.viewType && isHistoryView(view)) {
-    // Refresh reads the history as "Open Asset Version History" does (highlighting the principal acted as now),
-    // and that shows it in this panel: the same asset's.
-    const args = { connectionId: view.connectionId, assetId: view.assetId };
-    HistoryPanel.revive(
-      panel,
-      extensionUri,
-      view,
-      async () => {
-        await vscode.commands.executeCommand('behalf.openAssetHistory', args);
-        return undefined;
-      },
-      revivedHistoryDiffs(s, view),
-    );
-  } else if (viewType === MatrixPanel.viewType && isMatrixView(view) && !view.running) {
-    // The run's responses were not kept: Re-run sends the file again as the same identities (the view says which).
-    const notKept = (what: string) =>
-      void vscode.window.showInformationMessage(`Behalf: the responses of this access matrix were not kept when the window reloaded. Re-run it to ${what}.`);
-    const source = view.source;
-    MatrixPanel.revive(panel, extensionUri, view, {
-      onOpenCell: () => notKept('open them'),
-      onExport: () => notKept('export it'),
-      onRerun: async () => {
-        if (!source) return notKept('send it again');
-        const args = { uri: vscode.Uri.parse(source.uri), identities: source.identities };
-        await (source.line === undefined
-          ? vscode.commands.executeCommand('behalf.runAccessMatrixForFile', args)
-          : vscode.commands.executeCommand('behalf.accessMatrix', { ...args, line: source.line }));
-      },
-      onCancel: () => undefined,
-    });
-  } else if (viewType === ComparePanel.viewType && isCompareView(view)) {
-    ComparePanel.revive(panel, extensionUri, view, {
-      onOpenResponse: () =>
-        void vscode.window.showInformationMessage(
-          'Behalf: the responses of this comparison were not kept when the window reloaded. Run "Compare Request as Two Users…" again to open them.',
-        ),
-    });
+  if (viewType === ResponsePanel.viewType) {
+    if (isResponseView(view)) ResponsePanel.revive(panel, s.context.extensionUri, view, responseHandlers(s, {}));
+    else panel.dispose(); // nothing to show: the view was too large to keep, or is not one
+  } else if (REVIVED_VIEW_TYPES.includes(viewType)) {
+    extrasLoaded = true;
+    reviveExtraPanel(s, viewType, panel, view);
   } else {
-    panel.dispose(); // nothing to show: the view was too large to keep, or is not one of ours
+    panel.dispose(); // not one of ours
   }
 }

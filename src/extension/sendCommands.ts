@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { curlBodyParts, toCurl } from '../core/curl';
+import { toCurl } from '../core/curl';
 import { BehalfError, isBehalfError } from '../core/errors';
 import type { HttpFileRequest } from '../core/http/parser';
 import { UnsentRequestError, type RequestExchange } from '../core/http/requestVariables';
@@ -22,7 +22,6 @@ import {
 import { sendLogged } from './loggedSend';
 import { pickConnection, pickPrincipal, resolvePrincipal, shortUrl } from './picks';
 import type { Services } from './services';
-import { END_SESSIONS_MS } from './sessionEnding';
 import { ResponsePanel, type PanelSend, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
@@ -45,12 +44,7 @@ export function registerSendCommands(s: Services): void {
     const p = active.principal;
     return { name: p.name ?? p.email ?? p.id, mode: request.mode ?? active.mode, detail: describePrincipal(p) };
   };
-  const register = (id: string, run: (...args: never[]) => Promise<unknown>) =>
-    s.registerCommand(id, (...args: never[]) => {
-      // "Send login first" sends the request a request variable reads, then runs this command again.
-      const guarded = (): Promise<unknown> => run(...args).catch((e) => reportError(s, e, guarded));
-      return guarded();
-    });
+  const register = (id: string, run: (...args: never[]) => Promise<unknown>) => registerReported(s, id, run);
 
   register('behalf.sendRequest', (uri?: vscode.Uri, line?: number) => sendRequestAt(s, uri, line));
 
@@ -78,23 +72,6 @@ export function registerSendCommands(s: Services): void {
     return sendAndShow(s, spec, { connection: node.connection, principal: node.principal, mode }, target);
   });
 
-  register('behalf.copyAsCurl', async (uri?: vscode.Uri, line?: number) => {
-    const target = await s.documents.target(uri, line);
-    const spec = await s.documents.resolve(target.doc, target.parsed, target.request);
-    const connection = await connectionFor(s, target.request, spec).catch(() => undefined);
-    const url =
-      /^https?:/i.test(spec.url) || !connection ? spec.url : `${connection.baseUrl.replace(/\/+$/, '')}${spec.url.startsWith('/') ? '' : '/'}${spec.url}`;
-    const r = s.engine.redactor;
-    // A body with `< file` lines refers to its files (--data-binary @file) instead of inlining their bytes.
-    const parts =
-      spec.bodyFiles?.length && Buffer.isBuffer(spec.body)
-        ? curlBodyParts(spec.body, spec.bodyFiles).map((p) => ('text' in p ? { text: r.text(p.text) } : p))
-        : undefined;
-    const body = parts || spec.body === undefined ? undefined : r.text(String(spec.body));
-    await vscode.env.clipboard.writeText(toCurl({ method: spec.method, url: r.url(url), headers: r.headers(spec.headers), body }, parts));
-    void vscode.window.setStatusBarMessage('Behalf: cURL copied (secrets redacted; authentication is added when Behalf sends it)', 4000);
-  });
-
   register('behalf.toggleMode', () => s.identity.toggleMode());
 
   register('behalf.cancelRequests', async () => {
@@ -119,49 +96,16 @@ export function registerSendCommands(s: Services): void {
     const connection = node?.connection ?? (await s.identity.current())?.connection;
     if (connection) await s.identity.set(connection, undefined);
   });
+}
 
-  register('behalf.selectEnvironment', async () => {
-    const names = await s.documents.environmentNames(vscode.window.activeTextEditor?.document);
-    const current = vscode.workspace.getConfiguration('behalf').get<string>('environment') ?? '';
-    const items = [{ label: '$shared only', name: '' }, ...names.map((name) => ({ label: name, name }))].map((i) => ({
-      ...i,
-      description: i.name === current ? 'current' : undefined,
-    }));
-    const picked = await vscode.window.showQuickPick(items, {
-      title: 'Behalf: environment for {{variables}}',
-      placeHolder: names.length ? 'Pick an environment' : 'No http-client.env.json found',
-    });
-    if (picked) await vscode.workspace.getConfiguration('behalf').update('environment', picked.name, vscode.ConfigurationTarget.Workspace);
-  });
-
-  register('behalf.endSession', async (session?: { connectionId: string; principalId: string }) => {
-    if (!session) return vscode.commands.executeCommand('behalf.endAllSessions');
-    const connection = await s.store.connection(session.connectionId);
-    // A stop the vendor does not confirm keeps the session in the view (End Session Again) and says so.
-    if (connection) await s.engine.endSession(connection, session.principalId, { timeoutMs: END_SESSIONS_MS });
-    s.sessionsTree.refresh();
-    s.sessionEnding.check();
-  });
-
-  register('behalf.endSessionAgain', async (session?: { connectionId: string; principalId: string }) => {
-    const which = session ? { connectionId: session.connectionId, principalId: session.principalId } : undefined;
-    const still = await s.sessionEnding.endAgain(which);
-    s.sessionsTree.refresh();
-    void vscode.window.setStatusBarMessage(
-      still.length === 0
-        ? 'Behalf: the impersonation session ended'
-        : `Behalf: still not confirmed ended: ${still.map((u) => `${u.principalLabel} on ${u.connectionLabel}`).join('; ')}`,
-      6000,
-    );
-  });
-
-  register('behalf.endAllSessions', async () => {
-    const count = (s.engineIfStarted?.sessions().length ?? 0) + s.sessionEnding.list().length;
-    const open = (await s.endAllSessions()).length;
-    void vscode.window.setStatusBarMessage(
-      `Behalf: ended ${count - open} impersonation session${count - open === 1 ? '' : 's'}${open ? `; ${open} may still be open (see the Sessions view)` : ''}`,
-      6000,
-    );
+/**
+ * Registers a command whose errors are reported (reportError). "Send login first" sends the request a request
+ * variable reads, then runs the command again.
+ */
+export function registerReported(s: Services, id: string, run: (...args: never[]) => Promise<unknown>): void {
+  s.registerCommand(id, (...args: never[]) => {
+    const guarded = (): Promise<unknown> => run(...args).catch((e) => reportError(s, e, guarded));
+    return guarded();
   });
 }
 

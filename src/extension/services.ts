@@ -11,7 +11,7 @@ import { HttpDocuments } from './httpDocuments';
 import { ActiveIdentity } from './identity';
 import { ImpersonationLogService, ImpersonationLogTree } from './impersonationLog';
 import { outputChannelLog } from './log';
-import { SandboxProcess } from './sandboxProcess';
+import type { SandboxProcess } from './sandboxProcess';
 import { vscodeNetwork } from './network';
 import { SecretStorageStore } from './secrets';
 import { DEACTIVATE_SESSIONS_MS, describeUnended, END_SESSIONS_MS, howToEndUnended, SessionEnding } from './sessionEnding';
@@ -29,7 +29,7 @@ export class Services implements vscode.Disposable {
   readonly identity: ActiveIdentity;
   readonly connectionsTree: ConnectionsTree;
   readonly sessionsTree: SessionsTree;
-  readonly sandbox: SandboxProcess;
+  private sandboxInstance: SandboxProcess | undefined;
   /** Every request sent as someone else (global storage), and its tree. */
   readonly impersonationLog: ImpersonationLogService;
   readonly impersonationLogTree: ImpersonationLogTree;
@@ -50,6 +50,7 @@ export class Services implements vscode.Disposable {
   constructor(
     readonly context: vscode.ExtensionContext,
     readonly views: ShellViews,
+    private readonly lazy: LazyParts,
   ) {
     this.log = vscode.window.createOutputChannel('Behalf', { log: true });
     this.secrets = new SecretStorageStore(
@@ -71,9 +72,18 @@ export class Services implements vscode.Disposable {
       () => this.engineInstance,
       () => this.sessionEnding.list(),
     );
-    this.sandbox = new SandboxProcess(context, this.log);
     this.impersonationLog = new ImpersonationLogService(context, this.log);
     this.impersonationLogTree = new ImpersonationLogTree(this.impersonationLog);
+  }
+
+  /** The vendor sandbox's child process, made on first use (Start the Vendor Sandbox). */
+  get sandbox(): SandboxProcess {
+    return (this.sandboxInstance ??= this.lazy.sandbox(this.context, this.log));
+  }
+
+  /** The sandbox, if it was ever asked for (reading it this way does not load it): deactivation stops it. */
+  get sandboxIfMade(): SandboxProcess | undefined {
+    return this.sandboxInstance;
   }
 
   get engine(): BehalfEngine {
@@ -254,6 +264,15 @@ export interface BehalfApi {
   services: Services;
   /** What the open response and compare panels were given (already redacted): for leak scans in tests. */
   panelViews(): unknown[];
+}
+
+/**
+ * What Services gets from the extras chunk (src/extension/extras.ts) through main.ts, each loading the chunk when
+ * first used: parts only some commands need.
+ */
+export interface LazyParts {
+  /** The vendor sandbox's child process. */
+  sandbox(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): SandboxProcess;
 }
 
 /** The tree views, made by the shell at activation (their providers load this module on first use). */

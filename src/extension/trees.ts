@@ -208,11 +208,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<ConnectionsNode>
       return principals.map((principal) => ({ kind: 'principal' as const, connection, principal }));
     }
     await this.fetchAssignments(connection);
-    return [
-      { kind: 'self', connection },
-      ...checked,
-      ...this.store.principals(connection).map((principal) => ({ kind: 'principal' as const, connection, principal })),
-    ];
+    // One array of 10,000 rows, not a mapped one spread into another.
+    const rows: ConnectionsNode[] = [{ kind: 'self', connection }, ...checked];
+    for (const principal of this.store.principals(connection)) rows.push({ kind: 'principal', connection, principal });
+    return rows;
   }
 
   /**

@@ -3,7 +3,6 @@
 // Logic-specific — paths, header names, response shapes — lives in this file.
 
 import { BehalfError } from '../core/errors';
-import { setupFieldPatterns } from '../core/connectionSetup';
 import type { ActAs, AssetVersion, Explanation, HttpResponse, PreparedRequest, Principal } from '../core/model';
 import { isMutating } from '../core/model';
 import { bearer, serviceToken, tokenCacheKey, vendorMessage } from '../core/oauth';
@@ -39,7 +38,7 @@ const SEARCH_RIGHT = '"Access to the Search API"';
 const LITE_READ_NOTE = 'Lite impersonation only marks writes: this read went out as the service account (your own permissions).';
 const LITE_SEARCH_NOTE =
   'Lite impersonation does not apply to the Search API: these are the assets the service account can find (your own permissions), not the principal\'s. Search with "# @mode full" to see what the principal can find.';
-const DEFAULT_IMPERSONATION_PARAM = 'UserAPIID';
+export const DEFAULT_IMPERSONATION_PARAM = 'UserAPIID';
 const IMPERSONATE_RIGHT = '"Impersonate Another User"';
 const DEFAULT_TIMEOUT_MS = 30_000;
 /**
@@ -60,104 +59,7 @@ const STOP_BACKOFF_MS = [200, 600];
 export const orangeLogic: VendorDefinition = {
   id: 'orangelogic',
   displayName: 'Orange Logic',
-  summary: 'Orange Logic: start/stop impersonation (principals need userId for full mode, email for lite mode).',
-  settings: {
-    properties: {
-      impersonationParam: {
-        type: 'string',
-        minLength: 1,
-        description: 'The query parameter of start impersonation that carries the principal\'s API id (default "UserAPIID").',
-      },
-      searchImpersonationParam: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9_.-]+$',
-        description:
-          "Only for a site whose Search API names the user to search as in a query parameter: full-mode searches then go out with the service token and this parameter set to the principal's API id, instead of an impersonation session (default: unset, the session token).",
-      },
-    },
-    rules: [
-      {
-        comment: 'Orange Logic full mode impersonates by API id.',
-        when: { required: ['defaultMode'], properties: { defaultMode: { const: 'full' } } },
-        then: {
-          properties: { principals: { items: { required: ['userId'], errorMessage: 'orangelogic principals need "userId" (their API id) for full mode' } } },
-        },
-      },
-      {
-        comment: 'Orange Logic lite mode attributes by email.',
-        when: { required: ['defaultMode'], properties: { defaultMode: { const: 'lite' } } },
-        then: { properties: { principals: { items: { required: ['email'], errorMessage: 'orangelogic principals need "email" for lite mode' } } } },
-      },
-      {
-        comment: 'Orange Logic without a default mode: each principal needs at least one of userId (full) or email (lite).',
-        when: { not: { required: ['defaultMode'] } },
-        then: {
-          properties: {
-            principals: {
-              items: {
-                if: { not: { required: ['email'] } },
-                then: { required: ['userId'], errorMessage: 'orangelogic principals need "userId" (their API id) for full mode or "email" for lite mode' },
-              },
-            },
-          },
-        },
-      },
-    ],
-  },
   modesNote: "full starts a session with the principal's privileges; lite keeps yours and attributes writes to the principal.",
-  setup: {
-    connectionFields: [
-      {
-        key: 'baseUrl',
-        title: 'site URL',
-        prompt: 'Your Orange Logic (Cortex) server; requests like "/webapi/..." are relative to it. A token is valid on one server only',
-        placeholder: 'https://yourfirm.orangelogic.com',
-        type: 'url',
-        ...setupFieldPatterns.url,
-      },
-      {
-        key: 'auth',
-        title: 'authentication',
-        prompt: 'How the service account authenticates',
-        choices: [
-          { value: 'clientCredentials', label: 'OAuth2 client credentials', detail: 'A client id here; its client secret in secret storage' },
-          { value: 'token', label: 'Bearer token', detail: 'A non-expiring token kept on a user account, in secret storage' },
-        ],
-      },
-      {
-        key: 'clientId',
-        title: 'client id',
-        prompt: "The OAuth2 client's id (its secret is asked last and kept in secret storage)",
-        when: [{ auth: ['clientCredentials'] }],
-        ...setupFieldPatterns.nonEmpty,
-      },
-      {
-        key: 'defaultMode',
-        title: 'default mode',
-        prompt: 'How requests are sent as someone else unless a request says otherwise',
-        choices: [
-          { value: 'full', label: 'full', detail: 'Start an impersonation session: the principal\'s privileges (needs "Impersonate Another User")' },
-          { value: 'lite', label: 'lite', detail: "Your privileges; writes are attributed to the principal's email" },
-        ],
-      },
-      {
-        key: 'impersonationParam',
-        title: 'impersonation parameter',
-        prompt: `The query parameter of start impersonation that carries the user's API id; leave empty for ${DEFAULT_IMPERSONATION_PARAM}`,
-        placeholder: DEFAULT_IMPERSONATION_PARAM,
-        optional: true,
-        pattern: '^[A-Za-z0-9_.-]+$',
-        patternMessage: 'A query parameter name: letters, digits, "_", "." and "-"',
-        when: [{ defaultMode: ['full'] }],
-      },
-    ],
-    secretPrompts: { clientCredentials: 'The OAuth2 client secret', token: 'The non-expiring bearer token' },
-    principalFields: ['userId', 'email'],
-    principalPrompts: {
-      userId: "The user's Orange Logic API id (full impersonation starts a session with it)",
-      email: "The user's email (lite impersonation attributes writes to it)",
-    },
-  },
   create: (ctx) => new OrangeLogicAdapter(ctx),
 };
 

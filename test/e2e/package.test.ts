@@ -44,6 +44,7 @@ describe('the packaged extension (.vsix)', function () {
       'dist/extension-main.js',
       'dist/extension-extras.js',
       'dist/xpathQuery.js',
+      'dist/proxyAgents.js',
       'dist/sandbox.js',
       'dist/webviews/response.js',
       'media/behalf.svg',

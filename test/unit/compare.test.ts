@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { compareAs, compareResponses, MAX_COMPARE_DIFFERENCES, shortName } from '../../src/core/compare';
+import { compareAs, compareResponses, MAX_COMPARE_DIFFERENCES } from '../../src/core/compare';
+import { shortName } from '../../src/core/vendor';
 import { BehalfError } from '../../src/core/errors';
 import type { ActAs, ResponseRecord } from '../../src/core/model';
 import { received, startHarness, type Harness } from './support';

@@ -15,8 +15,8 @@ import {
   wizardFields,
   type SetupAnswers,
 } from '../../src/core/connectionSetup';
-import type { SetupField, VendorDefinition } from '../../src/core/vendor';
-import { allVendors } from '../../src/vendors';
+import type { SetupField, VendorWithSetup } from '../../src/core/vendor';
+import { allVendorsWithSetup as allVendors } from '../../src/vendors/setup';
 
 const vendor = (id: string) => allVendors.find((v) => v.id === id)!;
 
@@ -33,7 +33,7 @@ function sample(field: SetupField): string {
 }
 
 /** Every way through the wizard's choices for a vendor, with defaults (or samples) for typed answers. */
-function allPaths(v: VendorDefinition, fill: (field: SetupField) => string | undefined = () => undefined): SetupAnswers[] {
+function allPaths(v: VendorWithSetup, fill: (field: SetupField) => string | undefined = () => undefined): SetupAnswers[] {
   const fields = wizardFields(v, []);
   const paths: SetupAnswers[] = [];
   const walk = (index: number, answers: SetupAnswers) => {

@@ -14,7 +14,7 @@ import {
 } from '../../src/core/connections';
 import { composeConnectionsSchema } from '../../src/core/connectionsSchema';
 import { CORE_CONNECTION_KEYS } from '../../src/core/model';
-import { allVendors } from '../../src/vendors';
+import { allVendorsWithSetup as allVendors } from '../../src/vendors/setup';
 import { impersonationOf } from '../../src/vendors/generic';
 import { BehalfError } from '../../src/core/errors';
 import { prng } from './support';

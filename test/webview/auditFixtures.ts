@@ -1,7 +1,8 @@
 // History and compare views for the webview tests, built the way the extension builds them: summaries and
 // diffs by src/core/versionDiff.ts, comparisons by src/core/compare.ts, views by the protocol modules.
 
-import { compareResponses, shortName } from '../../src/core/compare';
+import { compareResponses } from '../../src/core/compare';
+import { shortName } from '../../src/core/vendor';
 import type { AssetVersion, ResponseRecord } from '../../src/core/model';
 import { diffVersion, summariseVersions, usersOf } from '../../src/core/versionDiff';
 import { compareViewFrom, type CompareView } from '../../src/protocol/compare';
