@@ -103,6 +103,8 @@ describe('behalf CLI launcher (dist/cli.js): code cache and V8 flags', function 
     const userBudget = await runProcess(process.execPath, ['--interrupt-budget=100000', CLI, '--version'], { env, cwd: dir });
     assert.equal(userBudget.code, 0, userBudget.err);
     assert.match(userBudget.err, /V8 flags for a short run: --semi-space-growth-factor=1\n/);
+    const saving = await run(['send', 'missing.http', '--save', 'out.bin']);
+    assert.match(saving.err, /V8 flags for a short run: --semi-space-growth-factor=1\n/);
     const userBoth = await runProcess(process.execPath, ['--no-opt', CLI, '--version'], {
       env: { ...env, NODE_OPTIONS: '--max-semi-space-size=4' },
       cwd: dir,
