@@ -423,7 +423,13 @@ function crossFieldRulesHold(connections: readonly JsonObject[]): boolean {
     const parts = new Set<string>();
     for (const principal of connection.principals) {
       if (!isObject(principal) || typeof principal.id !== 'string' || principal.id === '') continue;
-      if (nested ? !claim(principalSecretEnvName(connectionSecret, principal.id)) : parts.size === parts.add(secretEnvPart(principal.id)).size) return false;
+      if (nested) {
+        if (!claim(principalSecretEnvName(connectionSecret, principal.id))) return false;
+        continue;
+      }
+      const part = secretEnvPart(principal.id);
+      if (parts.has(part)) return false;
+      parts.add(part);
     }
   }
   return true;

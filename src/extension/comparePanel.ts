@@ -3,6 +3,7 @@
 // answers from its own records (the page merely says which side).
 
 import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 import { isCompareToHost, type CompareSideName, type CompareToHost, type CompareView, type HostToCompare } from '../protocol/compare';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
@@ -24,7 +25,7 @@ export function compareTitle(view: CompareView): string {
 }
 
 export class ComparePanel {
-  static readonly viewType = 'behalf.compare';
+  static readonly viewType = PANEL_VIEW_TYPES.compare;
   private static current: ComparePanel | undefined;
 
   private view: CompareView;

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as Main from './main';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 
 export type { BehalfApi, Services } from './services';
 
@@ -86,8 +87,8 @@ export function activate(extensionContext: vscode.ExtensionContext): Main.Behalf
       },
     }),
   );
-  // Panels that survive a window reload (main.ts REVIVED_VIEW_TYPES; package.json activates on each).
-  for (const viewType of ['behalf.response', 'behalf.history', 'behalf.compare', 'behalf.matrix']) {
+  // Panels that survive a window reload (main.ts revivePanel; package.json activates on each).
+  for (const viewType of Object.values(PANEL_VIEW_TYPES)) {
     subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => main().revivePanel(viewType, panel, state),

@@ -4,6 +4,7 @@
 // history again with its own arguments.
 
 import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 import { isHistoryToHost, type HistoryToHost, type HistoryView, type HostToHistory, type VersionDiff } from '../protocol/history';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
@@ -38,7 +39,7 @@ export function historyTitle(view: HistoryView): string {
 }
 
 export class HistoryPanel {
-  static readonly viewType = 'behalf.history';
+  static readonly viewType = PANEL_VIEW_TYPES.history;
   private static readonly panels = new Map<string, HistoryPanel>();
 
   private view: HistoryView;

@@ -9,6 +9,7 @@ import { ResponsePanel } from './responsePanel';
 import { registerSendCommands, responseHandlers } from './sendCommands';
 import { Services, type BehalfApi, type ShellViews } from './services';
 import { DEACTIVATE_MS, DEACTIVATE_SESSIONS_MS } from './sessionEnding';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 import type { ConnectionsNode } from './trees';
 // In the bundle, stand-ins that require dist/extension-extras.js on the first call (scripts/esbuild-lazy-chunk.mjs).
 import { extraPanelViews, newSandboxProcess, provideHttpCompletion, registerExtraCommands, reviveExtraPanel } from './extras';
@@ -111,7 +112,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
 let extrasLoaded = false;
 
 /** The view types whose panels survive a window reload (the shell registers a serializer for each). */
-export const REVIVED_VIEW_TYPES: readonly string[] = [ResponsePanel.viewType, 'behalf.history', 'behalf.compare', 'behalf.matrix'];
+export const REVIVED_VIEW_TYPES: readonly string[] = Object.values(PANEL_VIEW_TYPES);
 
 /**
  * Takes over a panel VS Code restored after a reload. It shows the view its page kept in its webview state

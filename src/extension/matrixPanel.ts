@@ -3,6 +3,7 @@
 // the page asks for (open a cell, export, re-run, cancel) goes to the handlers; a cell is looked up by its names.
 
 import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 import { isMatrixToHost, type HostToMatrix, type MatrixExportFormat, type MatrixToHost, type MatrixView, type MatrixViewCell } from '../protocol/matrix';
 import { PageChannel, loadPage, webviewPanelOptions, type WebviewPageAssets } from './webviewShell';
 
@@ -28,7 +29,7 @@ export function matrixTitle(view: Pick<MatrixView, 'file'>): string {
 }
 
 export class MatrixPanel {
-  static readonly viewType = 'behalf.matrix';
+  static readonly viewType = PANEL_VIEW_TYPES.matrix;
   private static current: MatrixPanel | undefined;
 
   private view: MatrixView;

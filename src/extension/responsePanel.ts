@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyEdits, format as formatJson } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPES } from './panelViewTypes';
 import type { AttributionResult } from '../core/audit';
 import { formatBytes } from '../../media/shared/format';
 import {
@@ -147,7 +148,7 @@ export function prettyJson(text: string): string {
 }
 
 export class ResponsePanel {
-  static readonly viewType = 'behalf.response';
+  static readonly viewType = PANEL_VIEW_TYPES.response;
   private static current: ResponsePanel | undefined;
   /** Bumped by every send begun and every response shown: the newest one has the panel. */
   private static generation = 0;

@@ -16,6 +16,7 @@ import {
   type SetupAnswers,
 } from '../../src/core/connectionSetup';
 import type { SetupField, VendorWithSetup } from '../../src/core/vendor';
+import { allVendors as adapters } from '../../src/vendors';
 import { allVendorsWithSetup as allVendors } from '../../src/vendors/setup';
 
 const vendor = (id: string) => allVendors.find((v) => v.id === id)!;
@@ -62,6 +63,21 @@ function validate(connection: Record<string, unknown>): void {
   );
   assert.equal(parsed.connections.length, 1);
 }
+
+// The setups live apart from the adapters (src/vendors/<vendor>Setup.ts): a vendor added to one list and not the other
+// would have no wizard, or a wizard for a vendor the engine cannot send for.
+describe('vendor setups (src/vendors/setup.ts) match the vendors the engine knows (src/vendors/index.ts)', () => {
+  it('the same vendors, in the same order, each setup over its own adapter', () => {
+    assert.deepEqual(
+      allVendors.map((v) => v.id),
+      adapters.map((v) => v.id),
+    );
+    for (const [i, v] of allVendors.entries()) {
+      assert.equal(v.create, adapters[i].create, `${v.id}: its setup's adapter is the engine's`);
+      assert.equal(v.displayName, adapters[i].displayName);
+    }
+  });
+});
 
 describe('Add Connection wizard questions (vendor setups)', () => {
   it('every vendor × auth × impersonation path the wizard offers writes a connection the schema accepts', () => {
