@@ -1,8 +1,11 @@
 // dist/cli.js: starts the CLI (dist/cli-main.js) from a V8 code cache kept in the user's cache folder, so that a
 // run does not compile the whole bundle again. Compiling it was the largest single cost of a run's start-up. Node
-// 22.1+ has module.enableCompileCache for this; Node 20 does not, so the bundle is compiled here with
-// vm.compileFunction's cached data, which V8 checks (its version, flags and the source) and refuses when it does
-// not fit. The data is made when the bundle is compiled, before it runs: it holds the code compiled eagerly.
+// 22.1+ has module.enableCompileCache for this; Node 20 does not, so the bundle is compiled here as a vm.Script with
+// cached data, which V8 checks (its version, flags and the source) and refuses when it does not fit.
+//
+// The data is made when the run ends, not when the bundle is compiled: it then holds the functions the run
+// compiled on first call too (most of what a run uses), not only the code compiled eagerly. Those differ by
+// command, so each command has its own cache (`send`, `matrix`, …).
 //
 // It also sets two of V8's flags for a short run (tuneV8ForAShortRun, below), before compiling.
 //
@@ -68,6 +71,12 @@ function tuneV8ForAShortRun(): void {
   debug(`V8 flags for a short run: ${flags.join(' ') || 'none (the user sets them)'}`);
 }
 
+/** The command a run is for (its cache's name): `send`, `matrix`, …; `other` for options alone or anything odd. */
+function commandOf(argv: string[] = process.argv): string {
+  const first = argv[2] ?? '';
+  return /^[a-z][a-z-]{0,31}$/.test(first) ? first : 'other';
+}
+
 function launch(): void {
   // Before compiling: V8's flags are part of what a code cache must match.
   tuneV8ForAShortRun();
@@ -83,13 +92,8 @@ function launch(): void {
   }
   const off = process.env.NODE_DISABLE_COMPILE_CACHE;
   // The build's digest, and the file's size and time: a bundle edited by hand after the build gets its own entry.
-  const cacheFile =
-    off && off !== '0'
-      ? undefined
-      : path.join(
-          cacheFolder(),
-          `cli-${BEHALF_CLI_MAIN_DIGEST.slice(0, 16)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}.cache`,
-        );
+  const build = `cli-${BEHALF_CLI_MAIN_DIGEST.slice(0, 16)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}-`;
+  const cacheFile = off && off !== '0' ? undefined : path.join(cacheFolder(), `${build}${commandOf()}.cache`);
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {
@@ -99,36 +103,30 @@ function launch(): void {
     }
   } else debug('compile cache: off (NODE_DISABLE_COMPILE_CACHE)');
 
-  // Compiled as Node compiles a CommonJS module, with its five parameters. (vm.Script around a wrapper string was
-  // measured too: it made V8's young generation grow, +4 MB peak RSS, and lost what the cache won.) The bundle has
-  // no import() (built with it turned into require), so the function needs no dynamic-import loader.
-  const compiled = vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
-    filename: file,
-    cachedData,
-    produceCachedData: cacheFile !== undefined && !cachedData,
-  }) as CompiledModule;
-  if (cacheFile && cachedData && compiled.cachedDataRejected) {
-    // Removed, and the next run makes one that fits (compiling twice here would cost this run what the cache saves).
+  // Compiled as Node compiles a CommonJS module: a function of its five parameters. The bundle has no import()
+  // (built with it turned into require), so the script needs no dynamic-import loader.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  if (cacheFile && cachedData && script.cachedDataRejected) {
     fs.rmSync(cacheFile, { force: true });
     debug(`compile cache: refused by V8 (other Node flags): removed ${cacheFile}`);
   } else if (cachedData) debug('compile cache: used');
-  else if (cacheFile) writeCache(cacheFile, compiled.cachedData);
-  compiled.call(module.exports, module.exports, require, module, file, __dirname);
+  // At the end of the run, with what the run compiled: 'exit' runs however the CLI ends (its own process.exit too).
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, build, () => script.createCachedData()));
+  const main = script.runInThisContext() as (...args: unknown[]) => void;
+  main.call(module.exports, module.exports, require, module, file, __dirname);
 }
 
-/** What vm.compileFunction adds to the function it returns when given or asked for cached data. */
-type CompiledModule = ((...args: unknown[]) => void) & { cachedData?: Buffer; cachedDataRejected?: boolean };
-
-function writeCache(cacheFile: string, data: Buffer | undefined): void {
+function writeCache(cacheFile: string, build: string, make: () => Buffer): void {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    if (!data) throw new Error('V8 made no cached data');
+    const data = make();
+    if (data.length === 0) throw new Error('V8 made no cached data');
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
     fs.writeFileSync(temp, data, { mode: 0o600 });
     // Renamed into place: a run starting meanwhile reads the old file or the whole new one, never half of it.
     fs.renameSync(temp, cacheFile);
     debug(`compile cache: written to ${cacheFile}`);
-    pruneOthers(cacheFile);
+    pruneOthers(path.dirname(cacheFile), build);
   } catch (e) {
     try {
       fs.rmSync(temp, { force: true });
@@ -139,13 +137,15 @@ function writeCache(cacheFile: string, data: Buffer | undefined): void {
   }
 }
 
-/** Caches of other builds that nobody wrote for a fortnight: one file per build would otherwise pile up. */
-function pruneOthers(kept: string): void {
-  const folder = path.dirname(kept);
+/**
+ * Caches of other builds that nobody wrote for a fortnight: one set per build would otherwise pile up. This
+ * build's caches (every command's) stay: a cache that fits is read, never written again, so its age says nothing.
+ */
+function pruneOthers(folder: string, build: string): void {
   const old = Date.now() - 14 * 24 * 3600 * 1000;
   for (const name of fs.readdirSync(folder)) {
+    if (name.startsWith(build) || !/^cli-.*\.cache$/.test(name)) continue;
     const file = path.join(folder, name);
-    if (file === kept || !/^cli-.*\.cache$/.test(name)) continue;
     try {
       if (fs.statSync(file).mtimeMs < old) fs.rmSync(file, { force: true });
     } catch {

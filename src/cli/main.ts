@@ -2,7 +2,7 @@
 // (BEHALF_SECRET_<CONNECTION>[_<PRINCIPAL>]); nothing secret is ever printed.
 
 import * as path from 'node:path';
-import { isatty } from 'node:tty';
+import type * as Tty from 'node:tty';
 import { parseArgs } from 'node:util';
 import { BehalfEngine, DEFAULT_DISPOSE_MS } from '../core/engine';
 import { BehalfError, isBehalfError } from '../core/errors';
@@ -318,8 +318,10 @@ export function main(): void {
   process.on('unhandledRejection', crash);
 
   // isatty(0), not process.stdin.isTTY: reading process.stdin makes the stream (for a file, an fs.ReadStream and
-  // the modules behind it), a start-up cost for a run that never reads it.
-  const interactive = isatty(0) && !!process.stderr.isTTY;
+  // the modules behind it), a start-up cost for a run that never reads it. node:tty only when stderr is a terminal
+  // (its stream has loaded it then): loading it is ~3 ms of a run in a pipe (CI, scripts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const interactive = !!process.stderr.isTTY && (require('node:tty') as typeof Tty).isatty(0);
   const io: Io = {
     out: (t) => {
       if (!stdoutGone) process.stdout.write(t);

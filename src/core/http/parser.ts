@@ -1069,7 +1069,7 @@ export function parseHttpFile(text: string, file: string): ParsedHttpFile {
   const fileName = typeof file === 'string' ? file : String(file);
   try {
     const body = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-    const parser = new Parser(fileName, body.split(/\r\n|\r|\n/));
+    const parser = new Parser(fileName, splitLines(body));
     parser.run();
     return { file: fileName, requests: parser.requests, fileVariables: parser.fileVariables, diagnostics: parser.diagnostics };
   } catch (e) {
@@ -1087,6 +1087,11 @@ export function parseHttpFile(text: string, file: string): ParsedHttpFile {
       ],
     };
   }
+}
+
+/** Lines at CRLF, CR or LF; a file without CR is split at LF alone (several times faster on a 10 MB file than the regex). */
+function splitLines(text: string): string[] {
+  return text.includes('\r') ? text.split(/\r\n|\r|\n/) : text.split('\n');
 }
 
 /** The request whose range contains the 1-based `line`, if any (for "send the request under the cursor"). */
