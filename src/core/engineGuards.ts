@@ -26,6 +26,7 @@ function displayUrl(url: string): string {
  * escaped, for messages.
  */
 function differingHost(headers: Record<string, string>, url: string): { written: string; urlHost: string } | undefined {
+  if (!Object.keys(headers).some((key) => key.toLowerCase() === 'host')) return undefined; // most requests: no URL to parse
   let parsed: URL;
   try {
     parsed = new URL(url);

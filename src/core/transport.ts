@@ -1,3 +1,4 @@
+import { remembered } from './remembered';
 import type * as Crypto from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
@@ -243,12 +244,16 @@ function proxyHeaders(authorization: string | undefined): Record<string, string>
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
-  }
+  return remembered(origins, url, () => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return '';
+    }
+  });
 }
+
+const origins = new Map<string, string>();
 
 /**
  * Sends one request over real sockets. Follows redirects itself so that identity headers (auth and

@@ -2,6 +2,7 @@
 // knows a vendor by name; everything vendor-specific (paths, header names, response shapes,
 // permission tables, error wording) lives in the adapter's own file under src/vendors.
 
+import { remembered } from './remembered';
 import type {
   ActAs,
   AssetVersion,
@@ -102,27 +103,35 @@ export function ownEndpointAt(url: string, endpoints: readonly OwnEndpoint[]): O
 }
 
 /** Origin and path the way a server compares them: decoded, lower case, no empty segments or trailing slash. */
-function comparablePath(url: string): { origin: string; path: string } | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  let path = parsed.pathname;
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // a stray "%": compare it as written
-  }
-  return {
-    origin: parsed.origin,
-    path: path
-      .toLowerCase()
-      .replace(/\/{2,}/g, '/')
-      .replace(/\/+$/, ''),
-  };
+function comparablePath(url: string): ComparablePath | undefined {
+  return (
+    remembered(comparablePaths, url, () => {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return null;
+      }
+      let path = parsed.pathname;
+      try {
+        path = decodeURIComponent(path);
+      } catch {
+        // a stray "%": compare it as written
+      }
+      return Object.freeze({
+        origin: parsed.origin,
+        path: path
+          .toLowerCase()
+          .replace(/\/{2,}/g, '/')
+          .replace(/\/+$/, ''),
+      });
+    }) ?? undefined
+  );
 }
+
+type ComparablePath = Readonly<{ origin: string; path: string }>;
+/** null: not a URL (remembered too). */
+const comparablePaths = new Map<string, ComparablePath | null>();
 
 /** Field names whose values are credentials in a token or session answer (not `token_type`, `expires_in`). */
 const TOKEN_FIELD = /(token|secret|password|assertion|credential|sessionid|sessionkey|apikey)$/i;
