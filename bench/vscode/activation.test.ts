@@ -229,6 +229,32 @@ describe('bench: Behalf in the VS Code extension host', function () {
       await hostQuiet();
       reused.push(await sendAndWait());
     }
+    // The floor: a bare webview panel opened the same way (static HTML, no script of its own; scripts enabled as for
+    // Behalf's pages, which the probe needs in order to run in its frame), its first paint seen by the same probe: what a
+    // new panel costs in this VS Code before any page of Behalf's runs.
+    const floor: number[] = [];
+    for (let i = 0; i < SENDS; i++) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await hostQuiet();
+      const before = paints().length;
+      const t0 = now();
+      const panel = vscode.window.createWebviewPanel('behalf.benchFloor', 'Floor', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
+      panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p class="banner-self">200 OK</p></body></html>`;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const painted = paints()
+          .slice(before)
+          .find((p) => p > t0);
+        if (painted !== undefined) {
+          floor.push(painted - t0);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error('no paint of the bare webview panel within 20 s');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      panel.dispose();
+    }
+    results['panelFloorMs'] = floor;
     results['sendPaintMs'] = fresh.map((x) => x.paintMs);
     results['sendCommandMs'] = fresh.map((x) => x.commandMs);
     results['sendPaintReusedMs'] = reused.map((x) => x.paintMs);
