@@ -238,7 +238,12 @@ describe('bench: Behalf in the VS Code extension host', function () {
       await hostQuiet();
       const before = paints().length;
       const t0 = now();
-      const panel = vscode.window.createWebviewPanel('behalf.benchFloor', 'Floor', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
+      const panel = vscode.window.createWebviewPanel(
+        'behalf.benchFloor',
+        'Floor',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        { enableScripts: true },
+      );
       panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p class="banner-self">200 OK</p></body></html>`;
       const deadline = Date.now() + 20_000;
       for (;;) {
