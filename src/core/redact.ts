@@ -7,6 +7,8 @@
 // `Basic` credential). A vendor that quotes the request form in its error shows
 // `client_secret=Qm4x9Lr2%2Fabc%2Bdef%3D%3D`: that is the secret too.
 
+import { remembered } from './remembered';
+
 export const REDACTED = '«redacted»';
 
 const SENSITIVE_HEADERS = new Set([
@@ -70,7 +72,11 @@ export class Redactor {
     if (!value || value.trim() === '' || this.secrets.has(value)) return;
     this.secrets.add(value);
     this.matchers = undefined;
+    this.urls.clear();
   }
+
+  /** URLs as `url` gave them, for the secrets known then (every request shows its URL; most runs send few distinct ones). */
+  private readonly urls = new Map<string, string>();
 
   get size(): number {
     return this.secrets.size;
@@ -100,6 +106,10 @@ export class Redactor {
    * from its parts as parsed with the marker written as is: `URL` would percent-encode it (`%C2%ABredacted%C2%BB`).
    */
   url(raw: string): string {
+    return remembered(this.urls, raw, () => this.redactUrl(raw));
+  }
+
+  private redactUrl(raw: string): string {
     let parsed: URL;
     try {
       parsed = new URL(raw);

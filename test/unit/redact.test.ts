@@ -182,6 +182,26 @@ describe('Redactor: the marker in URLs and forms', () => {
   });
 });
 
+describe('Redactor: URLs asked about again', () => {
+  it('a URL shown before a secret was known is redacted once the secret is added (nothing stale is remembered)', () => {
+    const r = new Redactor();
+    const url = 'https://vendor.test/api?q=Zq8nK3vWx9Lp2Rt';
+    assert.equal(r.url(url), url);
+    assert.equal(r.url(url), url);
+    r.add('Zq8nK3vWx9Lp2Rt');
+    assert.equal(r.url(url), `https://vendor.test/api?q=${REDACTED}`);
+    assert.equal(r.url('https://vendor.test/api?token=abc'), `https://vendor.test/api?token=${REDACTED}`);
+  });
+
+  it('a very long URL (not remembered) is redacted the same way', () => {
+    const r = new Redactor();
+    r.add('Zq8nK3vWx9Lp2Rt');
+    const long = `https://vendor.test/${'a'.repeat(3000)}?q=Zq8nK3vWx9Lp2Rt`;
+    assert.equal(r.url(long), `https://vendor.test/${'a'.repeat(3000)}?q=${REDACTED}`);
+    assert.equal(r.url(long), r.url(long));
+  });
+});
+
 describe('Redactor over a real socket', () => {
   it('a token endpoint that quotes the request form and the Basic header in its error leaks no form of the secret', async () => {
     const server = http.createServer((req, res) => {
