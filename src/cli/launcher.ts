@@ -59,9 +59,12 @@ function savesToFile(): boolean {
  * flags), and only on the V8 versions known to have both flags (Node 20 to 24), so that no other V8 complains of an
  * unknown flag.
  */
-function tuneV8ForAShortRun(): void {
+function tuneV8ForAShortRun(): string[] {
   const v8Major = Number.parseInt(process.versions.v8, 10);
-  if (v8Major < 11 || v8Major > 13) return debug(`V8 ${process.versions.v8}: its flags left as they are`);
+  if (v8Major < 11 || v8Major > 13) {
+    debug(`V8 ${process.versions.v8}: its flags left as they are`);
+    return [];
+  }
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
   const flags = [
     /semi[-_]space/.test(given) ? undefined : '--semi-space-growth-factor=1',
@@ -69,6 +72,7 @@ function tuneV8ForAShortRun(): void {
   ].filter((f) => f !== undefined);
   for (const flag of flags) v8.setFlagsFromString(flag);
   debug(`V8 flags for a short run: ${flags.join(' ') || 'none (the user sets them)'}`);
+  return flags;
 }
 
 /** The command a run is for (its cache's name): `send`, `matrix`, …; `other` for options alone or anything odd. */
@@ -79,7 +83,7 @@ function commandOf(argv: string[] = process.argv): string {
 
 function launch(): void {
   // Before compiling: V8's flags are part of what a code cache must match.
-  tuneV8ForAShortRun();
+  const flags = tuneV8ForAShortRun();
   const file = path.join(__dirname, 'cli-main.js');
   const fd = fs.openSync(file, 'r');
   let source: string;
@@ -93,7 +97,10 @@ function launch(): void {
   const off = process.env.NODE_DISABLE_COMPILE_CACHE;
   // The build's digest, and the file's size and time: a bundle edited by hand after the build gets its own entry.
   const build = `cli-${BEHALF_CLI_MAIN_DIGEST.slice(0, 16)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}-`;
-  const cacheFile = off && off !== '0' ? undefined : path.join(cacheFolder(), `${build}${commandOf()}.cache`);
+  // V8 refuses a cache made under other flags: a `send --save` (default budget) and a plain `send` keep one each,
+  // rather than each replacing the other's.
+  const tag = flags.length === 2 ? '' : `-v8${flags.map((f) => f.replace(/^--|[^a-z]/g, '').slice(0, 4)).join('') || 'own'}`;
+  const cacheFile = off && off !== '0' ? undefined : path.join(cacheFolder(), `${build}${commandOf()}${tag}.cache`);
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {

@@ -76,6 +76,12 @@ describe('behalf CLI launcher (dist/cli.js): code cache and V8 flags', function 
     assert.deepEqual(Object.keys(byCommand).sort(), ['connections', 'other', 'send']);
     assert.ok(byCommand['send'] > byCommand['other'], JSON.stringify(byCommand));
     assert.match((await run(['send', http, '--config', path.join(dir, 'missing.json')])).err, /compile cache: used/);
+    // --save runs under other V8 flags (V8 would refuse the plain send's cache): it keeps its own, and neither
+    // replaces the other.
+    const saving = await run(['send', http, '--config', path.join(dir, 'missing.json'), '--save', path.join(dir, 'out.bin')]);
+    assert.match(saving.err, /written to .*-send-v8semi\.cache/);
+    assert.match((await run(['send', http, '--config', path.join(dir, 'missing.json')])).err, /compile cache: used/);
+    assert.match((await run(['send', http, '--config', path.join(dir, 'missing.json'), '--save', path.join(dir, 'out.bin')])).err, /compile cache: used/);
   });
 
   it("prunes other builds' caches after a fortnight, never this build's (a cache that fits is never rewritten)", async () => {
