@@ -1,4 +1,3 @@
-import { remembered } from './remembered';
 import type * as Crypto from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
@@ -13,6 +12,7 @@ import type { Clock } from './ports';
 import type { HttpsProxyAgent as HttpsProxyAgentClass, HttpsProxyAgentOptions } from 'https-proxy-agent';
 import { describeRoute, routeFor, type ProxyConfig, type ProxyRoute } from './proxy';
 import type * as ProxyAgents from './proxyAgents';
+import { remembered } from './remembered';
 
 /**
  * The network a request goes out on: the proxy rules and the extra CAs of the run (the environment, the host's
