@@ -38,9 +38,10 @@ function lazyModules() {
   return {
     name: 'lazy-modules',
     setup(build) {
-      build.onResolve({ filter: /^\.\/(xpathQuery|proxyAgents)$/ }, (args) =>
-        args.importer.endsWith(LAZY_MODULES[args.path]) ? { path: `${args.path}.js`, external: true } : undefined,
-      );
+      build.onResolve({ filter: /^\.\/\w+$/ }, (args) => {
+        const importer = LAZY_MODULES[args.path];
+        return importer && args.importer.endsWith(importer) ? { path: `${args.path}.js`, external: true } : undefined;
+      });
     },
   };
 }

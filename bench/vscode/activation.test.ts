@@ -199,21 +199,23 @@ describe('bench: Behalf in the VS Code extension host', function () {
         .filter(Boolean)
         .map((l) => (JSON.parse(l) as { paintedAt: number }).paintedAt);
     const now = () => performance.timeOrigin + performance.now();
+    /** Ms from t0 to the first paint logged after it (the log had `before` entries at t0). */
+    const paintAfter = async (before: number, t0: number, what: string): Promise<number> => {
+      for (const deadline = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 5))) {
+        const painted = paints()
+          .slice(before)
+          .find((p) => p > t0);
+        if (painted !== undefined) return painted - t0;
+        if (Date.now() > deadline) throw new Error(`no paint of ${what} within 20 s (is --paint-log on?)`);
+      }
+    };
     const sendAndWait = async (): Promise<{ paintMs: number; commandMs: number }> => {
       const before = paints().length;
       const t0 = now();
       const record = await vscode.commands.executeCommand<{ status?: number } | undefined>('behalf.sendRequest', file, 1);
       if (record?.status !== 200) throw new Error(`the send gave ${record ? `status ${record.status}` : 'no response'}, expected 200`);
       const commandMs = now() - t0;
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const painted = paints()
-          .slice(before)
-          .find((p) => p > t0);
-        if (painted !== undefined) return { paintMs: painted - t0, commandMs };
-        if (Date.now() > deadline) throw new Error('no paint of the response panel within 20 s (is --paint-log on?)');
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      return { paintMs: await paintAfter(before, t0, 'the response panel'), commandMs };
     };
     await sendAndWait(); // warm-up: the token, the sandbox's first request, the webview bundle from disk
     // A new panel each time (closed before the send): what a user sees on the first send of a session.
@@ -245,18 +247,7 @@ describe('bench: Behalf in the VS Code extension host', function () {
         { enableScripts: true },
       );
       panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p class="banner-self">200 OK</p></body></html>`;
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const painted = paints()
-          .slice(before)
-          .find((p) => p > t0);
-        if (painted !== undefined) {
-          floor.push(painted - t0);
-          break;
-        }
-        if (Date.now() > deadline) throw new Error('no paint of the bare webview panel within 20 s');
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      floor.push(await paintAfter(before, t0, 'the bare webview panel'));
       panel.dispose();
     }
     results['panelFloorMs'] = floor;

@@ -66,15 +66,13 @@ export class ConnectionsStore implements vscode.Disposable {
 
   /** Where the file is, and whether it exists (the usual place is only looked at once). */
   private async locate(): Promise<{ uri: vscode.Uri; exists?: boolean } | undefined> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
-    if (configured && folder) return { uri: vscode.Uri.joinPath(folder.uri, configured) };
-    if (!folder) return undefined;
-    const atRoot = vscode.Uri.joinPath(folder.uri, CONNECTIONS_FILE_NAME);
-    if (await exists(atRoot)) return { uri: atRoot, exists: true };
+    const first = firstPlace();
+    if (!first) return undefined;
+    if (first.configured) return { uri: first.uri };
+    if (await exists(first.uri)) return { uri: first.uri, exists: true };
     // Found by the search: it existed a moment ago, but may be gone by the time it is read.
     const found = await vscode.workspace.findFiles(`**/${CONNECTIONS_FILE_NAME}`, '**/node_modules/**', 1);
-    return found[0] ? { uri: found[0] } : { uri: atRoot, exists: false };
+    return found[0] ? { uri: found[0] } : { uri: first.uri, exists: false };
   }
 
   /** The file (found by locate()) and its text; undefined text when there is no such file. */
@@ -251,10 +249,9 @@ export class ConnectionsStore implements vscode.Disposable {
  * The file is a configuration file read whole anyway; reading it takes about a millisecond per megabyte.
  */
 function readLocalFile(): { uri: vscode.Uri; text: string | undefined } | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (folder?.uri.scheme !== 'file') return undefined;
-  const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
-  const uri = vscode.Uri.joinPath(folder.uri, configured || CONNECTIONS_FILE_NAME);
+  const first = firstPlace();
+  if (first?.uri.scheme !== 'file') return undefined;
+  const { uri, configured } = first;
   try {
     return { uri, text: decodeText(readFileSync(uri.fsPath)) };
   } catch (e) {
@@ -263,6 +260,14 @@ function readLocalFile(): { uri: vscode.Uri; text: string | undefined } | undefi
     if (configured && (code === 'ENOENT' || code === 'ENOTDIR')) return { uri, text: undefined };
     return undefined;
   }
+}
+
+/** Where the file is looked for first: the configured path (behalf.connectionsFile), else the folder's root. */
+function firstPlace(): { uri: vscode.Uri; configured: boolean } | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) return undefined;
+  const configured = vscode.workspace.getConfiguration('behalf').get<string>('connectionsFile')?.trim();
+  return { uri: vscode.Uri.joinPath(folder.uri, configured || CONNECTIONS_FILE_NAME), configured: !!configured };
 }
 
 /** The file's text, or undefined when there is no such file (any other failure to read it is thrown). */

@@ -29,12 +29,7 @@ export interface Started extends BehalfApi {
  * registered the contributions and forwards to what this returns.
  */
 export function start(context: vscode.ExtensionContext, views: ShellViews): Started {
-  const s = new Services(context, views, {
-    sandbox: (...args) => {
-      extrasLoaded = true;
-      return newSandboxProcess(...args);
-    },
-  });
+  const s = new Services(context, views, { sandbox: fromExtras(newSandboxProcess) });
   s.connectionsTree.attach(views.connections as vscode.TreeView<ConnectionsNode>);
   s.sessionsTree.attach(views.sessions);
   context.subscriptions.push(
@@ -54,10 +49,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
   registerConnectionCommands(s);
   // The commands few sessions use (src/extension/extras.ts lists them): a bundle of their own, loaded when one of
   // them first runs (or one of their panels is restored, or the sandbox or a completion is first needed).
-  s.registerLazyCommands(() => {
-    extrasLoaded = true;
-    registerExtraCommands(s);
-  });
+  s.registerLazyCommands(() => fromExtras(registerExtraCommands)(s));
   // Completion in .http files (# @as, # @connection, # @mode, {{variables}}): main starts when one is open. The
   // provider is the extras chunk's, loaded on the first completion with something to offer, not on every space typed.
   context.subscriptions.push(
@@ -66,8 +58,7 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
       {
         provideCompletionItems: (doc, position) => {
           if (!httpCompletionContext(doc.lineAt(position.line).text.slice(0, position.character))) return undefined;
-          extrasLoaded = true;
-          return provideHttpCompletion(s, doc, position);
+          return fromExtras(provideHttpCompletion)(s, doc, position);
         },
       },
       ' ',
@@ -111,6 +102,14 @@ export function start(context: vscode.ExtensionContext, views: ShellViews): Star
 /** Whether dist/extension-extras.js was loaded (its commands registered, or one of its panels restored). */
 let extrasLoaded = false;
 
+/** An export of the extras chunk, called through here: in the bundle the call loads the chunk, and this notes it. */
+function fromExtras<A extends unknown[], R>(part: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    extrasLoaded = true;
+    return part(...args);
+  };
+}
+
 /** The view types whose panels survive a window reload (the shell registers a serializer for each). */
 export const REVIVED_VIEW_TYPES: readonly string[] = Object.values(PANEL_VIEW_TYPES);
 
@@ -126,8 +125,7 @@ export function revivePanel(s: Services, viewType: string, panel: vscode.Webview
     if (isResponseView(view)) ResponsePanel.revive(panel, s.context.extensionUri, view, responseHandlers(s, {}));
     else panel.dispose(); // nothing to show: the view was too large to keep, or is not one
   } else if (REVIVED_VIEW_TYPES.includes(viewType)) {
-    extrasLoaded = true;
-    reviveExtraPanel(s, viewType, panel, view);
+    fromExtras(reviveExtraPanel)(s, viewType, panel, view);
   } else {
     panel.dispose(); // not one of ours
   }
