@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     get: async (key) => setup.secrets[secretEnvName(key)],
     whereToSet: (key) => `set ${secretEnvName(key)}`,
   };
-  const config = await loadConnections(setup.connectionsFile);
+  const config = loadConnections(setup.connectionsFile);
   const connection = config.connections.find((c) => c.id === connectionId);
   if (!connection) throw new Error(`no connection ${connectionId}`);
   const engine = new BehalfEngine({ vendors: allVendors, secrets, prompt: { confirm: async () => true } });

@@ -11,7 +11,7 @@ import { logSent, openLog } from './runLog';
 const MARK: Record<ConnectionCheck['status'], string> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
 
 export async function checkCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
-  const connection = await connectionArg(args, 1, 'behalf check <connection> [--json] [--config <file>]', flags, io);
+  const connection = connectionArg(args, 1, 'behalf check <connection> [--json] [--config <file>]', flags, io);
   const log = await openLog(flags, io);
   let logFailed = false;
   if (!flags.json) io.out(`Checking ${connection.label} (${connection.id}) — nothing is changed on the vendor's side\n`);

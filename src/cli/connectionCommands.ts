@@ -8,7 +8,7 @@ import type { Flags, Io } from './io';
 import { assignCommandLine } from './output';
 
 export async function principalsCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
-  const connection = await connectionArg(args, 1, 'behalf principals <connection>', flags, io);
+  const connection = connectionArg(args, 1, 'behalf principals <connection>', flags, io);
   // The file's principals merged with whom the vendor lets the service user act as (DealCloud: proxy assignments).
   const principals = mergePrincipals(connection.principals, await engine.vendorPrincipals(connection, signal));
   if (flags.json) io.out(`${JSON.stringify(principals)}\n`);
@@ -38,14 +38,14 @@ function principalState(connection: Connection, p: MergedPrincipal, taken: strin
 }
 
 export async function assignCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
-  const connection = await connectionArg(args, 2, 'behalf assign <connection> <userId>', flags, io);
+  const connection = connectionArg(args, 2, 'behalf assign <connection> <userId>', flags, io);
   const principals = await engine.createProxyAssignment(connection, args[1], signal);
   io.out(`The service user of ${connection.label} may now act as: ${principals.map((p) => p.userId ?? p.id).join(', ')}\n`);
   return 0;
 }
 
 export async function historyCommand(engine: BehalfEngine, args: string[], flags: Flags, io: Io, signal?: AbortSignal): Promise<number> {
-  const connection = await connectionArg(args, 2, 'behalf history <connection> <assetId>', flags, io);
+  const connection = connectionArg(args, 2, 'behalf history <connection> <assetId>', flags, io);
   const versions = await engine.assetHistory(connection, args[1], undefined, signal);
   if (flags.json) io.out(`${JSON.stringify(versions)}\n`);
   else {

@@ -20,7 +20,7 @@ export interface LoadedHttpFile {
 }
 
 /** Read, parse and check a .http file with its environments and connections; a number is an exit code. */
-export async function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io): Promise<LoadedHttpFile | number> {
+export function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io): LoadedHttpFile | number {
   const [fileArg] = args;
   if (!fileArg || args.length > 1) {
     io.err(`behalf: usage: ${usage}\n`);
@@ -43,7 +43,7 @@ export async function loadHttpFile(args: string[], usage: string, flags: Flags, 
   const selected = selectRequests(parsed, flags.name);
   if (errors.some((d) => selected.some((r) => d.position.line >= r.range.startLine && d.position.line <= r.range.endLine))) return 1;
 
-  const environments = await loadEnvironments(path.dirname(file));
+  const environments = loadEnvironments(path.dirname(file));
   if (flags.env && !environments.names.includes(flags.env)) {
     throw new BehalfError('env', `No environment "${flags.env}" (known: ${environments.names.join(', ') || 'none; add http-client.env.json'}).`);
   }
@@ -58,7 +58,7 @@ export async function loadHttpFile(args: string[], usage: string, flags: Flags, 
     overrides[v.slice(0, eq).trim()] = v.slice(eq + 1);
   }
   const variableContext = { environment: environments.get(flags.env), processEnv: io.env, dotenv: loadDotenv(path.dirname(file)), overrides };
-  const config = await loadConfig(flags, io, path.dirname(file));
+  const config = loadConfig(flags, io, path.dirname(file));
   return { parsed, selected, variableContext, config };
 }
 
@@ -82,18 +82,18 @@ export function resolveInRun(
   }
 }
 
-export async function connectionArg(args: string[], count: number, usage: string, flags: Flags, io: Io): Promise<Connection> {
+export function connectionArg(args: string[], count: number, usage: string, flags: Flags, io: Io): Connection {
   if (args.length !== count) throw new BehalfError('usage', `usage: ${usage}`);
-  const config = await loadConfig(flags, io, io.cwd);
+  const config = loadConfig(flags, io, io.cwd);
   const connection = config.connections.find((c) => c.id === args[0]);
   if (!connection)
     throw new BehalfError('connection', `No connection "${args[0]}" in ${config.file} (known: ${config.connections.map((c) => c.id).join(', ')}).`);
   return connection;
 }
 
-export async function loadConfig(flags: Flags, io: Io, startDir: string): Promise<ConnectionsFile> {
+export function loadConfig(flags: Flags, io: Io, startDir: string): ConnectionsFile {
   const given = flags.config ?? io.env['BEHALF_CONFIG'];
-  const file = given ? path.resolve(io.cwd, given) : await findConnectionsFile(startDir);
+  const file = given ? path.resolve(io.cwd, given) : findConnectionsFile(startDir);
   if (!file) {
     throw new BehalfError('config', `No behalf.connections.json found from ${startDir} upwards.`, {
       hint: 'pass --config <file>, set BEHALF_CONFIG, or run "npm run sandbox" to write one for the sandbox',

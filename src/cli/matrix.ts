@@ -39,7 +39,7 @@ export async function matrixCommand(engine: BehalfEngine, args: string[], flags:
     return 2;
   }
   const names = flags.names ?? (flags.name ? [flags.name] : []);
-  const loaded = await loadHttpFile(args, USAGE, { ...flags, name: names[0] }, io);
+  const loaded = loadHttpFile(args, USAGE, { ...flags, name: names[0] }, io);
   if (typeof loaded === 'number') return loaded;
   const { parsed, variableContext, config } = loaded;
   const selected = names.length ? unique(names.flatMap((name) => selectRequests(parsed, name))) : parsed.requests;

@@ -21,7 +21,7 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
     io.err('behalf: send takes one --as (to send as two identities and see what differs, use "behalf compare").\n');
     return 2;
   }
-  const loaded = await loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
+  const loaded = loadHttpFile(args, 'behalf send <file.http> [options]', flags, io);
   if (typeof loaded === 'number') return loaded;
   const { parsed, selected, variableContext, config } = loaded;
   const saveTo = flags.save === undefined ? undefined : planSaves(flags.save, selected, io);
@@ -150,7 +150,7 @@ export async function compareCommand(engine: BehalfEngine, args: string[], flags
     io.err(`behalf: compare takes at most two --as (got ${refs.length}).\nusage: ${usage}\n`);
     return 2;
   }
-  const loaded = await loadHttpFile(args, usage, flags, io);
+  const loaded = loadHttpFile(args, usage, flags, io);
   if (typeof loaded === 'number') return loaded;
   const { parsed, selected, variableContext, config } = loaded;
   if (selected.length !== 1) {

@@ -6,8 +6,7 @@
 // vendor. This is the only module that uses ajv.
 
 // Callbacks, not fs.promises: its first use loads a module every CLI start-up would pay for.
-import { readFile as readFileCallback, stat as statCallback } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
 import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
@@ -475,12 +474,13 @@ function duplicateKeys(root: Node, lines: LineIndex): ConnectionDiagnostic[] {
 /**
  * Read and check a connections file. Throws a BehalfError (code 'config') when the file cannot be read, and a
  * ConnectionsFileError (also code 'config', positioned at the first problem) listing every problem as
- * `file:line:col: message` when it is not valid.
+ * `file:line:col: message` when it is not valid. Synchronous, as loadEnvironments is (and for the same reason:
+ * one small file, and the CLI's start-up waits for it).
  */
-export async function loadConnections(file: string): Promise<ConnectionsFile> {
+export function loadConnections(file: string): ConnectionsFile {
   let text: string;
   try {
-    text = await promisify(readFileCallback)(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     throw readError(file, e);
   }
@@ -517,12 +517,12 @@ function readError(file: string, e: unknown): BehalfError {
  * The nearest `behalf.connections.json` in `startDir` or one of its parents. The walk stops after `stopDir`
  * when that is `startDir` or one of its ancestors (e.g. the workspace folder), else at the filesystem root.
  */
-export async function findConnectionsFile(startDir: string, stopDir?: string): Promise<string | undefined> {
+export function findConnectionsFile(startDir: string, stopDir?: string): string | undefined {
   let dir = path.resolve(startDir);
   const stop = stopDir === undefined ? undefined : path.resolve(stopDir);
   for (;;) {
     const candidate = path.join(dir, CONNECTIONS_FILE_NAME);
-    if (await isFile(candidate)) return candidate;
+    if (isFile(candidate)) return candidate;
     if (stop !== undefined && samePath(dir, stop)) return undefined;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
@@ -530,12 +530,8 @@ export async function findConnectionsFile(startDir: string, stopDir?: string): P
   }
 }
 
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await promisify(statCallback)(file)).isFile();
-  } catch {
-    return false;
-  }
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 function samePath(a: string, b: string): boolean {

@@ -33,7 +33,7 @@ const SYSTEM_VARIABLES: ReadonlyArray<{ label: string; snippet: string; detail: 
 ];
 
 export class HttpCompletion implements vscode.CompletionItemProvider {
-  private readonly files = new Map<string, { at: number; environment: Promise<Record<string, string>>; dotenv: string[] }>();
+  private readonly files = new Map<string, { at: number; environment: Record<string, string>; dotenv: string[] }>();
 
   constructor(private readonly s: Services) {}
 
@@ -135,7 +135,7 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
     for (const v of parsed.fileVariables) add(v.name, vscode.CompletionItemKind.Variable, `file variable (line ${v.line})`, '1');
     const files = this.filesOf(doc);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || '$shared';
-    for (const name of Object.keys(await files.environment)) add(name, vscode.CompletionItemKind.Variable, `environment variable (${envName})`, '2');
+    for (const name of Object.keys(files.environment)) add(name, vscode.CompletionItemKind.Variable, `environment variable (${envName})`, '2');
     for (const request of parsed.requests) {
       if (!request.name) continue;
       add(
@@ -152,22 +152,22 @@ export class HttpCompletion implements vscode.CompletionItemProvider {
   }
 
   /** The selected environment's variables (over $shared) and the .env names of the document's folder. */
-  private filesOf(doc: vscode.TextDocument): { environment: Promise<Record<string, string>>; dotenv: string[] } {
+  private filesOf(doc: vscode.TextDocument): { environment: Record<string, string>; dotenv: string[] } {
     const dir = path.dirname(doc.uri.fsPath);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || undefined;
     const key = `${dir}\n${envName ?? ''}`;
     const hit = this.files.get(key);
     if (hit && Date.now() - hit.at < FILES_TTL_MS) return hit;
     const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
-    const environment =
-      doc.uri.scheme === 'file'
-        ? loadEnvironments(dir, root).then(
-            (envs) => (envName && envs.names.includes(envName) ? envs.get(envName) : envs.get()),
-            () => ({}),
-          )
-        : Promise.resolve({});
+    let environment: Record<string, string> = {};
     let dotenv: string[] = [];
     if (doc.uri.scheme === 'file') {
+      try {
+        const envs = loadEnvironments(dir, root);
+        environment = envName && envs.names.includes(envName) ? envs.get(envName) : envs.get();
+      } catch {
+        environment = {}; // a broken environment file is the diagnostics' business, not completion's
+      }
       try {
         dotenv = [...parseDotenv(fs.readFileSync(path.join(dir, '.env'), 'utf8')).keys()];
       } catch {

@@ -211,7 +211,7 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
   async resolve(doc: vscode.TextDocument, parsed: ParsedHttpFile, request: HttpFileRequest): Promise<RequestSpec> {
     const dir = path.dirname(doc.uri.fsPath);
     const root = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
-    const environments = await loadEnvironments(dir, root);
+    const environments = loadEnvironments(dir, root);
     const envName = vscode.workspace.getConfiguration('behalf').get<string>('environment') || undefined;
     const environment = envName && environments.names.includes(envName) ? environments.get(envName) : environments.get();
     if (request.disabled) {
@@ -234,7 +234,7 @@ export class HttpDocuments implements vscode.CodeLensProvider, vscode.Disposable
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const dir = doc ? path.dirname(doc.uri.fsPath) : folder;
     if (!dir) return [];
-    return (await loadEnvironments(dir, folder)).names;
+    return loadEnvironments(dir, folder).names;
   }
 
   dispose(): void {

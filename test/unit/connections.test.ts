@@ -744,7 +744,7 @@ describe('connections file', () => {
 
   describe('loadConnections', () => {
     it('loads a valid file', async () => {
-      const loaded = await loadConnections(VALID_FIXTURE);
+      const loaded = loadConnections(VALID_FIXTURE);
       assert.equal(loaded.file, VALID_FIXTURE);
       assert.equal(loaded.connections.length, 5);
       assert.equal(loaded.connections[0].position?.file, VALID_FIXTURE);
@@ -752,10 +752,13 @@ describe('connections file', () => {
     });
 
     it('throws a config BehalfError listing every problem as file:line:col', async () => {
-      const error = await loadConnections(INVALID_FIXTURE).then(
-        () => assert.fail('should have thrown'),
-        (e: unknown) => e,
-      );
+      let error: unknown;
+      try {
+        loadConnections(INVALID_FIXTURE);
+        assert.fail('should have thrown');
+      } catch (e) {
+        error = e;
+      }
       assert.ok(error instanceof BehalfError);
       assert.ok(error instanceof ConnectionsFileError);
       assert.equal(error.code, 'config');
@@ -775,19 +778,25 @@ describe('connections file', () => {
 
     it('throws a clear error when the file does not exist or is a directory', async () => {
       const missing = path.join(FIXTURES, 'nope', CONNECTIONS_FILE_NAME);
-      await assert.rejects(loadConnections(missing), (e: unknown) => {
-        assert.ok(e instanceof BehalfError);
-        assert.equal(e.code, 'config');
-        assert.equal(e.message, `connections file not found: ${missing}`);
-        assert.match(e.hint ?? '', /--config/);
-        return true;
-      });
-      await assert.rejects(loadConnections(FIXTURES), (e: unknown) => {
-        assert.ok(e instanceof BehalfError);
-        assert.equal(e.code, 'config');
-        assert.match(e.message, /is a directory/);
-        return true;
-      });
+      assert.throws(
+        () => loadConnections(missing),
+        (e: unknown) => {
+          assert.ok(e instanceof BehalfError);
+          assert.equal(e.code, 'config');
+          assert.equal(e.message, `connections file not found: ${missing}`);
+          assert.match(e.hint ?? '', /--config/);
+          return true;
+        },
+      );
+      assert.throws(
+        () => loadConnections(FIXTURES),
+        (e: unknown) => {
+          assert.ok(e instanceof BehalfError);
+          assert.equal(e.code, 'config');
+          assert.match(e.message, /is a directory/);
+          return true;
+        },
+      );
     });
   });
 
@@ -805,26 +814,26 @@ describe('connections file', () => {
 
     it('walks up to the nearest file', async () => {
       const expected = path.join(tmp, 'ws', CONNECTIONS_FILE_NAME);
-      assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep')), expected);
-      assert.equal(await findConnectionsFile(path.join(tmp, 'ws')), expected);
+      assert.equal(findConnectionsFile(path.join(tmp, 'ws/project/requests/deep')), expected);
+      assert.equal(findConnectionsFile(path.join(tmp, 'ws')), expected);
       // Given a file (e.g. the .http file) instead of a directory, it starts next to it.
-      assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep/api.http')), expected);
+      assert.equal(findConnectionsFile(path.join(tmp, 'ws/project/requests/deep/api.http')), expected);
     });
 
     it('prefers the closest file', async () => {
       const closer = path.join(tmp, 'ws/project', CONNECTIONS_FILE_NAME);
       await fs.writeFile(closer, '{ "connections": [] }');
       try {
-        assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep')), closer);
+        assert.equal(findConnectionsFile(path.join(tmp, 'ws/project/requests/deep')), closer);
       } finally {
         await fs.rm(closer);
       }
     });
 
     it('stops at stopDir', async () => {
-      assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws/project')), undefined);
-      assert.equal(await findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws')), path.join(tmp, 'ws', CONNECTIONS_FILE_NAME));
-      assert.equal(await findConnectionsFile(tmp, tmp), undefined);
+      assert.equal(findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws/project')), undefined);
+      assert.equal(findConnectionsFile(path.join(tmp, 'ws/project/requests/deep'), path.join(tmp, 'ws')), path.join(tmp, 'ws', CONNECTIONS_FILE_NAME));
+      assert.equal(findConnectionsFile(tmp, tmp), undefined);
     });
   });
 

@@ -512,7 +512,7 @@ describe('http environments', () => {
       '{\n  // comments are fine\n  "dev": { "host": "api-dev", "token": "public", },\n  "staging": { "host": "stage" }\n}',
     );
     write(path.join(root, 'api', 'http-client.private.env.json'), JSON.stringify({ dev: { token: 'private-token' }, $shared: { a: 'private-shared' } }));
-    const envs = await loadEnvironments(path.join(root, 'api', 'sub'), root);
+    const envs = loadEnvironments(path.join(root, 'api', 'sub'), root);
     assert.deepEqual(envs.names, ['dev', 'prod', 'staging']);
     assert.deepEqual(envs.sources, [
       path.join(root, 'http-client.env.json'),
@@ -532,17 +532,17 @@ describe('http environments', () => {
     write(path.join(root, 'http-client.env.json'), JSON.stringify({ dev: { x: '1' } }));
     const inner = path.join(root, 'project');
     fs.mkdirSync(path.join(inner, 'requests'), { recursive: true });
-    const envs = await loadEnvironments(path.join(inner, 'requests'), inner);
+    const envs = loadEnvironments(path.join(inner, 'requests'), inner);
     assert.deepEqual(envs.names, []);
     assert.deepEqual(envs.sources, []);
     assert.deepEqual(envs.get(), {});
-    const found = await loadEnvironments(path.join(inner, 'requests'), root);
+    const found = loadEnvironments(path.join(inner, 'requests'), root);
     assert.deepEqual(found.names, ['dev']);
   });
 
   it('an unknown environment name is a BehalfError listing the known ones', async () => {
     write(path.join(root, 'http-client.env.json'), JSON.stringify({ dev: {}, prod: {} }));
-    const envs = await loadEnvironments(root, root);
+    const envs = loadEnvironments(root, root);
     assert.throws(
       () => envs.get('staging'),
       (e: unknown) => e instanceof BehalfError && e.code === 'environment' && e.message === 'Unknown environment "staging" (expected one of: dev, prod)',
@@ -552,31 +552,37 @@ describe('http environments', () => {
   it('malformed JSON is a BehalfError with file, line and column', async () => {
     const file = path.join(root, 'http-client.env.json');
     write(file, '{\n  "dev": {\n    "host": "x"\n    "port": 1\n  }\n}');
-    await assert.rejects(loadEnvironments(root, root), (e: unknown) => {
-      assert.ok(e instanceof BehalfError);
-      assert.equal(e.code, 'environment');
-      assert.deepEqual(e.position, { file, line: 4, column: 5 });
-      assert.match(e.message, /expected ","/);
-      return true;
-    });
+    assert.throws(
+      () => loadEnvironments(root, root),
+      (e: unknown) => {
+        assert.ok(e instanceof BehalfError);
+        assert.equal(e.code, 'environment');
+        assert.deepEqual(e.position, { file, line: 4, column: 5 });
+        assert.match(e.message, /expected ","/);
+        return true;
+      },
+    );
   });
 
   it('a wrong shape is a BehalfError with the position of the bad value', async () => {
     const file = path.join(root, 'http-client.private.env.json');
     write(file, '{\n  "dev": "not an object"\n}');
-    await assert.rejects(loadEnvironments(root, root), (e: unknown) => {
-      assert.ok(e instanceof BehalfError);
-      assert.deepEqual(e.position, { file, line: 2, column: 10 });
-      assert.match(e.message, /environment "dev" must be an object of variables/);
-      return true;
-    });
+    assert.throws(
+      () => loadEnvironments(root, root),
+      (e: unknown) => {
+        assert.ok(e instanceof BehalfError);
+        assert.deepEqual(e.position, { file, line: 2, column: 10 });
+        assert.match(e.message, /environment "dev" must be an object of variables/);
+        return true;
+      },
+    );
     write(file, '[1, 2]');
-    await assert.rejects(loadEnvironments(root, root), /must be a JSON object/);
+    assert.throws(() => loadEnvironments(root, root), /must be a JSON object/);
   });
 
   it('turns numbers, booleans, null and objects into strings', async () => {
     write(path.join(root, 'http-client.env.json'), '{"dev": {"port": 8080, "ratio": 1.50, "on": true, "none": null, "obj": {"a": [1, "b"]}}}');
-    const envs = await loadEnvironments(root, root);
+    const envs = loadEnvironments(root, root);
     assert.deepEqual(envs.get('dev'), { port: '8080', ratio: '1.50', on: 'true', none: '', obj: '{"a":[1,"b"]}' });
   });
 
@@ -597,7 +603,7 @@ describe('http environments', () => {
     const merged = environmentsFromObject([{ dev: { a: '1', b: '1' } }, { dev: { b: '2' } }]);
     assert.deepEqual(merged.get('dev'), { a: '1', b: '2' });
     write(path.join(root, 'http-client.env.json'), JSON.stringify({ dev: { b: 'file' } }));
-    const envs = await loadEnvironments(root, root, { settings: { dev: { a: 'settings', b: 'settings' }, test: {} } });
+    const envs = loadEnvironments(root, root, { settings: { dev: { a: 'settings', b: 'settings' }, test: {} } });
     assert.deepEqual(envs.names, ['dev', 'test']);
     assert.deepEqual(envs.get('dev'), { a: 'settings', b: 'file' });
   });
@@ -613,7 +619,7 @@ describe('http environments', () => {
     write(path.join(root, 'http-client.private.env.json'), JSON.stringify({ dev: { token: 'dev-secret' } }));
     const file = path.join(root, 'requests.http');
     const p = parse('@path = {{api}}/v1\nGET {{host}}{{path}}/me\nAuthorization: Bearer {{token}}', file);
-    const envs = await loadEnvironments(root, root);
+    const envs = loadEnvironments(root, root);
     const spec = resolveRequest(p, p.requests[0], { environment: envs.get('dev') });
     assert.equal(spec.url, 'https://dev.test/api/v1/me');
     assert.equal(spec.headers.Authorization, 'Bearer dev-secret');

@@ -4,7 +4,6 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { promisify } from 'util';
 import { BehalfError } from '../errors';
 import type { SourcePosition } from '../model';
 import { getNodeValue, parseTree, type Node, type ParseError } from 'jsonc-parser';
@@ -135,14 +134,10 @@ export function environmentsFromObject(settings: unknown, source = 'settings'): 
   return combine(list.map((s, i) => ({ source: list.length > 1 ? `${source}[${i}]` : source, table: tableFromObject(s, source) })));
 }
 
-// fs.readFile, not fs.promises: the first use of fs.promises loads a module (and readline's internals) that
-// every CLI run would pay for at start-up, for files that are mostly not there.
-const readText = promisify(fs.readFile);
-
-async function readLayer(file: string): Promise<Layer | undefined> {
+function readLayer(file: string): Layer | undefined {
   let text: string;
   try {
-    text = await readText(file, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -179,15 +174,19 @@ function searchDirs(start: string, root: string | undefined): string[] {
  * Loads http-client.env.json and http-client.private.env.json from the .http file's directory and each parent
  * up to `rootDir` (default: the filesystem root). Precedence, lowest first: `options.settings` (REST Client
  * settings-style object), then files from the farthest directory to the nearest, public before private.
- * Rejects with BehalfError (code 'environment', with file:line:column) for unreadable or malformed files.
+ * Throws BehalfError (code 'environment', with file:line:column) for unreadable or malformed files.
+ *
+ * Synchronous on purpose: these are a few small files, mostly absent, read once per send. Asynchronous reads
+ * queue each of them on libuv's thread pool in turn, and the CLI's start-up paid ~3 ms for the first and a
+ * round trip for each of the others (2 per directory up to the root), before its first request.
  */
-export async function loadEnvironments(httpFileDir: string, rootDir?: string, options: { settings?: unknown } = {}): Promise<HttpEnvironments> {
+export function loadEnvironments(httpFileDir: string, rootDir?: string, options: { settings?: unknown } = {}): HttpEnvironments {
   const layers: Layer[] = [];
   if (options.settings !== undefined) layers.push({ source: 'settings', table: tableFromObject(options.settings, 'settings') });
   const dirs = searchDirs(path.resolve(httpFileDir), rootDir === undefined ? undefined : path.resolve(rootDir));
   for (let k = dirs.length - 1; k >= 0; k--) {
     for (const name of [ENV_FILE, PRIVATE_ENV_FILE]) {
-      const layer = await readLayer(path.join(dirs[k], name));
+      const layer = readLayer(path.join(dirs[k], name));
       if (layer) layers.push(layer);
     }
   }
