@@ -70,17 +70,17 @@ export async function sendCommand(engine: BehalfEngine, args: string[], flags: F
       const actAs: ActAs = { connection, principal, mode };
       attempt = { spec, actAs, time: new Date() };
       let raw: RequestExchange['response'] | undefined;
-      const record = await engine
-        .sendAs(spec, actAs, {
-          signal,
-          onRawResponse: request.name === undefined ? undefined : (r) => (raw = r),
-          saveBody: saving?.body,
-          // -o none: no body and no notes on stdout, and info notes reach stderr only with --verbose.
-          bodyUnread: output === 'none' && !flags.verbose,
-        })
-        .finally(() => saving?.clear());
+      const sending = engine.sendAs(spec, actAs, {
+        signal,
+        onRawResponse: request.name === undefined ? undefined : (r) => (raw = r),
+        saveBody: saving?.body,
+        // -o none: no body and no notes on stdout, and info notes reach stderr only with --verbose.
+        bodyUnread: output === 'none' && !flags.verbose,
+      });
+      const record = await (saving ? sending.finally(() => saving.clear()) : sending);
       if (request.name !== undefined && raw) exchanges.set(request.name, { request: { headers: spec.headers, body: spec.body }, response: raw });
-      if (!(await logSent(log, engine, attempt, { record }, io))) failed = true;
+      // No run log (most runs): nothing to wait for.
+      if (log && !(await logSent(log, engine, attempt, { record }, io))) failed = true;
       // `?? …` assertions, judged for the identity it was sent as: each failure named on stderr, exit 1.
       const verdicts = judgeAssertions(parsed, request, record, context);
       if (output === 'none') {

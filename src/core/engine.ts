@@ -62,7 +62,8 @@ export interface SendOptions {
   sideEffectFree?: string;
   /**
    * Nobody will read the body or the notes about it (behalf send -o none without --verbose): the check that a body
-   * labelled JSON parses is skipped — on a 100 KB body it is most of the client's own work per request.
+   * labelled JSON parses is skipped — on a 100 KB body it is most of the client's own work per request — and the
+   * record's body is decoded and redacted only if it is read after all.
    */
   bodyUnread?: boolean;
 }
@@ -74,6 +75,27 @@ const DEFAULT_IDLE_SESSION_MS = 5 * 60_000;
  * panel saves them byte-exact. Held weakly, in memory only: gone with the record, never serialised.
  */
 const rawBodies = new WeakMap<ResponseRecord, Buffer>();
+
+/** A connection's network as read for one generation of its secrets: `ready` once the read has succeeded. */
+interface NetworkEntry {
+  generation: number;
+  network: Promise<NetworkOptions | undefined>;
+  ready?: NetworkOptions | undefined;
+}
+
+/** `record.body` as a property that decodes and redacts `raw` on first read, and is a plain value from then on. */
+function decodeOnRead(record: ResponseRecord, raw: Buffer, redactor: Redactor): void {
+  Object.defineProperty(record, 'body', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const body = redactor.text(raw.toString('utf8'));
+      Object.defineProperty(record, 'body', { value: body, writable: true, configurable: true, enumerable: true });
+      return body;
+    },
+    set: (body: string) => Object.defineProperty(record, 'body', { value: body, writable: true, configurable: true, enumerable: true }),
+  });
+}
 
 /** The body of a record this engine produced, exactly as received (undefined for records from elsewhere). */
 export function rawBodyOf(record: ResponseRecord): Buffer | undefined {
@@ -92,7 +114,7 @@ export class BehalfEngine {
   private readonly log: Log;
   private readonly bound: BoundAdapters;
   private readonly limiters = new Map<string, RateLimiter>();
-  private readonly networks = new WeakMap<Connection, { generation: number; network: Promise<NetworkOptions | undefined> }>();
+  private readonly networks = new WeakMap<Connection, NetworkEntry>();
   /** Per connection id, how often its secrets changed: a network read with an older secret (a TLS key passphrase) is read again. */
   private readonly secretGenerations = new Map<string, number>();
   private readonly vendors: Map<string, VendorDefinition>;
@@ -185,7 +207,16 @@ export class BehalfEngine {
     const url = absoluteUrl(spec, connection);
     const method = spec.method.toUpperCase();
     const hostNote = refuseUnseenIdentity(spec, url, actAs, adapter, this.redactor);
-    await confirmSend({ prompt: this.options.prompt, redactor: this.redactor }, adapter, method, url, actAs, options.sideEffectFree !== undefined, spec.note);
+    const asking = confirmSend(
+      { prompt: this.options.prompt, redactor: this.redactor },
+      adapter,
+      method,
+      url,
+      actAs,
+      options.sideEffectFree !== undefined,
+      spec.note,
+    );
+    if (asking) await asking;
 
     const trustedOrigin = originOf(connection.baseUrl);
     const ownOrigin = originOf(url) === trustedOrigin;
@@ -222,7 +253,8 @@ export class BehalfEngine {
 
     const bound = this.bound.get(connection.id);
     const send = async (prepared: PreparedRequest) => {
-      await bound?.limiter?.acquire(options.signal);
+      if (bound?.limiter) await bound.limiter.acquire(options.signal);
+      const network = this.networkFor(connection);
       return sendHttp(prepared, {
         clock: this.clock,
         signal: options.signal,
@@ -233,7 +265,7 @@ export class BehalfEngine {
         // `# @no-redirect`: the 3xx is the answer (nothing goes to its Location, so no identity header either).
         ...(spec.followRedirects === false ? { maxRedirects: 0 } : {}),
         onNote,
-        network: await this.networkFor(connection),
+        network: network instanceof Promise ? await network : network,
         onRoute: this.logRoute(method),
         saveBody: options.saveBody,
       });
@@ -259,8 +291,8 @@ export class BehalfEngine {
           `Body saved to ${saved.path} (${formatBytes(saved.bytes)})${shownOnly ? `; only its first ${formatBytes(response.body.length)} are shown` : ''}.`,
         );
       // A body cut at the display limit is not judged as JSON: the cut makes any JSON look broken.
-      const bodyText = response.body.toString('utf8');
-      const bodyNote = shownOnly || options.bodyUnread ? undefined : jsonBodyNote(response.headers, bodyText);
+      const bodyText = options.bodyUnread ? undefined : response.body.toString('utf8');
+      const bodyNote = shownOnly || bodyText === undefined ? undefined : jsonBodyNote(response.headers, bodyText);
       if (bodyNote) onNote(bodyNote);
       const explanation = response.status >= 400 && ownOrigin ? await adapter.explain(response, prepared, actAs, options.signal) : undefined;
       const record: ResponseRecord = {
@@ -269,7 +301,7 @@ export class BehalfEngine {
         status: response.status,
         statusText: response.statusText,
         headers: this.redactor.headers(response.headers),
-        body: this.redactor.text(bodyText),
+        body: bodyText === undefined ? '' : this.redactor.text(bodyText),
         bodyBytes: saved?.bytes ?? response.body.length,
         durationMs: response.durationMs,
         sentAs,
@@ -278,6 +310,8 @@ export class BehalfEngine {
         via: response.via,
         saved,
       };
+      // Unread (-o none): decoded and redacted only if something reads it after all (an assertion, the run log).
+      if (bodyText === undefined) decodeOnRead(record, response.body, this.redactor);
       // A cut body is not the body: "Save body…" would save the cut; the whole body is in the saved file.
       if (!shownOnly) rawBodies.set(record, response.body);
       if (this.logs('info'))
@@ -444,13 +478,20 @@ export class BehalfEngine {
   }
 
   /** The network a connection's requests go out on: the host's, with the connection's "proxy" and "tls" (read once per connection). */
-  private networkFor(connection: Connection): Promise<NetworkOptions | undefined> {
+  private networkFor(connection: Connection): Promise<NetworkOptions | undefined> | NetworkOptions | undefined {
     const generation = this.secretGenerations.get(connection.id) ?? 0;
     const cached = this.networks.get(connection);
-    if (cached && cached.generation === generation) return cached.network;
-    const entry = { generation, network: connectionNetwork(connection, this.options.network, this.options.secrets, (value) => this.redactor.add(value)) };
+    // Once read, the network itself (not its promise): a request then does not wait a turn for what is known.
+    if (cached && cached.generation === generation) return 'ready' in cached ? cached.ready : cached.network;
+    const entry: NetworkEntry = {
+      generation,
+      network: connectionNetwork(connection, this.options.network, this.options.secrets, (value) => this.redactor.add(value)),
+    };
     this.networks.set(connection, entry);
-    entry.network.catch(() => this.networks.get(connection) === entry && this.networks.delete(connection));
+    entry.network.then(
+      (network) => (entry.ready = network),
+      () => this.networks.get(connection) === entry && this.networks.delete(connection),
+    );
     return entry.network;
   }
 

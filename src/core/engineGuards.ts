@@ -153,7 +153,7 @@ export function refuseAuthenticatedOtherHost(spec: RequestSpec, url: string, pre
  * Ask before a request that acts as someone else and writes, or goes to a production connection as someone else or
  * as a write, or is marked `# @note`; refuse it when the answer is no.
  */
-export async function confirmSend(
+export function confirmSend(
   ask: { prompt: Prompt; redactor: Redactor },
   adapter: ConnectionAdapter,
   method: string,
@@ -161,14 +161,27 @@ export async function confirmSend(
   actAs: ActAs,
   sideEffectFree = false,
   note?: string,
-): Promise<void> {
+): Promise<void> | undefined {
   const { connection, principal } = actAs;
   const asSomeoneElse = principal !== undefined;
   // A write method the vendor knows only reads (a search by POST: adapter.isRead) is not confirmed as a write.
   const writes = isMutating(method) && !sideEffectFree && adapter.isRead?.(method.toUpperCase(), url) !== true;
   const needsConfirm = (asSomeoneElse && writes) || (connection.production === true && (asSomeoneElse || writes));
-  // `# @note` (REST Client): the file asks for a confirmation of its own, whatever the request does.
-  if (!needsConfirm && note === undefined) return;
+  // `# @note` (REST Client): the file asks for a confirmation of its own, whatever the request does. Nothing to ask
+  // (most requests): no promise, so that the send does not wait a turn for nothing.
+  if (!needsConfirm && note === undefined) return undefined;
+  return askToSend(ask, method, url, actAs, needsConfirm, note);
+}
+
+async function askToSend(
+  ask: { prompt: Prompt; redactor: Redactor },
+  method: string,
+  url: string,
+  { connection, principal }: ActAs,
+  needsConfirm: boolean,
+  note: string | undefined,
+): Promise<void> {
+  const asSomeoneElse = principal !== undefined;
   const who = describePrincipal(principal);
   const where = connection.production ? `${connection.label} (PRODUCTION)` : connection.label;
   const question = asSomeoneElse

@@ -95,8 +95,11 @@ export class Redactor {
 
   headers(headers: Record<string, string>): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = isSensitiveHeader(name) ? redactHeaderValue(value) : this.text(value);
+    // Indexed, not for-of over entries: this runs for every response's headers (see flattenHeaders in transport).
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      out[name] = isSensitiveHeader(name) ? redactHeaderValue(headers[name]) : this.text(headers[name]);
     }
     return out;
   }

@@ -3,6 +3,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import type * as Https from 'node:https';
 import { isIP } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Tls from 'node:tls';
@@ -243,6 +244,31 @@ function proxyHeaders(authorization: string | undefined): Record<string, string>
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * What to call when `signal` aborts; returns the undo. One listener per signal, not one per request: a run's
+ * signal (the CLI's Ctrl+C) outlives hundreds of requests, and adding and removing an EventTarget listener for each
+ * was a measurable part of a request's own cost.
+ */
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  let waiting = abortWaiters.get(signal);
+  if (!waiting) {
+    const set = (waiting = new Set());
+    abortWaiters.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const f of [...set]) f();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  waiting.add(fn);
+  const set = waiting;
+  return () => void set.delete(fn);
+}
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
 export function originOf(url: string): string {
   return remembered(origins, url, () => {
     try {
@@ -254,6 +280,53 @@ export function originOf(url: string): string {
 }
 
 const origins = new Map<string, string>();
+
+/** A request URL in the parts http.request takes (what it makes of a URL itself: urlToHttpOptions), and its href. */
+interface Target {
+  href: string;
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
+  path: string;
+  auth: string | undefined;
+}
+
+/**
+ * A request URL parsed once, not once per request (undefined when it is no URL): a run sends the same few URLs
+ * many times, and parsing each again (here, in the proxy route and in http.request) was a tenth of a request's own
+ * work in the CLI. The parts are copied out of urlToHttpOptions' answer, a prototype-less object that is slow to
+ * copy from, into an options object of a fixed shape for each request.
+ */
+function targetOf(href: string): Target | undefined {
+  return (
+    remembered(targets, href, () => {
+      try {
+        const url = new URL(href);
+        const { hostname, port, path, auth } = urlToHttpOptions(url);
+        return {
+          href: url.href,
+          protocol: url.protocol,
+          hostname: hostname ?? '',
+          port: port === undefined ? undefined : Number(port),
+          path: path ?? '/',
+          auth: auth ?? undefined,
+        };
+      } catch {
+        return null;
+      }
+    }) ?? undefined
+  );
+}
+const targets = new Map<string, Target | null>();
+
+const DIRECT: ProxyRoute = { kind: 'direct' };
+/** The proxy route of a URL under one proxy configuration, worked out once per URL (a pure answer). */
+function routeOf(href: string, config: ProxyConfig): ProxyRoute {
+  let memo = routes.get(config);
+  if (!memo) routes.set(config, (memo = new Map()));
+  return remembered(memo, href, () => routeFor(href, config));
+}
+const routes = new WeakMap<ProxyConfig, Map<string, ProxyRoute>>();
 
 /**
  * Sends one request over real sockets. Follows redirects itself so that identity headers (auth and
@@ -270,7 +343,8 @@ export async function sendHttp(request: PreparedRequest, options: TransportOptio
   };
   const maxRedirects = options.maxRedirects ?? 5;
   const max429 = options.max429Retries ?? 3;
-  let current = { ...request, headers: { ...request.headers } };
+  // Never changed in place: a redirect makes a new request (and headers) from it.
+  let current = request;
   let redirects = 0;
   let retries429 = 0;
   // Only the answer that is returned is saved: not a redirect that is followed, not a 429 that is retried.
@@ -338,10 +412,8 @@ type SaveFor = (status: number, headers: http.IncomingHttpHeaders) => BodyFile |
  */
 function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?: SaveFor): Promise<RawResponse> {
   if (options.signal?.aborted) return Promise.reject(cancelled());
-  let url: URL;
-  try {
-    url = new URL(request.url);
-  } catch {
+  const url = targetOf(request.url);
+  if (!url) {
     return Promise.reject(
       new BehalfError('url', 'The request URL is not a valid absolute URL.', {
         hint: "use an absolute http:// or https:// URL, or set the connection's baseUrl",
@@ -358,7 +430,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   if (body !== undefined && findHeader(headers, 'content-length') === undefined) headers['Content-Length'] = String(body.length);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cap = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const route: ProxyRoute = options.network?.proxy ? routeFor(url.href, options.network.proxy) : { kind: 'direct' };
+  const route: ProxyRoute = options.network?.proxy ? routeOf(url.href, options.network.proxy) : DIRECT;
   let via = describeRoute(route);
   const unusable = isHttps ? checkClientCertificate(request, options) : undefined;
   if (unusable) return Promise.reject(unusable);
@@ -368,6 +440,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let stopWatching: (() => void) | undefined;
     let req: http.ClientRequest;
     // While a body is being saved, a timeout or cancel stops the download, which then removes its file and settles.
     let stopDownload: ((error: BehalfError) => void) | undefined;
@@ -376,7 +449,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      stopWatching?.();
       if (error) {
         req?.destroy();
         reject(error);
@@ -396,14 +469,15 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
       const requestFn = options.network?.request?.[isHttps ? 'https' : 'http'] ?? (isHttps ? https().request : http.request);
       // Host routing: no agent of Behalf's, so the host's proxy support picks the route (and its agent).
       const hostAgent = options.network?.hostRouting && route.kind === 'direct';
-      req = requestFn(url, { method: request.method, headers, agent: hostAgent ? undefined : agent, ...tlsOptions });
+      const { protocol, hostname, port, path, auth } = url;
+      req = requestFn({ protocol, hostname, port, path, auth, method: request.method, headers, agent: hostAgent ? undefined : agent, ...tlsOptions });
     } catch (e) {
       // Node checks header names and values before anything is sent (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN);
       // a client key that cannot be opened (wrong passphrase) fails here too.
       reject(clientCertificateError(e as NodeJS.ErrnoException, request, options) ?? invalidRequest(e, request));
       return;
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) stopWatching = whenAborted(options.signal, onAbort);
     arm();
     // https through a proxy: what the proxy answered to CONNECT (a refusal is replayed as the response below).
     let tunnel: { status: number } | undefined;
@@ -779,11 +853,16 @@ export function cancelled(): BehalfError {
   return new BehalfError('cancelled', 'The request was cancelled.');
 }
 
+// The header loops below run for every request and index their keys: a for-of over Object.entries made an
+// iterator result and an entry array for each header, most of a request's garbage in a run of many small ones.
+
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  const names = Object.keys(headers);
+  for (let i = 0; i < names.length; i++) {
+    const value = headers[names[i]];
     if (value === undefined || value === null) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    out[names[i].toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return out;
 }
@@ -807,13 +886,15 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
 
 export function findHeader(headers: Record<string, string>, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) return headers[key];
+  const keys = Object.keys(headers);
+  for (let i = 0; i < keys.length; i++) if (keys[i].toLowerCase() === lower) return headers[keys[i]];
   return undefined;
 }
 
 export function deleteHeader(headers: Record<string, string>, name: string): void {
   const lower = name.toLowerCase();
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === lower) delete headers[key];
+  const keys = Object.keys(headers);
+  for (let i = 0; i < keys.length; i++) if (keys[i].toLowerCase() === lower) delete headers[keys[i]];
 }
 
 export function setHeader(headers: Record<string, string>, name: string, value: string): void {

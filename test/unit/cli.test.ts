@@ -86,6 +86,18 @@ describe('behalf CLI against the sandbox', function () {
     assert.match(bad.err, /--output must be full, summary, none \(got "quiet"\)/);
   });
 
+  it('--output none still judges body assertions: a body nobody prints is decoded when an assertion reads it', async () => {
+    const file = path.join(dir, 'judged.http');
+    const request = '# @connection gen-header-sandbox\n# @as jane\nGET /api/whoami\n\n';
+    fs.writeFileSync(file, `${request}?? body $.sub == jane@acme.test\n\n###\n${request}?? body $.sub == someone@else.test\n`);
+    const r = await run(['send', file, '-o', 'none', '--config', config]);
+    assert.equal(r.out, '');
+    assert.equal(r.code, 1, 'the second assertion fails');
+    const failures = r.err.split('\n').filter((l) => /assertion failed/.test(l));
+    assert.equal(failures.length, 1, r.err);
+    assert.match(failures[0], /judged\.http:12:1: .*was "jane@acme\.test"/);
+  });
+
   it('--as and --mode override the file; the whole OL flow leaves no session open', async () => {
     const r = await run([
       'send',
