@@ -323,7 +323,7 @@ const DIRECT: ProxyRoute = { kind: 'direct' };
 /** The proxy route of a URL under one proxy configuration, worked out once per URL (a pure answer). */
 function routeOf(href: string, config: ProxyConfig): ProxyRoute {
   let memo = routes.get(config);
-  if (!memo) routes.set(config, (memo = new Map()));
+  if (!memo) routes.set(config, (memo = new Map<string, ProxyRoute>()));
   return remembered(memo, href, () => routeFor(href, config));
 }
 const routes = new WeakMap<ProxyConfig, Map<string, ProxyRoute>>();
