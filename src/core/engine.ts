@@ -85,15 +85,12 @@ interface NetworkEntry {
 
 /** `record.body` as a property that decodes and redacts `raw` on first read, and is a plain value from then on. */
 function decodeOnRead(record: ResponseRecord, raw: Buffer, redactor: Redactor): void {
+  const become = (body: string) => Object.defineProperty(record, 'body', { value: body, writable: true, configurable: true, enumerable: true });
   Object.defineProperty(record, 'body', {
     configurable: true,
     enumerable: true,
-    get: () => {
-      const body = redactor.text(raw.toString('utf8'));
-      Object.defineProperty(record, 'body', { value: body, writable: true, configurable: true, enumerable: true });
-      return body;
-    },
-    set: (body: string) => Object.defineProperty(record, 'body', { value: body, writable: true, configurable: true, enumerable: true }),
+    get: () => become(redactor.text(raw.toString('utf8'))).body,
+    set: become,
   });
 }
 

@@ -250,22 +250,15 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * was a measurable part of a request's own cost.
  */
 function whenAborted(signal: AbortSignal, fn: () => void): () => void {
-  let waiting = abortWaiters.get(signal);
-  if (!waiting) {
-    const set = (waiting = new Set());
-    abortWaiters.set(signal, set);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const f of [...set]) f();
-        set.clear();
-      },
-      { once: true },
-    );
-  }
+  const waiting = abortWaiters.get(signal) ?? watchAbort(signal);
   waiting.add(fn);
-  const set = waiting;
-  return () => void set.delete(fn);
+  return () => void waiting.delete(fn);
+}
+function watchAbort(signal: AbortSignal): Set<() => void> {
+  const waiting = new Set<() => void>();
+  abortWaiters.set(signal, waiting);
+  signal.addEventListener('abort', () => [...waiting].forEach((f) => f()), { once: true });
+  return waiting;
 }
 const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
 
