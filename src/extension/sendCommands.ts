@@ -22,6 +22,7 @@ import {
 import { sendLogged } from './loggedSend';
 import { pickConnection, pickPrincipal, resolvePrincipal, shortUrl } from './picks';
 import type { Services } from './services';
+import { SEND_PROGRESS_DELAY_MS, withDelayedProgress } from './delayedProgress';
 import { ResponsePanel, type PanelSend, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
@@ -145,8 +146,10 @@ async function sendAndShow(s: Services, spec: RequestSpec, actAs: ActAs, target?
   let record: ResponseRecord;
   let attribution: AttributionResult | undefined;
   try {
-    ({ record, attribution } = await vscode.window.withProgress(
+    // The panel says "Sending as …" with Cancel at once; the notification only for a send that takes a while.
+    ({ record, attribution } = await withDelayedProgress(
       { location: vscode.ProgressLocation.Notification, title: `Behalf: ${spec.method} as ${who}`, cancellable: true },
+      SEND_PROGRESS_DELAY_MS,
       async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
         const onNote = (message: string) => {
