@@ -39,21 +39,23 @@ export async function withDelayedProgress<R>(
     },
   };
   const running = task(progress, cancel.token);
-  let settle: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (settle = resolve));
+  // The notification lasts as long as the task, however it ends (its failure is the caller's, below).
+  const ended = running.then(
+    () => undefined,
+    () => undefined,
+  );
   const timer = setTimeout(() => {
     void withProgress(options, (visible, token) => {
       token.onCancellationRequested(() => cancel.cancel());
       shown = visible;
       if (message !== undefined || increment > 0) visible.report({ ...(message !== undefined ? { message } : {}), ...(increment > 0 ? { increment } : {}) });
-      return done;
+      return ended;
     });
   }, delayMs);
   try {
     return await running;
   } finally {
     clearTimeout(timer);
-    settle();
     cancel.dispose();
   }
 }

@@ -19,10 +19,10 @@ import {
   verifyAttributionCommand,
   writeTargetAsset,
 } from './attributionCommands';
+import { SEND_PROGRESS_DELAY_MS, withDelayedProgress } from './delayedProgress';
 import { sendLogged } from './loggedSend';
 import { pickConnection, pickPrincipal, resolvePrincipal, shortUrl } from './picks';
 import type { Services } from './services';
-import { SEND_PROGRESS_DELAY_MS, withDelayedProgress } from './delayedProgress';
 import { ResponsePanel, type PanelSend, type ResponsePanelHandlers } from './responsePanel';
 import type { ConnectionsNode } from './trees';
 
