@@ -81,7 +81,21 @@ function commandOf(argv: string[] = process.argv): string {
   return /^[a-z][a-z-]{0,31}$/.test(first) ? first : 'other';
 }
 
+/**
+ * Loads the built-ins nearly every run uses while V8's flags are still Node's own. Node loads its built-ins from a
+ * code cache in its binary, which V8 refuses once any flag has changed: loaded after tuneV8ForAShortRun, node:http
+ * and what it needs were compiled from source, 3× slower (8 ms of a `send`). What a run may not need (https, zlib,
+ * crypto) is still loaded when it is.
+ */
+function loadCommonBuiltins(): void {
+  require('node:http');
+  void require('node:util').parseArgs;
+  void process.stdout;
+  void process.stderr;
+}
+
 function launch(): void {
+  loadCommonBuiltins();
   // Before compiling: V8's flags are part of what a code cache must match.
   const flags = tuneV8ForAShortRun();
   const file = path.join(__dirname, 'cli-main.js');

@@ -149,6 +149,33 @@ describe('behalf CLI launcher (dist/cli.js): code cache and V8 flags', function 
     assert.match(userBoth.out, /^\d+\.\d+\.\d+\n$/);
   });
 
+  it("loads node:http before it changes V8's flags (after a change V8 refuses the built-ins' embedded code cache)", async () => {
+    // A preload that notes which built-ins are loaded when the launcher first sets a flag.
+    const preload = path.join(dir, 'note-builtins.cjs');
+    fs.writeFileSync(
+      preload,
+      `const v8 = require('node:v8');
+const set = v8.setFlagsFromString;
+let noted = false;
+v8.setFlagsFromString = function (flag) {
+  if (!noted) {
+    noted = true;
+    process.stderr.write('LOADED BEFORE FLAGS: ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n');
+  }
+  return set.call(this, flag);
+};
+`,
+    );
+    const r = await runProcess(process.execPath, ['-r', preload, CLI, '--version'], { env, cwd: dir });
+    assert.equal(r.code, 0, r.err);
+    const loaded = /LOADED BEFORE FLAGS: (.*)/.exec(r.err)?.[1].split(' ') ?? [];
+    assert.match(r.err, /V8 flags for a short run: --semi-space-growth-factor=1/);
+    for (const builtin of ['http', '_http_client', 'net', 'internal/util/parse_args/parse_args'])
+      assert.ok(loaded.includes(builtin), `${builtin} in ${loaded.join(' ')}`);
+    // What only some runs need is still loaded when it is.
+    for (const builtin of ['https', 'tls', 'zlib']) assert.ok(!loaded.includes(builtin), `${builtin} not loaded up front`);
+  });
+
   it('the bundle it compiles has no import(): the code-cached function has no dynamic-import loader', () => {
     // Built with import() turned into require (scripts/build.mjs); zlib for a gzip body is tested in cli-save.
     const source = fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'cli-main.js'), 'utf8');
