@@ -12,11 +12,14 @@
 // The cache is an optimisation only: a cache that cannot be read, written or used never changes what a run does
 // or prints. NODE_DISABLE_COMPILE_CACHE=1 turns it off and NODE_COMPILE_CACHE=<dir> moves it (Node's own
 // variables for its compile cache); NODE_DEBUG=behalf says on stderr what happened to it.
-// Only a few small built-ins are used here (start-up is what this file is for).
+// Only a few small built-ins are used here (start-up is what this file is for), and node:http, which nearly every
+// run needs, loaded before the flags change (loadCommonBuiltins).
 
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as util from 'node:util';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
@@ -88,10 +91,9 @@ function commandOf(argv: string[] = process.argv): string {
  * crypto) is still loaded when it is.
  */
 function loadCommonBuiltins(): void {
-  require('node:http');
-  void require('node:util').parseArgs;
-  void process.stdout;
-  void process.stderr;
+  // Each read loads what it names (util.parseArgs is loaded on first read, the std streams are made on it); a
+  // condition, so that the bundler keeps the reads.
+  if (typeof http.request !== 'function' || typeof util.parseArgs !== 'function' || !process.stdout || !process.stderr) debug('a built-in is missing');
 }
 
 function launch(): void {
