@@ -446,6 +446,10 @@ function show(view: ResponseView): void {
   current = new ResponsePage(view, ui, saveSoon, (m) => vscode.postMessage(m));
   current.render(appRoot);
   document.title = `Response ${view.status}`;
+  // Painted: the host retitles the tab now, not in the frame that draws the response (the workbench and this page
+  // share a main thread in a browser).
+  const viewId = view.id;
+  if (viewId) window.requestAnimationFrame(() => setTimeout(() => vscode.postMessage({ type: 'shown', viewId }), 0));
   if (ui.scrollY > 0) window.requestAnimationFrame(() => window.scrollTo(0, ui.scrollY));
   else window.scrollTo(0, 0);
   saveNow();

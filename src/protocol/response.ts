@@ -136,7 +136,9 @@ export type PanelToHost =
   | { type: 'verifyAttribution'; assetId: string }
   | { type: BodyCommand; viewId: string }
   /** Cancel the send the panel says is under way (`sendId`: its SendStatus id). */
-  | { type: 'cancel'; sendId: string };
+  | { type: 'cancel'; sendId: string }
+  /** The response `viewId` has been painted (the host then retitles the tab: see ResponsePanel.retitleAfterPaint). */
+  | { type: 'shown'; viewId: string };
 
 // --- building a view ------------------------------------------------------------------------------------
 
@@ -338,6 +340,7 @@ export function isPanelToHost(x: unknown): x is PanelToHost {
     case 'save':
     case 'openInEditor':
     case 'resend':
+    case 'shown':
       return isNonEmptyString(x.viewId, MAX_VIEW_ID);
     case 'cancel':
       return isNonEmptyString(x.sendId, MAX_VIEW_ID);

@@ -18,6 +18,7 @@ describe('webview: response protocol', () => {
     assert.ok(isPanelToHost({ type: 'action', kind: 'k', args: {} }));
     assert.ok(isPanelToHost({ type: 'openHistory', assetId: 'A-1' }));
     assert.ok(isPanelToHost({ type: 'verifyAttribution', assetId: 'A-1' }));
+    assert.ok(isPanelToHost({ type: 'shown', viewId: 'v-1' }));
   });
 
   it('rejects anything else, including near misses', () => {
@@ -41,6 +42,9 @@ describe('webview: response protocol', () => {
       { type: 'verifyAttribution' },
       { type: 'verifyAttribution', assetId: 'x'.repeat(1001) },
       { type: 'eval', code: 'x' },
+      { type: 'shown' },
+      { type: 'shown', viewId: '' },
+      { type: 'shown', viewId: 'x'.repeat(1001) },
     ];
     for (const message of bad) assert.equal(isPanelToHost(message), false, JSON.stringify(message) ?? String(message));
   });

@@ -19,6 +19,9 @@ function jsonView(body: unknown, extra: { id?: string; assetId?: string } = {}):
   return view({ body: text, bodyBytes: Buffer.byteLength(text) }, extra);
 }
 
+/** What the page posted, less its `shown` notes (they follow every response it paints). */
+const withoutShown = (posted: PanelToHost[]): PanelToHost[] => posted.filter((m) => m.type !== 'shown');
+
 describe('webview: response panel in Chromium', function () {
   this.timeout(60_000);
   const { open, openOnHost, extensionRoot } = panelSuite(() => Harness.start(renderResponseHtml));
@@ -33,6 +36,19 @@ describe('webview: response panel in Chromium', function () {
     assert.equal(await text(p, '#app'), 'Waiting for the response…');
     await p.show(view());
     assert.equal(await p.page.locator('.banner').count(), 1);
+  });
+
+  it('says once per response, after the frame that painted it, that it is shown (the host retitles the tab then)', async () => {
+    const p = await open();
+    await p.show(view({}, { id: 'v1' }));
+    await p.until(`window.__posted.some((m) => m.type === 'shown')`);
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }, { type: 'shown', viewId: 'v1' }]);
+    // The same response again (the host re-sends it after every ready) is not drawn again, nor said again.
+    await p.eval(`window.postMessage(${JSON.stringify({ type: 'show', view: view({}, { id: 'v1' }) })}, '*')`);
+    await p.show(view({ status: 404, statusText: 'Not Found' }, { id: 'v2' }));
+    await p.until(`window.__posted.filter((m) => m.type === 'shown').length === 2`);
+    await p.eval(`new Promise((r) => setTimeout(r, 50))`);
+    assert.deepEqual(await p.posted(), [{ type: 'ready' }, { type: 'shown', viewId: 'v1' }, { type: 'shown', viewId: 'v2' }]);
   });
 
   it('banner: who, mode and connection, as a status region; the service user without a mode', async () => {
@@ -80,7 +96,7 @@ describe('webview: response panel in Chromium', function () {
     await resend.focus();
     await p.page.keyboard.press('Enter');
     await p.page.keyboard.press('Enter'); // a second press while the host sends does not send twice
-    assert.deepEqual((await p.posted()).slice(1), [
+    assert.deepEqual(withoutShown(await p.posted()).slice(1), [
       { type: 'save', viewId: 'r1' },
       { type: 'openInEditor', viewId: 'r1' },
       { type: 'resend', viewId: 'r1' },
@@ -137,7 +153,7 @@ describe('webview: response panel in Chromium', function () {
     await p.page.locator('button.copy-body').click();
     await p.page.locator('button.copy-curl').click();
     await p.page.locator('button.open-history').click();
-    const posted: PanelToHost[] = (await p.posted()).slice(1);
+    const posted: PanelToHost[] = withoutShown(await p.posted()).slice(1);
     assert.deepEqual(posted, [
       { type: 'copy', what: 'body' },
       { type: 'copy', what: 'curl' },
@@ -501,7 +517,7 @@ describe('webview: response panel in Chromium', function () {
     // the state at once, before the host answers `ready`.
     await p.page.reload({ waitUntil: 'load' });
     await p.until(`document.querySelector('.banner') !== null`);
-    assert.deepEqual(await p.posted(), [{ type: 'ready' }]);
+    assert.deepEqual(withoutShown(await p.posted()), [{ type: 'ready' }]);
     assert.equal(await p.page.locator('button.twisty[aria-label="a, 1 key"]').getAttribute('aria-expanded'), 'false');
     await p.until(`window.scrollY === ${scrolled}`);
     // The host then re-sends the same view: nothing is rebuilt.

@@ -120,7 +120,34 @@ describe('webview: ResponsePanel host', () => {
     assert.equal(first, second);
     const panel = only();
     assert.equal(shown(panel).length, 3, 'at once, again on ready, then the new one');
+    // The tab is retitled once the page says it painted the new response, not in the frame that draws it.
+    assert.equal(panel.title, `Response · 200 · ${JANE}`);
+    panel.webview.receive({ type: 'shown', viewId: shown(panel)[0].id! });
+    await tick();
+    assert.equal(panel.title, `Response · 200 · ${JANE}`, 'a paint of the response shown before changes nothing');
+    panel.webview.receive({ type: 'shown', viewId: shown(panel)[2].id! });
+    await tick();
     assert.equal(panel.title, 'Response · 200 · the service user');
+  });
+
+  it('retitles the tab after titleFallbackMs when the page does not say it painted; at once when the panel is hidden', async () => {
+    const fallback = ResponsePanel.titleFallbackMs;
+    ResponsePanel.titleFallbackMs = 30;
+    try {
+      ResponsePanel.show(extensionUri, view(), handlers(calls));
+      const panel = only();
+      ResponsePanel.show(extensionUri, forbiddenView(), handlers(calls));
+      assert.equal(panel.title, `Response · 200 · ${JANE}`);
+      await new Promise((r) => setTimeout(r, 60));
+      assert.equal(panel.title, `Response · 403 · ${JANE}`);
+      panel.setVisible(false);
+      ResponsePanel.show(extensionUri, selfView(), handlers(calls));
+      assert.equal(panel.title, 'Response · 200 · the service user', 'nothing to paint: at once');
+      panel.dispose();
+      await new Promise((r) => setTimeout(r, 60)); // a disposed panel's pending title is dropped with it
+    } finally {
+      ResponsePanel.titleFallbackMs = fallback;
+    }
   });
 
   it('copies from its own view, whatever the page says', async () => {
@@ -323,6 +350,9 @@ describe('webview: ResponsePanel host', () => {
       assert.equal((statuses(panel).at(-1) as { message?: string }).message, 'Starting an impersonation session…');
       ResponsePanel.show(extensionUri, view(), handlers(calls), { send });
       assert.equal(statuses(panel).at(-1), 'show');
+      assert.equal(panel.title, `Sending · ${JANE}`, 'until the page has painted the response');
+      panel.webview.receive({ type: 'shown', viewId: ResponsePanel.active!.currentView!.id! });
+      await tick();
       assert.equal(panel.title, `Response · 200 · ${JANE}`);
       panel.webview.receive({ type: 'ready' });
       await tick();
@@ -426,6 +456,8 @@ describe('webview: ResponsePanel host', () => {
       // The next response goes to the revived panel.
       ResponsePanel.show(extensionUri, selfView(), handlers(calls));
       assert.equal(fake.panels.length, 1);
+      panel.webview.receive({ type: 'shown', viewId: ResponsePanel.active.currentView!.id! });
+      await tick();
       assert.equal(panel.title, 'Response · 200 · the service user');
     });
 
