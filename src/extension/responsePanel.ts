@@ -334,8 +334,7 @@ export class ResponsePanel {
    */
   private retitleAfterPaint(view: ResponseView): void {
     const title = responseTitle(view);
-    if (!this.panel.visible || !view.id) return this.setTitle(title);
-    if (this.panel.title === title) return this.clearPendingTitle();
+    if (!this.panel.visible || !view.id || this.panel.title === title) return this.setTitle(title);
     this.clearPendingTitle();
     const viewId = view.id;
     const timer = setTimeout(() => this.applyPendingTitle(viewId), ResponsePanel.titleFallbackMs);

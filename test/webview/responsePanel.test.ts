@@ -143,8 +143,12 @@ describe('webview: ResponsePanel host', () => {
       panel.setVisible(false);
       ResponsePanel.show(extensionUri, selfView(), handlers(calls));
       assert.equal(panel.title, 'Response · 200 · the service user', 'nothing to paint: at once');
+      // A disposed panel's pending title is dropped with it (its timer would set the title of a closed panel).
+      panel.setVisible(true);
+      ResponsePanel.show(extensionUri, forbiddenView(), handlers(calls));
       panel.dispose();
-      await new Promise((r) => setTimeout(r, 60)); // a disposed panel's pending title is dropped with it
+      await new Promise((r) => setTimeout(r, 60));
+      assert.equal(panel.title, 'Response · 200 · the service user');
     } finally {
       ResponsePanel.titleFallbackMs = fallback;
     }
