@@ -1060,7 +1060,7 @@ try {
         'ms',
         v.notMeasured ??
           (v.sendPaintMs
-            ? `median of ${v.sendPaintMs.n} sends; the paint seen in the webview by scripts/run-vscode-tests.mjs --paint-log${v.panelFloorMs?.median !== undefined ? `; a bare webview panel (static HTML, no script) paints after ${v.panelFloorMs.median.toFixed(0)} ms in the same run: Behalf's part is ${(v.sendPaintMs.median - v.panelFloorMs.median).toFixed(0)} ms` : ''}`
+            ? `median of ${v.sendPaintMs.n} sends; the paint seen in the webview by scripts/run-vscode-tests.mjs --paint-log${v.panelFloorMs?.median !== undefined ? `; a bare webview panel (static HTML, no script) paints after ${v.panelFloorMs.median.toFixed(0)} ms in the same run: Behalf's part is ${(v.sendPaintMs.median - v.panelFloorMs.median).toFixed(0)} ms${v.pagePaintMs?.median !== undefined ? `, of which ${(v.pagePaintMs.median - v.panelFloorMs.median).toFixed(0)} ms is Behalf's page given the response without a send` : ''}` : ''}`
             : `no paint figures from the VS Code run${v.error ? `: ${v.error}` : ''}`),
       ),
     );
@@ -1190,6 +1190,7 @@ try {
       sendCommandMs: stats(runs.flatMap((x) => x.sendCommandMs ?? [])),
       sendPaintReusedMs: stats(runs.flatMap((x) => x.sendPaintReusedMs ?? [])),
       panelFloorMs: stats(runs.flatMap((x) => x.panelFloorMs ?? [])),
+      pagePaintMs: stats(runs.flatMap((x) => x.pagePaintMs ?? [])),
       treeExpandMs: pick('treeExpandMs'),
       treeExpandWarmMs: pick('treeExpandWarmMs'),
       treeFilterMs: pick('treeFilterMs'),

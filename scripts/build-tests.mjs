@@ -46,6 +46,8 @@ export async function buildIntegrationTests({ testsDir = INTEGRATION_DIR, outDir
     // turns off Node's source-map support).
     sourcemap: 'inline',
     external: ['vscode', 'mocha', '@vscode/test-electron'],
+    // As scripts/build.mjs: jsonc-parser's default (UMD) entry breaks when bundled; its ESM build does not.
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
   return { outDir, index: join(outDir, 'index.js'), testFiles };

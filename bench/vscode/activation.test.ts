@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BehalfApi } from '../../src/extension/extension';
+import { RESPONSE_PAGE } from '../../src/extension/responsePanel';
 import type { ConnectionsNode } from '../../src/extension/trees';
+import { loadPage, webviewPanelOptions } from '../../src/extension/webviewShell';
 
 const EXTENSION_ID = 'behalf-dev.behalf';
 const PRINCIPALS = Number(process.env.BEHALF_BENCH_PRINCIPALS) || 10_000;
@@ -231,6 +233,9 @@ describe('bench: Behalf in the VS Code extension host', function () {
       await hostQuiet();
       reused.push(await sendAndWait());
     }
+    // The last response's view, for the page series below (the panel is closed by then).
+    const view = api.panelViews().find((v): v is { status: number } => typeof (v as { status?: unknown }).status === 'number');
+    if (!view) throw new Error('the response panel holds no response view to post to the page');
     // The floor: a bare webview panel opened the same way (static HTML, no script of its own; scripts enabled as for
     // Behalf's pages, which the probe needs in order to run in its frame), its first paint seen by the same probe: what a
     // new panel costs in this VS Code before any page of Behalf's runs.
@@ -250,7 +255,30 @@ describe('bench: Behalf in the VS Code extension host', function () {
       floor.push(await paintAfter(before, t0, 'the bare webview panel'));
       panel.dispose();
     }
+    // Between the two: Behalf's own page (its HTML, options and script, as loadPage gives it) in a panel opened the
+    // same way and posted the last response's view at once, as the host posts it; no send, no "Sending…" status, no
+    // retitle. What is above it in a send is the send's own work in the host and the page's status before it.
+    const extensionUri = vscode.extensions.getExtension(EXTENSION_ID)?.extensionUri;
+    if (!extensionUri) throw new Error(`${EXTENSION_ID} is not loaded`);
+    const page: number[] = [];
+    for (let i = 0; i < SENDS; i++) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await hostQuiet();
+      const before = paints().length;
+      const t0 = now();
+      const panel = vscode.window.createWebviewPanel(
+        'behalf.benchPage',
+        'Response',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        webviewPanelOptions(extensionUri),
+      );
+      loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
+      void panel.webview.postMessage({ type: 'show', view });
+      page.push(await paintAfter(before, t0, "Behalf's page given a response"));
+      panel.dispose();
+    }
     results['panelFloorMs'] = floor;
+    results['pagePaintMs'] = page;
     results['sendPaintMs'] = fresh.map((x) => x.paintMs);
     results['sendCommandMs'] = fresh.map((x) => x.commandMs);
     results['sendPaintReusedMs'] = reused.map((x) => x.paintMs);
