@@ -236,47 +236,53 @@ describe('bench: Behalf in the VS Code extension host', function () {
     // The last response's view, for the page series below (the panel is closed by then).
     const view = api.panelViews().find((v): v is { status: number } => typeof (v as { status?: unknown }).status === 'number');
     if (!view) throw new Error('the response panel holds no response view to post to the page');
+    /** SENDS new panels opened as the response panel opens (each after closing every editor), each filled by `fill`: their paints. */
+    const newPanelPaints = async (
+      viewType: string,
+      title: string,
+      options: vscode.WebviewPanelOptions & vscode.WebviewOptions,
+      fill: (panel: vscode.WebviewPanel) => void,
+      what: string,
+    ) => {
+      const times: number[] = [];
+      for (let i = 0; i < SENDS; i++) {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await hostQuiet();
+        const before = paints().length;
+        const t0 = now();
+        const panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
+        fill(panel);
+        times.push(await paintAfter(before, t0, what));
+        panel.dispose();
+      }
+      return times;
+    };
     // The floor: a bare webview panel opened the same way (static HTML, no script of its own; scripts enabled as for
     // Behalf's pages, which the probe needs in order to run in its frame), its first paint seen by the same probe: what a
     // new panel costs in this VS Code before any page of Behalf's runs.
-    const floor: number[] = [];
-    for (let i = 0; i < SENDS; i++) {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await hostQuiet();
-      const before = paints().length;
-      const t0 = now();
-      const panel = vscode.window.createWebviewPanel(
-        'behalf.benchFloor',
-        'Floor',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        { enableScripts: true },
-      );
-      panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p class="banner-self">200 OK</p></body></html>`;
-      floor.push(await paintAfter(before, t0, 'the bare webview panel'));
-      panel.dispose();
-    }
+    const floor = await newPanelPaints(
+      'behalf.benchFloor',
+      'Floor',
+      { enableScripts: true },
+      (panel) =>
+        (panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p class="banner-self">200 OK</p></body></html>`),
+      'the bare webview panel',
+    );
     // Between the two: Behalf's own page (its HTML, options and script, as loadPage gives it) in a panel opened the
     // same way and posted the last response's view at once, as the host posts it; no send, no "Sending…" status, no
     // retitle. What is above it in a send is the send's own work in the host and the page's status before it.
     const extensionUri = vscode.extensions.getExtension(EXTENSION_ID)?.extensionUri;
     if (!extensionUri) throw new Error(`${EXTENSION_ID} is not loaded`);
-    const page: number[] = [];
-    for (let i = 0; i < SENDS; i++) {
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await hostQuiet();
-      const before = paints().length;
-      const t0 = now();
-      const panel = vscode.window.createWebviewPanel(
-        'behalf.benchPage',
-        'Response',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        webviewPanelOptions(extensionUri),
-      );
-      loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
-      void panel.webview.postMessage({ type: 'show', view });
-      page.push(await paintAfter(before, t0, "Behalf's page given a response"));
-      panel.dispose();
-    }
+    const page = await newPanelPaints(
+      'behalf.benchPage',
+      'Response',
+      webviewPanelOptions(extensionUri),
+      (panel) => {
+        loadPage(panel.webview, extensionUri, RESPONSE_PAGE);
+        void panel.webview.postMessage({ type: 'show', view });
+      },
+      "Behalf's page given a response",
+    );
     results['panelFloorMs'] = floor;
     results['pagePaintMs'] = page;
     results['sendPaintMs'] = fresh.map((x) => x.paintMs);
