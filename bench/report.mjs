@@ -47,6 +47,35 @@ function parseLine(c) {
   ];
 }
 
+/** Cases 1 and 2: the phase runs (raw and Behalf again, with a clock preload) split into start and requests. */
+function phaseTable(c) {
+  const p = c.phases;
+  if (!p?.tools?.length) return [];
+  const rows = p.tools.map((t) =>
+    t.error
+      ? `| ${t.label} | failed: ${t.error.replace(/\|/g, '\\|')} | | | |`
+      : `| ${t.label} | ${ms(t.startMs?.median)} | ${ms(t.requestsMs?.median)} (${Math.round(t.perRequestUs)} µs each) | ${ms(t.restMs?.median)} | ${ms(t.wallMs?.median)} |`,
+  );
+  const by = Object.fromEntries(p.tools.map((t) => [t.id, t]));
+  const [b, r] = [by.behalf, by.raw];
+  const gap =
+    b?.startMs && r?.startMs
+      ? [
+          '',
+          `Behalf over raw in these runs: ${ms(b.startMs.median - r.startMs.median)} before the first request (loading the CLI, reading and parsing the .http file and the connections file) and ${ms(b.requestsMs.median - r.requestsMs.median)} from there to exit (${Math.round(b.perRequestUs - r.perRequestUs)} µs per request).`,
+        ]
+      : [];
+  return [
+    '',
+    `Where the time goes: raw and Behalf once more, ${b?.runs ?? r?.runs ?? '?'} runs each, with \`node -r ${p.preload}\`, which reads the process's clock at its first request and at exit (medians; not the timed runs above):`,
+    '',
+    '| Tool | Start → first request | First request → exit | Rest of the wall time (spawn, teardown) | Wall |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+    ...gap,
+  ];
+}
+
 function coldTable(c) {
   const rows = c.tools.map((t) =>
     t.error
@@ -168,7 +197,7 @@ export function render(results) {
   ];
   for (const c of Object.values(results.cases)) {
     out.push('', `## ${c.id}. ${c.title}`, '', c.description, '');
-    if (c.id === 1 || c.id === 2) out.push(loopTable(c), ...parseLine(c));
+    if (c.id === 1 || c.id === 2) out.push(loopTable(c), ...phaseTable(c), ...parseLine(c));
     else if (c.id === 3) out.push(coldTable(c));
     else if (c.id === 4) out.push(impersonationTable(c));
     else if (c.id === 5) out.push(memoryTable(c));

@@ -338,6 +338,58 @@ function addRatios(tools, baselines, metric = 'wallMs') {
   return by;
 }
 
+/**
+ * Cases 1 and 2, after their timed runs: the raw loop and the Behalf CLI once more, RUNS times each (interleaved,
+ * no warm-up: both have just run), with bench/clients/phases.cjs preloaded, which reads the process's clock at
+ * its first request and at its exit. Splits each one's time into its start (to the first request), its requests
+ * (the first request to exit) and the rest of its wall time (spawning, Node's start before its clock, teardown),
+ * so that a ratio to raw says where it is lost. Not in the timed runs: those run no preload.
+ */
+async function phaseRuns(caseLabel, tools, count) {
+  const files = new Map(tools.map((t) => [t.id, join(BUILD, `phases-${caseLabel.replace(/\W+/g, '-')}-${t.id}.jsonl`)]));
+  for (const file of files.values()) rmSync(file, { force: true });
+  const preloaded = tools.map((t) => ({
+    ...t,
+    args: ['-r', join(BENCH, 'clients', 'phases.cjs'), ...t.args],
+    env: childEnv({ BENCH_PHASES_FILE: files.get(t.id) }),
+  }));
+  const measured = await runTools(`${caseLabel} phases`, preloaded, { warmup: 0 });
+  const split = measured.map((m) => {
+    const file = files.get(m.id);
+    const lines = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
+    if (m.error) return { id: m.id, label: m.label, error: m.error };
+    if (lines.length !== m.runs.length || lines.some((l) => typeof l.firstRequestMs !== 'number'))
+      return { id: m.id, label: m.label, error: `${lines.length} clock readings for ${m.runs.length} runs, or a run without a request` };
+    const requestsMs = stats(lines.map((l) => l.exitMs - l.firstRequestMs));
+    return {
+      id: m.id,
+      label: m.label,
+      runs: m.runs.length,
+      startMs: stats(lines.map((l) => l.firstRequestMs)),
+      requestsMs,
+      perRequestUs: round((requestsMs.median / count) * 1000),
+      restMs: stats(lines.map((l, i) => m.runs[i].wallMs - l.exitMs)),
+      wallMs: m.wallMs,
+    };
+  });
+  return { preload: 'bench/clients/phases.cjs', tools: split };
+}
+
+/** The phase runs' split of Behalf against raw, in a sentence (the note of the CLI ≤ raw target). */
+function phaseNote(phases) {
+  const by = Object.fromEntries((phases?.tools ?? []).map((t) => [t.id, t]));
+  const [b, r] = [by.behalf, by.raw];
+  if (!b?.startMs || !r?.startMs) return undefined;
+  const more = (x, y) => `${x - y >= 0 ? '+' : ''}${(x - y).toFixed(0)} ms`;
+  return `in ${b.runs} more runs of each with a clock preload (${phases.preload}), medians: to the first request Behalf ${b.startMs.median.toFixed(0)} ms, raw ${r.startMs.median.toFixed(0)} ms (${more(b.startMs.median, r.startMs.median)}); first request to exit Behalf ${b.requestsMs.median.toFixed(0)} ms, raw ${r.requestsMs.median.toFixed(0)} ms (${more(b.requestsMs.median, r.requestsMs.median)})`;
+}
+
 // --- helper processes ----------------------------------------------------------------------------------------
 
 /** Starts `node <script> ...args` and resolves with the first stdout line parsed as JSON. */
@@ -665,6 +717,11 @@ try {
     ];
     const measured = await runTools(`case ${id}`, tools);
     const by = addRatios(measured, ['raw', 'axios', 'behalf']);
+    const phases = await phaseRuns(
+      `case ${id}`,
+      tools.filter((t) => t.id === 'raw' || t.id === 'behalf'),
+      count,
+    );
     const behalf = by.behalf?.wallMs?.median;
     const min = (t) => by[t]?.wallMs?.min;
     // Case 2's file (the big one) parsed and resolved on its own: the CLI's work before the first request.
@@ -677,7 +734,7 @@ try {
         '<=',
         TARGETS.cliVsRaw,
         '×',
-        undefined,
+        phaseNote(phases),
         ratio(min('behalf'), min('raw')),
       ),
       target(
@@ -718,6 +775,7 @@ try {
       id,
       title,
       ...(parse ? { parse } : {}),
+      phases,
       description: `One process per tool sends ${count} requests one after another to a plain Node http server on 127.0.0.1 with keep-alive (${method === 'GET' ? 'GET /data' : 'POST /echo, the body inline in every request'}). Behalf and httpyac send the same .http file of ${count} ### blocks; newman a collection of ${count} items; the loops send the same request ${count} times. Wall time is process start to exit (startup included), stdout to /dev/null; the three CLIs are told to print no responses (Behalf and httpyac -o none, newman --silent), so what is timed is sending, not formatting 10 MB of output. "Behalf engine loop" is the axios loop's twin through BehalfEngine.sendAs, without the CLI (connections file, .http parsing, output): for reference, the targets are on the CLI.`,
       baseline: 'axios',
       count,

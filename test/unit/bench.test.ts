@@ -82,8 +82,22 @@ describe('bench harness (smoke: tiny counts, no peers)', function () {
       else assert.ok(isPositive(t.value), t.id);
     }
 
+    // The phase runs: raw and Behalf again with the clock preload, each split into its start and its requests.
+    const phases = results.cases['1'].phases.tools as Array<Record<string, any>>;
+    assert.deepEqual(
+      phases.map((t) => t.id),
+      ['raw', 'behalf'],
+    );
+    for (const t of phases) {
+      assert.equal(t.error, undefined, `case 1 phases ${t.id}: ${t.error}`);
+      assert.ok(isPositive(t.startMs.median) && isPositive(t.requestsMs.median) && isPositive(t.perRequestUs), `case 1 phases ${t.id}`);
+      // The first request comes after the process starts and before it exits.
+      assert.ok(t.startMs.median + t.requestsMs.median <= t.wallMs.median, `case 1 phases ${t.id} within the wall time`);
+    }
+    assert.match(results.targets.find((t: { id: string }) => t.id === '1.raw').note, /to the first request Behalf \d+ ms, raw \d+ ms/);
+
     const md = fs.readFileSync(path.join(out, 'RESULTS.md'), 'utf8');
-    for (const heading of ['# Behalf benchmarks', '## 1. ', '## 3. ', '## 4. ']) assert.ok(md.includes(heading), heading);
+    for (const heading of ['# Behalf benchmarks', '## 1. ', '## 3. ', '## 4. ', 'Where the time goes']) assert.ok(md.includes(heading), heading);
   });
 
   it("runs case 2 with its own parse figure (the case-2 file parsed and resolved in-process) and case 5's RSS target on it", async () => {
