@@ -7,6 +7,7 @@ import { urlToHttpOptions } from 'node:url';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Tls from 'node:tls';
+import { watchDeadline, type Deadline } from './deadlines';
 import { BehalfError, isBehalfError } from './errors';
 import type { HttpResponse, PreparedRequest } from './model';
 import type { Clock } from './ports';
@@ -435,7 +436,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
 
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let deadline: Deadline | undefined;
     let stopWatching: (() => void) | undefined;
     let req: http.ClientRequest;
     // While a body is being saved, a timeout or cancel stops the download, which then removes its file and settles.
@@ -444,20 +445,20 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
     const settle = (error: BehalfError | undefined, value?: RawResponse) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline?.clear();
       stopWatching?.();
       if (error) {
         req?.destroy();
         reject(error);
       } else resolve(value!);
     };
-    // Until the headers arrive: no response in time. While the body arrives: the timer restarts with every chunk.
+    // Until the headers arrive: no response in time. While the body arrives: the deadline moves with every chunk.
     let receiving = false;
-    // Re-armed with every chunk (thousands for a big download): refresh() moves the timer instead of making a new one.
+    // Re-armed with every chunk (thousands for a big download): refresh() moves the deadline (a number) on.
     const arm = () => {
       if (settled) return;
-      if (timer) timer.refresh();
-      else timer = setTimeout(() => fail(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)), timeoutMs);
+      if (deadline) deadline.refresh();
+      else deadline = watchDeadline(timeoutMs, () => fail(receiving ? stalled(request, timeoutMs) : timedOut(request, timeoutMs)));
     };
     const onAbort = () => fail(cancelled());
 
@@ -525,7 +526,7 @@ function sendOnce(request: PreparedRequest, options: TransportOptions, saveFor?:
         arm();
       });
       res.on('end', () => {
-        clearTimeout(timer);
+        deadline?.clear();
         const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
         const headers = flattenHeaders(res.headers);
         decode(raw, headers, cap, request).then(
