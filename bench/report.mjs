@@ -56,18 +56,16 @@ function phaseTable(c) {
       ? `| ${t.label} | failed: ${t.error.replace(/\|/g, '\\|')} | | | |`
       : `| ${t.label} | ${ms(t.startMs?.median)} | ${ms(t.requestsMs?.median)} (${Math.round(t.perRequestUs)} µs each) | ${ms(t.restMs?.median)} | ${ms(t.wallMs?.median)} |`,
   );
-  const by = Object.fromEntries(p.tools.map((t) => [t.id, t]));
-  const [b, r] = [by.behalf, by.raw];
-  const gap =
-    b?.startMs && r?.startMs
-      ? [
-          '',
-          `Behalf over raw in these runs: ${ms(b.startMs.median - r.startMs.median)} before the first request (loading the CLI, reading and parsing the .http file and the connections file) and ${ms(b.requestsMs.median - r.requestsMs.median)} from there to exit (${Math.round(b.perRequestUs - r.perRequestUs)} µs per request).`,
-        ]
-      : [];
+  const over = p.behalfOverRaw;
+  const gap = over
+    ? [
+        '',
+        `Behalf over raw in these runs: ${ms(over.startMs)} before the first request (loading the CLI, reading and parsing the .http file and the connections file) and ${ms(over.requestsMs)} from there to exit (${Math.round(over.perRequestUs)} µs per request).`,
+      ]
+    : [];
   return [
     '',
-    `Where the time goes: raw and Behalf once more, ${b?.runs ?? r?.runs ?? '?'} runs each, with \`node -r ${p.preload}\`, which reads the process's clock at its first request and at exit (medians; not the timed runs above):`,
+    `Where the time goes: raw and Behalf once more, ${p.tools.find((t) => t.runs)?.runs ?? '?'} runs each, with \`node -r ${p.preload}\`, which reads the process's clock at its first request and at exit (medians; not the timed runs above):`,
     '',
     '| Tool | Start → first request | First request → exit | Rest of the wall time (spawn, teardown) | Wall |',
     '|---|---:|---:|---:|---:|',

@@ -355,6 +355,7 @@ async function phaseRuns(caseLabel, tools, count) {
   }));
   const measured = await runTools(`${caseLabel} phases`, preloaded, { warmup: 0 });
   const split = measured.map((m) => {
+    if (m.error) return { id: m.id, label: m.label, error: m.error };
     const file = files.get(m.id);
     const lines = existsSync(file)
       ? readFileSync(file, 'utf8')
@@ -363,7 +364,6 @@ async function phaseRuns(caseLabel, tools, count) {
           .filter(Boolean)
           .map((l) => JSON.parse(l))
       : [];
-    if (m.error) return { id: m.id, label: m.label, error: m.error };
     if (lines.length !== m.runs.length || lines.some((l) => typeof l.firstRequestMs !== 'number'))
       return { id: m.id, label: m.label, error: `${lines.length} clock readings for ${m.runs.length} runs, or a run without a request` };
     const requestsMs = stats(lines.map((l) => l.exitMs - l.firstRequestMs));
@@ -378,16 +378,26 @@ async function phaseRuns(caseLabel, tools, count) {
       wallMs: m.wallMs,
     };
   });
-  return { preload: 'bench/clients/phases.cjs', tools: split };
+  // Behalf's excess over raw (medians), for RESULTS.md and the target's note.
+  const [behalf, raw] = ['behalf', 'raw'].map((id) => split.find((t) => t.id === id));
+  const behalfOverRaw =
+    behalf?.startMs && raw?.startMs
+      ? {
+          startMs: round(behalf.startMs.median - raw.startMs.median),
+          requestsMs: round(behalf.requestsMs.median - raw.requestsMs.median),
+          perRequestUs: round(behalf.perRequestUs - raw.perRequestUs),
+        }
+      : undefined;
+  return { preload: 'bench/clients/phases.cjs', tools: split, ...(behalfOverRaw ? { behalfOverRaw } : {}) };
 }
 
 /** The phase runs' split of Behalf against raw, in a sentence (the note of the CLI ≤ raw target). */
 function phaseNote(phases) {
   const by = Object.fromEntries((phases?.tools ?? []).map((t) => [t.id, t]));
-  const [b, r] = [by.behalf, by.raw];
-  if (!b?.startMs || !r?.startMs) return undefined;
-  const more = (x, y) => `${x - y >= 0 ? '+' : ''}${(x - y).toFixed(0)} ms`;
-  return `in ${b.runs} more runs of each with a clock preload (${phases.preload}), medians: to the first request Behalf ${b.startMs.median.toFixed(0)} ms, raw ${r.startMs.median.toFixed(0)} ms (${more(b.startMs.median, r.startMs.median)}); first request to exit Behalf ${b.requestsMs.median.toFixed(0)} ms, raw ${r.requestsMs.median.toFixed(0)} ms (${more(b.requestsMs.median, r.requestsMs.median)})`;
+  const over = phases?.behalfOverRaw;
+  if (!over) return undefined;
+  const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(0)} ms`;
+  return `in ${by.behalf.runs} more runs of each with a clock preload (${phases.preload}), medians: to the first request Behalf ${by.behalf.startMs.median.toFixed(0)} ms, raw ${by.raw.startMs.median.toFixed(0)} ms (${signed(over.startMs)}); first request to exit Behalf ${by.behalf.requestsMs.median.toFixed(0)} ms, raw ${by.raw.requestsMs.median.toFixed(0)} ms (${signed(over.requestsMs)})`;
 }
 
 // --- helper processes ----------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Inactivity deadlines of the requests in flight (the transport's timeout: no answer, or no body chunk, for so
 // long), all watched by one timer. A timer per request cost more than it looks: Node keeps a list per duration and
 // drops it when it empties, so each sequential request made a list, queued it, and removed it again (500 GETs in
-// a row: ~10 ms of the CLI's run, ~20 µs a request). Here a deadline is a number moved on activity, and the one
+// a row: 3 to 8 ms of a ~210 ms loop, against 10 ms with no timer at all). Here a deadline is a number moved on activity, and the one
 // timer is set again only when it would fire too late for a new deadline, or when it fires.
 
 export interface Deadline {
@@ -46,8 +46,8 @@ function wakeBy(due: number): void {
   if (timer !== undefined && timerDue <= due) return;
   if (timer !== undefined) clearTimeout(timer);
   timerDue = due;
+  // Called only with a deadline watched (a new one, or those left after expire): the timer holds the process.
   timer = setTimeout(expire, Math.max(0, due - now()));
-  if (watched.size === 0) timer.unref();
 }
 
 function expire(): void {
