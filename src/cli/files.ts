@@ -4,10 +4,10 @@
 import * as path from 'node:path';
 import { findConnectionsFile, loadConnections } from '../core/connections';
 import { BehalfError } from '../core/errors';
-import { parseHttpFile, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
+import { parseHttpLines, type HttpFileRequest, type ParsedHttpFile } from '../core/http/parser';
 import { loadDotenv, loadEnvironments } from '../core/http/environments';
 import { UnsentRequestError } from '../core/http/requestVariables';
-import { readHttpFile, resolveRequest } from '../core/http/variables';
+import { readHttpFileLines, resolveRequest } from '../core/http/variables';
 import type { Connection, ConnectionsFile, RequestSpec } from '../core/model';
 import { originOf } from '../core/transport';
 import type { Flags, Io } from './io';
@@ -27,13 +27,13 @@ export function loadHttpFile(args: string[], usage: string, flags: Flags, io: Io
     return 2;
   }
   const file = path.resolve(io.cwd, fileArg);
-  let text: string;
+  let lines: string[];
   try {
-    text = readHttpFile(file);
+    lines = readHttpFileLines(file);
   } catch (e) {
     throw new BehalfError('file', `Cannot read ${fileArg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
   }
-  const parsed = parseHttpFile(text, file);
+  const parsed = parseHttpLines(lines, file);
   // Every problem of the file is printed, whatever --name selects (a block with a bad request line is in no
   // request's range). Without --name any error stops the run; with it, the errors of the named request do.
   for (const d of parsed.diagnostics)

@@ -13,7 +13,7 @@ import { curlBodyParts, toCurl } from '../../src/core/curl';
 import { BehalfEngine } from '../../src/core/engine';
 import { BehalfError } from '../../src/core/errors';
 import { parseHttpFile } from '../../src/core/http/parser';
-import { MAX_BODY_FILE_BYTES, readBodyFile, readHttpFile, resolveRequest, type VariableContext } from '../../src/core/http/variables';
+import { MAX_BODY_FILE_BYTES, readBodyFile, readHttpFile, readHttpFileLines, resolveRequest, type VariableContext } from '../../src/core/http/variables';
 import type { Connection, RequestSpec } from '../../src/core/model';
 import { envSecretStore, silentLog } from '../../src/core/ports';
 import { allVendors } from '../../src/vendors';
@@ -189,6 +189,10 @@ describe('.http body files', () => {
     assert.throws(() => readHttpFile('/dev/zero'), /^Error: it is a character device \(like \/dev\/zero\), not a regular file \(expected a \.http file/);
     assert.throws(() => readHttpFile(fifo), /named pipe/);
     assert.throws(() => readHttpFile(path.join(dir, 'data', 'image.bin'), 100), /it is \d+ bytes, more than the 0\.0 MiB a \.http file may hold/);
+    // The CLI's reader (readHttpFileLines) refuses the same files with the same sentences.
+    assert.throws(() => readHttpFileLines('/dev/zero'), /^Error: it is a character device \(like \/dev\/zero\), not a regular file \(expected a \.http file/);
+    assert.throws(() => readHttpFileLines(fifo), /named pipe/);
+    assert.throws(() => readHttpFileLines(path.join(dir, 'data', 'image.bin'), 100), /it is \d+ bytes, more than the 0\.0 MiB a \.http file may hold/);
     fs.writeFileSync(httpFile, 'GET /a\n');
     assert.equal(readHttpFile(httpFile), 'GET /a\n');
     assert.deepEqual(readBodyFile(path.join(dir, 'data', 'image.bin')), BINARY);
